@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhu_emit.h - the interface between the walker and whatever shows a tree.
+ *
+ * The walker decides every node and formats its text; an emitter only
+ * places nodes.  The plugin's emitter adds proto_tree items carrying the
+ * walker's text (so the filterable values and the displayed lines come from
+ * the same place); the decoder's text emitter prints the lines with
+ * tshark's indentation.  Two emitters, one walker: equal trees.
+ */
+#ifndef VHU_EMIT_H
+#define VHU_EMIT_H
+
+#include <stdint.h>
+
+#include "vhu_fields.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VHU_TEXT_MAX 240 /* Wireshark's ITEM_LABEL_LENGTH */
+
+struct vhu_node {
+	int field;		/* enum vhu_field_id or generated bit field */
+	int ett;		/* subtree kind when pushed, else -1 */
+	uint32_t off;		/* bytes in the message (or record) */
+	uint32_t len;
+	uint64_t value;		/* integer, bool, frame number, ns */
+	const uint8_t *bytes;	/* VHU_FT_BYTES: the bytes; VHU_FT_STRING: the string */
+	uint32_t blen;
+	int generated;		/* computed, not on the wire: shown in [brackets] */
+	const char *text;	/* the line as shown, NUL-terminated */
+};
+
+enum vhu_severity { VHU_SEV_CHAT, VHU_SEV_NOTE, VHU_SEV_WARN, VHU_SEV_ERROR };
+enum vhu_group { VHU_GRP_MALFORMED, VHU_GRP_PROTOCOL, VHU_GRP_SEQUENCE, VHU_GRP_UNDECODED };
+
+/* Expert notes: one per kind of protocol error (the plugin's ei array). */
+#define VHU_NOTE_LIST(X) \
+	X(MALFORMED, "malformed", ERROR, MALFORMED, "Malformed message") \
+	X(OVERSIZE, "oversize", ERROR, MALFORMED, "Message size exceeds the limit") \
+	X(TRUNCATED, "truncated", WARN, MALFORMED, "Message truncated at the end of the capture") \
+	X(UNKNOWN_REQUEST, "unknown_request", WARN, UNDECODED, "Unknown request id") \
+	X(BAD_VERSION, "bad_version", ERROR, PROTOCOL, "Wrong version in the flags") \
+	X(RESERVED_FLAGS, "reserved_flags", WARN, PROTOCOL, "Reserved flag bits set") \
+	X(BAD_SIZE, "bad_size", WARN, PROTOCOL, "Payload size does not match the message") \
+	X(FD_MISMATCH, "fd_mismatch", WARN, PROTOCOL, "Number of fds does not match the message") \
+	X(REPLY_WITHOUT_REQUEST, "reply_without_request", WARN, SEQUENCE, "Reply without a request") \
+	X(NO_REPLY, "no_reply", WARN, SEQUENCE, "Request that needs a reply got none") \
+	X(ACK_FAILURE, "ack_failure", NOTE, SEQUENCE, "Back-end reports failure") \
+	X(BAD_RECORD, "bad_record", ERROR, MALFORMED, "Malformed capture record") \
+	X(RESYNC, "resync", WARN, MALFORMED, "Bytes skipped to find the next message") \
+	X(FDS_DROPPED, "fds_dropped", WARN, PROTOCOL, "The kernel dropped passed fds (MSG_CTRUNC)") \
+	X(STATE_CHANGE, "state_change", CHAT, SEQUENCE, "Negotiation step")
+
+enum vhu_note_id {
+#define VHU_X_NOTE(id, ab, sev, grp, sum) VHU_N_##id,
+	VHU_NOTE_LIST(VHU_X_NOTE)
+#undef VHU_X_NOTE
+	VHU_N__COUNT
+};
+
+struct vhu_note_desc {
+	const char *abbrev;	/* vhost_user.<abbrev> */
+	enum vhu_severity severity;
+	enum vhu_group group;
+	const char *summary;
+};
+
+const struct vhu_note_desc *vhu_note_get(int id);
+const char *vhu_severity_name(enum vhu_severity s);	/* "Warning" ... as Wireshark */
+const char *vhu_group_name(enum vhu_group g);		/* "Malformed" ... as Wireshark */
+
+struct vhu_emitter {
+	/* a leaf item */
+	void (*item)(void *ctx, const struct vhu_node *n);
+	/* an item that opens a subtree; pop() closes it.  A push whose ett is
+	 * VHU_ETT_ROOT is the vhost_user protocol item, VHU_ETT_REC the
+	 * vhost_user_rec protocol item (field VHU_F_NONE for both). */
+	void (*push)(void *ctx, const struct vhu_node *n);
+	void (*pop)(void *ctx);
+	/* an expert note on the item added last at the current level (or on the
+	 * open subtree's item if nothing was added in it yet) */
+	void (*note)(void *ctx, int note_id, const char *text);
+	/* the one-line summary of the message (Info column / default output) */
+	void (*summary)(void *ctx, const char *text);
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the field table, its value tables, and the expert-note table */
+#include "vhu_fields.h"
+#include "vhu_emit.h"
+#include "vhu_msgs.h"
+#include "vhu_proto.h"
+#include "vhu_record.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- value tables -------------------------------------------------------- */
+
+const struct vhu_val vhu_vals_event[] = {
+	{ VHU_EV_DATA_SENT, "data sent" },
+	{ VHU_EV_DATA_RECV, "data received" },
+	{ VHU_EV_CONNECT, "connect" },
+	{ VHU_EV_ACCEPT, "accept" },
+	{ VHU_EV_ADOPT, "socket adopted" },
+	{ VHU_EV_CLOSE, "close" },
+	{ VHU_EV_PROCESS_START, "process start" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_call[] = {
+	{ VHU_CALL_NONE, "none" },
+	{ VHU_CALL_SENDMSG, "sendmsg" }, { VHU_CALL_RECVMSG, "recvmsg" },
+	{ VHU_CALL_SENDMMSG, "sendmmsg" }, { VHU_CALL_RECVMMSG, "recvmmsg" },
+	{ VHU_CALL_SEND, "send" }, { VHU_CALL_RECV, "recv" },
+	{ VHU_CALL_SENDTO, "sendto" }, { VHU_CALL_RECVFROM, "recvfrom" },
+	{ VHU_CALL_WRITE, "write" }, { VHU_CALL_READ, "read" },
+	{ VHU_CALL_WRITEV, "writev" }, { VHU_CALL_READV, "readv" },
+	{ VHU_CALL_CONNECT, "connect" }, { VHU_CALL_ACCEPT, "accept" },
+	{ VHU_CALL_ACCEPT4, "accept4" }, { VHU_CALL_SOCKETPAIR, "socketpair" },
+	{ VHU_CALL_CLOSE, "close" }, { VHU_CALL_DUP, "dup" },
+	{ VHU_CALL_FCNTL, "fcntl" }, { VHU_CALL_EXEC, "exec" },
+	{ VHU_CALL_FORK, "fork" }, { VHU_CALL_START, "start" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_channel[] = {
+	{ VHU_CHAN_UNKNOWN, "unknown" },
+	{ VHU_CHAN_MAIN, "main" },
+	{ VHU_CHAN_BACKEND, "back-end channel" },
+	{ VHU_CHAN_GPU, "GPU socket" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_role[] = {
+	{ VHU_ROLE_UNKNOWN, "unknown" },
+	{ VHU_ROLE_FRONTEND, "front-end" },
+	{ VHU_ROLE_BACKEND, "back-end" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_byte_order[] = {
+	{ 0, "little-endian" },
+	{ 1, "big-endian" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_fd_kind[] = {
+	{ VHU_FDK_OTHER, "other" },
+	{ VHU_FDK_MEMFD, "memfd" },
+	{ VHU_FDK_EVENTFD, "eventfd" },
+	{ VHU_FDK_SOCKET, "socket" },
+	{ VHU_FDK_REGULAR, "regular file" },
+	{ VHU_FDK_PIPE, "pipe" },
+	{ 0, NULL }
+};
+
+/* Request names come from the message tables; these arrays are filled by
+ * vhu_fields_init() so that there is one list of names. */
+#define MAX_REQ_VALS 64
+static struct vhu_val fe_req_vals[MAX_REQ_VALS];
+static struct vhu_val be_req_vals[MAX_REQ_VALS];
+static struct vhu_val gpu_req_vals[MAX_REQ_VALS];
+
+const struct vhu_val vhu_vals_ack[] = {
+	{ 0, "success" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_enable[] = {
+	{ 0, "disable" },
+	{ 1, "enable" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_endian[] = {
+	{ 0, "little-endian" },
+	{ 1, "big-endian" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_xen_flags[] = {
+	{ 0x1, "XEN_FOREIGN" },
+	{ 0x2, "XEN_GRANT" },
+	{ 0x100, "XEN_NO_ADVANCE_MAP" },
+	{ 0x102, "XEN_GRANT|XEN_NO_ADVANCE_MAP" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_iotlb_perm[] = {
+	{ 0, "VHOST_ACCESS_NONE" },
+	{ 1, "VHOST_ACCESS_RO" },
+	{ 2, "VHOST_ACCESS_WO" },
+	{ 3, "VHOST_ACCESS_RW" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_iotlb_type[] = {
+	{ 1, "VHOST_IOTLB_MISS" },
+	{ 2, "VHOST_IOTLB_UPDATE" },
+	{ 3, "VHOST_IOTLB_INVALIDATE" },
+	{ 4, "VHOST_IOTLB_ACCESS_FAIL" },
+	{ 5, "VHOST_IOTLB_BATCH_BEGIN" },
+	{ 6, "VHOST_IOTLB_BATCH_END" },
+	{ 0, NULL }
+};
+
+/* The spec and QEMU use an enum; rust-vmm and crosvm read these as bit
+ * flags (0x1 writable, 0x2 live migration).  The raw value is shown too. */
+const struct vhu_val vhu_vals_config_flags[] = {
+	{ 0, "VHOST_SET_CONFIG_TYPE_FRONTEND" },
+	{ 1, "VHOST_SET_CONFIG_TYPE_MIGRATION" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_crypto_op[] = {
+	{ 0x0002, "CIPHER_CREATE_SESSION" },
+	{ 0x0102, "HASH_CREATE_SESSION" },
+	{ 0x0202, "MAC_CREATE_SESSION" },
+	{ 0x0302, "AEAD_CREATE_SESSION" },
+	{ 0x0402, "AKCIPHER_CREATE_SESSION" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_ds_direction[] = {
+	{ 0, "SAVE" },
+	{ 1, "LOAD" },
+	{ 0, NULL }
+};
+
+const struct vhu_val vhu_vals_ds_phase[] = {
+	{ 0, "STOPPED" },
+	{ 0, NULL }
+};
+
+const char *vhu_val_name(const struct vhu_val *vals, uint64_t v)
+{
+	if (!vals)
+		return NULL;
+	for (; vals->name; vals++)
+		if (vals->value == v)
+			return vals->name;
+	return NULL;
+}
+
+/* ---- the field table ----------------------------------------------------- */
+
+#define vhu_vals_fe_req fe_req_vals
+#define vhu_vals_be_req be_req_vals
+#define vhu_vals_gpu_req gpu_req_vals
+
+#define MAX_BIT_FIELDS 512
+#define MAX_FIELDS (VHU_F__STATIC_COUNT + MAX_BIT_FIELDS)
+
+static struct vhu_field fields[MAX_FIELDS] = {
+#define VHU_X_ROW(id, ab, lb, ty, ba, va, ma) \
+	[VHU_F_##id] = { ab, lb, VHU_FT_##ty, (enum vhu_base)(VHU_BASE_##ba), va, ma, NULL },
+#define VHU_BASE_16 16
+#define VHU_BASE_32 32
+#define VHU_BASE_64 64
+	VHU_FIELD_LIST(VHU_X_ROW)
+#undef VHU_X_ROW
+};
+static int nfields = VHU_F__STATIC_COUNT;
+
+/* Storage for generated abbrevs ("features.ring_packed"). */
+static char abbrev_store[MAX_BIT_FIELDS][64];
+
+struct bit_field_ref {
+	const struct vhu_bit *table;
+	unsigned bit;
+	int id;
+};
+static struct bit_field_ref bit_refs[MAX_BIT_FIELDS];
+static int nbit_refs;
+
+static void fill_req_vals(struct vhu_val *out, unsigned channel)
+{
+	uint32_t id, max = vhu_msg_max(channel);
+	int n = 0;
+
+	for (id = 1; id <= max && n < MAX_REQ_VALS - 1; id++) {
+		const char *name = vhu_msg_name(channel, id);
+
+		if (name) {
+			out[n].value = id;
+			out[n].name = name;
+			n++;
+		}
+	}
+	out[n].value = 0;
+	out[n].name = NULL;
+}
+
+void vhu_fields_init(void)
+{
+	const struct vhu_bit_table *t;
+
+	if (nfields > VHU_F__STATIC_COUNT || fe_req_vals[0].name)
+		return;
+	fill_req_vals(fe_req_vals, VHU_CHAN_MAIN);
+	fill_req_vals(be_req_vals, VHU_CHAN_BACKEND);
+	fill_req_vals(gpu_req_vals, VHU_CHAN_GPU);
+
+	for (t = vhu_all_bit_tables; t->word; t++) {
+		const struct vhu_bit *b;
+		unsigned width = 64;
+
+		for (b = t->bits; b->name; b++) {
+			struct vhu_field *f;
+			int k = nfields - VHU_F__STATIC_COUNT;
+
+			if (nfields >= MAX_FIELDS)
+				return;
+			snprintf(abbrev_store[k], sizeof(abbrev_store[k]), "%s.%s", t->word, b->abbrev);
+			f = &fields[nfields];
+			f->abbrev = abbrev_store[k];
+			f->label = b->name;
+			f->type = VHU_FT_BOOL;
+			f->base = (enum vhu_base)width;
+			f->vals = NULL;
+			f->mask = (uint64_t)1 << b->bit;
+			f->blurb = NULL;
+			bit_refs[nbit_refs].table = t->bits;
+			bit_refs[nbit_refs].bit = b->bit;
+			bit_refs[nbit_refs].id = nfields;
+			nbit_refs++;
+			nfields++;
+		}
+	}
+}
+
+int vhu_field_count(void)
+{
+	return nfields;
+}
+
+const struct vhu_field *vhu_field_get(int id)
+{
+	if (id < 0 || id >= nfields)
+		return NULL;
+	return &fields[id];
+}
+
+int vhu_bit_field(const struct vhu_bit *table, unsigned bit)
+{
+	int i;
+
+	for (i = 0; i < nbit_refs; i++)
+		if (bit_refs[i].table == table && bit_refs[i].bit == bit)
+			return bit_refs[i].id;
+	return -1;
+}
+
+/* ---- expert notes ------------------------------------------------------- */
+
+static const struct vhu_note_desc notes[VHU_N__COUNT] = {
+#define VHU_X_NOTE_ROW(id, ab, sev, grp, sum) \
+	[VHU_N_##id] = { ab, VHU_SEV_##sev, VHU_GRP_##grp, sum },
+	VHU_NOTE_LIST(VHU_X_NOTE_ROW)
+#undef VHU_X_NOTE_ROW
+};
+
+const struct vhu_note_desc *vhu_note_get(int id)
+{
+	if (id < 0 || id >= VHU_N__COUNT)
+		return NULL;
+	return &notes[id];
+}
+
+/* Words as Wireshark's expert.c prints them. */
+const char *vhu_severity_name(enum vhu_severity s)
+{
+	switch (s) {
+	case VHU_SEV_CHAT: return "Chat";
+	case VHU_SEV_NOTE: return "Note";
+	case VHU_SEV_WARN: return "Warning";
+	case VHU_SEV_ERROR: return "Error";
+	}
+	return "Unknown";
+}
+
+const char *vhu_group_name(enum vhu_group g)
+{
+	switch (g) {
+	case VHU_GRP_MALFORMED: return "Malformed";
+	case VHU_GRP_PROTOCOL: return "Protocol";
+	case VHU_GRP_SEQUENCE: return "Sequence";
+	case VHU_GRP_UNDECODED: return "Undecoded";
+	}
+	return "Unknown";
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: tree-line text for fields (shared by the plugin and the decoder) */
+#include "vhu_format.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+unsigned vhu_field_bits(const struct vhu_field *f)
+{
+	switch (f->type) {
+	case VHU_FT_U8: return 8;
+	case VHU_FT_U16: return 16;
+	case VHU_FT_U32: case VHU_FT_I32: return 32;
+	case VHU_FT_U64: case VHU_FT_I64: return 64;
+	case VHU_FT_BOOL: return (unsigned)f->base;
+	default: return 0;
+	}
+}
+
+void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
+			   unsigned width)
+{
+	size_t n = 0;
+	unsigned i;
+
+	for (i = width; i-- > 0;) {
+		uint64_t bit = (uint64_t)1 << i;
+
+		if (n + 2 >= cap)
+			break;
+		out[n++] = (mask & bit) ? ((value & bit) ? '1' : '0') : '.';
+		if (i % 4 == 0 && i != 0)
+			out[n++] = ' ';
+	}
+	out[n] = 0;
+}
+
+static unsigned lowest_bit(uint64_t mask)
+{
+	unsigned s = 0;
+
+	while (mask && !(mask & 1)) {
+		mask >>= 1;
+		s++;
+	}
+	return s;
+}
+
+/* The value part, without the label. */
+static void format_value(char *out, size_t cap, const struct vhu_field *f, uint64_t v)
+{
+	unsigned digits = vhu_field_bits(f) / 4;
+	const char *name = vhu_val_name(f->vals, v);
+	char num[64];
+
+	if (f->type == VHU_FT_I32)
+		snprintf(num, sizeof(num), "%" PRId32, (int32_t)v);
+	else if (f->type == VHU_FT_I64)
+		snprintf(num, sizeof(num), "%" PRId64, (int64_t)v);
+	else
+		switch (f->base) {
+		case VHU_BASE_HEX:
+			snprintf(num, sizeof(num), "0x%0*" PRIx64, (int)digits, v);
+			break;
+		case VHU_BASE_DEC_HEX:
+			snprintf(num, sizeof(num), "%" PRIu64 " (0x%0*" PRIx64 ")", v, (int)digits, v);
+			break;
+		case VHU_BASE_HEX_DEC:
+			snprintf(num, sizeof(num), "0x%0*" PRIx64 " (%" PRIu64 ")", (int)digits, v, v);
+			break;
+		default:
+			snprintf(num, sizeof(num), "%" PRIu64, v);
+			break;
+		}
+	if (f->vals)
+		snprintf(out, cap, "%s (%s)", name ? name : "Unknown", num);
+	else
+		snprintf(out, cap, "%s", num);
+}
+
+void vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_t v)
+{
+	char val[128], pat[96];
+
+	if (f->type == VHU_FT_BOOL) {
+		vhu_format_bitpattern(pat, sizeof(pat), f->mask, v, vhu_field_bits(f));
+		snprintf(out, cap, "%s = %s: %s", pat, f->label, (v & f->mask) ? "Set" : "Not set");
+		return;
+	}
+	if (f->mask) {
+		uint64_t shifted = (v & f->mask) >> lowest_bit(f->mask);
+
+		vhu_format_bitpattern(pat, sizeof(pat), f->mask, v, vhu_field_bits(f));
+		format_value(val, sizeof(val), f, shifted);
+		snprintf(out, cap, "%s = %s: %s", pat, f->label, val);
+		return;
+	}
+	format_value(val, sizeof(val), f, v);
+	snprintf(out, cap, "%s: %s", f->label, val);
+}
+
+void vhu_format_bytes(char *out, size_t cap, const struct vhu_field *f,
+		      const uint8_t *p, uint32_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint32_t max_show = 36;
+	size_t n;
+	uint32_t i;
+
+	n = (size_t)snprintf(out, cap, "%s: ", f->label);
+	if (n >= cap)
+		return;
+	if (len == 0) {
+		snprintf(out + n, cap - n, "<MISSING>");
+		return;
+	}
+	for (i = 0; i < len && i < max_show && n + 3 < cap; i++) {
+		out[n++] = hex[p[i] >> 4];
+		out[n++] = hex[p[i] & 15];
+	}
+	out[n] = 0;
+	if (len > max_show && n + 4 < cap)
+		snprintf(out + n, cap - n, "\xe2\x80\xa6"); /* U+2026, as Wireshark */
+}
+
+void vhu_format_string(char *out, size_t cap, const struct vhu_field *f,
+		       const char *s, size_t len)
+{
+	size_t n, i;
+
+	n = (size_t)snprintf(out, cap, "%s: ", f->label);
+	if (n >= cap)
+		return;
+	for (i = 0; i < len && s[i] && n + 5 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
+		} else {
+			out[n++] = (char)c;
+		}
+	}
+	out[n] = 0;
+}
+
+const char *vhu_short_feature(const char *name)
+{
+	const char *p = strstr(name, "_F_");
+
+	return p ? p + 3 : name;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhu_format.h - the text of one tree line, from a field and its value.
+ *
+ * The walker formats every line here, so the plugin and the decoder show
+ * the same words.  The layout imitates Wireshark's: "Label: value",
+ * value-string names as "NAME (value)", masked bits as a bit pattern.
+ */
+#ifndef VHU_FORMAT_H
+#define VHU_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vhu_fields.h"
+
+/* Bits of the field's type (8, 16, 32, 64), or 0 for non-integers. */
+unsigned vhu_field_bits(const struct vhu_field *f);
+/* "Label: value" for an integer or boolean field. */
+void vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_t v);
+/* "Label: 0011aabb…" (at most max_show bytes shown). */
+void vhu_format_bytes(char *out, size_t cap, const struct vhu_field *f,
+		      const uint8_t *p, uint32_t len);
+/* "Label: string" with control characters escaped. */
+void vhu_format_string(char *out, size_t cap, const struct vhu_field *f,
+		       const char *s, size_t len);
+/* ".... .1.." style pattern of the bits of mask in value, width bits. */
+void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
+			   unsigned width);
+/* Shortens a feature name for summaries: "VIRTIO_NET_F_MRG_RXBUF" ->
+ * "MRG_RXBUF". */
+const char *vhu_short_feature(const char *name);
+
+#endif

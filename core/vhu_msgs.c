@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * \summary: the message tables (front-end, back-end channel, GPU) and the
+ * feature-bit tables.  Source: QEMU docs/interop/vhost-user.rst (section
+ * "Front-end message types", "Back-end message types", "Protocol
+ * features") and docs/interop/vhost-user-gpu.rst; virtio 1.3 for the
+ * device feature bits.
+ */
+#include "vhu_msgs.h"
+#include "vhu_proto.h"
+#include "vhu_session.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ROW(id, req_, rep_, rule, rqf, rpf, gate_, sec) \
+	[id] = { "VHOST_USER_" #id, NULL, #id, VHU_L_##req_, VHU_L_##rep_, VHU_R_##rule, \
+		 VHU_FDS_##rqf, VHU_FDS_##rpf, gate_, sec }
+#define ROWA(id, alias, req_, rep_, rule, rqf, rpf, gate_, sec) \
+	[id] = { "VHOST_USER_" #id, alias, #id, VHU_L_##req_, VHU_L_##rep_, VHU_R_##rule, \
+		 VHU_FDS_##rqf, VHU_FDS_##rpf, gate_, sec }
+
+/* Front-end requests, sent on the main channel. */
+#define GET_FEATURES 1
+#define SET_FEATURES 2
+#define SET_OWNER 3
+#define RESET_OWNER 4
+#define SET_MEM_TABLE 5
+#define SET_LOG_BASE 6
+#define SET_LOG_FD 7
+#define SET_VRING_NUM 8
+#define SET_VRING_ADDR 9
+#define SET_VRING_BASE 10
+#define GET_VRING_BASE 11
+#define SET_VRING_KICK 12
+#define SET_VRING_CALL 13
+#define SET_VRING_ERR 14
+#define GET_PROTOCOL_FEATURES 15
+#define SET_PROTOCOL_FEATURES 16
+#define GET_QUEUE_NUM 17
+#define SET_VRING_ENABLE 18
+#define SEND_RARP 19
+#define NET_SET_MTU 20
+#define SET_BACKEND_REQ_FD 21
+#define IOTLB_MSG 22
+#define SET_VRING_ENDIAN 23
+#define GET_CONFIG 24
+#define SET_CONFIG 25
+#define CREATE_CRYPTO_SESSION 26
+#define CLOSE_CRYPTO_SESSION 27
+#define POSTCOPY_ADVISE 28
+#define POSTCOPY_LISTEN 29
+#define POSTCOPY_END 30
+#define GET_INFLIGHT_FD 31
+#define SET_INFLIGHT_FD 32
+#define GPU_SET_SOCKET 33
+#define RESET_DEVICE 34
+#define VRING_KICK 35
+#define GET_MAX_MEM_SLOTS 36
+#define ADD_MEM_REG 37
+#define REM_MEM_REG 38
+#define SET_STATUS 39
+#define GET_STATUS 40
+#define GET_SHARED_OBJECT 41
+#define SET_DEVICE_STATE_FD 42
+#define CHECK_DEVICE_STATE 43
+#define GET_SHMEM_CONFIG 44
+#define GET_VRING_BASE_SKIP_DRAIN 45
+
+static const struct vhu_msg_desc fe_msgs[VHU_FE_REQ_MAX + 1] = {
+	ROW(GET_FEATURES, EMPTY, FEATURES, ALWAYS, NONE, NONE, -1, "VHOST_USER_GET_FEATURES"),
+	ROW(SET_FEATURES, FEATURES, ACK, NEED_REPLY, NONE, NONE, -1, "VHOST_USER_SET_FEATURES"),
+	ROW(SET_OWNER, EMPTY, ACK, NEED_REPLY, NONE, NONE, -1, "VHOST_USER_SET_OWNER"),
+	ROW(RESET_OWNER, EMPTY, ACK, NEED_REPLY, NONE, NONE, -1, "VHOST_USER_RESET_OWNER"),
+	ROW(SET_MEM_TABLE, MEM_TABLE, MEM_TABLE, POSTCOPY, PER_REGION, NONE, -1, "VHOST_USER_SET_MEM_TABLE"),
+	ROW(SET_LOG_BASE, LOG, LOG_REPLY, LOG_SHMFD, ONE_WITH_LOG_SHMFD, NONE, -1, "VHOST_USER_SET_LOG_BASE"),
+	ROW(SET_LOG_FD, EMPTY, ACK, NEED_REPLY, ONE, NONE, -1, "VHOST_USER_SET_LOG_FD"),
+	ROW(SET_VRING_NUM, VRING_NUM, ACK, NEED_REPLY, NONE, NONE, -1, "VHOST_USER_SET_VRING_NUM"),
+	ROW(SET_VRING_ADDR, VRING_ADDR, ACK, NEED_REPLY, NONE, NONE, -1, "VHOST_USER_SET_VRING_ADDR"),
+	ROW(SET_VRING_BASE, VRING_BASE, ACK, NEED_REPLY, NONE, NONE, -1, "VHOST_USER_SET_VRING_BASE"),
+	ROW(GET_VRING_BASE, VRING_STATE, VRING_BASE, ALWAYS, NONE, NONE, -1, "VHOST_USER_GET_VRING_BASE"),
+	ROW(SET_VRING_KICK, VRING_FILE, ACK, NEED_REPLY, ONE_UNLESS_NOFD, NONE, -1, "VHOST_USER_SET_VRING_KICK"),
+	ROW(SET_VRING_CALL, VRING_FILE, ACK, NEED_REPLY, ONE_UNLESS_NOFD, NONE, -1, "VHOST_USER_SET_VRING_CALL"),
+	ROW(SET_VRING_ERR, VRING_FILE, ACK, NEED_REPLY, ONE_UNLESS_NOFD, NONE, -1, "VHOST_USER_SET_VRING_ERR"),
+	ROW(GET_PROTOCOL_FEATURES, EMPTY, PROTOCOL_FEATURES, ALWAYS, NONE, NONE, -1, "VHOST_USER_GET_PROTOCOL_FEATURES"),
+	ROW(SET_PROTOCOL_FEATURES, PROTOCOL_FEATURES, ACK, NEED_REPLY, NONE, NONE, -1, "VHOST_USER_SET_PROTOCOL_FEATURES"),
+	ROW(GET_QUEUE_NUM, EMPTY, QUEUE_NUM, ALWAYS, NONE, NONE, VHU_PF_MQ, "VHOST_USER_GET_QUEUE_NUM"),
+	ROW(SET_VRING_ENABLE, VRING_ENABLE, ACK, NEED_REPLY, NONE, NONE, -1, "VHOST_USER_SET_VRING_ENABLE"),
+	ROW(SEND_RARP, RARP, ACK, NEED_REPLY, NONE, NONE, VHU_PF_RARP, "VHOST_USER_SEND_RARP"),
+	ROW(NET_SET_MTU, MTU, ACK, NEED_REPLY, NONE, NONE, VHU_PF_MTU, "VHOST_USER_NET_SET_MTU"),
+	ROWA(SET_BACKEND_REQ_FD, "VHOST_USER_SET_SLAVE_REQ_FD", EMPTY, ACK, NEED_REPLY, ONE, NONE, VHU_PF_BACKEND_REQ, "VHOST_USER_SET_BACKEND_REQ_FD"),
+	ROW(IOTLB_MSG, IOTLB, ACK, ALWAYS, NONE, NONE, -1, "VHOST_USER_IOTLB_MSG"),
+	ROW(SET_VRING_ENDIAN, VRING_ENDIAN, ACK, NEED_REPLY, NONE, NONE, VHU_PF_CROSS_ENDIAN, "VHOST_USER_SET_VRING_ENDIAN"),
+	ROW(GET_CONFIG, CONFIG, CONFIG, ALWAYS, NONE, NONE, VHU_PF_CONFIG, "VHOST_USER_GET_CONFIG"),
+	ROW(SET_CONFIG, CONFIG, ACK, NEED_REPLY, NONE, NONE, VHU_PF_CONFIG, "VHOST_USER_SET_CONFIG"),
+	ROWA(CREATE_CRYPTO_SESSION, "VHOST_USER_CRYPTO_CREATE_SESS", CRYPTO_SESSION, CRYPTO_SESSION, ALWAYS, NONE, NONE, VHU_PF_CRYPTO_SESSION, "VHOST_USER_CREATE_CRYPTO_SESSION"),
+	ROWA(CLOSE_CRYPTO_SESSION, "VHOST_USER_CRYPTO_CLOSE_SESS", SESSION_ID, ACK, NEED_REPLY, NONE, NONE, VHU_PF_CRYPTO_SESSION, "VHOST_USER_CLOSE_CRYPTO_SESSION"),
+	ROW(POSTCOPY_ADVISE, EMPTY, EMPTY, ALWAYS, NONE, ONE, VHU_PF_PAGEFAULT, "VHOST_USER_POSTCOPY_ADVISE"),
+	ROW(POSTCOPY_LISTEN, EMPTY, ACK, ALWAYS, NONE, NONE, VHU_PF_PAGEFAULT, "VHOST_USER_POSTCOPY_LISTEN"),
+	ROW(POSTCOPY_END, EMPTY, ACK, ALWAYS, NONE, NONE, VHU_PF_PAGEFAULT, "VHOST_USER_POSTCOPY_END"),
+	ROW(GET_INFLIGHT_FD, INFLIGHT, INFLIGHT, ALWAYS, NONE, ONE, VHU_PF_INFLIGHT_SHMFD, "VHOST_USER_GET_INFLIGHT_FD"),
+	ROW(SET_INFLIGHT_FD, INFLIGHT, ACK, NEED_REPLY, ONE, NONE, VHU_PF_INFLIGHT_SHMFD, "VHOST_USER_SET_INFLIGHT_FD"),
+	ROW(GPU_SET_SOCKET, EMPTY, ACK, NEED_REPLY, ONE, NONE, -1, "VHOST_USER_GPU_SET_SOCKET"),
+	ROW(RESET_DEVICE, EMPTY, ACK, NEED_REPLY, NONE, NONE, VHU_PF_RESET_DEVICE, "VHOST_USER_RESET_DEVICE"),
+	ROW(VRING_KICK, VRING_STATE, ACK, NEED_REPLY, NONE, NONE, VHU_PF_INBAND_NOTIFICATIONS, "VHOST_USER_VRING_KICK"),
+	ROW(GET_MAX_MEM_SLOTS, EMPTY, MAX_MEM_SLOTS, ALWAYS, NONE, NONE, VHU_PF_CONFIGURE_MEM_SLOTS, "VHOST_USER_GET_MAX_MEM_SLOTS"),
+	ROW(ADD_MEM_REG, MEM_REGION, MEM_REGION, POSTCOPY, ONE, NONE, VHU_PF_CONFIGURE_MEM_SLOTS, "VHOST_USER_ADD_MEM_REG"),
+	ROW(REM_MEM_REG, MEM_REGION, ACK, NEED_REPLY, ZERO_OR_ONE, NONE, VHU_PF_CONFIGURE_MEM_SLOTS, "VHOST_USER_REM_MEM_REG"),
+	ROW(SET_STATUS, STATUS, ACK, NEED_REPLY, NONE, NONE, VHU_PF_STATUS, "VHOST_USER_SET_STATUS"),
+	ROW(GET_STATUS, EMPTY, STATUS, ALWAYS, NONE, NONE, VHU_PF_STATUS, "VHOST_USER_GET_STATUS"),
+	ROW(GET_SHARED_OBJECT, SHARED_OBJECT, SHARED_OBJECT, ALWAYS, NONE, ZERO_OR_ONE, VHU_PF_SHARED_OBJECT, "VHOST_USER_GET_SHARED_OBJECT"),
+	ROW(SET_DEVICE_STATE_FD, DEVICE_STATE, DEVICE_STATE_REPLY, ALWAYS, ONE, ZERO_OR_ONE, VHU_PF_DEVICE_STATE, "VHOST_USER_SET_DEVICE_STATE_FD"),
+	ROW(CHECK_DEVICE_STATE, EMPTY, ACK, ALWAYS, NONE, NONE, VHU_PF_DEVICE_STATE, "VHOST_USER_CHECK_DEVICE_STATE"),
+	ROW(GET_SHMEM_CONFIG, EMPTY, SHMEM_CONFIG, ALWAYS, NONE, NONE, VHU_PF_SHMEM, "VHOST_USER_GET_SHMEM_CONFIG"),
+	ROW(GET_VRING_BASE_SKIP_DRAIN, VRING_STATE, VRING_BASE, ALWAYS, NONE, NONE, VHU_PF_GET_VRING_BASE_SKIP_DRAIN, "VHOST_USER_GET_VRING_BASE_SKIP_DRAIN"),
+};
+
+/* Back-end requests, sent by the back-end on the back-end channel. */
+#define BACKEND_IOTLB_MSG 1
+#define BACKEND_CONFIG_CHANGE_MSG 2
+#define BACKEND_VRING_HOST_NOTIFIER_MSG 3
+#define BACKEND_VRING_CALL 4
+#define BACKEND_VRING_ERR 5
+#define BACKEND_SHARED_OBJECT_ADD 6
+#define BACKEND_SHARED_OBJECT_REMOVE 7
+#define BACKEND_SHARED_OBJECT_LOOKUP 8
+#define BACKEND_SHMEM_MAP 9
+#define BACKEND_SHMEM_UNMAP 10
+
+static const struct vhu_msg_desc be_msgs[VHU_BE_REQ_MAX + 1] = {
+	ROWA(BACKEND_IOTLB_MSG, "VHOST_USER_SLAVE_IOTLB_MSG", IOTLB, ACK, NEED_REPLY, NONE, NONE, VHU_PF_BACKEND_REQ, "VHOST_USER_BACKEND_IOTLB_MSG"),
+	ROWA(BACKEND_CONFIG_CHANGE_MSG, "VHOST_USER_SLAVE_CONFIG_CHANGE_MSG", EMPTY, ACK, NEED_REPLY, NONE, NONE, VHU_PF_CONFIG, "VHOST_USER_BACKEND_CONFIG_CHANGE_MSG"),
+	ROWA(BACKEND_VRING_HOST_NOTIFIER_MSG, "VHOST_USER_SLAVE_VRING_HOST_NOTIFIER_MSG", VRING_AREA, ACK, NEED_REPLY, ONE_UNLESS_NOFD, NONE, VHU_PF_HOST_NOTIFIER, "VHOST_USER_BACKEND_VRING_HOST_NOTIFIER_MSG"),
+	ROWA(BACKEND_VRING_CALL, "VHOST_USER_SLAVE_VRING_CALL", VRING_STATE, ACK, NEED_REPLY, NONE, NONE, VHU_PF_INBAND_NOTIFICATIONS, "VHOST_USER_BACKEND_VRING_CALL"),
+	ROWA(BACKEND_VRING_ERR, "VHOST_USER_SLAVE_VRING_ERR", VRING_STATE, ACK, NEED_REPLY, NONE, NONE, VHU_PF_INBAND_NOTIFICATIONS, "VHOST_USER_BACKEND_VRING_ERR"),
+	ROW(BACKEND_SHARED_OBJECT_ADD, SHARED_OBJECT, ACK, NEED_REPLY, NONE, NONE, VHU_PF_SHARED_OBJECT, "VHOST_USER_BACKEND_SHARED_OBJECT_ADD"),
+	ROW(BACKEND_SHARED_OBJECT_REMOVE, SHARED_OBJECT, ACK, NEED_REPLY, NONE, NONE, VHU_PF_SHARED_OBJECT, "VHOST_USER_BACKEND_SHARED_OBJECT_REMOVE"),
+	ROW(BACKEND_SHARED_OBJECT_LOOKUP, SHARED_OBJECT, ACK, ALWAYS, NONE, ZERO_OR_ONE, VHU_PF_SHARED_OBJECT, "VHOST_USER_BACKEND_SHARED_OBJECT_LOOKUP"),
+	ROW(BACKEND_SHMEM_MAP, SHMEM_MAP, ACK, NEED_REPLY, ONE, NONE, VHU_PF_SHMEM, "VHOST_USER_BACKEND_SHMEM_MAP"),
+	ROW(BACKEND_SHMEM_UNMAP, SHMEM_MAP, ACK, NEED_REPLY, NONE, NONE, VHU_PF_SHMEM, "VHOST_USER_BACKEND_SHMEM_UNMAP"),
+};
+
+/* vhost-user-gpu: the back-end sends, QEMU answers. */
+#define GPU_GET_PROTOCOL_FEATURES 1
+#define GPU_SET_PROTOCOL_FEATURES 2
+#define GPU_GET_DISPLAY_INFO 3
+#define GPU_CURSOR_POS 4
+#define GPU_CURSOR_POS_HIDE 5
+#define GPU_CURSOR_UPDATE 6
+#define GPU_SCANOUT 7
+#define GPU_UPDATE 8
+#define GPU_DMABUF_SCANOUT 9
+#define GPU_DMABUF_UPDATE 10
+#define GPU_GET_EDID 11
+#define GPU_DMABUF_SCANOUT2 12
+
+static const struct vhu_msg_desc gpu_msgs[VHU_GPU_REQ_MAX + 1] = {
+	ROW(GPU_GET_PROTOCOL_FEATURES, EMPTY, GPU_PROTOCOL_FEATURES, ALWAYS, NONE, NONE, -1, "vhost-user-gpu GET_PROTOCOL_FEATURES"),
+	ROW(GPU_SET_PROTOCOL_FEATURES, GPU_PROTOCOL_FEATURES, NONE, NEVER, NONE, NONE, -1, "vhost-user-gpu SET_PROTOCOL_FEATURES"),
+	ROW(GPU_GET_DISPLAY_INFO, EMPTY, GPU_DISPLAY_INFO, ALWAYS, NONE, NONE, -1, "vhost-user-gpu GET_DISPLAY_INFO"),
+	ROW(GPU_CURSOR_POS, GPU_CURSOR_POS, NONE, NEVER, NONE, NONE, -1, "vhost-user-gpu CURSOR_POS"),
+	ROW(GPU_CURSOR_POS_HIDE, GPU_CURSOR_POS, NONE, NEVER, NONE, NONE, -1, "vhost-user-gpu CURSOR_POS_HIDE"),
+	ROW(GPU_CURSOR_UPDATE, GPU_CURSOR_UPDATE, NONE, NEVER, NONE, NONE, -1, "vhost-user-gpu CURSOR_UPDATE"),
+	ROW(GPU_SCANOUT, GPU_SCANOUT, NONE, NEVER, NONE, NONE, -1, "vhost-user-gpu SCANOUT"),
+	ROW(GPU_UPDATE, GPU_UPDATE, NONE, NEVER, NONE, NONE, -1, "vhost-user-gpu UPDATE"),
+	ROW(GPU_DMABUF_SCANOUT, GPU_DMABUF_SCANOUT, NONE, NEVER, ZERO_OR_ONE, NONE, -1, "vhost-user-gpu DMABUF_SCANOUT"),
+	ROW(GPU_DMABUF_UPDATE, GPU_UPDATE, EMPTY, ALWAYS, NONE, NONE, -1, "vhost-user-gpu DMABUF_UPDATE"),
+	ROW(GPU_GET_EDID, GPU_EDID_REQUEST, GPU_EDID, ALWAYS, NONE, NONE, -1, "vhost-user-gpu GET_EDID"),
+	ROW(GPU_DMABUF_SCANOUT2, GPU_DMABUF_SCANOUT2, NONE, NEVER, ONE, NONE, -1, "vhost-user-gpu DMABUF_SCANOUT2"),
+};
+
+static const struct vhu_msg_desc *table_of(unsigned channel, uint32_t *max)
+{
+	switch (channel) {
+	case VHU_CHAN_BACKEND:
+		*max = VHU_BE_REQ_MAX;
+		return be_msgs;
+	case VHU_CHAN_GPU:
+		*max = VHU_GPU_REQ_MAX;
+		return gpu_msgs;
+	default:
+		*max = VHU_FE_REQ_MAX;
+		return fe_msgs;
+	}
+}
+
+const struct vhu_msg_desc *vhu_msg_lookup(unsigned channel, uint32_t request)
+{
+	uint32_t max;
+	const struct vhu_msg_desc *t = table_of(channel, &max);
+
+	if (request == 0 || request > max || !t[request].name)
+		return NULL;
+	return &t[request];
+}
+
+const char *vhu_msg_name(unsigned channel, uint32_t request)
+{
+	const struct vhu_msg_desc *d = vhu_msg_lookup(channel, request);
+
+	return d ? d->name : NULL;
+}
+
+uint32_t vhu_msg_max(unsigned channel)
+{
+	uint32_t max;
+
+	table_of(channel, &max);
+	return max;
+}
+
+/* Compares a user's spelling with a table name, ignoring case and an
+ * optional VHOST_USER_ prefix on either side. */
+static bool name_matches(const char *user, const char *name)
+{
+	static const char prefix[] = "VHOST_USER_";
+	size_t n = sizeof(prefix) - 1;
+
+	if (!name)
+		return false;
+	if (strncasecmp(user, prefix, n) == 0)
+		user += n;
+	if (strncmp(name, prefix, n) == 0)
+		name += n;
+	/* an alias may carry a note after the name: compare the name only */
+	while (*user && *name && toupper((unsigned char)*user) == toupper((unsigned char)*name)) {
+		user++;
+		name++;
+	}
+	return *user == 0 && (*name == 0 || *name == ' ');
+}
+
+bool vhu_msg_parse_name(const char *s, unsigned *channel, uint32_t *request)
+{
+	static const unsigned chans[] = { VHU_CHAN_MAIN, VHU_CHAN_BACKEND, VHU_CHAN_GPU };
+	char *end;
+	unsigned long v;
+	size_t i;
+
+	v = strtoul(s, &end, 0);
+	if (*s && *end == 0) {
+		*channel = VHU_CHAN_MAIN;
+		*request = (uint32_t)v;
+		return v > 0 && v <= UINT32_MAX;
+	}
+	for (i = 0; i < sizeof(chans) / sizeof(chans[0]); i++) {
+		uint32_t max, id;
+		const struct vhu_msg_desc *t = table_of(chans[i], &max);
+
+		for (id = 1; id <= max; id++) {
+			if (name_matches(s, t[id].name) || name_matches(s, t[id].alias)) {
+				*channel = chans[i];
+				*request = id;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+bool vhu_hdr_plausible(const uint8_t *p, size_t len)
+{
+	uint32_t req, flags, size;
+
+	if (len < VHU_HDR_SIZE)
+		return false;
+	req = vhu_get_le32(p);
+	flags = vhu_get_le32(p + 4);
+	size = vhu_get_le32(p + 8);
+	if (!vhu_msg_lookup(VHU_CHAN_MAIN, req))
+		return false;
+	if ((flags & VHU_FLAG_VERSION_MASK) != VHU_VERSION || (flags & VHU_FLAG_RESERVED_MASK))
+		return false;
+	return size <= VHU_DEFAULT_MAX_PAYLOAD;
+}
+
+/* ---- feature bits ------------------------------------------------------ */
+
+#define B(n, name, ab) { n, name, ab }
+#define B_END { 0, NULL, NULL }
+
+const struct vhu_bit vhu_bits_transport[] = {
+	B(24, "VIRTIO_F_NOTIFY_ON_EMPTY", "notify_on_empty"),
+	B(26, "VHOST_F_LOG_ALL", "log_all"),
+	B(27, "VIRTIO_F_ANY_LAYOUT", "any_layout"),
+	B(28, "VIRTIO_F_RING_INDIRECT_DESC", "indirect_desc"),
+	B(29, "VIRTIO_F_RING_EVENT_IDX", "event_idx"),
+	B(30, "VHOST_USER_F_PROTOCOL_FEATURES", "protocol_features"),
+	B(32, "VIRTIO_F_VERSION_1", "version_1"),
+	B(33, "VIRTIO_F_ACCESS_PLATFORM", "access_platform"),
+	B(34, "VIRTIO_F_RING_PACKED", "ring_packed"),
+	B(35, "VIRTIO_F_IN_ORDER", "in_order"),
+	B(36, "VIRTIO_F_ORDER_PLATFORM", "order_platform"),
+	B(37, "VIRTIO_F_SR_IOV", "sr_iov"),
+	B(38, "VIRTIO_F_NOTIFICATION_DATA", "notification_data"),
+	B(39, "VIRTIO_F_NOTIF_CONFIG_DATA", "notif_config_data"),
+	B(40, "VIRTIO_F_RING_RESET", "ring_reset"),
+	B(41, "VIRTIO_F_ADMIN_VQ", "admin_vq"),
+	B_END
+};
+
+const struct vhu_bit vhu_bits_protocol[] = {
+	B(0, "VHOST_USER_PROTOCOL_F_MQ", "mq"),
+	B(1, "VHOST_USER_PROTOCOL_F_LOG_SHMFD", "log_shmfd"),
+	B(2, "VHOST_USER_PROTOCOL_F_RARP", "rarp"),
+	B(3, "VHOST_USER_PROTOCOL_F_REPLY_ACK", "reply_ack"),
+	B(4, "VHOST_USER_PROTOCOL_F_NET_MTU", "net_mtu"),
+	B(5, "VHOST_USER_PROTOCOL_F_BACKEND_REQ", "backend_req"),
+	B(6, "VHOST_USER_PROTOCOL_F_CROSS_ENDIAN", "cross_endian"),
+	B(7, "VHOST_USER_PROTOCOL_F_CRYPTO_SESSION", "crypto_session"),
+	B(8, "VHOST_USER_PROTOCOL_F_PAGEFAULT", "pagefault"),
+	B(9, "VHOST_USER_PROTOCOL_F_CONFIG", "config"),
+	B(10, "VHOST_USER_PROTOCOL_F_BACKEND_SEND_FD", "backend_send_fd"),
+	B(11, "VHOST_USER_PROTOCOL_F_HOST_NOTIFIER", "host_notifier"),
+	B(12, "VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD", "inflight_shmfd"),
+	B(13, "VHOST_USER_PROTOCOL_F_RESET_DEVICE", "reset_device"),
+	B(14, "VHOST_USER_PROTOCOL_F_INBAND_NOTIFICATIONS", "inband_notifications"),
+	B(15, "VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS", "configure_mem_slots"),
+	B(16, "VHOST_USER_PROTOCOL_F_STATUS", "status"),
+	B(17, "VHOST_USER_PROTOCOL_F_XEN_MMAP", "xen_mmap"),
+	B(18, "VHOST_USER_PROTOCOL_F_SHARED_OBJECT", "shared_object"),
+	B(19, "VHOST_USER_PROTOCOL_F_DEVICE_STATE", "device_state"),
+	B(20, "VHOST_USER_PROTOCOL_F_GET_VRING_BASE_INFLIGHT", "get_vring_base_inflight"),
+	B(21, "VHOST_USER_PROTOCOL_F_GPA_ADDRESSES", "gpa_addresses"),
+	B(22, "VHOST_USER_PROTOCOL_F_SHMEM", "shmem"),
+	B(23, "VHOST_USER_PROTOCOL_F_GET_VRING_BASE_SKIP_DRAIN", "get_vring_base_skip_drain"),
+	B_END
+};
+
+const struct vhu_bit vhu_bits_status[] = {
+	B(0, "ACKNOWLEDGE", "acknowledge"),
+	B(1, "DRIVER", "driver"),
+	B(2, "DRIVER_OK", "driver_ok"),
+	B(3, "FEATURES_OK", "features_ok"),
+	B(6, "DEVICE_NEEDS_RESET", "device_needs_reset"),
+	B(7, "FAILED", "failed"),
+	B_END
+};
+
+const struct vhu_bit vhu_bits_gpu_protocol[] = {
+	B(0, "VHOST_USER_GPU_PROTOCOL_F_EDID", "edid"),
+	B(1, "VHOST_USER_GPU_PROTOCOL_F_DMABUF2", "dmabuf2"),
+	B_END
+};
+
+/* Device-specific bits (virtio 1.3, section 5.x "Feature bits"). */
+static const struct vhu_bit bits_net[] = {
+	B(0, "VIRTIO_NET_F_CSUM", "csum"),
+	B(1, "VIRTIO_NET_F_GUEST_CSUM", "guest_csum"),
+	B(2, "VIRTIO_NET_F_CTRL_GUEST_OFFLOADS", "ctrl_guest_offloads"),
+	B(3, "VIRTIO_NET_F_MTU", "mtu"),
+	B(5, "VIRTIO_NET_F_MAC", "mac"),
+	B(6, "VIRTIO_NET_F_GSO", "gso"),
+	B(7, "VIRTIO_NET_F_GUEST_TSO4", "guest_tso4"),
+	B(8, "VIRTIO_NET_F_GUEST_TSO6", "guest_tso6"),
+	B(9, "VIRTIO_NET_F_GUEST_ECN", "guest_ecn"),
+	B(10, "VIRTIO_NET_F_GUEST_UFO", "guest_ufo"),
+	B(11, "VIRTIO_NET_F_HOST_TSO4", "host_tso4"),
+	B(12, "VIRTIO_NET_F_HOST_TSO6", "host_tso6"),
+	B(13, "VIRTIO_NET_F_HOST_ECN", "host_ecn"),
+	B(14, "VIRTIO_NET_F_HOST_UFO", "host_ufo"),
+	B(15, "VIRTIO_NET_F_MRG_RXBUF", "mrg_rxbuf"),
+	B(16, "VIRTIO_NET_F_STATUS", "status"),
+	B(17, "VIRTIO_NET_F_CTRL_VQ", "ctrl_vq"),
+	B(18, "VIRTIO_NET_F_CTRL_RX", "ctrl_rx"),
+	B(19, "VIRTIO_NET_F_CTRL_VLAN", "ctrl_vlan"),
+	B(20, "VIRTIO_NET_F_CTRL_RX_EXTRA", "ctrl_rx_extra"),
+	B(21, "VIRTIO_NET_F_GUEST_ANNOUNCE", "guest_announce"),
+	B(22, "VIRTIO_NET_F_MQ", "mq"),
+	B(23, "VIRTIO_NET_F_CTRL_MAC_ADDR", "ctrl_mac_addr"),
+	B(54, "VIRTIO_NET_F_GUEST_USO4", "guest_uso4"),
+	B(55, "VIRTIO_NET_F_GUEST_USO6", "guest_uso6"),
+	B(56, "VIRTIO_NET_F_HOST_USO", "host_uso"),
+	B(57, "VIRTIO_NET_F_HASH_REPORT", "hash_report"),
+	B(59, "VIRTIO_NET_F_GUEST_HDRLEN", "guest_hdrlen"),
+	B(60, "VIRTIO_NET_F_RSS", "rss"),
+	B(61, "VIRTIO_NET_F_RSC_EXT", "rsc_ext"),
+	B(62, "VIRTIO_NET_F_STANDBY", "standby"),
+	B(63, "VIRTIO_NET_F_SPEED_DUPLEX", "speed_duplex"),
+	B_END
+};
+
+static const struct vhu_bit bits_blk[] = {
+	B(0, "VIRTIO_BLK_F_BARRIER", "barrier"),
+	B(1, "VIRTIO_BLK_F_SIZE_MAX", "size_max"),
+	B(2, "VIRTIO_BLK_F_SEG_MAX", "seg_max"),
+	B(4, "VIRTIO_BLK_F_GEOMETRY", "geometry"),
+	B(5, "VIRTIO_BLK_F_RO", "ro"),
+	B(6, "VIRTIO_BLK_F_BLK_SIZE", "blk_size"),
+	B(7, "VIRTIO_BLK_F_SCSI", "scsi"),
+	B(9, "VIRTIO_BLK_F_FLUSH", "flush"),
+	B(10, "VIRTIO_BLK_F_TOPOLOGY", "topology"),
+	B(11, "VIRTIO_BLK_F_CONFIG_WCE", "config_wce"),
+	B(12, "VIRTIO_BLK_F_MQ", "mq"),
+	B(13, "VIRTIO_BLK_F_DISCARD", "discard"),
+	B(14, "VIRTIO_BLK_F_WRITE_ZEROES", "write_zeroes"),
+	B(15, "VIRTIO_BLK_F_LIFETIME", "lifetime"),
+	B(16, "VIRTIO_BLK_F_SECURE_ERASE", "secure_erase"),
+	B(17, "VIRTIO_BLK_F_ZONED", "zoned"),
+	B_END
+};
+
+static const struct vhu_bit bits_fs[] = {
+	B(0, "VIRTIO_FS_F_NOTIFICATION", "notification"),
+	B_END
+};
+
+static const struct vhu_bit bits_vsock[] = {
+	B(0, "VIRTIO_VSOCK_F_STREAM", "stream"),
+	B(1, "VIRTIO_VSOCK_F_SEQPACKET", "seqpacket"),
+	B_END
+};
+
+static const struct vhu_bit bits_scsi[] = {
+	B(0, "VIRTIO_SCSI_F_INOUT", "inout"),
+	B(1, "VIRTIO_SCSI_F_HOTPLUG", "hotplug"),
+	B(2, "VIRTIO_SCSI_F_CHANGE", "change"),
+	B(3, "VIRTIO_SCSI_F_T10_PI", "t10_pi"),
+	B_END
+};
+
+static const struct vhu_bit bits_gpu[] = {
+	B(0, "VIRTIO_GPU_F_VIRGL", "virgl"),
+	B(1, "VIRTIO_GPU_F_EDID", "edid"),
+	B(2, "VIRTIO_GPU_F_RESOURCE_UUID", "resource_uuid"),
+	B(3, "VIRTIO_GPU_F_RESOURCE_BLOB", "resource_blob"),
+	B(4, "VIRTIO_GPU_F_CONTEXT_INIT", "context_init"),
+	B_END
+};
+
+static const struct vhu_bit bits_crypto[] = {
+	B(0, "VIRTIO_CRYPTO_F_REVISION_1", "revision_1"),
+	B(1, "VIRTIO_CRYPTO_F_CIPHER_STATELESS_MODE", "cipher_stateless_mode"),
+	B(2, "VIRTIO_CRYPTO_F_HASH_STATELESS_MODE", "hash_stateless_mode"),
+	B(3, "VIRTIO_CRYPTO_F_MAC_STATELESS_MODE", "mac_stateless_mode"),
+	B(4, "VIRTIO_CRYPTO_F_AEAD_STATELESS_MODE", "aead_stateless_mode"),
+	B_END
+};
+
+static const struct vhu_bit bits_console[] = {
+	B(0, "VIRTIO_CONSOLE_F_SIZE", "size"),
+	B(1, "VIRTIO_CONSOLE_F_MULTIPORT", "multiport"),
+	B(2, "VIRTIO_CONSOLE_F_EMERG_WRITE", "emerg_write"),
+	B_END
+};
+
+static const struct vhu_bit bits_i2c[] = {
+	B(0, "VIRTIO_I2C_F_ZERO_LENGTH_REQUEST", "zero_length_request"),
+	B_END
+};
+
+static const struct vhu_bit bits_gpio[] = {
+	B(0, "VIRTIO_GPIO_F_IRQ", "irq"),
+	B_END
+};
+
+static const struct vhu_bit bits_scmi[] = {
+	B(0, "VIRTIO_SCMI_F_P2A_CHANNELS", "p2a_channels"),
+	B(1, "VIRTIO_SCMI_F_SHARED_MEMORY", "shared_memory"),
+	B_END
+};
+
+static const struct vhu_bit bits_none[] = { B_END };
+
+struct device_row {
+	const char *name;
+	const char *abbrev;
+	const struct vhu_bit *bits;
+};
+
+static const struct device_row devices[VHU_DEV__COUNT] = {
+	[VHU_DEV_UNKNOWN] = { "unknown", "unknown", bits_none },
+	[VHU_DEV_NET] = { "net", "net", bits_net },
+	[VHU_DEV_BLK] = { "blk", "blk", bits_blk },
+	[VHU_DEV_FS] = { "fs", "fs", bits_fs },
+	[VHU_DEV_VSOCK] = { "vsock", "vsock", bits_vsock },
+	[VHU_DEV_SCSI] = { "scsi", "scsi", bits_scsi },
+	[VHU_DEV_GPU] = { "gpu", "gpu", bits_gpu },
+	[VHU_DEV_INPUT] = { "input", "input", bits_none },
+	[VHU_DEV_CRYPTO] = { "crypto", "crypto", bits_crypto },
+	[VHU_DEV_CONSOLE] = { "console", "console", bits_console },
+	[VHU_DEV_RNG] = { "rng", "rng", bits_none },
+	[VHU_DEV_I2C] = { "i2c", "i2c", bits_i2c },
+	[VHU_DEV_GPIO] = { "gpio", "gpio", bits_gpio },
+	[VHU_DEV_SOUND] = { "sound", "sound", bits_none },
+	[VHU_DEV_SCMI] = { "scmi", "scmi", bits_scmi },
+};
+
+const struct vhu_bit *vhu_device_bits(unsigned device)
+{
+	return device < VHU_DEV__COUNT ? devices[device].bits : bits_none;
+}
+
+const char *vhu_device_abbrev(unsigned device)
+{
+	return device < VHU_DEV__COUNT ? devices[device].abbrev : "unknown";
+}
+
+const char *vhu_device_name(unsigned device)
+{
+	return device < VHU_DEV__COUNT ? devices[device].name : "unknown";
+}
+
+const struct vhu_bit_table vhu_all_bit_tables[] = {
+	{ "features", vhu_bits_transport },
+	{ "features.net", bits_net },
+	{ "features.blk", bits_blk },
+	{ "features.fs", bits_fs },
+	{ "features.vsock", bits_vsock },
+	{ "features.scsi", bits_scsi },
+	{ "features.gpu", bits_gpu },
+	{ "features.crypto", bits_crypto },
+	{ "features.console", bits_console },
+	{ "features.i2c", bits_i2c },
+	{ "features.gpio", bits_gpio },
+	{ "features.scmi", bits_scmi },
+	{ "protocol_features", vhu_bits_protocol },
+	{ "status", vhu_bits_status },
+	{ "gpu.protocol_features", vhu_bits_gpu_protocol },
+	{ NULL, NULL }
+};
+
+static const char *bit_name(const struct vhu_bit *t, unsigned bit)
+{
+	for (; t->name; t++)
+		if (t->bit == bit)
+			return t->name;
+	return "";
+}
+
+const char *vhu_feature_name(unsigned device, unsigned bit)
+{
+	const char *n = bit_name(vhu_bits_transport, bit);
+
+	if (!*n)
+		n = bit_name(vhu_device_bits(device), bit);
+	return n;
+}
+
+const char *vhu_pfeature_name(unsigned bit)
+{
+	return bit_name(vhu_bits_protocol, bit);
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhu_msgs.h - the message tables: one row per request id and channel.
+ *
+ * A row says what the request and its reply carry (a layout), how many fds
+ * ride with it, whether it is answered, and which feature gates it.  The
+ * layouts' payload walkers live in vhu_walk.c; adding a message is one row
+ * in vhu_msgs.c (plus a walker if its layout is new).
+ */
+#ifndef VHU_MSGS_H
+#define VHU_MSGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vhu_fields.h"
+#include "vhu_record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Payload layouts. */
+enum vhu_layout {
+	VHU_L_NONE = 0,		/* no payload / no reply */
+	VHU_L_EMPTY,
+	VHU_L_U64,		/* generic u64 */
+	VHU_L_FEATURES,
+	VHU_L_PROTOCOL_FEATURES,
+	VHU_L_VRING_STATE,	/* index + num */
+	VHU_L_VRING_NUM,
+	VHU_L_VRING_ENABLE,
+	VHU_L_VRING_ENDIAN,
+	VHU_L_VRING_BASE,	/* split or packed by VIRTIO_F_RING_PACKED */
+	VHU_L_VRING_ADDR,
+	VHU_L_VRING_FILE,	/* u64: index + NOFD */
+	VHU_L_MEM_TABLE,
+	VHU_L_MEM_REGION,	/* single region (ADD/REM_MEM_REG) */
+	VHU_L_LOG,		/* SET_LOG_BASE: u64 or log description */
+	VHU_L_LOG_REPLY,	/* SET_LOG_BASE reply: 0, 8 or 16 bytes */
+	VHU_L_IOTLB,
+	VHU_L_CONFIG,
+	VHU_L_CRYPTO_SESSION,
+	VHU_L_VRING_AREA,
+	VHU_L_INFLIGHT,
+	VHU_L_SHARED_OBJECT,
+	VHU_L_DEVICE_STATE,
+	VHU_L_DEVICE_STATE_REPLY,
+	VHU_L_SHMEM_MAP,
+	VHU_L_SHMEM_CONFIG,
+	VHU_L_STATUS,
+	VHU_L_QUEUE_NUM,
+	VHU_L_MAX_MEM_SLOTS,
+	VHU_L_MTU,
+	VHU_L_RARP,
+	VHU_L_ACK,		/* u64, 0 = success */
+	VHU_L_SESSION_ID,
+	VHU_L_GPU_PROTOCOL_FEATURES,
+	VHU_L_GPU_CURSOR_POS,
+	VHU_L_GPU_CURSOR_UPDATE,
+	VHU_L_GPU_SCANOUT,
+	VHU_L_GPU_UPDATE,
+	VHU_L_GPU_DMABUF_SCANOUT,
+	VHU_L_GPU_DMABUF_SCANOUT2,
+	VHU_L_GPU_EDID_REQUEST,
+	VHU_L_GPU_DISPLAY_INFO,
+	VHU_L_GPU_EDID,
+	VHU_L__COUNT
+};
+
+enum vhu_reply_rule {
+	VHU_R_NEED_REPLY,	/* answered (u64 ack) only with NEED_REPLY */
+	VHU_R_ALWAYS,
+	VHU_R_POSTCOPY,		/* answered in postcopy mode (SET_MEM_TABLE) */
+	VHU_R_LOG_SHMFD,	/* answered with LOG_SHMFD (SET_LOG_BASE) */
+	VHU_R_NEVER		/* GPU messages without a reply */
+};
+
+enum vhu_fd_rule {
+	VHU_FDS_NONE,
+	VHU_FDS_ONE,
+	VHU_FDS_ONE_UNLESS_NOFD,	/* bit 8 of the u64 payload */
+	VHU_FDS_PER_REGION,
+	VHU_FDS_ONE_WITH_LOG_SHMFD,
+	VHU_FDS_ZERO_OR_ONE,
+	VHU_FDS_ANY
+};
+
+struct vhu_msg_desc {
+	const char *name;	/* VHOST_USER_... */
+	const char *alias;	/* historical name, or NULL */
+	const char *summary_name;	/* name without the VHOST_USER_ prefix */
+	enum vhu_layout req, reply;
+	enum vhu_reply_rule reply_rule;
+	enum vhu_fd_rule req_fds, reply_fds;
+	int gate;		/* protocol feature bit that enables it, or -1 */
+	const char *spec;	/* spec section */
+};
+
+/* Row for (channel, request), or NULL for an unknown id. */
+const struct vhu_msg_desc *vhu_msg_lookup(unsigned channel, uint32_t request);
+/* Name or NULL (any channel). */
+const char *vhu_msg_name(unsigned channel, uint32_t request);
+/* Parse a request name as a user types it: "set_mem_table",
+ * "VHOST_USER_SET_MEM_TABLE", an alias, or a number.  Sets *channel and
+ * *request; returns false if unknown. */
+bool vhu_msg_parse_name(const char *s, unsigned *channel, uint32_t *request);
+/* Highest known id of a channel. */
+uint32_t vhu_msg_max(unsigned channel);
+
+/* Is this the start of a plausible front-end request on a main channel?
+ * (known id, version 1, no reserved flag, size within the limit).  The
+ * shim's test for "this socket speaks vhost-user"; no allocation. */
+bool vhu_hdr_plausible(const uint8_t *p, size_t len);
+
+/* Bit tables. */
+struct vhu_bit_table {
+	const char *word;	/* filter prefix, e.g. "features" */
+	const struct vhu_bit *bits;	/* terminated by name == NULL */
+};
+extern const struct vhu_bit vhu_bits_transport[];	/* virtio bits 24..41 */
+extern const struct vhu_bit vhu_bits_protocol[];	/* protocol features */
+extern const struct vhu_bit vhu_bits_status[];		/* virtio device status */
+extern const struct vhu_bit vhu_bits_gpu_protocol[];
+/* Device-specific feature bits (0-23 and a few high ones) by device type. */
+const struct vhu_bit *vhu_device_bits(unsigned device);
+const char *vhu_device_abbrev(unsigned device);
+/* All bit tables, for vhu_fields_init(): prefix + table, NULL-terminated. */
+extern const struct vhu_bit_table vhu_all_bit_tables[];
+
+/* Name of a feature bit given the device type ("" if unnamed). */
+const char *vhu_feature_name(unsigned device, unsigned bit);
+const char *vhu_pfeature_name(unsigned bit);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

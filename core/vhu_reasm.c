@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: stream reassembly of vhost-user messages from capture records */
+#include "vhu_reasm.h"
+#include "vhu_proto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void vhu_stream_init(struct vhu_stream *s, uint32_t max_payload)
+{
+	memset(s, 0, sizeof(*s));
+	s->max_payload = max_payload;
+}
+
+void vhu_stream_free(struct vhu_stream *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+	s->cap = 0;
+}
+
+static void reset_msg(struct vhu_stream *s)
+{
+	s->have = 0;
+	s->need = 0;
+	s->nfds = 0;
+	s->nrecords = 0;
+	s->seq++;
+}
+
+static void fill_header(struct vhu_msg *m, const uint8_t *b, uint32_t len)
+{
+	if (len >= VHU_HDR_SIZE) {
+		m->request = vhu_get_le32(b);
+		m->flags = vhu_get_le32(b + 4);
+		m->size = vhu_get_le32(b + 8);
+	}
+}
+
+static void deliver(struct vhu_stream *s, const uint8_t *bytes, uint32_t len,
+		    enum vhu_msg_status st, vhu_stream_msg_fn fn, void *arg)
+{
+	struct vhu_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.bytes = bytes;
+	m.len = len;
+	fill_header(&m, bytes, len);
+	m.status = st;
+	m.nfds = s->nfds;
+	m.fds = s->fds;
+	m.nrecords = s->nrecords;
+	m.first_frame = s->first_frame;
+	m.skipped = s->skipped;
+	s->skipped = 0;
+	fn(arg, &m);
+	reset_msg(s);
+}
+
+static bool grow(struct vhu_stream *s, uint32_t want)
+{
+	uint8_t *nb;
+	uint32_t ncap;
+
+	if (want <= s->cap)
+		return true;
+	ncap = s->cap ? s->cap : 256;
+	while (ncap < want)
+		ncap *= 2;
+	nb = realloc(s->buf, ncap);
+	if (!nb)
+		return false;
+	s->buf = nb;
+	s->cap = ncap;
+	return true;
+}
+
+static void take_fds(struct vhu_stream *s, const struct vhu_record *rec)
+{
+	unsigned i;
+
+	if (!rec)
+		return;
+	for (i = 0; i < rec->nfd_items; i++) {
+		const struct vhu_rec_fd *f = &rec->fds[i];
+
+		if (s->nfds < VHU_MSG_MAX_FDS) {
+			struct vhu_fdinfo *d = &s->fds[s->nfds];
+			size_t n = f->name_len < VHU_FD_NAME_MAX - 1 ? f->name_len : VHU_FD_NAME_MAX - 1;
+
+			d->fd = f->fd;
+			d->kind = f->kind;
+			d->ino = f->ino;
+			d->size = f->size;
+			memcpy(d->name, f->name, n);
+			d->name[n] = 0;
+		}
+		s->nfds++;
+	}
+	/* the header says more fds than items: count them anyway */
+	if (rec->h.nfds > rec->nfd_items)
+		s->nfds += rec->h.nfds - rec->nfd_items;
+}
+
+void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, uint32_t len,
+		     const struct vhu_record *rec, vhu_stream_msg_fn msg, vhu_stream_piece_fn piece,
+		     void *arg)
+{
+	uint32_t off = 0;
+	bool fds_taken = false;
+
+	if (s->have > 0)
+		s->nrecords++;	/* the message in progress continues here */
+	while (off < len) {
+		uint32_t avail = len - off, take;
+
+		if (s->have == 0) {
+			s->first_frame = frame;
+			s->nrecords = 1;
+		}
+		if (!fds_taken) {
+			take_fds(s, rec);
+			fds_taken = true;
+		}
+
+		/* Whole message inside this record, nothing buffered: no copy. */
+		if (s->have == 0 && avail >= VHU_HDR_SIZE) {
+			uint32_t size = vhu_get_le32(data + off + 8);
+
+			if (size > s->max_payload) {
+				if (piece)
+					piece(arg, s->seq, off, VHU_HDR_SIZE, 0, true);
+				deliver(s, data + off, VHU_HDR_SIZE, VHU_MSG_OVERSIZE, msg, arg);
+				/* Resynchronise at the next record: peers send a
+				 * message per call, so that is where a header is
+				 * likeliest to start. */
+				s->skipped = avail - VHU_HDR_SIZE;
+				return;
+			}
+			if (avail >= VHU_HDR_SIZE + size) {
+				if (piece)
+					piece(arg, s->seq, off, VHU_HDR_SIZE + size, 0, true);
+				deliver(s, data + off, VHU_HDR_SIZE + size, VHU_MSG_OK, msg, arg);
+				off += VHU_HDR_SIZE + size;
+				continue;
+			}
+		}
+
+		/* Buffer: first the header, then the payload it announces. */
+		if (s->need == 0) {
+			take = VHU_HDR_SIZE - s->have;
+			if (take > avail)
+				take = avail;
+			if (!grow(s, VHU_HDR_SIZE))
+				return;
+			memcpy(s->buf + s->have, data + off, take);
+			if (piece)
+				piece(arg, s->seq, off, take, s->have, false);
+			s->have += take;
+			off += take;
+			if (s->have < VHU_HDR_SIZE)
+				continue;
+			{
+				uint32_t size = vhu_get_le32(s->buf + 8);
+
+				if (size > s->max_payload) {
+					deliver(s, s->buf, VHU_HDR_SIZE, VHU_MSG_OVERSIZE, msg, arg);
+					s->skipped = len - off;
+					return;
+				}
+				s->need = VHU_HDR_SIZE + size;
+				if (!grow(s, s->need))
+					return;
+			}
+			if (s->have == s->need) {
+				deliver(s, s->buf, s->have, VHU_MSG_OK, msg, arg);
+				continue;
+			}
+			continue;
+		}
+		take = s->need - s->have;
+		if (take > avail)
+			take = avail;
+		memcpy(s->buf + s->have, data + off, take);
+		if (piece)
+			piece(arg, s->seq, off, take, s->have, s->have + take == s->need);
+		s->have += take;
+		off += take;
+		if (s->have == s->need)
+			deliver(s, s->buf, s->have, VHU_MSG_OK, msg, arg);
+	}
+}
+
+void vhu_stream_flush(struct vhu_stream *s, vhu_stream_msg_fn msg, void *arg)
+{
+	if (s->have == 0)
+		return;
+	deliver(s, s->buf, s->have, VHU_MSG_TRUNCATED, msg, arg);
+}

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: capture record writer (no allocation) and reader (bounded) */
+#include "vhu_record.h"
+
+#include <string.h>
+
+/* ---- writer ---------------------------------------------------------- */
+
+void vhu_rec_begin(struct vhu_rec_builder *b, uint8_t *buf, size_t cap,
+		   const struct vhu_rec_hdr *h)
+{
+	b->buf = buf;
+	b->cap = cap;
+	b->len = 0;
+	b->overflow = 0;
+	if (cap < VHU_REC_HDR_LEN) {
+		b->overflow = 1;
+		return;
+	}
+	memset(buf, 0, VHU_REC_HDR_LEN);
+	buf[0] = VHU_REC_MAGIC0;
+	buf[1] = VHU_REC_MAGIC1;
+	buf[2] = VHU_REC_VERSION;
+	buf[3] = h->event;
+	vhu_put_le16(buf + 4, VHU_REC_HDR_LEN);
+	vhu_put_le16(buf + 6, h->call);
+	vhu_put_le32(buf + 8, h->pid);
+	vhu_put_le32(buf + 12, h->tid);
+	vhu_put_le64(buf + 16, h->conn_id);
+	vhu_put_le32(buf + 24, (uint32_t)h->fd);
+	vhu_put_le16(buf + 28, h->flags);
+	buf[30] = h->channel;
+	buf[31] = h->role;
+	buf[32] = h->byte_order;
+	buf[33] = h->nfds;
+	vhu_put_le32(buf + 36, h->orig_len);
+	b->len = VHU_REC_HDR_LEN;
+}
+
+static uint8_t *item_start(struct vhu_rec_builder *b, uint16_t type, uint32_t len)
+{
+	uint8_t *p;
+
+	if (b->overflow || len > b->cap || b->cap - b->len < VHU_REC_ITEM_HDR + (size_t)len) {
+		b->overflow = 1;
+		return NULL;
+	}
+	p = b->buf + b->len;
+	vhu_put_le16(p, type);
+	vhu_put_le16(p + 2, 0);
+	vhu_put_le32(p + 4, len);
+	b->len += VHU_REC_ITEM_HDR + len;
+	return p + VHU_REC_ITEM_HDR;
+}
+
+void vhu_rec_add_item(struct vhu_rec_builder *b, uint16_t type,
+		      const void *val, uint32_t len)
+{
+	uint8_t *p = item_start(b, type, len);
+
+	if (p && len)
+		memcpy(p, val, len);
+}
+
+void vhu_rec_add_fd(struct vhu_rec_builder *b, const struct vhu_rec_fd *fd)
+{
+	uint16_t nlen = fd->name_len;
+	uint8_t *p;
+
+	if (nlen > VHU_REC_MAX_NAME)
+		nlen = VHU_REC_MAX_NAME;
+	p = item_start(b, VHU_IT_FD, VHU_REC_FD_FIXED + nlen);
+	if (!p)
+		return;
+	vhu_put_le32(p, (uint32_t)fd->fd);
+	p[4] = fd->kind;
+	p[5] = fd->flags;
+	vhu_put_le16(p + 6, nlen);
+	vhu_put_le32(p + 8, fd->mode);
+	vhu_put_le32(p + 12, 0);
+	vhu_put_le64(p + 16, fd->dev);
+	vhu_put_le64(p + 24, fd->ino);
+	vhu_put_le64(p + 32, fd->size);
+	if (nlen)
+		memcpy(p + VHU_REC_FD_FIXED, fd->name, nlen);
+}
+
+uint8_t *vhu_rec_add_data(struct vhu_rec_builder *b, uint32_t len)
+{
+	return item_start(b, VHU_IT_DATA, len);
+}
+
+void vhu_rec_add_data_ref(struct vhu_rec_builder *b, uint32_t len)
+{
+	uint8_t *p;
+
+	if (b->overflow || b->cap - b->len < VHU_REC_ITEM_HDR) {
+		b->overflow = 1;
+		return;
+	}
+	p = b->buf + b->len;
+	vhu_put_le16(p, VHU_IT_DATA);
+	vhu_put_le16(p + 2, 0);
+	vhu_put_le32(p + 4, len);
+	b->len += VHU_REC_ITEM_HDR;
+}
+
+size_t vhu_rec_end(struct vhu_rec_builder *b)
+{
+	return b->overflow ? 0 : b->len;
+}
+
+/* ---- reader ---------------------------------------------------------- */
+
+static enum vhu_rec_status parse_fd(const uint8_t *v, uint32_t len,
+				    struct vhu_rec_fd *fd)
+{
+	if (len < VHU_REC_FD_FIXED)
+		return VHU_REC_BAD_FD_ITEM;
+	fd->fd = (int32_t)vhu_get_le32(v);
+	fd->kind = v[4];
+	fd->flags = v[5];
+	fd->name_len = vhu_get_le16(v + 6);
+	fd->mode = vhu_get_le32(v + 8);
+	fd->dev = vhu_get_le64(v + 16);
+	fd->ino = vhu_get_le64(v + 24);
+	fd->size = vhu_get_le64(v + 32);
+	if (fd->name_len > len - VHU_REC_FD_FIXED || fd->name_len > VHU_REC_MAX_NAME)
+		return VHU_REC_BAD_FD_ITEM;
+	fd->name = (const char *)v + VHU_REC_FD_FIXED;
+	return VHU_REC_OK;
+}
+
+enum vhu_rec_status vhu_rec_parse(const uint8_t *buf, size_t len,
+				  struct vhu_record *r)
+{
+	struct vhu_rec_hdr *h = &r->h;
+	size_t off;
+
+	memset(r, 0, offsetof(struct vhu_record, fds));
+	r->path = NULL;
+	r->path_len = 0;
+	r->has_peercred = 0;
+	r->cmdline = NULL;
+	r->cmdline_len = 0;
+	r->has_proc = 0;
+	r->comm[0] = 0;
+	r->has_link = 0;
+	r->unknown_items = 0;
+
+	if (len < 8)
+		return VHU_REC_SHORT;
+	if (buf[0] != VHU_REC_MAGIC0 || buf[1] != VHU_REC_MAGIC1)
+		return VHU_REC_BAD_MAGIC;
+	h->version = buf[2];
+	if (h->version != VHU_REC_VERSION)
+		return VHU_REC_BAD_VERSION;
+	h->event = buf[3];
+	h->hdr_len = vhu_get_le16(buf + 4);
+	if (h->hdr_len < VHU_REC_HDR_LEN)
+		return VHU_REC_BAD_HDR_LEN;
+	if (len < h->hdr_len)
+		return VHU_REC_SHORT;
+	h->call = vhu_get_le16(buf + 6);
+	h->pid = vhu_get_le32(buf + 8);
+	h->tid = vhu_get_le32(buf + 12);
+	h->conn_id = vhu_get_le64(buf + 16);
+	h->fd = (int32_t)vhu_get_le32(buf + 24);
+	h->flags = vhu_get_le16(buf + 28);
+	h->channel = buf[30];
+	h->role = buf[31];
+	h->byte_order = buf[32];
+	h->nfds = buf[33];
+	h->orig_len = vhu_get_le32(buf + 36);
+
+	/* Items; fields of a newer fixed header (hdr_len > ours) are skipped. */
+	for (off = h->hdr_len; off < len;) {
+		uint16_t type;
+		uint32_t ilen;
+		const uint8_t *v;
+
+		if (len - off < VHU_REC_ITEM_HDR)
+			return VHU_REC_BAD_ITEM;
+		type = vhu_get_le16(buf + off);
+		ilen = vhu_get_le32(buf + off + 4);
+		if (ilen > len - off - VHU_REC_ITEM_HDR)
+			return VHU_REC_BAD_ITEM;
+		v = buf + off + VHU_REC_ITEM_HDR;
+		off += VHU_REC_ITEM_HDR + (size_t)ilen;
+
+		switch (type) {
+		case VHU_IT_FD: {
+			enum vhu_rec_status st;
+
+			if (r->nfd_items >= VHU_REC_MAX_FDS)
+				return VHU_REC_TOO_MANY_FDS;
+			st = parse_fd(v, ilen, &r->fds[r->nfd_items]);
+			if (st != VHU_REC_OK)
+				return st;
+			r->nfd_items++;
+			break;
+		}
+		case VHU_IT_PATH:
+			r->path = (const char *)v;
+			r->path_len = ilen;
+			break;
+		case VHU_IT_PEERCRED:
+			if (ilen < 12)
+				return VHU_REC_BAD_ITEM;
+			r->has_peercred = 1;
+			r->peer_pid = vhu_get_le32(v);
+			r->peer_uid = vhu_get_le32(v + 4);
+			r->peer_gid = vhu_get_le32(v + 8);
+			break;
+		case VHU_IT_CMDLINE:
+			r->cmdline = v;
+			r->cmdline_len = ilen;
+			break;
+		case VHU_IT_DATA:
+			r->data = v;
+			r->data_len = ilen;
+			break;
+		case VHU_IT_PROC: {
+			size_t n;
+
+			if (ilen < VHU_REC_PROC_LEN)
+				return VHU_REC_BAD_ITEM;
+			r->has_proc = 1;
+			r->ppid = vhu_get_le32(v);
+			memcpy(r->comm, v + 4, 16);
+			r->comm[16] = 0;
+			n = strlen(r->comm);
+			memset(r->comm + n, 0, sizeof(r->comm) - n);
+			break;
+		}
+		case VHU_IT_LINK:
+			if (ilen < 8)
+				return VHU_REC_BAD_ITEM;
+			r->has_link = 1;
+			r->link_conn = vhu_get_le64(v);
+			break;
+		default:
+			r->unknown_items++;
+			break;
+		}
+	}
+	return VHU_REC_OK;
+}
+
+const char *vhu_rec_status_str(enum vhu_rec_status s)
+{
+	switch (s) {
+	case VHU_REC_OK: return "ok";
+	case VHU_REC_SHORT: return "record shorter than its header";
+	case VHU_REC_BAD_MAGIC: return "not a vhost-user capture record (bad magic)";
+	case VHU_REC_BAD_VERSION: return "unsupported capture record version";
+	case VHU_REC_BAD_HDR_LEN: return "capture record header length too small";
+	case VHU_REC_BAD_ITEM: return "capture record item runs past the record";
+	case VHU_REC_BAD_FD_ITEM: return "malformed passed-fd item";
+	case VHU_REC_TOO_MANY_FDS: return "more passed fds than SCM_MAX_FD";
+	}
+	return "unknown record error";
+}
+
+/* ---- exported-PDU prefix -------------------------------------------- */
+
+size_t vhu_exp_pdu_write(uint8_t *out, int p2p_dir)
+{
+	static const char name[] = VHU_REC_DISSECTOR_NAME;
+	size_t nlen = sizeof(name) - 1;
+	size_t padded = (nlen + 4u) & ~(size_t)3u; /* keeps at least one NUL */
+	size_t n = 0;
+
+	out[n++] = 0;
+	out[n++] = VHU_EXP_PDU_TAG_DISSECTOR_NAME;
+	out[n++] = (uint8_t)(padded >> 8);
+	out[n++] = (uint8_t)padded;
+	memset(out + n, 0, padded);
+	memcpy(out + n, name, nlen);
+	n += padded;
+	if (p2p_dir >= 0) {
+		out[n++] = 0;
+		out[n++] = VHU_EXP_PDU_TAG_P2P_DIRECTION;
+		out[n++] = 0;
+		out[n++] = 4;
+		out[n++] = 0;
+		out[n++] = 0;
+		out[n++] = 0;
+		out[n++] = (uint8_t)p2p_dir;
+	}
+	memset(out + n, 0, 4); /* end of tags */
+	return n + 4;
+}
+
+long vhu_exp_pdu_skip(const uint8_t *buf, size_t len, int *is_ours)
+{
+	size_t off = 0;
+
+	if (is_ours)
+		*is_ours = 0;
+	for (;;) {
+		uint16_t tag, tlen;
+
+		if (len - off < 4)
+			return -1;
+		tag = (uint16_t)(buf[off] << 8 | buf[off + 1]);
+		tlen = (uint16_t)(buf[off + 2] << 8 | buf[off + 3]);
+		off += 4;
+		if (tag == VHU_EXP_PDU_TAG_END)
+			return (long)off;
+		if (tlen > len - off)
+			return -1;
+		if (tag == VHU_EXP_PDU_TAG_DISSECTOR_NAME && is_ours) {
+			size_t n = sizeof(VHU_REC_DISSECTOR_NAME) - 1;
+
+			if (tlen >= n && memcmp(buf + off, VHU_REC_DISSECTOR_NAME, n) == 0 &&
+			    (tlen == n || buf[off + n] == 0))
+				*is_ours = 1;
+		}
+		off += tlen;
+	}
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+const char *vhu_event_name(unsigned ev)
+{
+	static const char *const names[] = {
+		[VHU_EV_DATA_SENT] = "data sent",
+		[VHU_EV_DATA_RECV] = "data received",
+		[VHU_EV_CONNECT] = "connect",
+		[VHU_EV_ACCEPT] = "accept",
+		[VHU_EV_ADOPT] = "socket adopted",
+		[VHU_EV_CLOSE] = "close",
+		[VHU_EV_PROCESS_START] = "process start",
+	};
+	return ev < sizeof(names) / sizeof(names[0]) && names[ev] ? names[ev] : "unknown event";
+}
+
+const char *vhu_call_name(unsigned call)
+{
+	static const char *const names[] = {
+		[VHU_CALL_NONE] = "none",
+		[VHU_CALL_SENDMSG] = "sendmsg", [VHU_CALL_RECVMSG] = "recvmsg",
+		[VHU_CALL_SENDMMSG] = "sendmmsg", [VHU_CALL_RECVMMSG] = "recvmmsg",
+		[VHU_CALL_SEND] = "send", [VHU_CALL_RECV] = "recv",
+		[VHU_CALL_SENDTO] = "sendto", [VHU_CALL_RECVFROM] = "recvfrom",
+		[VHU_CALL_WRITE] = "write", [VHU_CALL_READ] = "read",
+		[VHU_CALL_WRITEV] = "writev", [VHU_CALL_READV] = "readv",
+		[VHU_CALL_CONNECT] = "connect", [VHU_CALL_ACCEPT] = "accept",
+		[VHU_CALL_ACCEPT4] = "accept4", [VHU_CALL_SOCKETPAIR] = "socketpair",
+		[VHU_CALL_CLOSE] = "close", [VHU_CALL_DUP] = "dup",
+		[VHU_CALL_FCNTL] = "fcntl", [VHU_CALL_EXEC] = "exec",
+		[VHU_CALL_FORK] = "fork", [VHU_CALL_START] = "start",
+	};
+	return call < sizeof(names) / sizeof(names[0]) && names[call] ? names[call] : "unknown call";
+}
+
+const char *vhu_channel_name(unsigned ch)
+{
+	switch (ch) {
+	case VHU_CHAN_MAIN: return "main";
+	case VHU_CHAN_BACKEND: return "backend";
+	case VHU_CHAN_GPU: return "gpu";
+	default: return "unknown";
+	}
+}
+
+const char *vhu_role_name(unsigned role)
+{
+	switch (role) {
+	case VHU_ROLE_FRONTEND: return "front-end";
+	case VHU_ROLE_BACKEND: return "back-end";
+	default: return "unknown";
+	}
+}
+
+const char *vhu_fd_kind_name(unsigned kind)
+{
+	switch (kind) {
+	case VHU_FDK_MEMFD: return "memfd";
+	case VHU_FDK_EVENTFD: return "eventfd";
+	case VHU_FDK_SOCKET: return "socket";
+	case VHU_FDK_REGULAR: return "file";
+	case VHU_FDK_PIPE: return "pipe";
+	default: return "other";
+	}
+}

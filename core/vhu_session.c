@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * \summary: session state: connections, negotiated features, who sent what,
+ * and request/reply matching.
+ *
+ * vhost-user has no request ids: replies pair with requests by order on a
+ * connection.  Each connection keeps a FIFO of requests that wait for an
+ * answer; a reply takes the oldest waiting request of the same id, and the
+ * requests queued before that one are known never to be answered.
+ */
+#include "vhu_session.h"
+#include "vhu_msgs.h"
+#include "vhu_proto.h"
+#include "vhu_reasm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PENDING 64
+#define MAX_CONNS 65536
+#define MAX_PROCS 4096
+
+struct pending {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+	uint64_t frame;
+	uint64_t ts_ns;
+	bool ack;		/* the answer is a u64 ack */
+	void *cookie;
+};
+
+struct conn {
+	uint64_t id;
+	uint32_t pid;
+	uint8_t channel;
+	uint64_t link;
+	bool has_link;
+	uint32_t peer_pid;
+	uint64_t features, offered_features, pfeatures, offered_pfeatures, gpu_pfeatures;
+	bool features_set, pfeatures_set, postcopy;
+	uint8_t device;
+	uint64_t messages;
+	struct pending q[MAX_PENDING];
+	unsigned qhead, qlen;
+	struct vhu_stream st[2];	/* [0] sent by this process, [1] received */
+};
+
+struct proc {
+	uint32_t pid;
+	char comm[17];
+	uint8_t device;
+};
+
+struct vhu_session {
+	struct vhu_options opt;
+	struct vhu_session_cbs cbs;
+	void *ctx;
+	struct conn **conns;	/* open addressing by id */
+	uint32_t conn_cap, nconns;
+	struct proc procs[MAX_PROCS];	/* open addressing by pid */
+	/* the record being fed, for the stream callbacks */
+	struct conn *cur;
+	const struct vhu_record *cur_rec;
+	uint64_t cur_frame, cur_ts;
+	uint32_t cur_index;
+	uint64_t cur_frame_seen;
+};
+
+/* ---- processes ------------------------------------------------------------ */
+
+static struct proc *proc_slot(struct vhu_session *s, uint32_t pid, bool create)
+{
+	uint32_t i, h = (pid * 2654435761u) % MAX_PROCS;
+
+	for (i = 0; i < MAX_PROCS; i++) {
+		struct proc *p = &s->procs[(h + i) % MAX_PROCS];
+
+		if (p->pid == pid)
+			return p;
+		if (p->pid == 0) {
+			if (!create)
+				return NULL;
+			p->pid = pid;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+const char *vhu_session_comm(const struct vhu_session *s, uint32_t pid)
+{
+	struct proc *p = proc_slot((struct vhu_session *)s, pid, false);
+
+	return p ? p->comm : "";
+}
+
+/* Guesses the device type from a command line: the front-end names its
+ * vhost-user device, back-ends are usually known by their program name. */
+static uint8_t device_from_cmdline(const uint8_t *cmd, uint32_t len)
+{
+	static const struct { const char *word; uint8_t dev; } words[] = {
+		{ "vhost-user-blk", VHU_DEV_BLK }, { "qemu-storage-daemon", VHU_DEV_BLK },
+		{ "vhost-user-fs", VHU_DEV_FS }, { "virtiofsd", VHU_DEV_FS },
+		{ "vhost-user-vsock", VHU_DEV_VSOCK }, { "vhost-device-vsock", VHU_DEV_VSOCK },
+		{ "vhost-user-gpu", VHU_DEV_GPU }, { "vhost-user-input", VHU_DEV_INPUT },
+		{ "vhost-user-scsi", VHU_DEV_SCSI }, { "vhost-user-crypto", VHU_DEV_CRYPTO },
+		{ "vhost-user-i2c", VHU_DEV_I2C }, { "vhost-device-i2c", VHU_DEV_I2C },
+		{ "vhost-user-gpio", VHU_DEV_GPIO }, { "vhost-device-gpio", VHU_DEV_GPIO },
+		{ "vhost-user-rng", VHU_DEV_RNG }, { "vhost-device-rng", VHU_DEV_RNG },
+		{ "vhost-user-snd", VHU_DEV_SOUND }, { "vhost-device-sound", VHU_DEV_SOUND },
+		{ "vhost-user-scmi", VHU_DEV_SCMI }, { "vhost-device-scmi", VHU_DEV_SCMI },
+		{ "virtio-net", VHU_DEV_NET }, { "net_vhost", VHU_DEV_NET },
+		{ "virtio_user", VHU_DEV_NET }, { "ovs-vswitchd", VHU_DEV_NET },
+		{ "testpmd", VHU_DEV_NET },
+	};
+	char buf[4096];
+	uint32_t i, n = len < sizeof(buf) - 1 ? len : (uint32_t)sizeof(buf) - 1;
+	uint8_t found = VHU_DEV_UNKNOWN;
+
+	for (i = 0; i < n; i++)
+		buf[i] = cmd[i] ? (char)cmd[i] : ' ';
+	buf[n] = 0;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (!strstr(buf, words[i].word))
+			continue;
+		if (found != VHU_DEV_UNKNOWN && found != words[i].dev)
+			return VHU_DEV_UNKNOWN; /* several kinds: do not guess */
+		found = words[i].dev;
+	}
+	return found;
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+static uint32_t conn_hash(uint64_t id, uint32_t cap)
+{
+	id ^= id >> 33;
+	id *= 0xff51afd7ed558ccdull;
+	id ^= id >> 33;
+	return (uint32_t)(id & (cap - 1));
+}
+
+static bool conn_grow(struct vhu_session *s)
+{
+	uint32_t i, ncap = s->conn_cap ? s->conn_cap * 2 : 64;
+	struct conn **n = calloc(ncap, sizeof(*n));
+
+	if (!n)
+		return false;
+	for (i = 0; i < s->conn_cap; i++) {
+		struct conn *c = s->conns[i];
+		uint32_t h;
+
+		if (!c)
+			continue;
+		for (h = conn_hash(c->id, ncap); n[h]; h = (h + 1) & (ncap - 1))
+			;
+		n[h] = c;
+	}
+	free(s->conns);
+	s->conns = n;
+	s->conn_cap = ncap;
+	return true;
+}
+
+static struct conn *conn_get(struct vhu_session *s, uint64_t id, bool create)
+{
+	struct conn *c;
+	uint32_t h;
+
+	if (s->conn_cap) {
+		for (h = conn_hash(id, s->conn_cap); s->conns[h]; h = (h + 1) & (s->conn_cap - 1))
+			if (s->conns[h]->id == id)
+				return s->conns[h];
+	}
+	if (!create || s->nconns >= MAX_CONNS)
+		return NULL;
+	if ((s->nconns + 1) * 2 > s->conn_cap && !conn_grow(s))
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->id = id;
+	c->channel = VHU_CHAN_MAIN;
+	vhu_stream_init(&c->st[0], s->opt.max_payload);
+	vhu_stream_init(&c->st[1], s->opt.max_payload);
+	for (h = conn_hash(id, s->conn_cap); s->conns[h]; h = (h + 1) & (s->conn_cap - 1))
+		;
+	s->conns[h] = c;
+	s->nconns++;
+	return c;
+}
+
+/* ---- public --------------------------------------------------------------- */
+
+struct vhu_session *vhu_session_new(const struct vhu_options *opt,
+				    const struct vhu_session_cbs *cbs, void *ctx)
+{
+	struct vhu_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (opt)
+		s->opt = *opt;
+	if (!s->opt.max_payload)
+		s->opt.max_payload = VHU_DEFAULT_MAX_PAYLOAD;
+	if (s->opt.max_payload > VHU_ABSOLUTE_MAX_PAYLOAD)
+		s->opt.max_payload = VHU_ABSOLUTE_MAX_PAYLOAD;
+	s->cbs = *cbs;
+	s->ctx = ctx;
+	return s;
+}
+
+static void drop_pending(struct vhu_session *s, struct conn *c, unsigned n)
+{
+	while (n-- && c->qlen) {
+		struct pending *p = &c->q[c->qhead];
+
+		if (s->cbs.unanswered)
+			s->cbs.unanswered(s->ctx, p->cookie);
+		c->qhead = (c->qhead + 1) % MAX_PENDING;
+		c->qlen--;
+	}
+}
+
+void vhu_session_free(struct vhu_session *s)
+{
+	uint32_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->conn_cap; i++) {
+		struct conn *c = s->conns[i];
+
+		if (!c)
+			continue;
+		vhu_stream_free(&c->st[0]);
+		vhu_stream_free(&c->st[1]);
+		free(c);
+	}
+	free(s->conns);
+	free(s);
+}
+
+/* The REPLY bit means the same on every channel (the GPU protocol has no
+ * version bits, but QEMU's GPU replies carry 0x4 too). */
+static bool msg_is_reply(uint32_t flags)
+{
+	return (flags & VHU_FLAG_REPLY) != 0;
+}
+
+static uint8_t sender_of(uint8_t channel, bool reply)
+{
+	if (channel == VHU_CHAN_BACKEND || channel == VHU_CHAN_GPU)
+		return reply ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND;
+	return reply ? VHU_ROLE_BACKEND : VHU_ROLE_FRONTEND;
+}
+
+/* The state a message is read against: its own connection's, or for a
+ * back-end channel or GPU socket, that of the main connection it came over. */
+static const struct conn *state_conn(struct vhu_session *s, const struct conn *c)
+{
+	if (c->has_link && !c->features_set && !c->pfeatures_set) {
+		const struct conn *m = conn_get(s, c->link, false);
+
+		if (m)
+			return m;
+	}
+	return c;
+}
+
+/* Does this request wait for an answer, and is the answer an ack? */
+static bool expects_reply(const struct conn *st, const struct vhu_msg_desc *d,
+			  const struct vhu_msg *m, bool *ack)
+{
+	bool need = (m->flags & VHU_FLAG_NEED_REPLY) != 0;
+
+	*ack = true;
+	if (!d)
+		return need;
+	switch (d->reply_rule) {
+	case VHU_R_ALWAYS:
+		*ack = d->reply == VHU_L_ACK;
+		return true;
+	case VHU_R_NEVER:
+		return false;
+	case VHU_R_POSTCOPY:
+		if (st->postcopy) {
+			/* the u64 acknowledgement of the back-end's table */
+			if (d->req == VHU_L_MEM_TABLE && m->size == 8)
+				return false;
+			*ack = false;
+			return true;
+		}
+		return need;
+	case VHU_R_LOG_SHMFD:
+		if ((st->pfeatures_set && (st->pfeatures & VHU_BIT(VHU_PF_LOG_SHMFD))) ||
+		    (!st->pfeatures_set && m->size == 16)) {
+			*ack = false;
+			return true;
+		}
+		return need;
+	case VHU_R_NEED_REPLY:
+		return need;
+	}
+	return need;
+}
+
+static uint64_t payload_u64(const struct vhu_msg *m)
+{
+	return m->len >= VHU_HDR_SIZE + 8 && m->size >= 8 ? vhu_get_le64(m->bytes + VHU_HDR_SIZE) : 0;
+}
+
+static void update_state(struct conn *c, uint8_t channel, const struct vhu_msg *m, bool reply)
+{
+	uint64_t v = payload_u64(m);
+	bool has_u64 = m->len >= VHU_HDR_SIZE + 8 && m->size >= 8 && m->status == VHU_MSG_OK;
+
+	if (channel == VHU_CHAN_GPU) {
+		if (!reply && m->request == VHU_GPU_SET_PROTOCOL_FEATURES && has_u64)
+			c->gpu_pfeatures = v;
+		return;
+	}
+	if (channel != VHU_CHAN_MAIN)
+		return;
+	switch (m->request) {
+	case VHU_SET_FEATURES:
+		if (!reply && has_u64) {
+			c->features = v;
+			c->features_set = true;
+		}
+		break;
+	case VHU_GET_FEATURES:
+		if (reply && has_u64)
+			c->offered_features = v;
+		break;
+	case VHU_SET_PROTOCOL_FEATURES:
+		if (!reply && has_u64) {
+			c->pfeatures = v;
+			c->pfeatures_set = true;
+		}
+		break;
+	case VHU_GET_PROTOCOL_FEATURES:
+		if (reply && has_u64)
+			c->offered_pfeatures = v;
+		break;
+	case VHU_POSTCOPY_LISTEN:
+		if (!reply)
+			c->postcopy = true;
+		break;
+	case VHU_POSTCOPY_END:
+		if (!reply)
+			c->postcopy = false;
+		break;
+	case VHU_NET_SET_MTU:
+	case VHU_SEND_RARP:
+		if (c->device == VHU_DEV_UNKNOWN)
+			c->device = VHU_DEV_NET;
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_message(void *arg, const struct vhu_msg *m)
+{
+	struct vhu_session *s = arg;
+	struct conn *c = s->cur;
+	const struct vhu_record *r = s->cur_rec;
+	const struct conn *st = state_conn(s, c);
+	const struct vhu_msg_desc *d;
+	struct vhu_msg_info mi;
+	struct proc *p;
+	void *cookie;
+	bool ack = true, expects = false, header = m->len >= VHU_HDR_SIZE;
+
+	memset(&mi, 0, sizeof(mi));
+	mi.frame = s->cur_frame;
+	mi.index = s->cur_index++;
+	mi.ts_ns = s->cur_ts;
+	mi.conn_id = c->id;
+	mi.pid = r->h.pid;
+	p = proc_slot(s, r->h.pid, false);
+	mi.comm = p ? p->comm : "";
+	mi.event = r->h.event;
+	mi.channel = c->channel;
+	mi.rec_flags = r->h.flags;
+	mi.is_reply = header && msg_is_reply(m->flags);
+	mi.sender = sender_of(c->channel, mi.is_reply);
+
+	mi.features = st->features;
+	mi.offered_features = st->offered_features;
+	mi.pfeatures = st->pfeatures;
+	mi.offered_pfeatures = st->offered_pfeatures;
+	mi.gpu_pfeatures = c->gpu_pfeatures;
+	mi.features_set = st->features_set;
+	mi.pfeatures_set = st->pfeatures_set;
+	mi.postcopy = st->postcopy;
+	mi.device = s->opt.device ? s->opt.device : st->device;
+
+	d = header ? vhu_msg_lookup(c->channel, m->request) : NULL;
+	if (header && m->status != VHU_MSG_OVERSIZE) {
+		if (mi.is_reply) {
+			unsigned i;
+
+			for (i = 0; i < c->qlen; i++) {
+				struct pending *q = &c->q[(c->qhead + i) % MAX_PENDING];
+
+				if (q->request == m->request)
+					break;
+			}
+			if (i < c->qlen) {
+				struct pending *q;
+
+				drop_pending(s, c, i);	/* answered out of order: never */
+				q = &c->q[c->qhead];
+				mi.matched = true;
+				mi.request_frame = q->frame;
+				mi.request_flags = q->flags;
+				mi.request_size = q->size;
+				mi.latency_ns = s->cur_ts >= q->ts_ns ? s->cur_ts - q->ts_ns : 0;
+				mi.reply_is_ack = q->ack;
+			}
+		} else {
+			expects = expects_reply(st, d, m, &ack);
+			mi.expects_reply = expects;
+		}
+	}
+	if (header && m->status == VHU_MSG_OK)
+		update_state(c, c->channel, m, mi.is_reply);
+	c->messages++;
+
+	cookie = s->cbs.message ? s->cbs.message(s->ctx, m, &mi) : NULL;
+
+	if (mi.matched) {
+		void *req_cookie = c->q[c->qhead].cookie;
+
+		c->qhead = (c->qhead + 1) % MAX_PENDING;
+		c->qlen--;
+		if (s->cbs.reply_seen)
+			s->cbs.reply_seen(s->ctx, req_cookie, &mi);
+	}
+	if (expects) {
+		struct pending *q;
+
+		if (c->qlen == MAX_PENDING)
+			drop_pending(s, c, 1);
+		q = &c->q[(c->qhead + c->qlen) % MAX_PENDING];
+		q->request = m->request;
+		q->flags = m->flags;
+		q->size = m->size;
+		q->frame = s->cur_frame;
+		q->ts_ns = s->cur_ts;
+		q->ack = ack;
+		q->cookie = cookie;
+		c->qlen++;
+	}
+}
+
+static void on_piece(void *arg, uint64_t seq, uint32_t rec_off, uint32_t len, uint32_t msg_off, bool last)
+{
+	struct vhu_session *s = arg;
+
+	if (s->cbs.piece)
+		s->cbs.piece(s->ctx, s->cur->id * 2 + (s->cur_rec->h.event == VHU_EV_DATA_RECV), seq,
+			     rec_off, len, msg_off, last);
+}
+
+static uint8_t conn_device(struct vhu_session *s, uint32_t pid, uint32_t peer_pid)
+{
+	struct proc *p = proc_slot(s, pid, false);
+
+	if (p && p->device)
+		return p->device;
+	p = peer_pid ? proc_slot(s, peer_pid, false) : NULL;
+	return p ? p->device : VHU_DEV_UNKNOWN;
+}
+
+void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
+			const struct vhu_record *r)
+{
+	const struct vhu_rec_hdr *h = &r->h;
+	struct conn *c;
+	int dir;
+
+	if (frame != s->cur_frame_seen) {
+		s->cur_frame_seen = frame;
+		s->cur_index = 0;
+	}
+	switch (h->event) {
+	case VHU_EV_PROCESS_START: {
+		struct proc *p = proc_slot(s, h->pid, true);
+
+		if (p) {
+			if (r->has_proc)
+				memcpy(p->comm, r->comm, sizeof(p->comm));
+			if (r->cmdline)
+				p->device = device_from_cmdline(r->cmdline, r->cmdline_len);
+		}
+		return;
+	}
+	case VHU_EV_CONNECT:
+	case VHU_EV_ACCEPT:
+	case VHU_EV_ADOPT:
+		c = conn_get(s, h->conn_id, true);
+		if (!c)
+			return;
+		c->pid = h->pid;
+		if (h->channel != VHU_CHAN_UNKNOWN)
+			c->channel = h->channel;
+		if (r->has_link) {
+			c->has_link = true;
+			c->link = r->link_conn;
+		}
+		if (r->has_peercred)
+			c->peer_pid = r->peer_pid;
+		if (!c->device)
+			c->device = conn_device(s, h->pid, c->peer_pid);
+		return;
+	case VHU_EV_CLOSE:
+		c = conn_get(s, h->conn_id, false);
+		if (!c)
+			return;
+		s->cur = c;
+		s->cur_rec = r;
+		s->cur_frame = frame;
+		s->cur_ts = ts_ns;
+		vhu_stream_flush(&c->st[0], on_message, s);
+		vhu_stream_flush(&c->st[1], on_message, s);
+		drop_pending(s, c, c->qlen);
+		vhu_stream_free(&c->st[0]);
+		vhu_stream_free(&c->st[1]);
+		return;
+	case VHU_EV_DATA_SENT:
+	case VHU_EV_DATA_RECV:
+		break;
+	default:
+		return; /* unknown events are skipped (forward compatibility) */
+	}
+
+	/* PEEKed bytes stay in the socket and will be read again. */
+	if (h->flags & VHU_RF_PEEK)
+		return;
+	c = conn_get(s, h->conn_id, true);
+	if (!c)
+		return;
+	if (!c->pid)
+		c->pid = h->pid;
+	if (h->channel != VHU_CHAN_UNKNOWN)
+		c->channel = h->channel;
+	if (!c->device)
+		c->device = conn_device(s, h->pid, c->peer_pid);
+	dir = h->event == VHU_EV_DATA_RECV;
+	s->cur = c;
+	s->cur_rec = r;
+	s->cur_frame = frame;
+	s->cur_ts = ts_ns;
+	if (r->data_len)
+		vhu_stream_feed(&c->st[dir], frame, r->data, r->data_len, r, on_message, on_piece, s);
+	/* A record cut by the shim leaves a hole: what was assembled so far
+	 * cannot be completed. */
+	if (h->flags & VHU_RF_CUT)
+		vhu_stream_flush(&c->st[dir], on_message, s);
+}
+
+void vhu_session_finish(struct vhu_session *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->conn_cap; i++) {
+		struct conn *c = s->conns[i];
+		struct vhu_record fake;
+
+		if (!c)
+			continue;
+		memset(&fake.h, 0, sizeof(fake.h));
+		fake.h.pid = c->pid;
+		fake.h.event = VHU_EV_DATA_SENT;
+		fake.nfd_items = 0;
+		s->cur = c;
+		s->cur_rec = &fake;
+		s->cur_frame = 0;
+		vhu_stream_flush(&c->st[0], on_message, s);
+		fake.h.event = VHU_EV_DATA_RECV;
+		vhu_stream_flush(&c->st[1], on_message, s);
+		drop_pending(s, c, c->qlen);
+	}
+}
+
+void vhu_session_each_conn(const struct vhu_session *s,
+			   void (*fn)(void *arg, const struct vhu_conn_summary *c), void *arg)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->conn_cap; i++) {
+		const struct conn *c = s->conns[i];
+		struct vhu_conn_summary sum;
+
+		if (!c)
+			continue;
+		memset(&sum, 0, sizeof(sum));
+		sum.conn_id = c->id;
+		sum.pid = c->pid;
+		sum.channel = c->channel;
+		sum.device = c->device;
+		sum.features = c->features;
+		sum.offered_features = c->offered_features;
+		sum.pfeatures = c->pfeatures;
+		sum.offered_pfeatures = c->offered_pfeatures;
+		sum.features_set = c->features_set;
+		sum.pfeatures_set = c->pfeatures_set;
+		sum.messages = c->messages;
+		fn(arg, &sum);
+	}
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhu_session.h - per-capture protocol state: connections, stream
+ * reassembly, negotiated features, request/reply matching.
+ *
+ * Feed records in capture order; for every complete vhost-user message the
+ * session calls back with the message bytes and a vhu_msg_info that says
+ * who sent it, what had been negotiated before it, and which request it
+ * answers.  The walker needs nothing else to draw the message.
+ */
+#ifndef VHU_SESSION_H
+#define VHU_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vhu_record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VHU_MSG_MAX_FDS 32	/* fds described per message; more are counted */
+#define VHU_FD_NAME_MAX 96
+
+struct vhu_fdinfo {
+	int32_t fd;
+	uint8_t kind;
+	uint64_t ino;
+	uint64_t size;
+	char name[VHU_FD_NAME_MAX];
+};
+
+enum vhu_msg_status {
+	VHU_MSG_OK = 0,
+	VHU_MSG_TRUNCATED,	/* the capture (or the record) ended inside it */
+	VHU_MSG_OVERSIZE	/* size field above the limit: header only */
+};
+
+enum vhu_device {
+	VHU_DEV_UNKNOWN = 0, VHU_DEV_NET, VHU_DEV_BLK, VHU_DEV_FS, VHU_DEV_VSOCK,
+	VHU_DEV_SCSI, VHU_DEV_GPU, VHU_DEV_INPUT, VHU_DEV_CRYPTO, VHU_DEV_CONSOLE,
+	VHU_DEV_RNG, VHU_DEV_I2C, VHU_DEV_GPIO, VHU_DEV_SOUND, VHU_DEV_SCMI,
+	VHU_DEV__COUNT
+};
+
+/* A complete (or truncated) message out of the reassembler. */
+struct vhu_msg {
+	const uint8_t *bytes;	/* header + payload, len bytes */
+	uint32_t len;
+	uint32_t request, flags, size;	/* header fields (0 when len < 12) */
+	enum vhu_msg_status status;
+	uint32_t nfds;		/* fds that came with its bytes */
+	const struct vhu_fdinfo *fds;	/* min(nfds, VHU_MSG_MAX_FDS) of them */
+	uint32_t nrecords;	/* records that carried its bytes */
+	uint64_t first_frame;	/* frame of its first byte */
+	uint32_t skipped;	/* bytes discarded before it to resynchronise */
+};
+
+/* What the session knows about a message. */
+struct vhu_msg_info {
+	uint64_t frame;		/* frame that completed the message */
+	uint32_t index;		/* its index among the messages completed in that frame */
+	uint64_t ts_ns;
+	uint64_t conn_id;
+	uint32_t pid;
+	const char *comm;	/* name of the recording process, or "" */
+	uint8_t event;		/* VHU_EV_DATA_SENT / RECV */
+	uint8_t channel;	/* enum vhu_channel, never UNKNOWN (main assumed) */
+	uint8_t sender;		/* enum vhu_role */
+	uint16_t rec_flags;
+
+	/* negotiated state before this message */
+	uint64_t features;	/* last SET_FEATURES */
+	uint64_t offered_features;	/* last GET_FEATURES reply */
+	uint64_t pfeatures;	/* last SET_PROTOCOL_FEATURES */
+	uint64_t offered_pfeatures;
+	uint64_t gpu_pfeatures;
+	bool features_set, pfeatures_set;
+	bool postcopy;		/* between POSTCOPY_LISTEN and POSTCOPY_END */
+	uint8_t device;		/* enum vhu_device */
+
+	/* request/reply */
+	bool is_reply;
+	bool expects_reply;	/* a request that must be answered */
+	bool reply_is_ack;	/* a reply that is a NEED_REPLY u64 ack */
+	bool matched;		/* a reply matched to its request */
+	uint64_t request_frame;	/* for a reply */
+	uint32_t request_flags;
+	uint32_t request_size;
+	uint64_t latency_ns;
+	uint64_t reply_frame;	/* for a request, once the reply was seen (0 before) */
+	bool unanswered;	/* a request whose reply never came */
+};
+
+/* Options: limits a user may change. */
+struct vhu_options {
+	uint32_t max_payload;	/* default VHU_DEFAULT_MAX_PAYLOAD */
+	uint8_t device;		/* force a device type (VHU_DEV_UNKNOWN: infer) */
+};
+
+struct vhu_session;
+
+struct vhu_session_cbs {
+	/* A message.  Return a cookie for it (or NULL); the session hands the
+	 * cookie back in reply_seen/unanswered. */
+	void *(*message)(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi);
+	/* The reply to the request identified by cookie arrived. */
+	void (*reply_seen)(void *ctx, void *req_cookie, const struct vhu_msg_info *reply);
+	/* The request identified by cookie will not be answered (a later
+	 * request was, or the capture ended). */
+	void (*unanswered)(void *ctx, void *req_cookie);
+	/* A piece of a record's data: bytes [rec_off, rec_off+len) of the record
+	 * data are bytes [msg_off, ...) of message number msg_seq of the stream
+	 * (last: the piece completes the message).  For the plugin's
+	 * fragment tables; may be NULL. */
+	void (*piece)(void *ctx, uint64_t stream_id, uint64_t msg_seq, uint32_t rec_off,
+		      uint32_t len, uint32_t msg_off, bool last);
+};
+
+struct vhu_session *vhu_session_new(const struct vhu_options *opt,
+				    const struct vhu_session_cbs *cbs, void *ctx);
+void vhu_session_free(struct vhu_session *s);
+
+/* Feeds one record (in capture order).  frame: the caller's frame number. */
+void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
+			const struct vhu_record *r);
+/* End of capture: partial messages come out truncated, pending requests
+ * are reported unanswered. */
+void vhu_session_finish(struct vhu_session *s);
+
+/* Process name for a pid (from process-start records), "" if unknown. */
+const char *vhu_session_comm(const struct vhu_session *s, uint32_t pid);
+
+/* Negotiated state of a connection, for statistics. */
+struct vhu_conn_summary {
+	uint64_t conn_id;
+	uint32_t pid;
+	uint8_t channel;
+	uint8_t device;
+	uint64_t features, offered_features, pfeatures, offered_pfeatures;
+	bool features_set, pfeatures_set;
+	uint64_t messages;
+};
+/* Calls fn for every connection seen so far. */
+void vhu_session_each_conn(const struct vhu_session *s,
+			   void (*fn)(void *arg, const struct vhu_conn_summary *c), void *arg);
+
+const char *vhu_device_name(unsigned dev);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1349 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * \summary: the walker: one vhost-user message -> tree + notes + summary
+ *
+ * Reads are bounded by the message: a read past the payload stops the
+ * layout (the message is then short, and says so) instead of trusting the
+ * size field.  Texts are formatted here, once, for every emitter.
+ */
+#include "vhu_walk.h"
+#include "vhu_format.h"
+#include "vhu_msgs.h"
+#include "vhu_proto.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct walker {
+	const struct vhu_emitter *e;
+	void *ctx;
+	const struct vhu_msg *m;
+	const struct vhu_msg_info *mi;
+	const uint8_t *pl;	/* payload */
+	uint32_t plen;		/* payload bytes present */
+	bool short_read;	/* a layout wanted more than plen */
+	char sum[512];
+	size_t slen;
+};
+
+/* ---- summary ------------------------------------------------------------ */
+
+static void sum_add(struct walker *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sum_add(struct walker *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (w->slen >= sizeof(w->sum) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(w->sum + w->slen, sizeof(w->sum) - w->slen, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		w->slen += (size_t)n < sizeof(w->sum) - w->slen ? (size_t)n : sizeof(w->sum) - w->slen - 1;
+}
+
+/* ---- nodes ---------------------------------------------------------------- */
+
+static void node_init(struct vhu_node *n, int field, uint32_t off, uint32_t len)
+{
+	memset(n, 0, sizeof(*n));
+	n->field = field;
+	n->ett = -1;
+	n->off = off;
+	n->len = len;
+}
+
+static void emit(struct walker *w, struct vhu_node *n, int ett)
+{
+	if (ett >= 0) {
+		n->ett = ett;
+		w->e->push(w->ctx, n);
+	} else {
+		w->e->item(w->ctx, n);
+	}
+}
+
+static void pop(struct walker *w)
+{
+	w->e->pop(w->ctx);
+}
+
+static void note(struct walker *w, int id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void note(struct walker *w, int id, const char *fmt, ...)
+{
+	char text[VHU_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	w->e->note(w->ctx, id, text);
+}
+
+/* A text-only node (subtree label). */
+static void text_node(struct walker *w, int field, uint32_t off, uint32_t len, int ett,
+		      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void text_node(struct walker *w, int field, uint32_t off, uint32_t len, int ett,
+		      const char *fmt, ...)
+{
+	char text[VHU_TEXT_MAX];
+	struct vhu_node n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	node_init(&n, field, off, len);
+	n.text = text;
+	emit(w, &n, ett);
+}
+
+/* An integer node with the value given (offsets are message offsets). */
+static void uint_node(struct walker *w, int field, uint32_t off, uint32_t len,
+		      uint64_t v, int ett, bool generated)
+{
+	char text[VHU_TEXT_MAX];
+	struct vhu_node n;
+	const struct vhu_field *f = vhu_field_get(field);
+
+	if (!f)
+		return;
+	vhu_format_uint(text, sizeof(text), f, v);
+	node_init(&n, field, off, len);
+	n.value = v;
+	n.generated = generated;
+	n.text = text;
+	emit(w, &n, ett);
+}
+
+static void string_node(struct walker *w, int field, uint32_t off, uint32_t len,
+			const char *s, size_t slen, bool generated)
+{
+	char text[VHU_TEXT_MAX];
+	struct vhu_node n;
+	const struct vhu_field *f = vhu_field_get(field);
+
+	if (!f)
+		return;
+	vhu_format_string(text, sizeof(text), f, s, slen);
+	node_init(&n, field, off, len);
+	n.bytes = (const uint8_t *)s;
+	n.blen = (uint32_t)slen;
+	n.generated = generated;
+	n.text = text;
+	emit(w, &n, -1);
+}
+
+static void bytes_node(struct walker *w, int field, uint32_t off, const uint8_t *p, uint32_t len)
+{
+	char text[VHU_TEXT_MAX];
+	struct vhu_node n;
+	const struct vhu_field *f = vhu_field_get(field);
+
+	vhu_format_bytes(text, sizeof(text), f, p, len);
+	node_init(&n, field, off, len);
+	n.bytes = p;
+	n.blen = len;
+	n.text = text;
+	emit(w, &n, -1);
+}
+
+/* ---- bounded payload reads ------------------------------------------------ */
+
+#define PL_OFF(o) (VHU_HDR_SIZE + (uint32_t)(o))
+
+static bool have(struct walker *w, uint32_t off, uint32_t len)
+{
+	if (off > w->plen || len > w->plen - off) {
+		w->short_read = true;
+		return false;
+	}
+	return true;
+}
+
+static uint64_t get_le(const uint8_t *p, unsigned width)
+{
+	switch (width) {
+	case 1: return p[0];
+	case 2: return vhu_get_le16(p);
+	case 4: return vhu_get_le32(p);
+	default: return vhu_get_le64(p);
+	}
+}
+
+static unsigned field_width(int field)
+{
+	const struct vhu_field *f = vhu_field_get(field);
+	unsigned bits = f ? vhu_field_bits(f) : 0;
+
+	return bits ? bits / 8 : 0;
+}
+
+/* Reads field `field` (its width from the table) at payload offset off and
+ * adds it.  Returns false (and adds nothing) when the payload is too short. */
+static bool pl_uint(struct walker *w, int field, uint32_t off, uint64_t *out, int ett)
+{
+	unsigned width = field_width(field);
+	uint64_t v;
+
+	if (!width || !have(w, off, width))
+		return false;
+	v = get_le(w->pl + off, width);
+	uint_node(w, field, PL_OFF(off), width, v, ett, false);
+	if (out)
+		*out = v;
+	return true;
+}
+
+/* Same as pl_uint for a masked sub-field of a word already read. */
+static void sub_uint(struct walker *w, int field, uint32_t off, unsigned width, uint64_t v)
+{
+	uint_node(w, field, PL_OFF(off), width, v, -1, false);
+}
+
+static bool pl_bytes(struct walker *w, int field, uint32_t off, uint32_t len)
+{
+	if (len == 0)
+		return true;
+	if (!have(w, off, len)) {
+		if (off < w->plen)
+			bytes_node(w, field, PL_OFF(off), w->pl + off, w->plen - off);
+		return false;
+	}
+	bytes_node(w, field, PL_OFF(off), w->pl + off, len);
+	return true;
+}
+
+/* ---- flag words ----------------------------------------------------------- */
+
+/* Adds the set bits of a word: named ones as their boolean field, others as
+ * "unnamed bit" items.  names is appended to the summary when sum. */
+static void bits_items(struct walker *w, uint32_t off, unsigned width, uint64_t v,
+		       const struct vhu_bit *t1, const struct vhu_bit *t2, int unknown_field,
+		       bool sum)
+{
+	unsigned bit;
+	bool first = true;
+
+	for (bit = 0; bit < width * 8; bit++) {
+		const struct vhu_bit *t;
+		int id = -1;
+
+		if (!(v & ((uint64_t)1 << bit)))
+			continue;
+		for (t = t1; t && t->name && id < 0; t++)
+			if (t->bit == bit)
+				id = vhu_bit_field(t1, bit);
+		for (t = t2; t && t->name && id < 0; t++)
+			if (t->bit == bit)
+				id = vhu_bit_field(t2, bit);
+		if (id >= 0) {
+			uint_node(w, id, PL_OFF(off), width, v, -1, false);
+			if (sum) {
+				sum_add(w, "%s%s", first ? " <" : ",",
+					vhu_short_feature(vhu_field_get(id)->label));
+				first = false;
+			}
+		} else if (unknown_field >= 0) {
+			char text[VHU_TEXT_MAX];
+			struct vhu_node n;
+
+			snprintf(text, sizeof(text), "Bit %u: set (%s)", bit,
+				 bit < 24 && t2 == NULL ? "device-specific, device type unknown" : "unnamed");
+			node_init(&n, unknown_field, PL_OFF(off), width);
+			n.value = bit;
+			n.text = text;
+			emit(w, &n, -1);
+			if (sum) {
+				sum_add(w, "%sbit%u", first ? " <" : ",", bit);
+				first = false;
+			}
+		}
+	}
+	if (sum && !first)
+		sum_add(w, ">");
+}
+
+/* ---- payload layouts ------------------------------------------------------ */
+
+static void lay_features(struct walker *w, int field, const struct vhu_bit *t1,
+			 const struct vhu_bit *t2, int unknown_field, int ett, const char *what)
+{
+	uint64_t v;
+
+	if (!pl_uint(w, field, 0, &v, ett))
+		return;
+	sum_add(w, " %s=0x%" PRIx64, what, v);
+	bits_items(w, 0, 8, v, t1, t2, unknown_field, true);
+	pop(w);
+}
+
+static void lay_vring_state(struct walker *w, int num_field)
+{
+	uint64_t idx, num;
+
+	if (pl_uint(w, VHU_F_VRING_INDEX, 0, &idx, -1))
+		sum_add(w, " idx=%" PRIu64, idx);
+	if (pl_uint(w, num_field, 4, &num, -1)) {
+		if (num_field == VHU_F_VRING_ENABLE)
+			sum_add(w, " %s", num == 1 ? "enable" : num == 0 ? "disable" : "enable=?");
+		else if (num_field == VHU_F_VRING_NUM)
+			sum_add(w, " num=%" PRIu64, num);
+		else if (num_field == VHU_F_VRING_ENDIAN)
+			sum_add(w, " %s", num ? "big-endian" : "little-endian");
+		else if (num)
+			sum_add(w, " num=%" PRIu64, num);
+	}
+}
+
+static bool packed_ring(const struct vhu_msg_info *mi)
+{
+	return mi->features_set && (mi->features & VHU_BIT(VHU_VIRTIO_F_RING_PACKED));
+}
+
+static void lay_vring_base(struct walker *w)
+{
+	uint64_t idx, num;
+
+	if (pl_uint(w, VHU_F_VRING_INDEX, 0, &idx, -1))
+		sum_add(w, " idx=%" PRIu64, idx);
+	if (!have(w, 4, 4))
+		return;
+	num = vhu_get_le32(w->pl + 4);
+	if (packed_ring(w->mi)) {
+		uint_node(w, VHU_F_VRING_STATE_NUM, PL_OFF(4), 4, num, VHU_ETT_VRING_STATE, false);
+		sub_uint(w, VHU_F_VRING_AVAIL_IDX, 4, 4, num);
+		sub_uint(w, VHU_F_VRING_AVAIL_WRAP, 4, 4, num);
+		sub_uint(w, VHU_F_VRING_USED_IDX, 4, 4, num);
+		sub_uint(w, VHU_F_VRING_USED_WRAP, 4, 4, num);
+		pop(w);
+		sum_add(w, " avail=%u%s used=%u%s", (unsigned)(num & 0x7fff),
+			(num & 0x8000) ? "w" : "", (unsigned)((num >> 16) & 0x7fff),
+			(num & 0x80000000u) ? "w" : "");
+	} else {
+		uint_node(w, VHU_F_VRING_BASE, PL_OFF(4), 4, num, -1, false);
+		sum_add(w, " base=%" PRIu64, num);
+	}
+}
+
+static void lay_vring_addr(struct walker *w)
+{
+	uint64_t idx, fl, desc, used, avail, log;
+
+	if (pl_uint(w, VHU_F_VRING_INDEX, 0, &idx, -1))
+		sum_add(w, " idx=%" PRIu64, idx);
+	if (pl_uint(w, VHU_F_VRING_FLAGS, 4, &fl, VHU_ETT_VRING_FLAGS)) {
+		sub_uint(w, VHU_F_VRING_FLAG_LOG, 4, 4, fl);
+		pop(w);
+		if (fl & 1)
+			sum_add(w, " log");
+	}
+	if (pl_uint(w, VHU_F_VRING_DESC, 8, &desc, -1))
+		sum_add(w, " desc=0x%" PRIx64, desc);
+	if (pl_uint(w, VHU_F_VRING_USED, 16, &used, -1))
+		sum_add(w, " used=0x%" PRIx64, used);
+	if (pl_uint(w, VHU_F_VRING_AVAIL, 24, &avail, -1))
+		sum_add(w, " avail=0x%" PRIx64, avail);
+	if (pl_uint(w, VHU_F_VRING_LOG, 32, &log, -1) && (fl & 1))
+		sum_add(w, " log=0x%" PRIx64, log);
+}
+
+/* u64 with a vring index in bits 0-7 and the NOFD flag in bit 8. */
+static void lay_vring_file(struct walker *w, int word, int idx_f, int nofd_f, int ett)
+{
+	uint64_t v;
+
+	if (!pl_uint(w, word, 0, &v, ett))
+		return;
+	sub_uint(w, idx_f, 0, 8, v);
+	sub_uint(w, nofd_f, 0, 8, v);
+	if (word == VHU_F_VRING_FILE && (v & 0xfffffffffffffe00ull))
+		sub_uint(w, VHU_F_VRING_FILE_RESERVED, 0, 8, v);
+	pop(w);
+	sum_add(w, " idx=%u%s", (unsigned)(v & 0xff), (v & VHU_VRING_NOFD_MASK) ? " nofd" : "");
+}
+
+static bool xen_regions(const struct vhu_msg_info *mi)
+{
+	return mi->pfeatures_set && (mi->pfeatures & VHU_BIT(VHU_PF_XEN_MMAP));
+}
+
+static void region(struct walker *w, uint32_t off, uint32_t stride, int index)
+{
+	uint64_t gpa = 0, size = 0;
+
+	if (!have(w, off, 32)) {
+		pl_bytes(w, VHU_F_TRAILING, off, stride);
+		return;
+	}
+	gpa = vhu_get_le64(w->pl + off);
+	size = vhu_get_le64(w->pl + off + 8);
+	if (index >= 0)
+		text_node(w, VHU_F_MEM_REGION, PL_OFF(off), stride, VHU_ETT_REGION,
+			  "Region %d: guest 0x%" PRIx64 ", size 0x%" PRIx64, index, gpa, size);
+	else
+		text_node(w, VHU_F_MEM_REGION, PL_OFF(off), stride, VHU_ETT_REGION,
+			  "Region: guest 0x%" PRIx64 ", size 0x%" PRIx64, gpa, size);
+	pl_uint(w, VHU_F_MEM_GPA, off, NULL, -1);
+	pl_uint(w, VHU_F_MEM_SIZE, off + 8, NULL, -1);
+	pl_uint(w, VHU_F_MEM_UADDR, off + 16, NULL, -1);
+	pl_uint(w, VHU_F_MEM_MMAP_OFFSET, off + 24, NULL, -1);
+	if (stride == 40) {
+		pl_uint(w, VHU_F_MEM_XEN_FLAGS, off + 32, NULL, -1);
+		pl_uint(w, VHU_F_MEM_XEN_DOMID, off + 36, NULL, -1);
+	}
+	pop(w);
+}
+
+#define MAX_REGIONS_SHOWN 512
+
+static uint32_t lay_mem_table(struct walker *w)
+{
+	uint64_t n;
+	uint32_t stride = xen_regions(w->mi) ? 40 : 32;
+	uint32_t i, fit;
+
+	if (!pl_uint(w, VHU_F_MEM_NREGIONS, 0, &n, -1))
+		return 0;
+	pl_uint(w, VHU_F_MEM_PADDING, 4, NULL, -1);
+	sum_add(w, " %" PRIu64 " region%s", n, n == 1 ? "" : "s");
+	fit = w->plen >= 8 ? (w->plen - 8) / stride : 0;
+	if (n > fit) {
+		note(w, VHU_N_MALFORMED, "%" PRIu64 " regions announced, the payload holds %u", n, fit);
+		w->short_read = true;
+	}
+	for (i = 0; i < n && i < fit && i < MAX_REGIONS_SHOWN; i++)
+		region(w, 8 + i * stride, stride, (int)i);
+	return (uint32_t)(n < fit ? n : fit);
+}
+
+static void lay_mem_region(struct walker *w)
+{
+	uint32_t stride = xen_regions(w->mi) ? 40 : 32;
+	uint64_t gpa, size;
+
+	pl_uint(w, VHU_F_MEM_REG_PADDING, 0, NULL, -1);
+	if (have(w, 8, 16)) {
+		gpa = vhu_get_le64(w->pl + 8);
+		size = vhu_get_le64(w->pl + 16);
+		sum_add(w, " guest=0x%" PRIx64 " size=0x%" PRIx64, gpa, size);
+	}
+	region(w, 8, stride, -1);
+}
+
+static void lay_log(struct walker *w)
+{
+	uint64_t size, off;
+
+	if (w->plen == 8) {
+		pl_uint(w, VHU_F_U64, 0, NULL, -1);
+		return;
+	}
+	if (pl_uint(w, VHU_F_LOG_MMAP_SIZE, 0, &size, -1))
+		sum_add(w, " size=0x%" PRIx64, size);
+	if (pl_uint(w, VHU_F_LOG_MMAP_OFFSET, 8, &off, -1) && off)
+		sum_add(w, " offset=0x%" PRIx64, off);
+}
+
+static void lay_iotlb(struct walker *w)
+{
+	uint64_t iova, size, uaddr, perm, type;
+
+	pl_uint(w, VHU_F_IOTLB_IOVA, 0, &iova, -1);
+	pl_uint(w, VHU_F_IOTLB_SIZE, 8, &size, -1);
+	pl_uint(w, VHU_F_IOTLB_UADDR, 16, &uaddr, -1);
+	pl_uint(w, VHU_F_IOTLB_PERM, 24, &perm, -1);
+	if (pl_uint(w, VHU_F_IOTLB_TYPE, 25, &type, -1)) {
+		const char *t = vhu_val_name(vhu_vals_iotlb_type, type);
+
+		sum_add(w, " %s iova=0x%" PRIx64 " size=0x%" PRIx64, t ? t + 12 : "?", iova, size);
+	}
+	pl_bytes(w, VHU_F_IOTLB_PADDING, 26, 6);
+}
+
+static void lay_config(struct walker *w)
+{
+	uint64_t off, size, fl;
+
+	pl_uint(w, VHU_F_CONFIG_OFFSET, 0, &off, -1);
+	if (!pl_uint(w, VHU_F_CONFIG_SIZE, 4, &size, -1))
+		return;
+	pl_uint(w, VHU_F_CONFIG_FLAGS, 8, &fl, -1);
+	sum_add(w, " offset=%" PRIu64 " size=%" PRIu64, off, size);
+	if (12 + size != w->plen)
+		note(w, VHU_N_BAD_SIZE, "Config size %" PRIu64 " but %u payload bytes follow the config header",
+		     size, w->plen >= 12 ? w->plen - 12 : 0);
+	if (w->plen > 12)
+		pl_bytes(w, VHU_F_CONFIG_DATA, 12, size < w->plen - 12 ? (uint32_t)size : w->plen - 12);
+}
+
+static void crypto_sym(struct walker *w, uint32_t base)
+{
+	pl_uint(w, VHU_F_CRYPTO_CIPHER_ALG, base, NULL, -1);
+	pl_uint(w, VHU_F_CRYPTO_KEY_LEN, base + 4, NULL, -1);
+	pl_uint(w, VHU_F_CRYPTO_HASH_ALG, base + 8, NULL, -1);
+	pl_uint(w, VHU_F_CRYPTO_HASH_RESULT_LEN, base + 12, NULL, -1);
+	pl_uint(w, VHU_F_CRYPTO_AUTH_KEY_LEN, base + 16, NULL, -1);
+	pl_uint(w, VHU_F_CRYPTO_ADD_LEN, base + 20, NULL, -1);
+	pl_uint(w, VHU_F_CRYPTO_OP_TYPE, base + 24, NULL, -1);
+	pl_uint(w, VHU_F_CRYPTO_DIRECTION, base + 25, NULL, -1);
+	pl_uint(w, VHU_F_CRYPTO_HASH_MODE, base + 26, NULL, -1);
+	pl_uint(w, VHU_F_CRYPTO_CHAIN_ORDER, base + 27, NULL, -1);
+	pl_uint(w, VHU_F_CRYPTO_HOST_PTR, base + 32, NULL, -1);
+	pl_uint(w, VHU_F_CRYPTO_HOST_PTR, base + 40, NULL, -1);
+	pl_bytes(w, VHU_F_CRYPTO_KEY, base + 48, 64);
+	pl_bytes(w, VHU_F_CRYPTO_AUTH_KEY, base + 112, 512);
+}
+
+/* Two layouts, told apart by size: QEMU 2.12-8.0 (632 bytes, session id
+ * first) and QEMU 8.1+ (1072 bytes, op code first, session id last). */
+static void lay_crypto(struct walker *w)
+{
+	uint64_t id, op;
+
+	if (w->plen == 632) {
+		if (pl_uint(w, VHU_F_CRYPTO_SESSION_ID, 0, &id, -1))
+			sum_add(w, " session=%" PRId64, (int64_t)id);
+		text_node(w, VHU_F_NONE, PL_OFF(8), 624, VHU_ETT_CRYPTO, "Symmetric session (QEMU 2.12-8.0 layout)");
+		crypto_sym(w, 8);
+		pop(w);
+		return;
+	}
+	if (w->plen != 1072) {
+		note(w, VHU_N_BAD_SIZE, "Crypto session of %u bytes: expected 632 or 1072", w->plen);
+		pl_bytes(w, VHU_F_PAYLOAD, 0, w->plen);
+		return;
+	}
+	pl_uint(w, VHU_F_CRYPTO_OP_CODE, 0, &op, -1);
+	if ((op >> 8) == 4) {
+		text_node(w, VHU_F_NONE, PL_OFF(8), 1056, VHU_ETT_CRYPTO, "Asymmetric session");
+		pl_uint(w, VHU_F_CRYPTO_ASYM_ALGO, 8, NULL, -1);
+		pl_uint(w, VHU_F_CRYPTO_ASYM_KEYTYPE, 12, NULL, -1);
+		pl_uint(w, VHU_F_CRYPTO_ASYM_KEYLEN, 16, NULL, -1);
+		pl_uint(w, VHU_F_CRYPTO_HOST_PTR, 24, NULL, -1);
+		pl_uint(w, VHU_F_CRYPTO_ASYM_RSA_PADDING, 32, NULL, -1);
+		pl_uint(w, VHU_F_CRYPTO_ASYM_RSA_HASH, 36, NULL, -1);
+		pl_bytes(w, VHU_F_CRYPTO_KEY, 40, 1024);
+	} else {
+		text_node(w, VHU_F_NONE, PL_OFF(8), 624, VHU_ETT_CRYPTO, "Symmetric session");
+		crypto_sym(w, 8);
+	}
+	pop(w);
+	if (pl_uint(w, VHU_F_CRYPTO_SESSION_ID, 1064, &id, -1))
+		sum_add(w, " op=0x%04" PRIx64 " session=%" PRId64, op, (int64_t)id);
+}
+
+static void lay_inflight(struct walker *w)
+{
+	uint64_t size, nq, qs;
+
+	if (pl_uint(w, VHU_F_INFLIGHT_MMAP_SIZE, 0, &size, -1) && size)
+		sum_add(w, " mmap_size=%" PRIu64, size);
+	pl_uint(w, VHU_F_INFLIGHT_MMAP_OFFSET, 8, NULL, -1);
+	if (pl_uint(w, VHU_F_INFLIGHT_NUM_QUEUES, 16, &nq, -1) &&
+	    pl_uint(w, VHU_F_INFLIGHT_QUEUE_SIZE, 18, &qs, -1))
+		sum_add(w, " queues=%" PRIu64 " queue_size=%" PRIu64, nq, qs);
+	/* 20 bytes of fields, 24 on the wire (struct padding) */
+	if (w->plen >= 24)
+		pl_uint(w, VHU_F_INFLIGHT_PADDING, 20, NULL, -1);
+}
+
+static void lay_shared_object(struct walker *w)
+{
+	char uuid[40];
+	const uint8_t *u;
+
+	if (!have(w, 0, 16))
+		return;
+	u = w->pl;
+	snprintf(uuid, sizeof(uuid),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+		 u[12], u[13], u[14], u[15]);
+	string_node(w, VHU_F_UUID, PL_OFF(0), 16, uuid, strlen(uuid), false);
+	sum_add(w, " uuid=%s", uuid);
+}
+
+static void lay_device_state(struct walker *w)
+{
+	uint64_t dir, phase;
+
+	if (pl_uint(w, VHU_F_DS_DIRECTION, 0, &dir, -1))
+		sum_add(w, " %s", dir == 0 ? "SAVE" : dir == 1 ? "LOAD" : "direction=?");
+	if (pl_uint(w, VHU_F_DS_PHASE, 4, &phase, -1) && phase)
+		sum_add(w, " phase=%" PRIu64, phase);
+}
+
+static void lay_device_state_reply(struct walker *w)
+{
+	uint64_t v;
+
+	if (!pl_uint(w, VHU_F_DS_REPLY, 0, &v, VHU_ETT_DEVSTATE))
+		return;
+	sub_uint(w, VHU_F_DS_RESULT, 0, 8, v);
+	sub_uint(w, VHU_F_DS_NOFD, 0, 8, v);
+	pop(w);
+	sum_add(w, " result=%u%s", (unsigned)(v & 0xff), (v & 0x100) ? " nofd" : "");
+	if (v & 0xff)
+		note(w, VHU_N_ACK_FAILURE, "Back-end reports failure %u", (unsigned)(v & 0xff));
+}
+
+static void lay_shmem_map(struct walker *w)
+{
+	uint64_t id, fdoff, shmoff, len, fl;
+
+	pl_uint(w, VHU_F_SHMEM_SHMID, 0, &id, -1);
+	pl_bytes(w, VHU_F_SHMEM_PADDING, 1, 7);
+	pl_uint(w, VHU_F_SHMEM_FD_OFFSET, 8, &fdoff, -1);
+	pl_uint(w, VHU_F_SHMEM_SHM_OFFSET, 16, &shmoff, -1);
+	pl_uint(w, VHU_F_SHMEM_LEN, 24, &len, -1);
+	if (pl_uint(w, VHU_F_SHMEM_FLAGS, 32, &fl, VHU_ETT_SHMEM)) {
+		sub_uint(w, VHU_F_SHMEM_FLAG_RW, 32, 8, fl);
+		pop(w);
+		sum_add(w, " shmid=%" PRIu64 " offset=0x%" PRIx64 " len=0x%" PRIx64 "%s", id, shmoff,
+			len, (fl & 1) ? " rw" : " ro");
+	}
+}
+
+static void lay_shmem_config(struct walker *w)
+{
+	uint64_t n, i, max;
+
+	if (!pl_uint(w, VHU_F_SHMEM_NREGIONS, 0, &n, -1))
+		return;
+	pl_bytes(w, VHU_F_PADDING, 4, 4);
+	sum_add(w, " %" PRIu64 " regions", n);
+	max = w->plen >= 8 ? (w->plen - 8) / 8 : 0;
+	if (n > max || n > 256)
+		note(w, VHU_N_MALFORMED, "%" PRIu64 " shared memory regions announced, at most %" PRIu64 " fit",
+		     n, max < 256 ? max : 256);
+	for (i = 0; i < n && i < max && i < 256; i++)
+		pl_uint(w, VHU_F_SHMEM_REGION_SIZE, 8 + (uint32_t)i * 8, NULL, -1);
+}
+
+static void lay_u64_named(struct walker *w, int field, const char *what)
+{
+	uint64_t v;
+
+	if (pl_uint(w, field, 0, &v, -1))
+		sum_add(w, " %s=%" PRIu64, what, v);
+}
+
+static void lay_status(struct walker *w)
+{
+	uint64_t v;
+
+	if (!pl_uint(w, VHU_F_STATUS, 0, &v, VHU_ETT_STATUS))
+		return;
+	sum_add(w, " status=0x%" PRIx64, v);
+	bits_items(w, 0, 8, v, vhu_bits_status, NULL, VHU_F_FEATURE_UNKNOWN, true);
+	pop(w);
+}
+
+static void lay_rarp(struct walker *w)
+{
+	char mac[24];
+	const uint8_t *p;
+
+	if (!have(w, 0, 6))
+		return;
+	p = w->pl;
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3], p[4], p[5]);
+	string_node(w, VHU_F_RARP_MAC, PL_OFF(0), 6, mac, strlen(mac), false);
+	sum_add(w, " mac=%s", mac);
+	pl_bytes(w, VHU_F_PADDING, 6, w->plen > 6 ? w->plen - 6 : 0);
+}
+
+static void lay_ack(struct walker *w)
+{
+	uint64_t v;
+
+	if (!pl_uint(w, VHU_F_ACK, 0, &v, -1))
+		return;
+	if (v) {
+		sum_add(w, " FAILED(%" PRIu64 ")", v);
+		note(w, VHU_N_ACK_FAILURE, "The peer reports failure (%" PRIu64 ")", v);
+	} else {
+		sum_add(w, " ok");
+	}
+}
+
+static void gpu_pos(struct walker *w, uint32_t off)
+{
+	uint64_t id, x, y;
+
+	pl_uint(w, VHU_F_GPU_SCANOUT_ID, off, &id, -1);
+	pl_uint(w, VHU_F_GPU_X, off + 4, &x, -1);
+	if (pl_uint(w, VHU_F_GPU_Y, off + 8, &y, -1))
+		sum_add(w, " scanout=%" PRIu64 " x=%" PRIu64 " y=%" PRIu64, id, x, y);
+}
+
+static void gpu_rect(struct walker *w)
+{
+	uint64_t id, x, y, wd, ht;
+
+	pl_uint(w, VHU_F_GPU_SCANOUT_ID, 0, &id, -1);
+	pl_uint(w, VHU_F_GPU_X, 4, &x, -1);
+	pl_uint(w, VHU_F_GPU_Y, 8, &y, -1);
+	pl_uint(w, VHU_F_GPU_WIDTH, 12, &wd, -1);
+	if (pl_uint(w, VHU_F_GPU_HEIGHT, 16, &ht, -1))
+		sum_add(w, " scanout=%" PRIu64 " %" PRIu64 "x%" PRIu64 "+%" PRIu64 "+%" PRIu64, id, wd, ht, x, y);
+}
+
+static void lay_gpu_dmabuf(struct walker *w, bool v2)
+{
+	gpu_rect(w);
+	pl_uint(w, VHU_F_GPU_FD_WIDTH, 20, NULL, -1);
+	pl_uint(w, VHU_F_GPU_FD_HEIGHT, 24, NULL, -1);
+	pl_uint(w, VHU_F_GPU_FD_STRIDE, 28, NULL, -1);
+	pl_uint(w, VHU_F_GPU_FD_FLAGS, 32, NULL, -1);
+	pl_uint(w, VHU_F_GPU_FD_FOURCC, 36, NULL, -1);
+	if (v2)
+		pl_uint(w, VHU_F_GPU_MODIFIER, 40, NULL, -1);
+}
+
+static void gpu_ctrl_hdr(struct walker *w)
+{
+	pl_uint(w, VHU_F_GPU_HDR_TYPE, 0, NULL, -1);
+	pl_uint(w, VHU_F_GPU_HDR_FLAGS, 4, NULL, -1);
+	pl_uint(w, VHU_F_GPU_HDR_FENCE, 8, NULL, -1);
+	pl_uint(w, VHU_F_GPU_HDR_CTX, 16, NULL, -1);
+	pl_uint(w, VHU_F_GPU_HDR_RING, 20, NULL, -1);
+	pl_bytes(w, VHU_F_PADDING, 21, 3);
+}
+
+static void lay_gpu_display_info(struct walker *w)
+{
+	uint32_t i, enabled = 0;
+
+	gpu_ctrl_hdr(w);
+	for (i = 0; i < 16; i++) {
+		uint32_t off = 24 + i * 24;
+
+		if (!have(w, off, 24))
+			break;
+		if (!vhu_get_le32(w->pl + off + 16) && !vhu_get_le32(w->pl + off + 8))
+			continue; /* disabled and empty: not worth a subtree */
+		enabled++;
+		text_node(w, VHU_F_GPU_PMODE, PL_OFF(off), 24, VHU_ETT_GPU, "Display %u: %ux%u+%u+%u", i,
+			  vhu_get_le32(w->pl + off + 8), vhu_get_le32(w->pl + off + 12),
+			  vhu_get_le32(w->pl + off), vhu_get_le32(w->pl + off + 4));
+		pl_uint(w, VHU_F_GPU_X, off, NULL, -1);
+		pl_uint(w, VHU_F_GPU_Y, off + 4, NULL, -1);
+		pl_uint(w, VHU_F_GPU_WIDTH, off + 8, NULL, -1);
+		pl_uint(w, VHU_F_GPU_HEIGHT, off + 12, NULL, -1);
+		pl_uint(w, VHU_F_GPU_PMODE_ENABLED, off + 16, NULL, -1);
+		pl_uint(w, VHU_F_GPU_PMODE_FLAGS, off + 20, NULL, -1);
+		pop(w);
+	}
+	sum_add(w, " %u display%s", enabled, enabled == 1 ? "" : "s");
+}
+
+static void lay_gpu_edid(struct walker *w)
+{
+	uint64_t size;
+
+	gpu_ctrl_hdr(w);
+	if (!pl_uint(w, VHU_F_GPU_EDID_SIZE, 24, &size, -1))
+		return;
+	pl_uint(w, VHU_F_INFLIGHT_PADDING, 28, NULL, -1);
+	pl_bytes(w, VHU_F_GPU_EDID, 32, size < 1024 ? (uint32_t)size : 1024);
+	sum_add(w, " edid=%" PRIu64 " bytes", size);
+}
+
+/* Expected payload size of a fixed layout, or -1 when it varies. */
+static long layout_size(enum vhu_layout l, const struct vhu_msg_info *mi)
+{
+	switch (l) {
+	case VHU_L_EMPTY: return 0;
+	case VHU_L_U64: case VHU_L_FEATURES: case VHU_L_PROTOCOL_FEATURES:
+	case VHU_L_VRING_FILE: case VHU_L_STATUS: case VHU_L_QUEUE_NUM:
+	case VHU_L_MAX_MEM_SLOTS: case VHU_L_MTU: case VHU_L_RARP: case VHU_L_ACK:
+	case VHU_L_SESSION_ID: case VHU_L_DEVICE_STATE: case VHU_L_DEVICE_STATE_REPLY:
+	case VHU_L_GPU_PROTOCOL_FEATURES:
+	case VHU_L_VRING_STATE: case VHU_L_VRING_NUM: case VHU_L_VRING_ENABLE:
+	case VHU_L_VRING_ENDIAN: case VHU_L_VRING_BASE:
+		return 8;
+	case VHU_L_VRING_ADDR: return 40;
+	case VHU_L_MEM_REGION: return xen_regions(mi) ? 48 : 40;
+	case VHU_L_IOTLB: return 32;
+	case VHU_L_VRING_AREA: return 24;
+	case VHU_L_SHARED_OBJECT: return 16;
+	case VHU_L_SHMEM_MAP: return 40;
+	case VHU_L_SHMEM_CONFIG: return 2056;
+	case VHU_L_GPU_CURSOR_POS: return 12;
+	case VHU_L_GPU_CURSOR_UPDATE: return 16404;
+	case VHU_L_GPU_SCANOUT: return 12;
+	case VHU_L_GPU_DMABUF_SCANOUT: return 40;
+	case VHU_L_GPU_DMABUF_SCANOUT2: return 48;
+	case VHU_L_GPU_EDID_REQUEST: return 4;
+	case VHU_L_GPU_DISPLAY_INFO: return 408;
+	case VHU_L_GPU_EDID: return 1056;
+	default: return -1;
+	}
+}
+
+/* Sizes accepted for variable layouts. */
+static bool size_ok(enum vhu_layout l, const struct vhu_msg_info *mi, uint32_t plen)
+{
+	long fixed = layout_size(l, mi);
+
+	if (fixed >= 0)
+		return (long)plen == fixed;
+	switch (l) {
+	case VHU_L_MEM_TABLE: return plen >= 8;
+	case VHU_L_LOG: return plen == 8 || plen == 16;
+	case VHU_L_LOG_REPLY: return plen == 0 || plen == 8 || plen == 16;
+	case VHU_L_CONFIG: return plen >= 12;
+	case VHU_L_CRYPTO_SESSION: return plen == 632 || plen == 1072;
+	case VHU_L_INFLIGHT: return plen == 24 || plen == 20;
+	case VHU_L_GPU_UPDATE: return plen >= 20;
+	default: return true;
+	}
+}
+
+/* Runs a layout; returns the number of fds the message should carry
+ * according to it (or -1 if the layout does not say). */
+static void walk_layout(struct walker *w, enum vhu_layout l)
+{
+	const struct vhu_msg_info *mi = w->mi;
+
+	switch (l) {
+	case VHU_L_NONE:
+	case VHU_L_EMPTY:
+		break;
+	case VHU_L_U64: lay_u64_named(w, VHU_F_U64, "value"); break;
+	case VHU_L_FEATURES:
+		lay_features(w, VHU_F_FEATURES, vhu_bits_transport, mi->device ? vhu_device_bits(mi->device) : NULL,
+			     VHU_F_FEATURE_UNKNOWN, VHU_ETT_FEATURES, "features");
+		break;
+	case VHU_L_PROTOCOL_FEATURES:
+		lay_features(w, VHU_F_PROTOCOL_FEATURES, vhu_bits_protocol, NULL,
+			     VHU_F_PROTOCOL_FEATURE_UNKNOWN, VHU_ETT_PROTOCOL_FEATURES, "protocol_features");
+		break;
+	case VHU_L_GPU_PROTOCOL_FEATURES:
+		lay_features(w, VHU_F_GPU_PROTOCOL_FEATURES, vhu_bits_gpu_protocol, NULL,
+			     VHU_F_PROTOCOL_FEATURE_UNKNOWN, VHU_ETT_PROTOCOL_FEATURES, "gpu_features");
+		break;
+	case VHU_L_VRING_STATE: lay_vring_state(w, VHU_F_VRING_STATE_NUM); break;
+	case VHU_L_VRING_NUM: lay_vring_state(w, VHU_F_VRING_NUM); break;
+	case VHU_L_VRING_ENABLE: lay_vring_state(w, VHU_F_VRING_ENABLE); break;
+	case VHU_L_VRING_ENDIAN: lay_vring_state(w, VHU_F_VRING_ENDIAN); break;
+	case VHU_L_VRING_BASE: lay_vring_base(w); break;
+	case VHU_L_VRING_ADDR: lay_vring_addr(w); break;
+	case VHU_L_VRING_FILE:
+		lay_vring_file(w, VHU_F_VRING_FILE, VHU_F_VRING_FILE_INDEX, VHU_F_VRING_FILE_NOFD, VHU_ETT_VRING_FILE);
+		break;
+	case VHU_L_MEM_TABLE: lay_mem_table(w); break;
+	case VHU_L_MEM_REGION: lay_mem_region(w); break;
+	case VHU_L_LOG: lay_log(w); break;
+	case VHU_L_LOG_REPLY:
+		if (w->plen == 16)
+			lay_log(w);
+		else if (w->plen == 8)
+			lay_u64_named(w, VHU_F_U64, "value");
+		break;
+	case VHU_L_IOTLB: lay_iotlb(w); break;
+	case VHU_L_CONFIG: lay_config(w); break;
+	case VHU_L_CRYPTO_SESSION: lay_crypto(w); break;
+	case VHU_L_SESSION_ID: {
+		uint64_t id;
+
+		if (pl_uint(w, VHU_F_CRYPTO_SESSION_ID, 0, &id, -1))
+			sum_add(w, " session=%" PRId64, (int64_t)id);
+		break;
+	}
+	case VHU_L_VRING_AREA:
+		lay_vring_file(w, VHU_F_AREA_U64, VHU_F_AREA_INDEX, VHU_F_AREA_NOFD, VHU_ETT_AREA);
+		pl_uint(w, VHU_F_AREA_SIZE, 8, NULL, -1);
+		pl_uint(w, VHU_F_AREA_OFFSET, 16, NULL, -1);
+		break;
+	case VHU_L_INFLIGHT: lay_inflight(w); break;
+	case VHU_L_SHARED_OBJECT: lay_shared_object(w); break;
+	case VHU_L_DEVICE_STATE: lay_device_state(w); break;
+	case VHU_L_DEVICE_STATE_REPLY: lay_device_state_reply(w); break;
+	case VHU_L_SHMEM_MAP: lay_shmem_map(w); break;
+	case VHU_L_SHMEM_CONFIG: lay_shmem_config(w); break;
+	case VHU_L_STATUS: lay_status(w); break;
+	case VHU_L_QUEUE_NUM: lay_u64_named(w, VHU_F_QUEUE_NUM, "queues"); break;
+	case VHU_L_MAX_MEM_SLOTS: lay_u64_named(w, VHU_F_MAX_MEM_SLOTS, "slots"); break;
+	case VHU_L_MTU: lay_u64_named(w, VHU_F_MTU, "mtu"); break;
+	case VHU_L_RARP: lay_rarp(w); break;
+	case VHU_L_ACK: lay_ack(w); break;
+	case VHU_L_GPU_CURSOR_POS: gpu_pos(w, 0); break;
+	case VHU_L_GPU_CURSOR_UPDATE:
+		gpu_pos(w, 0);
+		pl_uint(w, VHU_F_GPU_HOT_X, 12, NULL, -1);
+		pl_uint(w, VHU_F_GPU_HOT_Y, 16, NULL, -1);
+		pl_bytes(w, VHU_F_GPU_DATA, 20, 16384);
+		break;
+	case VHU_L_GPU_SCANOUT: {
+		uint64_t id, wd, ht;
+
+		pl_uint(w, VHU_F_GPU_SCANOUT_ID, 0, &id, -1);
+		pl_uint(w, VHU_F_GPU_WIDTH, 4, &wd, -1);
+		if (pl_uint(w, VHU_F_GPU_HEIGHT, 8, &ht, -1))
+			sum_add(w, " scanout=%" PRIu64 " %" PRIu64 "x%" PRIu64, id, wd, ht);
+		break;
+	}
+	case VHU_L_GPU_UPDATE:
+		gpu_rect(w);
+		if (w->plen > 20)
+			pl_bytes(w, VHU_F_GPU_DATA, 20, w->plen - 20);
+		break;
+	case VHU_L_GPU_DMABUF_SCANOUT: lay_gpu_dmabuf(w, false); break;
+	case VHU_L_GPU_DMABUF_SCANOUT2: lay_gpu_dmabuf(w, true); break;
+	case VHU_L_GPU_EDID_REQUEST: lay_u64_named(w, VHU_F_GPU_SCANOUT_ID, "scanout"); break;
+	case VHU_L_GPU_DISPLAY_INFO: lay_gpu_display_info(w); break;
+	case VHU_L_GPU_EDID: lay_gpu_edid(w); break;
+	case VHU_L__COUNT:
+		break;
+	}
+}
+
+/* The layout of this message, given request or reply and the state. */
+static enum vhu_layout pick_layout(const struct vhu_msg_desc *d, const struct vhu_msg *m,
+				   const struct vhu_msg_info *mi, uint32_t plen)
+{
+	if (!mi->is_reply) {
+		/* After POSTCOPY_LISTEN the front-end acknowledges the back-end's
+		 * table with a SET_MEM_TABLE carrying a u64 0, not a table. */
+		if (m->request == VHU_SET_MEM_TABLE && mi->channel == VHU_CHAN_MAIN && mi->postcopy && plen == 8)
+			return VHU_L_ACK;
+		return d->req;
+	}
+	if (mi->reply_is_ack)
+		return VHU_L_ACK;
+	/* ADD_MEM_REG: 8 bytes is a NEED_REPLY ack, 40/48 the old postcopy echo */
+	if (d->reply == VHU_L_MEM_REGION && plen == 8)
+		return VHU_L_ACK;
+	if (d->reply == VHU_L_NONE)
+		return plen == 8 ? VHU_L_ACK : VHU_L_EMPTY;
+	return d->reply;
+}
+
+/* How many fds the message should carry, or -1 if any count is fine. */
+static int expected_fds(const struct vhu_msg_desc *d, enum vhu_layout l, struct walker *w)
+{
+	enum vhu_fd_rule r = w->mi->is_reply ? d->reply_fds : d->req_fds;
+	const uint8_t *pl = w->pl;
+
+	if (l == VHU_L_ACK)
+		return 0;
+	switch (r) {
+	case VHU_FDS_NONE: return 0;
+	case VHU_FDS_ONE: return 1;
+	case VHU_FDS_ONE_UNLESS_NOFD:
+		if (w->plen < 8)
+			return -1;
+		return (vhu_get_le64(pl) & VHU_VRING_NOFD_MASK) ? 0 : 1;
+	case VHU_FDS_PER_REGION:
+		if (w->plen < 4)
+			return -1;
+		return vhu_get_le32(pl) > 255 ? -1 : (int)vhu_get_le32(pl);
+	case VHU_FDS_ONE_WITH_LOG_SHMFD:
+		if (!w->mi->pfeatures_set)
+			return -1;
+		return (w->mi->pfeatures & VHU_BIT(VHU_PF_LOG_SHMFD)) ? 1 : 0;
+	case VHU_FDS_ZERO_OR_ONE:
+		if (l == VHU_L_DEVICE_STATE_REPLY && w->plen >= 8)
+			return (vhu_get_le64(pl) & 0x100) ? 0 : 1;
+		return w->m->nfds <= 1 ? (int)w->m->nfds : 1;
+	case VHU_FDS_ANY: return -1;
+	}
+	return -1;
+}
+
+static void walk_fds(struct walker *w)
+{
+	const struct vhu_msg *m = w->m;
+	uint32_t i, shown = m->nfds < VHU_MSG_MAX_FDS ? m->nfds : VHU_MSG_MAX_FDS;
+
+	if (!m->nfds)
+		return;
+	uint_node(w, VHU_F_NFDS, 0, 0, m->nfds, VHU_ETT_FDS, true);
+	sum_add(w, " fds=%u(", m->nfds);
+	for (i = 0; i < shown; i++) {
+		const struct vhu_fdinfo *fd = &m->fds[i];
+
+		text_node(w, VHU_F_FD, 0, 0, VHU_ETT_FD, "fd %d: %s %s", fd->fd,
+			  vhu_fd_kind_name(fd->kind), fd->name);
+		uint_node(w, VHU_F_FD_KIND, 0, 0, fd->kind, -1, true);
+		string_node(w, VHU_F_FD_NAME, 0, 0, fd->name, strlen(fd->name), true);
+		uint_node(w, VHU_F_FD_INO, 0, 0, fd->ino, -1, true);
+		pop(w);
+		if (i < 4)
+			sum_add(w, "%s%s", i ? "," : "", vhu_fd_kind_name(fd->kind));
+	}
+	sum_add(w, "%s)", m->nfds > 4 ? ",..." : "");
+	pop(w);
+}
+
+static const char *role_word(unsigned role)
+{
+	return role == VHU_ROLE_BACKEND ? "back-end" : "front-end";
+}
+
+static void walk_header(struct walker *w, const struct vhu_msg_desc *d)
+{
+	const struct vhu_msg *m = w->m;
+	const struct vhu_msg_info *mi = w->mi;
+	int req_field = mi->channel == VHU_CHAN_BACKEND ? VHU_F_BACKEND_REQUEST :
+			mi->channel == VHU_CHAN_GPU ? VHU_F_GPU_REQUEST : VHU_F_REQUEST;
+
+	uint_node(w, req_field, 0, 4, m->request, -1, false);
+	if (!d)
+		note(w, VHU_N_UNKNOWN_REQUEST, "Unknown %s request %u",
+		     mi->channel == VHU_CHAN_BACKEND ? "back-end" : mi->channel == VHU_CHAN_GPU ? "GPU" : "front-end",
+		     m->request);
+	uint_node(w, VHU_F_FLAGS, 4, 4, m->flags, VHU_ETT_FLAGS, false);
+	if (mi->channel != VHU_CHAN_GPU)
+		uint_node(w, VHU_F_FLAGS_VERSION, 4, 4, m->flags, -1, false);
+	uint_node(w, VHU_F_FLAGS_REPLY, 4, 4, m->flags, -1, false);
+	if (mi->channel != VHU_CHAN_GPU)
+		uint_node(w, VHU_F_FLAGS_NEED_REPLY, 4, 4, m->flags, -1, false);
+	if (m->flags & VHU_FLAG_RESERVED_MASK) {
+		uint_node(w, VHU_F_FLAGS_RESERVED, 4, 4, m->flags, -1, false);
+		note(w, VHU_N_RESERVED_FLAGS, "Reserved flag bits 0x%08x set", m->flags & VHU_FLAG_RESERVED_MASK);
+	}
+	pop(w);
+	if (mi->channel != VHU_CHAN_GPU && (m->flags & VHU_FLAG_VERSION_MASK) != VHU_VERSION)
+		note(w, VHU_N_BAD_VERSION, "Version %u in the flags, expected %u",
+		     m->flags & VHU_FLAG_VERSION_MASK, VHU_VERSION);
+	uint_node(w, VHU_F_SIZE, 8, 4, m->size, -1, false);
+	if (m->status == VHU_MSG_OVERSIZE)
+		note(w, VHU_N_OVERSIZE, "Payload size %u exceeds the limit of %u bytes: not decoded",
+		     m->size, w->plen);
+}
+
+static void walk_links(struct walker *w)
+{
+	const struct vhu_msg_info *mi = w->mi;
+
+	if (!mi->is_reply && mi->reply_frame)
+		uint_node(w, VHU_F_RESPONSE_IN, 0, 0, mi->reply_frame, -1, true);
+	if (mi->is_reply && mi->matched) {
+		char text[VHU_TEXT_MAX];
+		struct vhu_node n;
+
+		uint_node(w, VHU_F_RESPONSE_TO, 0, 0, mi->request_frame, -1, true);
+		snprintf(text, sizeof(text), "%s: %" PRIu64 ".%09" PRIu64 " seconds",
+			 vhu_field_get(VHU_F_TIME)->label, mi->latency_ns / 1000000000u,
+			 mi->latency_ns % 1000000000u);
+		node_init(&n, VHU_F_TIME, 0, 0);
+		n.value = mi->latency_ns;
+		n.generated = 1;
+		n.text = text;
+		emit(w, &n, -1);
+	}
+}
+
+static void sum_latency(struct walker *w)
+{
+	const struct vhu_msg_info *mi = w->mi;
+	uint64_t ns = mi->latency_ns;
+
+	if (!mi->is_reply || !mi->matched)
+		return;
+	if (ns < 10000)
+		sum_add(w, " (reply to #%" PRIu64 ", %" PRIu64 " ns)", mi->request_frame, ns);
+	else if (ns < 10000000)
+		sum_add(w, " (reply to #%" PRIu64 ", %" PRIu64 " us)", mi->request_frame, ns / 1000);
+	else
+		sum_add(w, " (reply to #%" PRIu64 ", %" PRIu64 " ms)", mi->request_frame, ns / 1000000);
+}
+
+void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+		      const struct vhu_walk_opts *o, const struct vhu_emitter *e, void *ctx)
+{
+	struct walker w;
+	const struct vhu_msg_desc *d;
+	enum vhu_layout l = VHU_L_NONE;
+	const char *name;
+	char root[VHU_TEXT_MAX];
+	struct vhu_node n;
+	bool decodable;
+
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	w.ctx = ctx;
+	w.m = m;
+	w.mi = mi;
+	if (m->len > VHU_HDR_SIZE) {
+		w.pl = m->bytes + VHU_HDR_SIZE;
+		w.plen = m->len - VHU_HDR_SIZE;
+		if (w.plen > m->size)
+			w.plen = m->size;
+	}
+
+	d = m->len >= VHU_HDR_SIZE ? vhu_msg_lookup(mi->channel, m->request) : NULL;
+	name = d ? d->name : NULL;
+
+	/* the summary: name, marks */
+	if (m->len < VHU_HDR_SIZE)
+		sum_add(&w, "[%u bytes, incomplete header]", m->len);
+	else if (d)
+		sum_add(&w, "%s", d->summary_name);
+	else
+		sum_add(&w, "UNKNOWN(%u)", m->request);
+	if (m->len >= VHU_HDR_SIZE) {
+		if (mi->is_reply)
+			sum_add(&w, " reply");
+		if (mi->channel != VHU_CHAN_GPU && (m->flags & VHU_FLAG_NEED_REPLY))
+			sum_add(&w, " [NEED_REPLY]");
+	}
+
+	/* the root */
+	if (m->len >= VHU_HDR_SIZE)
+		snprintf(root, sizeof(root), "%s, %s%s%s, %s to %s", VHU_PROTO_NAME,
+			 name ? name : "Unknown request", mi->is_reply ? " reply" : "",
+			 mi->channel == VHU_CHAN_BACKEND ? " (back-end channel)" :
+			 mi->channel == VHU_CHAN_GPU ? " (GPU)" : "",
+			 role_word(mi->sender), role_word(mi->sender == VHU_ROLE_BACKEND ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND));
+	else
+		snprintf(root, sizeof(root), "%s, incomplete header (%u bytes)", VHU_PROTO_NAME, m->len);
+	node_init(&n, VHU_F_NONE, 0, m->len);
+	n.text = root;
+	emit(&w, &n, VHU_ETT_ROOT);
+
+	if (m->skipped)
+		note(&w, VHU_N_RESYNC, "%u bytes before this message were skipped to find a header", m->skipped);
+	if (m->len < VHU_HDR_SIZE) {
+		bytes_node(&w, VHU_F_TRAILING, 0, m->bytes, m->len);
+		note(&w, VHU_N_TRUNCATED, "Only %u of 12 header bytes were captured", m->len);
+		pop(&w);
+		e->summary(ctx, w.sum);
+		return;
+	}
+
+	walk_header(&w, d);
+	decodable = m->status != VHU_MSG_OVERSIZE;
+	if (d && decodable) {
+		l = pick_layout(d, m, mi, w.plen);
+		walk_layout(&w, l);
+		if (m->status == VHU_MSG_OK && !size_ok(l, mi, m->size)) {
+			long want = layout_size(l, mi);
+
+			if (want >= 0)
+				note(&w, VHU_N_BAD_SIZE, "Payload size %u, expected %ld", m->size, want);
+			else
+				note(&w, VHU_N_BAD_SIZE, "Payload size %u does not fit the layout", m->size);
+		}
+		/* bytes beyond what the layout read */
+		{
+			long want = layout_size(l, mi);
+
+			if (want >= 0 && w.plen > (uint32_t)want)
+				pl_bytes(&w, VHU_F_TRAILING, (uint32_t)want, w.plen - (uint32_t)want);
+		}
+	} else if (decodable && w.plen) {
+		pl_bytes(&w, VHU_F_PAYLOAD, 0, w.plen);
+	}
+	if (o && o->show_payload && d && decodable && w.plen)
+		bytes_node(&w, VHU_F_PAYLOAD, VHU_HDR_SIZE, w.pl, w.plen);
+
+	if (m->status == VHU_MSG_TRUNCATED)
+		note(&w, VHU_N_TRUNCATED, "%u of %u payload bytes were captured", w.plen, m->size);
+
+	walk_fds(&w);
+	if (d && decodable) {
+		int want = expected_fds(d, l, &w);
+
+		if (want >= 0 && (uint32_t)want != m->nfds)
+			note(&w, VHU_N_FD_MISMATCH, "%u fds came with the message, %d expected", m->nfds, want);
+	}
+	if (mi->rec_flags & VHU_RF_CTRUNC)
+		note(&w, VHU_N_FDS_DROPPED, "The kernel dropped fds sent with this message (MSG_CTRUNC)");
+
+	walk_links(&w);
+	if (mi->is_reply && !mi->matched)
+		note(&w, VHU_N_REPLY_WITHOUT_REQUEST, "Reply to %s without a pending request",
+		     name ? name : "an unknown request");
+	if (!mi->is_reply && mi->unanswered)
+		note(&w, VHU_N_NO_REPLY, "%s expected a reply and none came", name ? name : "The request");
+	pop(&w);
+
+	sum_latency(&w);
+	e->summary(ctx, w.sum);
+}
+
+/* ---- capture records ------------------------------------------------------- */
+
+static void rec_uint(struct walker *w, int field, uint32_t off, uint32_t len, uint64_t v)
+{
+	uint_node(w, field, off, len, v, -1, false);
+}
+
+static void format_conn(char *buf, size_t cap, uint64_t conn)
+{
+	snprintf(buf, cap, "%u.%u", (unsigned)(conn >> 32), (unsigned)(conn & 0xffffffffu));
+}
+
+void vhu_walk_record(const struct vhu_record *r, const char *comm,
+		     const struct vhu_emitter *e, void *ctx)
+{
+	const struct vhu_rec_hdr *h = &r->h;
+	struct walker w;
+	struct vhu_node n;
+	char text[VHU_TEXT_MAX], conn[32];
+	unsigned i;
+
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	w.ctx = ctx;
+	format_conn(conn, sizeof(conn), h->conn_id);
+	snprintf(text, sizeof(text), "%s, %s, %s[%u], conn %s, fd %d", VHU_REC_PROTO_NAME,
+		 vhu_event_name(h->event), comm && *comm ? comm : "?", h->pid, conn, h->fd);
+	node_init(&n, VHU_F_NONE, 0, h->hdr_len);
+	n.text = text;
+	emit(&w, &n, VHU_ETT_REC);
+
+	rec_uint(&w, VHU_F_REC_EVENT, 3, 1, h->event);
+	rec_uint(&w, VHU_F_REC_CALL, 6, 2, h->call);
+	rec_uint(&w, VHU_F_REC_PID, 8, 4, h->pid);
+	rec_uint(&w, VHU_F_REC_TID, 12, 4, h->tid);
+	if (comm && *comm)
+		string_node(&w, VHU_F_REC_COMM, 0, 0, comm, strlen(comm), true);
+	string_node(&w, VHU_F_REC_CONN, 16, 8, conn, strlen(conn), false);
+	rec_uint(&w, VHU_F_REC_CONN_ID, 16, 8, h->conn_id);
+	rec_uint(&w, VHU_F_REC_FD, 24, 4, (uint64_t)(int64_t)h->fd);
+	uint_node(&w, VHU_F_REC_FLAGS, 28, 2, h->flags, VHU_ETT_REC_FLAGS, false);
+	rec_uint(&w, VHU_F_REC_FLAG_PEEK, 28, 2, h->flags);
+	rec_uint(&w, VHU_F_REC_FLAG_TRUNC, 28, 2, h->flags);
+	rec_uint(&w, VHU_F_REC_FLAG_CTRUNC, 28, 2, h->flags);
+	rec_uint(&w, VHU_F_REC_FLAG_SHORT, 28, 2, h->flags);
+	rec_uint(&w, VHU_F_REC_FLAG_CUT, 28, 2, h->flags);
+	rec_uint(&w, VHU_F_REC_FLAG_LOST, 28, 2, h->flags);
+	pop(&w);
+	rec_uint(&w, VHU_F_REC_CHANNEL, 30, 1, h->channel);
+	rec_uint(&w, VHU_F_REC_ROLE, 31, 1, h->role);
+	rec_uint(&w, VHU_F_REC_BYTE_ORDER, 32, 1, h->byte_order);
+	rec_uint(&w, VHU_F_REC_NFDS, 33, 1, h->nfds);
+	if (h->event == VHU_EV_DATA_SENT || h->event == VHU_EV_DATA_RECV) {
+		rec_uint(&w, VHU_F_REC_ORIG_LEN, 36, 4, h->orig_len);
+		uint_node(&w, VHU_F_REC_DATA_LEN, 0, 0, r->data_len, -1, true);
+	}
+	for (i = 0; i < r->nfd_items; i++) {
+		const struct vhu_rec_fd *fd = &r->fds[i];
+
+		text_node(&w, VHU_F_REC_FDINFO, 0, 0, VHU_ETT_REC_FD, "Passed fd %d: %s %.*s", fd->fd,
+			  vhu_fd_kind_name(fd->kind), (int)fd->name_len, fd->name);
+		rec_uint(&w, VHU_F_REC_FD_NUM, 0, 0, (uint64_t)(int64_t)fd->fd);
+		rec_uint(&w, VHU_F_REC_FD_KIND, 0, 0, fd->kind);
+		string_node(&w, VHU_F_REC_FD_NAME, 0, 0, fd->name, fd->name_len, false);
+		rec_uint(&w, VHU_F_REC_FD_DEV, 0, 0, fd->dev);
+		rec_uint(&w, VHU_F_REC_FD_INO, 0, 0, fd->ino);
+		rec_uint(&w, VHU_F_REC_FD_SIZE, 0, 0, fd->size);
+		rec_uint(&w, VHU_F_REC_FD_MODE, 0, 0, fd->mode);
+		pop(&w);
+	}
+	if (r->path)
+		string_node(&w, VHU_F_REC_PATH, 0, 0, r->path, r->path_len, false);
+	if (r->has_peercred) {
+		rec_uint(&w, VHU_F_REC_PEER_PID, 0, 0, r->peer_pid);
+		rec_uint(&w, VHU_F_REC_PEER_UID, 0, 0, r->peer_uid);
+		rec_uint(&w, VHU_F_REC_PEER_GID, 0, 0, r->peer_gid);
+	}
+	if (r->has_proc)
+		rec_uint(&w, VHU_F_REC_PPID, 0, 0, r->ppid);
+	if (r->cmdline) {
+		char cmd[VHU_TEXT_MAX];
+		uint32_t k, len = r->cmdline_len < sizeof(cmd) - 1 ? r->cmdline_len : (uint32_t)sizeof(cmd) - 1;
+
+		for (k = 0; k < len; k++)
+			cmd[k] = r->cmdline[k] ? (char)r->cmdline[k] : ' ';
+		while (len && cmd[len - 1] == ' ')
+			len--;
+		string_node(&w, VHU_F_REC_CMDLINE, 0, 0, cmd, len, false);
+	}
+	if (r->has_link) {
+		format_conn(conn, sizeof(conn), r->link_conn);
+		string_node(&w, VHU_F_REC_LINK, 0, 0, conn, strlen(conn), false);
+	}
+	if (h->flags & VHU_RF_LOST)
+		note(&w, VHU_N_BAD_RECORD, "The shim lost records before this one");
+	pop(&w);
+}
+
+void vhu_walk_bad_record(enum vhu_rec_status st, uint32_t len,
+			 const struct vhu_emitter *e, void *ctx)
+{
+	struct walker w;
+	struct vhu_node n;
+	char text[VHU_TEXT_MAX];
+	const char *why = vhu_rec_status_str(st);
+
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	w.ctx = ctx;
+	snprintf(text, sizeof(text), "%s, malformed (%s)", VHU_REC_PROTO_NAME, why);
+	node_init(&n, VHU_F_NONE, 0, len);
+	n.text = text;
+	emit(&w, &n, VHU_ETT_REC);
+	string_node(&w, VHU_F_REC_MALFORMED, 0, len, why, strlen(why), false);
+	note(&w, VHU_N_BAD_RECORD, "Malformed capture record: %s", why);
+	pop(&w);
+	snprintf(text, sizeof(text), "[malformed capture record: %s]", why);
+	e->summary(ctx, text);
+}
+
+void vhu_record_summary(const struct vhu_record *r, const char *comm, char *buf, size_t cap)
+{
+	const struct vhu_rec_hdr *h = &r->h;
+	char conn[32];
+	int n;
+
+	format_conn(conn, sizeof(conn), h->conn_id);
+	switch (h->event) {
+	case VHU_EV_CONNECT:
+	case VHU_EV_ACCEPT:
+		n = snprintf(buf, cap, "%s %s fd=%d path=%.*s", h->event == VHU_EV_CONNECT ? "CONNECT" : "ACCEPT",
+			     conn, h->fd, (int)r->path_len, r->path ? r->path : "");
+		if (r->has_peercred && n > 0 && (size_t)n < cap)
+			snprintf(buf + n, cap - (size_t)n, " peer pid=%u uid=%u", r->peer_pid, r->peer_uid);
+		break;
+	case VHU_EV_ADOPT:
+		if (r->has_link) {
+			char link[32];
+
+			format_conn(link, sizeof(link), r->link_conn);
+			snprintf(buf, cap, "ADOPT %s fd=%d %s channel, arrived over %s", conn, h->fd,
+				 vhu_channel_name(h->channel), link);
+		} else {
+			snprintf(buf, cap, "ADOPT %s fd=%d %s channel", conn, h->fd, vhu_channel_name(h->channel));
+		}
+		break;
+	case VHU_EV_CLOSE:
+		snprintf(buf, cap, "CLOSE %s fd=%d", conn, h->fd);
+		break;
+	case VHU_EV_PROCESS_START: {
+		char cmd[160];
+		uint32_t k, len = r->cmdline_len < sizeof(cmd) - 1 ? r->cmdline_len : (uint32_t)sizeof(cmd) - 1;
+
+		for (k = 0; k < len; k++)
+			cmd[k] = r->cmdline && r->cmdline[k] ? (char)r->cmdline[k] : ' ';
+		while (len && cmd[len - 1] == ' ')
+			len--;
+		cmd[len] = 0;
+		snprintf(buf, cap, "PROCESS %s[%u] ppid=%u %s%s", comm && *comm ? comm : r->comm, h->pid,
+			 r->ppid, h->call == VHU_CALL_FORK ? "(fork) " : h->call == VHU_CALL_EXEC ? "(exec) " : "",
+			 cmd);
+		break;
+	}
+	case VHU_EV_DATA_SENT:
+	case VHU_EV_DATA_RECV:
+		snprintf(buf, cap, "%s %s %u bytes", h->event == VHU_EV_DATA_SENT ? "SENT" : "RECV", conn, r->data_len);
+		break;
+	default:
+		snprintf(buf, cap, "event %u (unknown to this version)", h->event);
+		break;
+	}
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhu_walk.h - message (and capture record) -> tree, through an emitter.
+ */
+#ifndef VHU_WALK_H
+#define VHU_WALK_H
+
+#include "vhu_emit.h"
+#include "vhu_record.h"
+#include "vhu_session.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vhu_walk_opts {
+	bool show_payload;	/* also add the raw payload bytes */
+	uint32_t max_payload;	/* the limit the reassembler used */
+};
+
+/* Draws one vhost-user message: the "vhost-user" root item and everything
+ * below it, the expert notes, and the summary line. */
+void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+		      const struct vhu_walk_opts *o, const struct vhu_emitter *e, void *ctx);
+
+/* Draws the capture record's metadata subtree ("vhost-user capture
+ * record" root).  comm: process name or "" */
+void vhu_walk_record(const struct vhu_record *r, const char *comm,
+		     const struct vhu_emitter *e, void *ctx);
+/* Draws a record that failed to parse. */
+void vhu_walk_bad_record(enum vhu_rec_status st, uint32_t len,
+			 const struct vhu_emitter *e, void *ctx);
+/* One-line summary of a non-data record (connect, accept, ...). */
+void vhu_record_summary(const struct vhu_record *r, const char *comm, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
