@@ -54,8 +54,10 @@ static void format_value(char *out, size_t cap, const struct vhu_field *f, uint6
 	const char *name = vhu_val_name(f->vals, v);
 	char num[64];
 
-	if (f->type == VHU_FT_I32)
+	if (f->type == VHU_FT_I32 && f->base != VHU_BASE_HEX)
 		snprintf(num, sizeof(num), "%" PRId32, (int32_t)v);
+	else if (f->type == VHU_FT_I32)
+		snprintf(num, sizeof(num), "0x%08" PRIx32, (uint32_t)v);
 	else if (f->type == VHU_FT_I64)
 		snprintf(num, sizeof(num), "%" PRId64, (int64_t)v);
 	else

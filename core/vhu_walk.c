@@ -754,7 +754,7 @@ static void lay_gpu_edid(struct walker *w)
 	gpu_ctrl_hdr(w);
 	if (!pl_uint(w, VHU_F_GPU_EDID_SIZE, 24, &size, -1))
 		return;
-	pl_uint(w, VHU_F_INFLIGHT_PADDING, 28, NULL, -1);
+	pl_bytes(w, VHU_F_PADDING, 28, 4);
 	pl_bytes(w, VHU_F_GPU_EDID, 32, size < 1024 ? (uint32_t)size : 1024);
 	sum_add(w, " edid=%" PRIu64 " bytes", size);
 }

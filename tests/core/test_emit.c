@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: a line-per-node emitter used by the core tests */
+#include "test_emit.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "vhu_fields.h"
+
+static void line(struct test_emit *t, const struct vhu_node *n, char kind)
+{
+	const struct vhu_field *f = n->field >= 0 ? vhu_field_get(n->field) : NULL;
+
+	if (n->field >= 0 && !f)
+		t->errors++;
+	if (!n->text || strlen(n->text) >= VHU_TEXT_MAX)
+		t->errors++;
+	t->nodes++;
+	if (!t->out)
+		return;
+	fprintf(t->out, "%*s%c %s", t->depth * 2, "", kind, f ? f->abbrev : "-");
+	if (f && f->type != VHU_FT_NONE && f->type != VHU_FT_STRING && f->type != VHU_FT_BYTES)
+		fprintf(t->out, "=%" PRIu64, n->value);
+	fprintf(t->out, " @%u+%u%s | %s\n", n->off, n->len, n->generated ? " gen" : "", n->text ? n->text : "(null)");
+}
+
+static void item(void *ctx, const struct vhu_node *n)
+{
+	line(ctx, n, '-');
+}
+
+static void push(void *ctx, const struct vhu_node *n)
+{
+	struct test_emit *t = ctx;
+
+	if (n->ett < 0 || n->ett >= VHU_ETT__COUNT)
+		t->errors++;
+	line(t, n, '+');
+	t->depth++;
+	if (t->depth > t->max_depth)
+		t->max_depth = t->depth;
+}
+
+static void pop(void *ctx)
+{
+	struct test_emit *t = ctx;
+
+	if (t->depth == 0)
+		t->errors++;
+	else
+		t->depth--;
+}
+
+static void note(void *ctx, int id, const char *text)
+{
+	struct test_emit *t = ctx;
+	const struct vhu_note_desc *d = vhu_note_get(id);
+
+	if (!d) {
+		t->errors++;
+		return;
+	}
+	t->notes[id]++;
+	if (t->out)
+		fprintf(t->out, "%*s! %s: %s\n", t->depth * 2, "", d->abbrev, text);
+}
+
+static void summary(void *ctx, const char *text)
+{
+	struct test_emit *t = ctx;
+
+	snprintf(t->summary, sizeof(t->summary), "%s", text);
+	if (t->out)
+		fprintf(t->out, "= %s\n", text);
+}
+
+const struct vhu_emitter test_emitter = { item, push, pop, note, summary };
+
+void test_emit_reset(struct test_emit *t, FILE *out)
+{
+	memset(t, 0, sizeof(*t));
+	t->out = out;
+}
