@@ -1,0 +1,563 @@
+#!/usr/bin/env python3
+# crosscheck.py - compares a decoded vhost-user session with independent witnesses of the same run.
+#
+# The witnesses are strace's record of the peers' socket calls (every byte
+# and every passed fd), QEMU's 'vhost_user_*' trace and DPDK's
+# lib.vhost.config debug log.  The decoded session is the JSON printed by
+# vhost-user-decode -T json for the capture files the shim wrote.
+#
+# Every witness is turned into the same thing: for each process, channel and
+# direction, the ordered list of vhost-user messages it sent or received.
+# Any difference between two witnesses of the same list fails the check.
+#
+# Standard library only: the tests must run on a fresh Debian 12.
+
+import argparse
+import json
+import os
+import re
+import sys
+
+HDR_SIZE = 12
+FLAG_REPLY = 0x4
+MAX_PAYLOAD = 16 * 1024 * 1024
+
+# Request names come from the core's header, never from a second table here.
+ENUM_FOR_CHANNEL = {"main": "vhu_fe_req", "backend": "vhu_be_req", "gpu": "vhu_gpu_req"}
+
+
+def load_request_names(proto_h):
+	"""Reads enum vhu_fe_req / vhu_be_req / vhu_gpu_req out of core/vhu_proto.h.
+
+	Returns {channel: {id: name}} and {old name: current name} for the
+	historical aliases (SLAVE_* -> BACKEND_*) the header keeps.
+	"""
+	with open(proto_h, encoding="utf-8") as f:
+		text = f.read()
+	names = {}
+	aliases = {}
+	for channel, enum in ENUM_FOR_CHANNEL.items():
+		m = re.search(r"enum\s+%s\s*\{(.*?)\};" % enum, text, re.S)
+		if not m:
+			raise SystemExit("crosscheck: enum %s not found in %s" % (enum, proto_h))
+		table = {}
+		for name, value in re.findall(r"\bVHU_(\w+)\s*=\s*(\d+)", m.group(1)):
+			if name.endswith("_MAX"):
+				continue
+			table.setdefault(int(value), "VHOST_USER_" + name)
+		names[channel] = table
+		for old, new in re.findall(r"\bVHU_(\w+)\s*=\s*VHU_(\w+)", m.group(1)):
+			aliases["VHOST_USER_" + old] = "VHOST_USER_" + new
+	return names, aliases
+
+
+# ---- strace ------------------------------------------------------------------
+
+LINE_RE = re.compile(r"^(\d+)\s+(\d+\.\d+)\s+(.*)$")
+CALL_RE = re.compile(r"^(\w+)\((.*)$")
+RET_RE = re.compile(r"\)\s+=\s+(-?\d+)(?:<[^>]*>)?(?:\s.*)?$")
+SOCK_RE = re.compile(r"^(\d+)<UNIX-STREAM:\[(\d+)(?:->(\d+))?[^\]]*\]>")
+STRING_RE = re.compile(r'"((?:\\x[0-9a-f]{2})*)"')
+IOV_RE = re.compile(r'iov_base="((?:\\x[0-9a-f]{2})*)"')
+CMSG_FDS_RE = re.compile(r"cmsg_type=SCM_RIGHTS, cmsg_data=\[(.*?)\]\}")
+FD_ITEM_RE = re.compile(r"(\d+)<(UNIX-STREAM:\[[^\]]*\]|(?:\\x[0-9a-f]{2}|[^>\\])*)>")
+PAIR_RE = re.compile(r"\[\d+<UNIX-STREAM:\[(\d+)->(\d+)\]>, \d+<UNIX-STREAM:\[(\d+)->(\d+)\]>\]")
+CLONE_RET_RE = re.compile(r"=\s+(\d+)\s*$")
+
+SEND_CALLS = {"sendmsg", "write", "writev", "send", "sendto"}
+RECV_CALLS = {"recvmsg", "read", "readv", "recv", "recvfrom"}
+IOV_CALLS = {"sendmsg", "recvmsg", "writev", "readv"}
+
+
+def unhex(s):
+	return bytes(int(h, 16) for h in re.findall(r"\\x([0-9a-f]{2})", s))
+
+
+def unescape(s):
+	"""Turns strace's \\xHH escapes back into text (fd annotations)."""
+	return re.sub(r"\\x([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)), s)
+
+
+def fd_kind(annotation):
+	"""Classifies a passed fd from its strace -yy annotation."""
+	a = unescape(annotation)
+	if a.startswith("/memfd:"):
+		return "memfd"
+	if a == "anon_inode:[eventfd]":
+		return "eventfd"
+	if a.startswith("UNIX") or a.startswith("socket:"):
+		return "socket"
+	if a.startswith("pipe:"):
+		return "pipe"
+	if a.startswith("/"):
+		return "regular"
+	return "other"
+
+
+def socket_inode(annotation):
+	m = re.match(r"UNIX-STREAM:\[(\d+)", unescape(annotation))
+	return int(m.group(1)) if m else None
+
+
+class StraceRun:
+	"""Socket transfers of one strace -f log, joined and sorted per thread group."""
+
+	def __init__(self, path):
+		self.path = path
+		self.tgid = {}		# tid -> process id (thread group)
+		self.transfers = []	# dicts: pid, time, dir, ino, peer, data, fds
+		self.peers = {}		# socket inode -> peer inode
+		self._parse(path)
+
+	def _process_of(self, tid):
+		return self.tgid.setdefault(tid, tid)
+
+	def _parse(self, path):
+		pending = {}
+		with open(path, encoding="latin-1") as f:
+			for raw in f:
+				m = LINE_RE.match(raw.rstrip("\n"))
+				if not m:
+					continue
+				tid, when, rest = int(m.group(1)), float(m.group(2)), m.group(3)
+				if rest.endswith("<unfinished ...>"):
+					pending[tid] = rest[: -len("<unfinished ...>")].rstrip()
+					continue
+				r = re.match(r"^<\.\.\. (\w+) resumed>(.*)$", rest)
+				if r:
+					head = pending.pop(tid, None)
+					if head is None:
+						continue
+					rest = head + r.group(2)
+				self._call(tid, when, rest)
+
+	def _call(self, tid, when, text):
+		m = CALL_RE.match(text)
+		if not m:
+			return
+		name, args = m.group(1), m.group(2)
+		if name in ("clone", "clone3", "fork", "vfork"):
+			r = CLONE_RET_RE.search(text)
+			if r:
+				child = int(r.group(1))
+				parent = self._process_of(tid)
+				self.tgid[child] = parent if "CLONE_THREAD" in text else child
+			return
+		if name == "socketpair":
+			p = PAIR_RE.search(text)
+			if p:
+				self.peers[int(p.group(1))] = int(p.group(2))
+				self.peers[int(p.group(3))] = int(p.group(4))
+			return
+		if name not in SEND_CALLS and name not in RECV_CALLS:
+			if name in ("sendmmsg", "recvmmsg") and "UNIX-STREAM" in args.split(",")[0]:
+				raise SystemExit("crosscheck: %s: %s on a unix socket is not handled" % (self.path, name))
+			return
+		s = SOCK_RE.match(args)
+		if not s:
+			return
+		ret = RET_RE.search(text)
+		if not ret or int(ret.group(1)) <= 0:
+			return
+		count = int(ret.group(1))
+		if name in ("recv", "recvfrom", "recvmsg") and "MSG_PEEK" in args:
+			return
+		ino = int(s.group(2))
+		if s.group(3):
+			self.peers[ino] = int(s.group(3))
+		if name in IOV_CALLS:
+			data = b"".join(unhex(x) for x in IOV_RE.findall(args))
+		else:
+			sm = STRING_RE.search(args[s.end():])
+			data = unhex(sm.group(1)) if sm else b""
+		data = data[:count]
+		if len(data) != count:
+			raise SystemExit("crosscheck: %s: strace shows %d of %d bytes (raise -s)" %
+					 (self.path, len(data), count))
+		fds = []
+		c = CMSG_FDS_RE.search(args)
+		if c:
+			for num, ann in FD_ITEM_RE.findall(c.group(1)):
+				fds.append({"fd": int(num), "kind": fd_kind(ann), "ino": socket_inode(ann)})
+		self.transfers.append({
+			"pid": self._process_of(tid), "tid": tid, "time": when,
+			"dir": "out" if name in SEND_CALLS else "in",
+			"ino": ino, "data": data, "fds": fds, "call": name,
+		})
+
+
+class Message:
+	def __init__(self, pid, ino, xfer_dir, time, hdr):
+		self.pid = pid
+		self.ino = ino
+		self.xfer_dir = xfer_dir
+		self.time = time
+		self.request = int.from_bytes(hdr[0:4], "little")
+		self.flags = int.from_bytes(hdr[4:8], "little")
+		self.size = int.from_bytes(hdr[8:12], "little")
+		self.payload = b""
+		self.fds = []
+		self.channel = None
+		self.direction = None
+
+	def key(self):
+		return (self.pid, self.channel, self.direction)
+
+
+def reassemble(runs):
+	"""Cuts each process's byte stream per socket and direction into messages.
+
+	fds belong to the message whose first byte travelled with them (the
+	kernel delivers them with the first byte of the sendmsg that carried
+	them, and every peer we run puts them on a message's first call).
+	"""
+	messages = []
+	problems = []
+	streams = {}
+	for run in runs:
+		for t in run.transfers:
+			key = (t["pid"], t["ino"], t["dir"])
+			st = streams.setdefault(key, {"buf": b"", "fds": [], "msg": None})
+			data, fds = t["data"], t["fds"]
+			while data:
+				if st["msg"] is None:
+					need = HDR_SIZE - len(st["buf"])
+					st["buf"] += data[:need]
+					data = data[need:]
+					if fds:
+						st["fds"] += fds
+						fds = []
+					if len(st["buf"]) < HDR_SIZE:
+						break
+					msg = Message(t["pid"], t["ino"], t["dir"], t["time"], st["buf"])
+					msg.fds, st["fds"], st["buf"] = st["fds"], [], b""
+					if msg.size > MAX_PAYLOAD:
+						problems.append("%s: pid %d socket %d: size %d is not a vhost-user message" %
+								(run.path, t["pid"], t["ino"], msg.size))
+						st["buf"] = None
+						break
+					st["msg"] = msg
+				msg = st["msg"]
+				take = msg.size - len(msg.payload)
+				msg.payload += data[:take]
+				data = data[take:]
+				if fds:
+					problems.append("%s: pid %d: fds arrived in the middle of %d" %
+							(run.path, t["pid"], msg.request))
+					fds = []
+				if len(msg.payload) == msg.size:
+					messages.append(msg)
+					st["msg"] = None
+			if st["buf"] is None:
+				streams[key] = {"buf": b"", "fds": [], "msg": None}
+	for (pid, ino, d), st in streams.items():
+		if st["msg"] is not None or st["buf"]:
+			problems.append("pid %d socket %d (%s): stream ends inside a message" % (pid, ino, d))
+	return messages, problems
+
+
+def classify(messages, runs):
+	"""Sets each message's channel (main/backend/gpu) and direction (fe->be/be->fe)."""
+	peers = {}
+	for run in runs:
+		peers.update(run.peers)
+	passed = {}
+	# Sockets handed over in SET_BACKEND_REQ_FD (21) or GPU_SET_SOCKET (33)
+	# on a main channel are back-end / GPU channels; so are their peers.
+	main_inos = set()
+	for msg in sorted(messages, key=lambda m: m.time):
+		if msg.ino in passed or peers.get(msg.ino) in passed:
+			continue
+		main_inos.add(msg.ino)
+		if msg.flags & FLAG_REPLY:
+			continue
+		for fd in msg.fds:
+			if fd["ino"] is None:
+				continue
+			if msg.request == 21:
+				passed[fd["ino"]] = "backend"
+			elif msg.request == 33:
+				passed[fd["ino"]] = "gpu"
+	for msg in messages:
+		ch = passed.get(msg.ino) or passed.get(peers.get(msg.ino)) or "main"
+		msg.channel = ch
+		is_reply = bool(msg.flags & FLAG_REPLY)
+		if ch == "main":
+			msg.direction = "be->fe" if is_reply else "fe->be"
+		else:
+			msg.direction = "fe->be" if is_reply else "be->fe"
+
+
+def strace_sequences(paths):
+	runs = [StraceRun(p) for p in paths]
+	messages, problems = reassemble(runs)
+	classify(messages, runs)
+	seqs = {}
+	for msg in sorted(messages, key=lambda m: m.time):
+		seqs.setdefault(msg.key(), []).append(msg)
+	return seqs, problems
+
+
+# ---- the decoder's JSON ------------------------------------------------------
+
+def load_decoded(paths):
+	"""Reads vhost-user-decode -T json output: a JSON array or one object per line."""
+	out = []
+	for path in paths:
+		with open(path, encoding="utf-8") as f:
+			text = f.read().strip()
+		if not text:
+			continue
+		if text.startswith("["):
+			items = json.loads(text)
+		else:
+			items = [json.loads(line) for line in text.splitlines() if line.strip()]
+		for item in items:
+			if isinstance(item, dict) and "request" in item:
+				out.append(item)
+	return out
+
+
+def decoded_sequences(items):
+	"""Keeps the decoder's order: frames in capture order, file by file."""
+	seqs = {}
+	for it in items:
+		key = (int(it["pid"]), it["channel"], it["direction"])
+		seqs.setdefault(key, []).append(it)
+	return seqs
+
+
+PAYLOAD_KEY = "vhost_user.payload"
+
+
+def fd_kinds_of(item):
+	return [str(fd.get("kind", "")).lower() for fd in item.get("fds") or []]
+
+
+# ---- peers' own logs ---------------------------------------------------------
+
+QEMU_TRACE_RE = re.compile(r"vhost_user_(write|read) req:(\d+) flags:(0x[0-9a-f]+)")
+DPDK_READ_RE = re.compile(r"read message (VHOST_USER_\w+)")
+
+
+def qemu_trace(path):
+	"""QEMU's own view of the main channel: (req, flags) written and read."""
+	wrote, read = [], []
+	with open(path, encoding="utf-8", errors="replace") as f:
+		for line in f:
+			m = QEMU_TRACE_RE.search(line)
+			if m:
+				(wrote if m.group(1) == "write" else read).append(
+					(int(m.group(2)), int(m.group(3), 16)))
+	return wrote, read
+
+
+def dpdk_log(path):
+	with open(path, encoding="utf-8", errors="replace") as f:
+		return DPDK_READ_RE.findall(f.read())
+
+
+# ---- comparison --------------------------------------------------------------
+
+class Report:
+	def __init__(self):
+		self.failures = []
+		self.notes = []
+
+	def fail(self, text):
+		self.failures.append(text)
+
+	def note(self, text):
+		self.notes.append(text)
+
+
+def describe(names, channel, req):
+	return names.get(channel, {}).get(req, "request %d" % req)
+
+
+def compare_lists(report, what, left_name, left, right_name, right):
+	"""Compares two lists of tuples; reports the first difference and the lengths."""
+	n = min(len(left), len(right))
+	for i in range(n):
+		if left[i] != right[i]:
+			report.fail("%s: message %d differs: %s has %s, %s has %s" %
+				    (what, i + 1, left_name, left[i], right_name, right[i]))
+			return False
+	if len(left) != len(right):
+		extra = left[n:] if len(left) > n else right[n:]
+		report.fail("%s: %s has %d messages, %s has %d (first extra: %s)" %
+			    (what, left_name, len(left), right_name, len(right), extra[0]))
+		return False
+	return True
+
+
+def strace_pid_by_role(seqs, role):
+	"""The process that sends fe->be main-channel requests (role fe) or receives them (be)."""
+	pids = set()
+	for (pid, ch, d), msgs in seqs.items():
+		if ch != "main" or d != "fe->be":
+			continue
+		if (role == "fe") == (msgs[0].xfer_dir == "out"):
+			pids.add(pid)
+	return pids
+
+
+def check_strace_pairs(report, seqs):
+	"""What one peer sent must be what the other received, byte for byte."""
+	by_ch_dir = {}
+	for (pid, ch, d), msgs in seqs.items():
+		for m in msgs:
+			by_ch_dir.setdefault((ch, d, m.xfer_dir), []).append(m)
+	for (ch, d, xdir), msgs in by_ch_dir.items():
+		if xdir != "out":
+			continue
+		got = by_ch_dir.get((ch, d, "in"))
+		if got is None:
+			continue
+		sent = [(m.request, m.flags, m.size, m.payload, len(m.fds), [f["kind"] for f in m.fds])
+			for m in sorted(msgs, key=lambda m: m.time)]
+		recv = [(m.request, m.flags, m.size, m.payload, len(m.fds), [f["kind"] for f in m.fds])
+			for m in sorted(got, key=lambda m: m.time)]
+		if compare_lists(report, "strace %s %s" % (ch, d), "sender", sent, "receiver", recv):
+			report.note("strace %s %s: %d messages, sender and receiver agree byte for byte" %
+				    (ch, d, len(sent)))
+
+
+def check_decoded(report, names, seqs, decoded):
+	"""The decoder's messages, per process/channel/direction, against strace's."""
+	dseqs = decoded_sequences(decoded)
+	pids = {k[0] for k in seqs}
+	dpids = {k[0] for k in dseqs}
+	if not dpids:
+		report.fail("decoder: no messages decoded")
+		return
+	if not (pids & dpids):
+		report.fail("decoder: processes %s, strace saw %s" % (sorted(dpids), sorted(pids)))
+		return
+	for key in sorted(set(seqs) | set(dseqs), key=str):
+		pid, ch, d = key
+		if pid not in dpids:
+			continue	# a process that ran without the shim
+		smsgs = seqs.get(key, [])
+		dmsgs = dseqs.get(key, [])
+		# The payload bytes are compared when the decoder shows them (-x).
+		with_bytes = any(PAYLOAD_KEY in (it.get("fields") or {}) for it in dmsgs)
+		left = [(describe(names, ch, m.request), m.flags, m.size, len(m.fds),
+			 [f["kind"] for f in m.fds], m.payload.hex() if with_bytes else None)
+			for m in smsgs]
+		right = []
+		for it in dmsgs:
+			raw = (it.get("fields") or {}).get(PAYLOAD_KEY, "")
+			right.append((it.get("name") or describe(names, ch, int(it["request"])),
+				      int(it["flags"]), int(it["size"]), int(it["nfds"]),
+				      fd_kinds_of(it), raw.lower() if with_bytes else None))
+		ok = compare_lists(report, "pid %d %s %s" % key, "strace", left, "decoder", right)
+		if ok:
+			report.note("pid %d %s %s: %d messages agree (decoder = strace%s)" %
+				    (pid, ch, d, len(left), ", payload bytes too" if with_bytes else ""))
+		for it in dmsgs:
+			if it.get("malformed"):
+				report.fail("decoder: frame %s flagged malformed in a real run: %s" %
+					    (it.get("frame"), it.get("malformed")))
+
+
+def check_qemu(report, seqs, trace_path):
+	wrote, read = qemu_trace(trace_path)
+	if not wrote:
+		report.fail("qemu trace %s: no vhost_user_write lines" % trace_path)
+		return
+	fe = strace_pid_by_role(seqs, "fe")
+	if len(fe) != 1:
+		report.fail("qemu: expected one front-end process in strace, found %s" % sorted(fe))
+		return
+	pid = fe.pop()
+	sent = [(m.request, m.flags) for m in seqs.get((pid, "main", "fe->be"), [])]
+	got = [(m.request, m.flags) for m in seqs.get((pid, "main", "be->fe"), [])]
+	if compare_lists(report, "qemu main fe->be", "strace", sent, "qemu trace", wrote):
+		report.note("qemu trace: %d requests written agree with strace" % len(wrote))
+	if compare_lists(report, "qemu main be->fe", "strace", got, "qemu trace", read):
+		report.note("qemu trace: %d replies read agree with strace" % len(read))
+
+
+def check_dpdk(report, names, aliases, seqs, log_path):
+	# DPDK 22.11 still prints the old SLAVE_* names.
+	logged = [aliases.get(n, n) for n in dpdk_log(log_path)]
+	if not logged:
+		report.fail("dpdk log %s: no 'read message' lines" % log_path)
+		return
+	be = strace_pid_by_role(seqs, "be")
+	if len(be) != 1:
+		report.fail("dpdk: expected one back-end process in strace, found %s" % sorted(be))
+		return
+	pid = be.pop()
+	got = [describe(names, "main", m.request) for m in seqs.get((pid, "main", "fe->be"), [])]
+	if compare_lists(report, "dpdk back-end main fe->be", "strace", got, "dpdk log", logged):
+		report.note("dpdk log: %d requests read agree with strace" % len(logged))
+
+
+def dump(names, seqs, out):
+	for key in sorted(seqs, key=str):
+		pid, ch, d = key
+		for m in seqs[key]:
+			out.write("pid %-7d %-7s %s %-4s %-40s flags 0x%x size %d fds %s\n" %
+				  (pid, ch, d, "sent" if m.xfer_dir == "out" else "recv",
+				   describe(names, ch, m.request), m.flags, m.size,
+				   ",".join(f["kind"] for f in m.fds) or "-"))
+
+
+def main():
+	ap = argparse.ArgumentParser(description=__doc__)
+	ap.add_argument("--proto-h", required=True, help="core/vhu_proto.h (request names)")
+	ap.add_argument("--strace", action="append", default=[], required=True)
+	ap.add_argument("--decoded", action="append", default=[],
+			help="vhost-user-decode -T json output (one per capture file)")
+	ap.add_argument("--qemu-trace", action="append", default=[])
+	ap.add_argument("--dpdk-log", action="append", default=[])
+	ap.add_argument("--expect", action="append", default=[],
+			help="a request name that must appear in the strace record")
+	ap.add_argument("--dump", action="store_true", help="print strace's message list")
+	args = ap.parse_args()
+
+	names, aliases = load_request_names(args.proto_h)
+	report = Report()
+	for path in args.strace + args.decoded + args.qemu_trace + args.dpdk_log:
+		if not os.path.exists(path):
+			report.fail("missing witness file %s" % path)
+	if report.failures:
+		for f in report.failures:
+			print("FAIL:", f)
+		return 1
+
+	seqs, problems = strace_sequences(args.strace)
+	for p in problems:
+		report.fail("strace: " + p)
+	if not seqs:
+		report.fail("strace: no vhost-user message seen on any unix socket")
+	if args.dump:
+		dump(names, seqs, sys.stdout)
+
+	seen = {describe(names, k[1], m.request) for k, msgs in seqs.items() for m in msgs}
+	for name in args.expect:
+		if name not in seen:
+			report.fail("strace: expected %s in the session, not seen" % name)
+
+	check_strace_pairs(report, seqs)
+	for path in args.qemu_trace:
+		check_qemu(report, seqs, path)
+	for path in args.dpdk_log:
+		check_dpdk(report, names, aliases, seqs, path)
+	if args.decoded:
+		check_decoded(report, names, seqs, load_decoded(args.decoded))
+
+	total = sum(len(v) for v in seqs.values())
+	print("crosscheck: strace saw %d message copies in %d process/channel/direction lists" %
+	      (total, len(seqs)))
+	for n in report.notes:
+		print("ok:", n)
+	for f in report.failures:
+		print("FAIL:", f)
+	return 1 if report.failures else 0
+
+
+if __name__ == "__main__":
+	sys.exit(main())

@@ -1,0 +1,188 @@
+# lib.sh - shared helpers for the real-peer scenarios (sourced, not run).
+#
+# Every scenario runs real vhost-user peers in a private temporary directory,
+# each peer under strace (the independent witness) and under the capture
+# shim, with a hard timeout.  It stops only the processes it started: each
+# peer runs under its own timeout(1), which is the leader of a new process
+# group, so stopping that group never touches anything else on the machine.
+#
+# Inputs (environment, set by tests/realpeers/CMakeLists.txt):
+#   VHU_SRC       the source tree (core/vhu_proto.h, this folder)
+#   VHU_CAPTURE   the vhost-user-capture launcher
+#   VHU_DECODE    vhost-user-decode
+#   VHU_RP_NO_SHIM=1   run the peers under strace only (no capture, no decode)
+#   VHU_RP_KEEP=DIR    copy the run's files (captures, logs, traces) to DIR
+
+set -u
+
+RP_STRACE_CALLS=sendmsg,recvmsg,read,write,readv,writev,recvfrom,sendto,connect,accept,accept4,socketpair,close,clone,clone3,fork,vfork
+RP_PEER_TIMEOUT=${RP_PEER_TIMEOUT:-120}
+
+rp_log() {
+	echo "[$(date +%T)] $RP_NAME: $*"
+}
+
+rp_fail() {
+	echo "FAIL: $RP_NAME: $*" >&2
+	exit 1
+}
+
+# rp_need PROGRAM... : a missing peer is a failure that says what to install.
+rp_need() {
+	local p
+	for p in "$@"; do
+		if [ ! -x "$p" ] && ! command -v "$p" >/dev/null 2>&1; then
+			rp_fail "$p is not installed (run scripts/install-deps.sh)"
+		fi
+	done
+}
+
+rp_cleanup() {
+	local rc=$? pid
+	for pid in ${RP_PIDS-}; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null
+		fi
+	done
+	for pid in ${RP_PIDS-}; do
+		wait "$pid" 2>/dev/null
+	done
+	if [ -n "${VHU_RP_KEEP-}" ] && [ -d "$RP_DIR" ]; then
+		mkdir -p "$VHU_RP_KEEP"
+		find "$RP_DIR" -maxdepth 1 -type f -exec cp {} "$VHU_RP_KEEP"/ \;
+	fi
+	if [ $rc -ne 0 ]; then
+		rp_log "failed (rc $rc); the peers' output:"
+		local f
+		for f in "$RP_DIR"/*.strace; do
+			[ -f "$f" ] || continue
+			# A seccomp sandbox (virtiofsd) kills a process whose
+			# preloaded code makes a syscall the peer never makes.
+			grep -h -- '+++ killed by' "$f" | sed "s|^|$(basename "$f"): |"
+		done
+		for f in "$RP_DIR"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $(basename "$f") (last 15 lines)"
+			tail -n 15 "$f"
+		done
+	fi
+	rm -rf "$RP_DIR"
+	exit $rc
+}
+
+# rp_init NAME : private directory, exit trap, tool checks.
+rp_init() {
+	RP_NAME=$1
+	RP_PIDS=
+	RP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vhu-rp-$RP_NAME.XXXXXX") || exit 1
+	trap rp_cleanup EXIT
+	trap 'exit 1' INT TERM
+	: "${VHU_SRC:?VHU_SRC must point at the source tree}"
+	rp_need strace timeout python3
+	if [ "${VHU_RP_NO_SHIM-}" != 1 ]; then
+		[ -n "${VHU_CAPTURE-}" ] && [ -x "$VHU_CAPTURE" ] ||
+			rp_fail "the capture launcher is not built (VHU_CAPTURE='${VHU_CAPTURE-}')"
+		[ -n "${VHU_DECODE-}" ] && [ -x "$VHU_DECODE" ] ||
+			rp_fail "the decoder is not built (VHU_DECODE='${VHU_DECODE-}')"
+	fi
+	rp_log "work directory $RP_DIR"
+}
+
+# rp_start NAME CMD... : starts a peer in the background: stdin from the fifo
+# NAME.in (write to it with rp_send), output in NAME.log, syscalls in
+# NAME.strace, capture in NAME.pcapng.  Sets RP_PID_<NAME> to timeout's pid.
+rp_start() {
+	local name=$1 fd
+	shift
+	mkfifo "$RP_DIR/$name.in"
+	exec {fd}<>"$RP_DIR/$name.in"
+	eval "RP_FD_$name=$fd"
+	local shim=()
+	if [ "${VHU_RP_NO_SHIM-}" != 1 ]; then
+		shim=("$VHU_CAPTURE" -w "$RP_DIR/$name.pcapng" --)
+	fi
+	timeout -k 5 "$RP_PEER_TIMEOUT" \
+		strace --seccomp-bpf -f -ttt -yy -xx -s 65536 -e trace=$RP_STRACE_CALLS \
+		-o "$RP_DIR/$name.strace" "${shim[@]}" "$@" \
+		<"$RP_DIR/$name.in" >"$RP_DIR/$name.log" 2>&1 &
+	eval "RP_PID_$name=$!"
+	RP_PIDS="$RP_PIDS $!"
+	rp_log "started $name: $*"
+}
+
+# rp_send NAME LINE : one line on the peer's stdin.
+rp_send() {
+	local fd
+	eval "fd=\$RP_FD_$1"
+	printf '%s\n' "$2" >&"$fd"
+}
+
+# rp_wait_for WHAT SECONDS COMMAND... : polls COMMAND until it succeeds.
+rp_wait_for() {
+	local what=$1 secs=$2 i
+	shift 2
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	rp_fail "timed out after ${secs}s waiting for $what"
+}
+
+rp_log_has() {
+	grep -q -- "$2" "$RP_DIR/$1.log" 2>/dev/null
+}
+
+# rp_wait_log NAME PATTERN SECONDS
+rp_wait_log() {
+	rp_wait_for "'$2' in $1.log" "$3" rp_log_has "$1" "$2"
+}
+
+rp_is_socket() {
+	[ -S "$1" ]
+}
+
+# rp_wait_exit NAME SECONDS : waits for the peer to end; fails if it does not.
+rp_wait_exit() {
+	local pid rc i
+	eval "pid=\$RP_PID_$1"
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		rp_fail "$1 did not exit within $2 s"
+	fi
+	wait "$pid"
+	rc=$?
+	rp_log "$1 exited with $rc"
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		rp_fail "$1 was killed by its ${RP_PEER_TIMEOUT}s timeout"
+	fi
+	return 0
+}
+
+# rp_signal_pidfile PIDFILE SIGNAL : signals a peer we started, by its own pid file.
+rp_signal_pidfile() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) || rp_fail "no pid file $1"
+	kill -"$2" "$pid"
+}
+
+# rp_check [crosscheck options] : decodes every capture and compares it with
+# the witnesses.  Peers listed in RP_CAPTURED must have written a capture.
+rp_check() {
+	local args=() name
+	for name in ${RP_CAPTURED-}; do
+		args+=(--strace "$RP_DIR/$name.strace")
+		[ "${VHU_RP_NO_SHIM-}" = 1 ] && continue
+		[ -s "$RP_DIR/$name.pcapng" ] || rp_fail "$name wrote no capture"
+		"$VHU_DECODE" -r "$RP_DIR/$name.pcapng" -T json -x >"$RP_DIR/$name.json" \
+			2>"$RP_DIR/$name.decode.err" ||
+			rp_fail "vhost-user-decode failed on $name.pcapng: $(head -5 "$RP_DIR/$name.decode.err")"
+		args+=(--decoded "$RP_DIR/$name.json")
+	done
+	python3 "$VHU_SRC/tests/realpeers/crosscheck.py" \
+		--proto-h "$VHU_SRC/core/vhu_proto.h" "${args[@]}" "$@" ||
+		rp_fail "the decoded session and the witnesses disagree"
+	rp_log "PASS"
+}
