@@ -1,0 +1,139 @@
+/* dec.h - vhost-user-decode internals shared by its source files. */
+#ifndef DEC_H
+#define DEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <glib.h>
+
+#include "vhu_emit.h"
+#include "vhu_proto.h"
+#include "vhu_session.h"
+#include "vhu_walk.h"
+
+/* Exit statuses, documented in --help and the man page. */
+enum dec_exit {
+	DEC_EXIT_OK = 0,	/* everything decoded */
+	DEC_EXIT_MALFORMED = 1,	/* something malformed or truncated */
+	DEC_EXIT_USAGE = 2	/* bad options, unreadable or foreign input */
+};
+
+enum dec_format { DEC_FMT_LINE, DEC_FMT_TREE, DEC_FMT_JSON };
+
+#define DEC_MAX_REQ_FILTERS 64
+
+/* What the user asked to see; an empty filter lets everything through. */
+struct dec_filter {
+	unsigned nreq;
+	struct {
+		uint8_t channel;
+		uint32_t request;
+	} req[DEC_MAX_REQ_FILTERS];
+	bool by_conn;
+	uint64_t conn;
+	uint8_t from;		/* enum vhu_role of the sender, 0: any */
+	uint8_t channel;	/* enum vhu_channel, 0: any */
+};
+
+struct dec_opts {
+	const char *input;	/* file name, "-" for stdin */
+	enum dec_format format;
+	bool record_tree;	/* -V: also the capture record tree */
+	bool payload;		/* -x: raw payload bytes in the tree */
+	bool two_pass;
+	bool stats;
+	bool quiet;		/* no per-message output (with --stats) */
+	bool color;
+	bool line_buffered;
+	struct dec_filter filter;
+	struct vhu_options vopt;
+};
+
+/* dec_opts.c */
+/* Fills *o from the command line.  Returns -1 to go on, else the exit
+ * status to end with (after --help, --version or a usage error). */
+int dec_parse_args(int argc, char **argv, struct dec_opts *o);
+void dec_free_args(void);
+bool dec_parse_conn(const char *s, uint64_t *conn);
+bool dec_parse_requests(const char *list, struct dec_filter *f,
+			char *err, size_t errlen);
+bool dec_parse_device(const char *s, uint8_t *device);
+
+/* dec_filter.c */
+bool dec_filter_message(const struct dec_filter *f, const struct vhu_msg *m,
+			const struct vhu_msg_info *mi);
+bool dec_filter_record(const struct dec_filter *f, const struct vhu_record *r);
+
+/* dec_emit.c: one emitter, three consumers (summary, -V text, JSON fields). */
+#define DEC_MAX_DEPTH 64
+
+struct dec_walk {
+	GString *tree;		/* -V lines, or NULL */
+	GString *jfields;	/* JSON "fields" values, or NULL */
+	GArray *jentries;	/* struct dec_jentry, with jfields */
+	GString *jnotes;	/* JSON "notes" array body, with jfields */
+	int depth;
+	bool added[DEC_MAX_DEPTH + 1];	/* an item was added at this depth */
+	char summary[2 * VHU_TEXT_MAX];
+	char malformed[VHU_TEXT_MAX];	/* first malformed-group note, or "" */
+};
+
+extern const struct vhu_emitter dec_emitter;
+
+void dec_walk_init(struct dec_walk *w, bool tree, bool json);
+void dec_walk_reset(struct dec_walk *w);
+void dec_walk_free(struct dec_walk *w);
+
+/* dec_json.c */
+void dec_json_string(GString *s, const char *str, size_t len);
+void dec_json_u64(GString *s, uint64_t v);
+void dec_json_conn(GString *s, uint64_t conn);
+/* Appends the "fields" object gathered by the walk. */
+void dec_json_fields(GString *s, const struct dec_walk *w);
+const char *dec_field_filter_name(int field, char *buf, size_t cap);
+
+struct dec_jentry {
+	int field;
+	uint32_t off, len;	/* the value in dec_walk.jfields */
+};
+
+/* dec_stats.c */
+struct dec_stats;
+struct dec_stats *dec_stats_new(void);
+void dec_stats_free(struct dec_stats *st);
+void dec_stats_message(struct dec_stats *st, const struct vhu_msg *m,
+		       const struct vhu_msg_info *mi);
+void dec_stats_print(struct dec_stats *st, const struct vhu_session *s,
+		     FILE *out, bool json);
+/* Median of a latency sample, exposed for the unit test. */
+uint64_t dec_median(uint64_t *v, size_t n);
+
+/* Colours (empty strings when off). */
+struct dec_colors {
+	const char *fe, *be, *event, *bad, *dim, *off;
+};
+const struct dec_colors *dec_colors(bool on);
+
+/* dec_print.c */
+void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
+		      const struct vhu_msg *m, const struct vhu_msg_info *mi,
+		      const struct dec_walk *w);
+void dec_line_event(GString *s, const struct dec_colors *c, uint64_t frame, int64_t rel_ns,
+		    const struct vhu_record *r, const char *summary);
+void dec_line_bad(GString *s, const struct dec_colors *c, uint64_t frame, int64_t rel_ns,
+		  const char *reason);
+void dec_json_message(GString *s, int64_t rel_ns, const struct vhu_msg *m,
+		      const struct vhu_msg_info *mi, const struct dec_walk *w);
+void dec_json_event(GString *s, uint64_t frame, uint64_t ts_ns, int64_t rel_ns,
+		    const struct vhu_record *r, const char *comm, const char *summary,
+		    const struct dec_walk *w);
+void dec_json_bad(GString *s, uint64_t frame, uint64_t ts_ns, int64_t rel_ns,
+		  const char *reason);
+
+/* dec_run.c */
+int dec_run(const struct dec_opts *o);
+
+
+#endif

@@ -1,0 +1,240 @@
+/* dec_emit.c - the decoder's emitter: tshark -V text, JSON fields, summary. */
+#include <string.h>
+
+#include "dec.h"
+
+/*
+ * The walker hands us every node with its final text.  For -V we print
+ * each line as it comes, exactly the way tshark prints a protocol tree:
+ * four spaces per level, generated items in [brackets].  Expert notes are
+ * children of the item they are attached to, so printing them right away
+ * keeps tree order: see note_depth().
+ */
+
+static void tree_line(GString *s, int depth, const char *text, bool generated)
+{
+	int i;
+
+	for (i = 0; i < depth; i++)
+		g_string_append(s, "    ");
+	if (generated)
+		g_string_append_c(s, '[');
+	g_string_append(s, text ? text : "");
+	if (generated)
+		g_string_append_c(s, ']');
+	g_string_append_c(s, '\n');
+}
+
+/* Masked fields carry the whole word (as proto_tree_add_uint wants it);
+ * the filterable value is the masked bits, shifted down. */
+static uint64_t field_value(const struct vhu_field *f, uint64_t v)
+{
+	if (!f->mask || f->type == VHU_FT_BOOL)
+		return v;
+	return (v & f->mask) >> __builtin_ctzll(f->mask);
+}
+
+static void json_hex_bytes(GString *s, const uint8_t *p, uint32_t len)
+{
+	uint32_t i;
+
+	g_string_append_c(s, '"');
+	for (i = 0; i < len; i++)
+		g_string_append_printf(s, "%02x", p[i]);
+	g_string_append_c(s, '"');
+}
+
+/* Appends the JSON value of a node; false if the node carries none. */
+static bool json_value(GString *s, const struct vhu_field *f, const struct vhu_node *n)
+{
+	switch (f->type) {
+	case VHU_FT_U8: case VHU_FT_U16: case VHU_FT_U32: case VHU_FT_U64:
+	case VHU_FT_FRAME_REQ: case VHU_FT_FRAME_RESP: case VHU_FT_RELTIME:
+		dec_json_u64(s, field_value(f, n->value));
+		return true;
+	case VHU_FT_I32:
+		g_string_append_printf(s, "%d", (int32_t)n->value);
+		return true;
+	case VHU_FT_I64:
+		g_string_append_printf(s, "%" G_GINT64_FORMAT, (int64_t)n->value);
+		return true;
+	case VHU_FT_BOOL:
+		g_string_append(s, (f->mask ? (n->value & f->mask) : n->value) ? "true" : "false");
+		return true;
+	case VHU_FT_STRING:
+		if (!n->bytes)
+			return false;
+		dec_json_string(s, (const char *)n->bytes, strnlen((const char *)n->bytes, n->blen));
+		return true;
+	case VHU_FT_BYTES:
+		if (!n->bytes)
+			return false;
+		json_hex_bytes(s, n->bytes, n->blen);
+		return true;
+	case VHU_FT_NONE:
+	case VHU_FT_PROTOCOL:
+		break;
+	}
+	return false;
+}
+
+static void json_node(struct dec_walk *w, const struct vhu_node *n)
+{
+	const struct vhu_field *f;
+	struct dec_jentry e;
+
+	if (n->field < 0 || !(f = vhu_field_get(n->field)))
+		return;
+	e.field = n->field;
+	e.off = (uint32_t)w->jfields->len;
+	if (!json_value(w->jfields, f, n))
+		return;
+	e.len = (uint32_t)(w->jfields->len - e.off);
+	g_array_append_val(w->jentries, e);
+}
+
+static void mark_added(struct dec_walk *w)
+{
+	w->added[w->depth] = true;
+}
+
+static void emit_item(void *ctx, const struct vhu_node *n)
+{
+	struct dec_walk *w = ctx;
+
+	if (w->tree)
+		tree_line(w->tree, w->depth, n->text, n->generated);
+	if (w->jfields)
+		json_node(w, n);
+	mark_added(w);
+}
+
+static void emit_push(void *ctx, const struct vhu_node *n)
+{
+	struct dec_walk *w = ctx;
+
+	emit_item(ctx, n);
+	if (w->depth < DEC_MAX_DEPTH)
+		w->depth++;
+	w->added[w->depth] = false;
+}
+
+static void emit_pop(void *ctx)
+{
+	struct dec_walk *w = ctx;
+
+	if (w->depth > 0)
+		w->depth--;
+}
+
+/* A note belongs to the last item of the current level, whose children
+ * sit one level deeper; if the level is still empty it belongs to the
+ * open subtree's item, whose children are this level. */
+static int note_depth(const struct dec_walk *w)
+{
+	return w->added[w->depth] ? w->depth + 1 : w->depth;
+}
+
+static void tree_note(struct dec_walk *w, const struct vhu_note_desc *d, const char *text)
+{
+	const char *sev = vhu_severity_name(d->severity);
+	const char *grp = vhu_group_name(d->group);
+	int depth = note_depth(w);
+	char line[3 * VHU_TEXT_MAX];
+
+	snprintf(line, sizeof(line), "Expert Info (%s/%s): %s", sev, grp, text);
+	tree_line(w->tree, depth, line, true);
+	tree_line(w->tree, depth + 1, text, true);
+	snprintf(line, sizeof(line), "Severity level: %s", sev);
+	tree_line(w->tree, depth + 1, line, true);
+	snprintf(line, sizeof(line), "Group: %s", grp);
+	tree_line(w->tree, depth + 1, line, true);
+}
+
+static void json_note(struct dec_walk *w, const struct vhu_note_desc *d, const char *text)
+{
+	GString *s = w->jnotes;
+
+	if (s->len)
+		g_string_append_c(s, ',');
+	g_string_append(s, "{\"note\":\"" VHU_PROTO_FILTER ".");
+	g_string_append(s, d->abbrev);
+	g_string_append(s, "\",\"severity\":");
+	dec_json_string(s, vhu_severity_name(d->severity), (size_t)-1);
+	g_string_append(s, ",\"group\":");
+	dec_json_string(s, vhu_group_name(d->group), (size_t)-1);
+	g_string_append(s, ",\"text\":");
+	dec_json_string(s, text, (size_t)-1);
+	g_string_append_c(s, '}');
+}
+
+static void emit_note(void *ctx, int note_id, const char *text)
+{
+	struct dec_walk *w = ctx;
+	const struct vhu_note_desc *d = vhu_note_get(note_id);
+
+	if (!d)
+		return;
+	if (!text || !*text)
+		text = d->summary;
+	if (w->tree)
+		tree_note(w, d, text);
+	if (w->jfields)
+		json_note(w, d, text);
+	if (d->group == VHU_GRP_MALFORMED && d->severity >= VHU_SEV_WARN && !w->malformed[0])
+		g_strlcpy(w->malformed, text, sizeof(w->malformed));
+}
+
+static void emit_summary(void *ctx, const char *text)
+{
+	struct dec_walk *w = ctx;
+
+	g_strlcpy(w->summary, text ? text : "", sizeof(w->summary));
+}
+
+const struct vhu_emitter dec_emitter = {
+	.item = emit_item,
+	.push = emit_push,
+	.pop = emit_pop,
+	.note = emit_note,
+	.summary = emit_summary,
+};
+
+void dec_walk_init(struct dec_walk *w, bool tree, bool json)
+{
+	memset(w, 0, sizeof(*w));
+	if (tree)
+		w->tree = g_string_sized_new(4096);
+	if (json) {
+		w->jfields = g_string_sized_new(4096);
+		w->jentries = g_array_new(FALSE, FALSE, sizeof(struct dec_jentry));
+		w->jnotes = g_string_sized_new(256);
+	}
+}
+
+void dec_walk_reset(struct dec_walk *w)
+{
+	if (w->tree)
+		g_string_truncate(w->tree, 0);
+	if (w->jfields) {
+		g_string_truncate(w->jfields, 0);
+		g_array_set_size(w->jentries, 0);
+		g_string_truncate(w->jnotes, 0);
+	}
+	w->depth = 0;
+	w->added[0] = false;
+	w->summary[0] = 0;
+	w->malformed[0] = 0;
+}
+
+void dec_walk_free(struct dec_walk *w)
+{
+	if (w->tree)
+		g_string_free(w->tree, TRUE);
+	if (w->jfields) {
+		g_string_free(w->jfields, TRUE);
+		g_array_free(w->jentries, TRUE);
+		g_string_free(w->jnotes, TRUE);
+	}
+	memset(w, 0, sizeof(*w));
+}

@@ -1,0 +1,128 @@
+/* dec_json.c - small JSON writers for -T json (see docs/decoder-json.md). */
+#include <string.h>
+
+#include "dec.h"
+
+/* Largest integer a double holds exactly: JSON readers (jq, JavaScript,
+ * Python's float paths) lose bits above it, so such values become hex
+ * strings. */
+#define DEC_JSON_MAX_SAFE (UINT64_C(1) << 53)
+
+void dec_json_u64(GString *s, uint64_t v)
+{
+	if (v <= DEC_JSON_MAX_SAFE)
+		g_string_append_printf(s, "%" G_GUINT64_FORMAT, v);
+	else
+		g_string_append_printf(s, "\"0x%" G_GINT64_MODIFIER "x\"", v);
+}
+
+/* Escapes a string.  len (size_t)-1: NUL-terminated.  Bytes that are not
+ * valid UTF-8 come out as \u00XX (their Latin-1 reading), so the output is
+ * always valid JSON whatever a process put in its name. */
+void dec_json_string(GString *s, const char *str, size_t len)
+{
+	const char *p = str ? str : "";
+	const char *end;
+
+	if (len == (size_t)-1)
+		len = strlen(p);
+	end = p + len;
+	g_string_append_c(s, '"');
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		const gchar *bad;
+
+		if (c >= 0x80) {
+			/* copy the longest valid UTF-8 run at once */
+			g_utf8_validate(p, end - p, &bad);
+			if (bad > p) {
+				g_string_append_len(s, p, bad - p);
+				p = bad;
+				continue;
+			}
+			g_string_append_printf(s, "\\u%04x", c);
+		} else if (c == '"' || c == '\\') {
+			g_string_append_c(s, '\\');
+			g_string_append_c(s, (char)c);
+		} else if (c == '\n') {
+			g_string_append(s, "\\n");
+		} else if (c == '\t') {
+			g_string_append(s, "\\t");
+		} else if (c < 0x20 || c == 0x7f) {
+			g_string_append_printf(s, "\\u%04x", c);
+		} else {
+			g_string_append_c(s, (char)c);
+		}
+		p++;
+	}
+	g_string_append_c(s, '"');
+}
+
+void dec_json_conn(GString *s, uint64_t conn)
+{
+	g_string_append_printf(s, "\"%u.%u\"", (unsigned)(conn >> 32), (unsigned)conn);
+}
+
+/* "vhost_user.vring.index", or "vhost_user_rec.pid" for record fields. */
+const char *dec_field_filter_name(int field, char *buf, size_t cap)
+{
+	const struct vhu_field *f = vhu_field_get(field);
+
+	if (!f || !f->abbrev) {
+		snprintf(buf, cap, "%s.field%d", VHU_PROTO_FILTER, field);
+	} else if (strncmp(f->abbrev, "rec.", 4) == 0) {
+		snprintf(buf, cap, "%s.%s", VHU_REC_PROTO_FILTER, f->abbrev + 4);
+	} else {
+		snprintf(buf, cap, "%s.%s", VHU_PROTO_FILTER, f->abbrev);
+	}
+	return buf;
+}
+
+static void append_entry(GString *s, const struct dec_walk *w, const struct dec_jentry *e)
+{
+	g_string_append_len(s, w->jfields->str + e->off, e->len);
+}
+
+/*
+ * The fields in the order the walker drew them; a field drawn more than
+ * once (memory regions, fds) becomes an array of its values, in order.
+ */
+void dec_json_fields(GString *s, const struct dec_walk *w)
+{
+	const struct dec_jentry *ents = (const struct dec_jentry *)w->jentries->data;
+	guint n = w->jentries->len, i, j;
+	bool first = true;
+	char name[160];
+
+	g_string_append_c(s, '{');
+	for (i = 0; i < n; i++) {
+		guint count = 0;
+
+		for (j = 0; j < i && ents[j].field != ents[i].field; j++)
+			;
+		if (j < i)
+			continue;	/* already written with its first occurrence */
+		for (j = i; j < n; j++)
+			count += ents[j].field == ents[i].field;
+		if (!first)
+			g_string_append_c(s, ',');
+		first = false;
+		dec_json_string(s, dec_field_filter_name(ents[i].field, name, sizeof(name)),
+				(size_t)-1);
+		g_string_append_c(s, ':');
+		if (count == 1) {
+			append_entry(s, w, &ents[i]);
+			continue;
+		}
+		g_string_append_c(s, '[');
+		for (j = i; j < n; j++) {
+			if (ents[j].field != ents[i].field)
+				continue;
+			if (j != i)
+				g_string_append_c(s, ',');
+			append_entry(s, w, &ents[j]);
+		}
+		g_string_append_c(s, ']');
+	}
+	g_string_append_c(s, '}');
+}

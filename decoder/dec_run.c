@@ -1,0 +1,434 @@
+/* dec_run.c - reads the capture and drives the session, in one or two passes. */
+#include <string.h>
+#include <sys/stat.h>
+
+#include <pcap/pcap.h>
+
+#include "dec.h"
+
+#include "vhu_msgs.h"
+
+/*
+ * Streaming (the default): one pass, output as messages complete, memory
+ * bounded by the per-connection state the session keeps.
+ *
+ * -2: a first pass without output records, for every message in order,
+ * the frame of its reply (or that it got none); the second pass feeds the
+ * same records to a fresh session, so the n-th message of both passes is
+ * the same message, and patches what only the future could tell into its
+ * vhu_msg_info before drawing it.  8 bytes per message, like tshark -2.
+ */
+#define LINK_UNANSWERED UINT64_MAX
+
+struct dec_run {
+	const struct dec_opts *o;
+	const struct dec_colors *col;
+	FILE *out;
+	struct vhu_session *s;
+	struct vhu_record rec;
+	struct dec_walk w;
+	struct vhu_walk_opts wopts;
+	int pass;		/* 1: collect links (-2 only), 2: output */
+	GArray *links;		/* uint64_t per message, -2 only */
+	uint64_t seq;		/* messages delivered in this pass */
+	uint64_t frame;
+	uint64_t first_ts;
+	bool have_first;
+	bool filtering;		/* a filter option was given */
+	GString *text;		/* output being built */
+	GString *msgs;		/* -V: message trees of the current frame */
+	bool frame_wanted;
+	struct dec_stats *stats;
+	int status;
+	bool flush_each;
+};
+
+static void set_status(struct dec_run *r, int status)
+{
+	if (status > r->status)
+		r->status = status;
+}
+
+static void report(struct dec_run *r, uint64_t frame, const char *what, const char *reason)
+{
+	if (r->pass != 2)
+		return;
+	fflush(r->out);
+	fprintf(stderr, "vhost-user-decode: frame %" G_GUINT64_FORMAT ": %s: %s\n",
+		frame, what, reason);
+	set_status(r, DEC_EXIT_MALFORMED);
+}
+
+static void put_text(struct dec_run *r)
+{
+	fputs(r->text->str, r->out);
+	g_string_truncate(r->text, 0);
+	if (r->flush_each)
+		fflush(r->out);
+}
+
+static int64_t rel_time(const struct dec_run *r, uint64_t ts_ns)
+{
+	return (int64_t)(ts_ns - r->first_ts);
+}
+
+/* ---- session callbacks ------------------------------------------------ */
+
+static void apply_link(struct dec_run *r, uint64_t k, struct vhu_msg_info *info)
+{
+	uint64_t link;
+
+	if (!r->links || k >= r->links->len)
+		return;
+	link = g_array_index(r->links, uint64_t, k);
+	if (link == LINK_UNANSWERED)
+		info->unanswered = true;
+	else if (link)
+		info->reply_frame = link;
+}
+
+static void show_message(struct dec_run *r, const struct vhu_msg *m,
+			 const struct vhu_msg_info *mi)
+{
+	char what[96];
+
+	dec_walk_reset(&r->w);
+	vhu_walk_message(m, mi, &r->wopts, &dec_emitter, &r->w);
+	if (!r->w.malformed[0] && m->status == VHU_MSG_TRUNCATED)
+		g_strlcpy(r->w.malformed, "message truncated", sizeof(r->w.malformed));
+	if (!r->w.malformed[0] && m->status == VHU_MSG_OVERSIZE)
+		g_strlcpy(r->w.malformed, "size field above the limit", sizeof(r->w.malformed));
+	if (r->w.malformed[0]) {
+		const char *name = m->len >= VHU_HDR_SIZE ? vhu_msg_name(mi->channel, m->request) : NULL;
+
+		if (name)
+			snprintf(what, sizeof(what), "malformed message %s", name);
+		else if (m->len >= VHU_HDR_SIZE)
+			snprintf(what, sizeof(what), "malformed message (request %u)", m->request);
+		else
+			snprintf(what, sizeof(what), "malformed message");
+		report(r, mi->frame, what, r->w.malformed);
+	}
+	if (r->stats)
+		dec_stats_message(r->stats, m, mi);
+	if (r->o->quiet)
+		return;
+	switch (r->o->format) {
+	case DEC_FMT_LINE:
+		dec_line_message(r->text, r->col, rel_time(r, mi->ts_ns), m, mi, &r->w);
+		put_text(r);
+		break;
+	case DEC_FMT_JSON:
+		dec_json_message(r->text, rel_time(r, mi->ts_ns), m, mi, &r->w);
+		put_text(r);
+		break;
+	case DEC_FMT_TREE:
+		g_string_append_len(r->msgs, r->w.tree->str, r->w.tree->len);
+		break;
+	}
+}
+
+static void *on_message(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	struct dec_run *r = ctx;
+	uint64_t k = r->seq++;
+	struct vhu_msg_info info;
+
+	if (r->pass == 1) {
+		uint64_t none = 0;
+
+		g_array_append_val(r->links, none);
+		return GSIZE_TO_POINTER(k + 1);
+	}
+	info = *mi;
+	/* messages flushed by vhu_session_finish() come without a frame */
+	if (!info.frame)
+		info.frame = m->first_frame;
+	apply_link(r, k, &info);
+	if (dec_filter_message(&r->o->filter, m, &info))
+		show_message(r, m, &info);
+	return NULL;
+}
+
+static void set_link(struct dec_run *r, void *cookie, uint64_t value)
+{
+	uint64_t k = GPOINTER_TO_SIZE(cookie);
+
+	if (r->pass != 1 || !k || k > r->links->len)
+		return;
+	g_array_index(r->links, uint64_t, k - 1) = value;
+}
+
+static void on_reply_seen(void *ctx, void *req_cookie, const struct vhu_msg_info *reply)
+{
+	set_link(ctx, req_cookie, reply->frame);
+}
+
+static void on_unanswered(void *ctx, void *req_cookie)
+{
+	set_link(ctx, req_cookie, LINK_UNANSWERED);
+}
+
+static const struct vhu_session_cbs dec_cbs = {
+	.message = on_message,
+	.reply_seen = on_reply_seen,
+	.unanswered = on_unanswered,
+};
+
+/* ---- frames ----------------------------------------------------------- */
+
+static const char *record_comm(struct dec_run *r)
+{
+	const char *comm = vhu_session_comm(r->s, r->rec.h.pid);
+
+	if ((!comm || !*comm) && r->rec.has_proc)
+		comm = r->rec.comm;
+	return comm ? comm : "";
+}
+
+static bool is_data_event(unsigned ev)
+{
+	return ev == VHU_EV_DATA_SENT || ev == VHU_EV_DATA_RECV;
+}
+
+static void show_event(struct dec_run *r, uint64_t ts_ns)
+{
+	char summary[2 * VHU_TEXT_MAX];
+	const char *comm = record_comm(r);
+
+	if (!dec_filter_record(&r->o->filter, &r->rec))
+		return;
+	r->frame_wanted = true;
+	if (r->o->quiet || r->o->format == DEC_FMT_TREE)
+		return;
+	vhu_record_summary(&r->rec, comm, summary, sizeof(summary));
+	if (r->o->format == DEC_FMT_LINE) {
+		dec_line_event(r->text, r->col, r->frame, rel_time(r, ts_ns), &r->rec, summary);
+	} else {
+		dec_walk_reset(&r->w);
+		vhu_walk_record(&r->rec, comm, &dec_emitter, &r->w);
+		dec_json_event(r->text, r->frame, ts_ns, rel_time(r, ts_ns), &r->rec, comm,
+			       summary, &r->w);
+	}
+	put_text(r);
+}
+
+/* -V: the record tree, then the trees of the messages the frame completed. */
+static void put_frame_tree(struct dec_run *r, bool good, enum vhu_rec_status st, uint32_t len)
+{
+	if (r->o->quiet || !(r->frame_wanted || r->msgs->len))
+		return;
+	if (r->o->record_tree) {
+		dec_walk_reset(&r->w);
+		if (good)
+			vhu_walk_record(&r->rec, record_comm(r), &dec_emitter, &r->w);
+		else
+			vhu_walk_bad_record(st, len, &dec_emitter, &r->w);
+		g_string_append_len(r->text, r->w.tree->str, r->w.tree->len);
+	}
+	g_string_append_len(r->text, r->msgs->str, r->msgs->len);
+	g_string_append_c(r->text, '\n');
+	put_text(r);
+}
+
+static void bad_packet(struct dec_run *r, uint64_t ts_ns, const char *reason)
+{
+	report(r, r->frame, "not a vhost-user capture record", reason);
+	if (r->pass != 2 || r->o->quiet || r->filtering)
+		return;
+	if (r->o->format == DEC_FMT_LINE)
+		dec_line_bad(r->text, r->col, r->frame, rel_time(r, ts_ns), reason);
+	else if (r->o->format == DEC_FMT_JSON)
+		dec_json_bad(r->text, r->frame, ts_ns, rel_time(r, ts_ns), reason);
+	put_text(r);
+}
+
+static void bad_record(struct dec_run *r, uint64_t ts_ns, enum vhu_rec_status st, uint32_t len)
+{
+	const char *reason = vhu_rec_status_str(st);
+
+	report(r, r->frame, "malformed capture record", reason);
+	if (r->pass != 2 || r->filtering)
+		return;
+	if (r->o->format == DEC_FMT_TREE) {
+		r->frame_wanted = true;
+		put_frame_tree(r, false, st, len);
+		return;
+	}
+	if (r->o->quiet)
+		return;
+	if (r->o->format == DEC_FMT_LINE)
+		dec_line_bad(r->text, r->col, r->frame, rel_time(r, ts_ns), reason);
+	else
+		dec_json_bad(r->text, r->frame, ts_ns, rel_time(r, ts_ns), reason);
+	put_text(r);
+}
+
+static void handle_packet(struct dec_run *r, const struct pcap_pkthdr *ph, const uint8_t *data)
+{
+	uint64_t ts_ns = (uint64_t)ph->ts.tv_sec * 1000000000u + (uint64_t)ph->ts.tv_usec;
+	enum vhu_rec_status st;
+	int ours = 0;
+	long off;
+
+	r->frame++;
+	if (!r->have_first) {
+		r->first_ts = ts_ns;
+		r->have_first = true;
+	}
+	g_string_truncate(r->msgs, 0);
+	r->frame_wanted = !r->filtering;
+	off = vhu_exp_pdu_skip(data, ph->caplen, &ours);
+	if (off < 0) {
+		bad_packet(r, ts_ns, "malformed exported-PDU tags");
+		return;
+	}
+	if (!ours) {
+		bad_packet(r, ts_ns, "exported PDU for another dissector");
+		return;
+	}
+	st = vhu_rec_parse(data + off, ph->caplen - (size_t)off, &r->rec);
+	if (st != VHU_REC_OK) {
+		bad_record(r, ts_ns, st, ph->caplen - (uint32_t)off);
+		return;
+	}
+	if (ph->caplen < ph->len)
+		report(r, r->frame, "packet cut by the capture", "caplen below the packet length");
+	vhu_session_record(r->s, r->frame, ts_ns, &r->rec);
+	if (r->pass != 2)
+		return;
+	if (!is_data_event(r->rec.h.event))
+		show_event(r, ts_ns);
+	if (r->o->format == DEC_FMT_TREE)
+		put_frame_tree(r, true, VHU_REC_OK, 0);
+}
+
+/* ---- input ------------------------------------------------------------ */
+
+static pcap_t *open_capture(const char *path)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
+	int dlt;
+
+	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!p) {
+		/* libpcap names the file in some messages, not in others */
+		if (strncmp(errbuf, path, strlen(path)))
+			fprintf(stderr, "vhost-user-decode: %s: %s\n",
+				strcmp(path, "-") ? path : "standard input", errbuf);
+		else
+			fprintf(stderr, "vhost-user-decode: %s\n", errbuf);
+		return NULL;
+	}
+	dlt = pcap_datalink(p);
+	if (dlt != VHU_LINKTYPE_UPPER_PDU) {
+		const char *name = pcap_datalink_val_to_name(dlt);
+
+		fprintf(stderr, "vhost-user-decode: %s: link type %d (%s) is not %d "
+			"(WIRESHARK_UPPER_PDU): not a vhost-user capture\n",
+			strcmp(path, "-") ? path : "standard input", dlt, name ? name : "unknown",
+			VHU_LINKTYPE_UPPER_PDU);
+		pcap_close(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* A pipe or a terminal: show each message as soon as it is decoded. */
+static bool input_is_live(const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-"))
+		return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+	return fstat(0, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+static void reset_pass(struct dec_run *r, int pass)
+{
+	r->pass = pass;
+	r->seq = 0;
+	r->frame = 0;
+	r->have_first = false;
+	r->s = vhu_session_new(&r->o->vopt, &dec_cbs, r);
+}
+
+/* One pass over the capture; false if it could not be opened. */
+static bool run_pass(struct dec_run *r, int pass)
+{
+	struct pcap_pkthdr *ph;
+	const u_char *data;
+	pcap_t *p = open_capture(r->o->input);
+	int rc;
+
+	if (!p)
+		return false;
+	reset_pass(r, pass);
+	while ((rc = pcap_next_ex(p, &ph, &data)) == 1)
+		handle_packet(r, ph, data);
+	if (rc == PCAP_ERROR)
+		report(r, r->frame + 1, "capture file truncated or unreadable", pcap_geterr(p));
+	pcap_close(p);
+
+	g_string_truncate(r->msgs, 0);
+	vhu_session_finish(r->s);
+	if (r->msgs->len) {	/* -V: messages cut by the end of the capture */
+		g_string_append(r->msgs, "\n");
+		fputs(r->msgs->str, r->out);
+	}
+	return true;
+}
+
+static void end_pass(struct dec_run *r)
+{
+	vhu_session_free(r->s);
+	r->s = NULL;
+}
+
+static bool filter_given(const struct dec_filter *f)
+{
+	return f->nreq || f->by_conn || f->from || f->channel;
+}
+
+int dec_run(const struct dec_opts *o)
+{
+	struct dec_run r;
+	bool ok = true;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.out = stdout;
+	r.col = dec_colors(o->color && o->format == DEC_FMT_LINE);
+	r.wopts.show_payload = o->payload;
+	r.wopts.max_payload = o->vopt.max_payload ? o->vopt.max_payload : VHU_DEFAULT_MAX_PAYLOAD;
+	r.filtering = filter_given(&o->filter);
+	r.flush_each = o->line_buffered || input_is_live(o->input);
+	r.text = g_string_sized_new(8192);
+	r.msgs = g_string_sized_new(8192);
+	dec_walk_init(&r.w, o->format == DEC_FMT_TREE, o->format == DEC_FMT_JSON);
+	if (o->stats)
+		r.stats = dec_stats_new();
+
+	if (o->two_pass) {
+		r.links = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+		ok = run_pass(&r, 1);
+		if (ok)
+			end_pass(&r);
+	}
+	if (ok)
+		ok = run_pass(&r, 2);
+	if (ok && r.stats)
+		dec_stats_print(r.stats, r.s, r.out, o->format == DEC_FMT_JSON);
+	if (r.s)
+		end_pass(&r);
+	fflush(r.out);
+
+	dec_stats_free(r.stats);
+	if (r.links)
+		g_array_free(r.links, TRUE);
+	dec_walk_free(&r.w);
+	g_string_free(r.text, TRUE);
+	g_string_free(r.msgs, TRUE);
+	return ok ? r.status : DEC_EXIT_USAGE;
+}
