@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * \summary: capture record writer/reader round trip, malformed records,
+ * exported-PDU prefix and pcapng block framing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "test_emit.h"
+#include "vhu_pcapng.h"
+#include "vhu_record.h"
+
+static int failures;
+
+static void test_round_trip(void)
+{
+	static uint8_t buf[4096];
+	static struct vhu_record r;
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+	struct vhu_rec_fd fd;
+	uint8_t cred[12], link[8], proc[VHU_REC_PROC_LEN] = { 0 };
+	static const char cmd[] = "qemu\0-m\0256";
+	uint8_t *d;
+	size_t n;
+
+	memset(&h, 0, sizeof(h));
+	h.event = VHU_EV_DATA_SENT;
+	h.call = VHU_CALL_SENDMSG;
+	h.pid = 4242;
+	h.tid = 4243;
+	h.conn_id = (4242ull << 32) | 7;
+	h.fd = -1;
+	h.flags = VHU_RF_CTRUNC | VHU_RF_SHORT;
+	h.channel = VHU_CHAN_BACKEND;
+	h.role = VHU_ROLE_FRONTEND;
+	h.nfds = 2;
+	h.orig_len = 20;
+	vhu_rec_begin(&b, buf, sizeof(buf), &h);
+	memset(&fd, 0, sizeof(fd));
+	fd.fd = 33;
+	fd.kind = VHU_FDK_MEMFD;
+	fd.dev = 0x1234;
+	fd.ino = 99887766;
+	fd.size = 1 << 28;
+	fd.mode = 0100600;
+	fd.name = "/memfd:mem (deleted)";
+	fd.name_len = (uint16_t)strlen(fd.name);
+	vhu_rec_add_fd(&b, &fd);
+	fd.fd = 34;
+	fd.kind = VHU_FDK_EVENTFD;
+	fd.name = "anon_inode:[eventfd]";
+	fd.name_len = (uint16_t)strlen(fd.name);
+	vhu_rec_add_fd(&b, &fd);
+	vhu_put_le32(cred, 1);
+	vhu_put_le32(cred + 4, 2);
+	vhu_put_le32(cred + 8, 3);
+	vhu_rec_add_item(&b, VHU_IT_PEERCRED, cred, sizeof(cred));
+	vhu_rec_add_item(&b, VHU_IT_PATH, "/run/vhost.sock", 15);
+	vhu_put_le64(link, (4242ull << 32) | 1);
+	vhu_rec_add_item(&b, VHU_IT_LINK, link, 8);
+	vhu_put_le32(proc, 1);
+	memcpy(proc + 4, "qemu-system-x86", 15);
+	vhu_rec_add_item(&b, VHU_IT_PROC, proc, sizeof(proc));
+	vhu_rec_add_item(&b, VHU_IT_CMDLINE, cmd, sizeof(cmd));
+	vhu_rec_add_item(&b, 999, "future", 6); /* unknown item: skipped */
+	d = vhu_rec_add_data(&b, 20);
+	CHECK(d != NULL);
+	memset(d, 0xab, 20);
+	n = vhu_rec_end(&b);
+	CHECK(n > VHU_REC_HDR_LEN);
+
+	CHECK(vhu_rec_parse(buf, n, &r) == VHU_REC_OK);
+	CHECK(r.h.event == VHU_EV_DATA_SENT && r.h.call == VHU_CALL_SENDMSG);
+	CHECK(r.h.pid == 4242 && r.h.tid == 4243 && r.h.conn_id == ((4242ull << 32) | 7));
+	CHECK(r.h.fd == -1 && r.h.flags == (VHU_RF_CTRUNC | VHU_RF_SHORT));
+	CHECK(r.h.channel == VHU_CHAN_BACKEND && r.h.role == VHU_ROLE_FRONTEND);
+	CHECK(r.h.nfds == 2 && r.nfd_items == 2 && r.h.orig_len == 20);
+	CHECK(r.fds[0].fd == 33 && r.fds[0].kind == VHU_FDK_MEMFD && r.fds[0].ino == 99887766);
+	CHECK(r.fds[0].dev == 0x1234 && r.fds[0].size == 1 << 28 && r.fds[0].mode == 0100600);
+	CHECK(r.fds[0].name_len == 20 && memcmp(r.fds[0].name, "/memfd:mem (deleted)", 20) == 0);
+	CHECK(r.fds[1].kind == VHU_FDK_EVENTFD);
+	CHECK(r.has_peercred && r.peer_pid == 1 && r.peer_uid == 2 && r.peer_gid == 3);
+	CHECK(r.path_len == 15 && memcmp(r.path, "/run/vhost.sock", 15) == 0);
+	CHECK(r.has_link && r.link_conn == ((4242ull << 32) | 1));
+	CHECK(r.has_proc && r.ppid == 1 && strcmp(r.comm, "qemu-system-x86") == 0);
+	CHECK(r.cmdline_len == sizeof(cmd));
+	CHECK(r.unknown_items == 1);
+	CHECK(r.data_len == 20 && r.data[0] == 0xab && r.data[19] == 0xab);
+
+	/* A newer writer's longer fixed header: the reader skips what it does
+	 * not know and still finds the items. */
+	{
+		static uint8_t big[4096];
+
+		memcpy(big, buf, VHU_REC_HDR_LEN);
+		vhu_put_le16(big + 4, VHU_REC_HDR_LEN + 8);
+		memset(big + VHU_REC_HDR_LEN, 0x5a, 8);
+		memcpy(big + VHU_REC_HDR_LEN + 8, buf + VHU_REC_HDR_LEN, n - VHU_REC_HDR_LEN);
+		CHECK(vhu_rec_parse(big, n + 8, &r) == VHU_REC_OK);
+		CHECK(r.data_len == 20 && r.nfd_items == 2);
+	}
+
+	/* data by reference: the builder writes only the item header */
+	vhu_rec_begin(&b, buf, sizeof(buf), &h);
+	vhu_rec_add_data_ref(&b, 5);
+	n = vhu_rec_end(&b);
+	memcpy(buf + n, "hello", 5);
+	CHECK(vhu_rec_parse(buf, n + 5, &r) == VHU_REC_OK);
+	CHECK(r.data_len == 5 && memcmp(r.data, "hello", 5) == 0);
+
+	/* overflow: the builder says so instead of writing past the buffer */
+	vhu_rec_begin(&b, buf, 64, &h);
+	CHECK(vhu_rec_add_data(&b, 100) == NULL);
+	CHECK(vhu_rec_end(&b) == 0);
+}
+
+static void test_malformed(void)
+{
+	static uint8_t buf[512];
+	static struct vhu_record r;
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+	size_t n, cut;
+
+	memset(&h, 0, sizeof(h));
+	h.event = VHU_EV_DATA_RECV;
+	vhu_rec_begin(&b, buf, sizeof(buf), &h);
+	memcpy(vhu_rec_add_data(&b, 12), "0123456789ab", 12);
+	n = vhu_rec_end(&b);
+
+	CHECK(vhu_rec_parse(buf, 4, &r) == VHU_REC_SHORT);
+	CHECK(vhu_rec_parse(buf, VHU_REC_HDR_LEN - 1, &r) == VHU_REC_SHORT);
+	/* every cut inside the data item is detected, none reads past the end */
+	for (cut = VHU_REC_HDR_LEN + 1; cut < n; cut++)
+		CHECK(vhu_rec_parse(buf, cut, &r) == VHU_REC_BAD_ITEM);
+	buf[0] = 'X';
+	CHECK(vhu_rec_parse(buf, n, &r) == VHU_REC_BAD_MAGIC);
+	buf[0] = 'V';
+	buf[2] = 9;
+	CHECK(vhu_rec_parse(buf, n, &r) == VHU_REC_BAD_VERSION);
+	buf[2] = VHU_REC_VERSION;
+	vhu_put_le16(buf + 4, 8);
+	CHECK(vhu_rec_parse(buf, n, &r) == VHU_REC_BAD_HDR_LEN);
+	vhu_put_le16(buf + 4, VHU_REC_HDR_LEN);
+	/* an item length of 4 GiB */
+	vhu_put_le32(buf + VHU_REC_HDR_LEN + 4, 0xffffffffu);
+	CHECK(vhu_rec_parse(buf, n, &r) == VHU_REC_BAD_ITEM);
+	/* an fd item shorter than its fixed part, and one whose name overruns */
+	vhu_rec_begin(&b, buf, sizeof(buf), &h);
+	vhu_rec_add_item(&b, VHU_IT_FD, "short", 5);
+	CHECK(vhu_rec_parse(buf, vhu_rec_end(&b), &r) == VHU_REC_BAD_FD_ITEM);
+	{
+		uint8_t item[VHU_REC_FD_FIXED] = { 0 };
+
+		vhu_put_le16(item + 6, 200);
+		vhu_rec_begin(&b, buf, sizeof(buf), &h);
+		vhu_rec_add_item(&b, VHU_IT_FD, item, sizeof(item));
+		CHECK(vhu_rec_parse(buf, vhu_rec_end(&b), &r) == VHU_REC_BAD_FD_ITEM);
+	}
+	CHECK(strlen(vhu_rec_status_str(VHU_REC_BAD_ITEM)) > 0);
+}
+
+static void test_exp_pdu(void)
+{
+	uint8_t buf[VHU_EXP_PDU_MAX];
+	size_t n;
+	int ours;
+	long off;
+
+	n = vhu_exp_pdu_write(buf, 1);
+	CHECK(n <= VHU_EXP_PDU_MAX && n % 4 == 0);
+	off = vhu_exp_pdu_skip(buf, n, &ours);
+	CHECK(off == (long)n && ours == 1);
+	/* tag 12, padded length, the name with a NUL */
+	CHECK(buf[0] == 0 && buf[1] == VHU_EXP_PDU_TAG_DISSECTOR_NAME);
+	CHECK(memcmp(buf + 4, VHU_REC_DISSECTOR_NAME, sizeof(VHU_REC_DISSECTOR_NAME) - 1) == 0);
+	n = vhu_exp_pdu_write(buf, -1);
+	CHECK(vhu_exp_pdu_skip(buf, n, &ours) == (long)n && ours == 1);
+	/* truncated tags */
+	CHECK(vhu_exp_pdu_skip(buf, 6, &ours) == -1);
+	CHECK(vhu_exp_pdu_skip(buf, 2, &ours) == -1);
+	buf[4] = 'x';
+	CHECK(vhu_exp_pdu_skip(buf, n, &ours) == (long)n && ours == 0);
+}
+
+static void test_pcapng(void)
+{
+	uint8_t hdr[VHU_PCAPNG_HEADER_MAX], head[VHU_PCAPNG_EPB_HEAD], tail[VHU_PCAPNG_EPB_TAIL_MAX];
+	size_t n, shb, h, t;
+	uint32_t caplen;
+
+	n = vhu_pcapng_file_header(hdr, sizeof(hdr), "test");
+	CHECK(n > 0 && n % 4 == 0);
+	shb = vhu_get_le32(hdr + 4);
+	CHECK(vhu_get_le32(hdr) == VHU_PCAPNG_SHB_TYPE && vhu_get_le32(hdr + 8) == VHU_PCAPNG_BOM);
+	CHECK(vhu_get_le32(hdr + shb - 4) == shb);
+	CHECK(vhu_get_le32(hdr + shb) == VHU_PCAPNG_IDB_TYPE);
+	CHECK(vhu_get_le16(hdr + shb + 8) == VHU_LINKTYPE_UPPER_PDU);
+	CHECK(shb + vhu_get_le32(hdr + shb + 4) == n);
+	for (caplen = 0; caplen < 9; caplen++) {
+		h = vhu_pcapng_epb_head(head, 123456789012345ull, caplen, caplen);
+		t = vhu_pcapng_epb_tail(tail, caplen, VHU_EPB_OUTBOUND);
+		CHECK(h + caplen + t == vhu_pcapng_epb_total(caplen));
+		CHECK((h + caplen + t) % 4 == 0);
+		CHECK(vhu_get_le32(tail + t - 4) == vhu_pcapng_epb_total(caplen));
+		CHECK(vhu_get_le32(head + 12) == (uint32_t)(123456789012345ull >> 32));
+	}
+}
+
+int main(void)
+{
+	test_round_trip();
+	test_malformed();
+	test_exp_pdu();
+	test_pcapng();
+	printf("test_record: %d failures\n", failures);
+	return failures ? 1 : 0;
+}

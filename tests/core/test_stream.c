@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * \summary: reassembly and session tests: every split point, several
+ * messages in one record, fds on the first record, truncation, oversize
+ * size fields, request/reply matching, and malformed messages.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed.h"
+#include "samples.h"
+#include "test_emit.h"
+#include "vhu_proto.h"
+#include "vhu_walk.h"
+
+static int failures;
+
+#define MAX_GOT 64
+struct got {
+	int n;
+	struct {
+		uint8_t bytes[2048];
+		uint32_t len;
+		enum vhu_msg_status status;
+		uint32_t nfds, nrecords, skipped, index;
+		uint64_t frame, first_frame, request_frame;
+		bool matched, is_reply, unanswered;
+		int notes[VHU_N__COUNT];
+		char summary[512];
+	} m[MAX_GOT];
+	int unanswered;
+};
+
+static struct got got;
+
+static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	struct test_emit t;
+	int i = got.n;
+
+	(void)ctx;
+	if (i >= MAX_GOT)
+		return NULL;
+	got.n++;
+	memcpy(got.m[i].bytes, m->bytes, m->len < 2048 ? m->len : 2048);
+	got.m[i].len = m->len;
+	got.m[i].status = m->status;
+	got.m[i].nfds = m->nfds;
+	got.m[i].nrecords = m->nrecords;
+	got.m[i].skipped = m->skipped;
+	got.m[i].frame = mi->frame;
+	got.m[i].index = mi->index;
+	got.m[i].first_frame = m->first_frame;
+	got.m[i].matched = mi->matched;
+	got.m[i].is_reply = mi->is_reply;
+	got.m[i].request_frame = mi->request_frame;
+	test_emit_reset(&t, NULL);
+	vhu_walk_message(m, mi, NULL, &test_emitter, &t);
+	CHECK(t.errors == 0 && t.depth == 0);
+	memcpy(got.m[i].notes, t.notes, sizeof(t.notes));
+	memcpy(got.m[i].summary, t.summary, sizeof(t.summary));
+	return (void *)(intptr_t)(i + 1);
+}
+
+static void on_unanswered(void *ctx, void *cookie)
+{
+	(void)ctx;
+	got.unanswered++;
+	if (cookie)
+		got.m[(intptr_t)cookie - 1].unanswered = true;
+}
+
+static const struct vhu_session_cbs cbs = { on_msg, NULL, on_unanswered, NULL };
+
+static struct feeder start(uint32_t max_payload)
+{
+	struct vhu_options o = { max_payload, 0 };
+	struct feeder f = { NULL, 0, 1000000 };
+
+	memset(&got, 0, sizeof(got));
+	f.s = vhu_session_new(&o, &cbs, NULL);
+	return f;
+}
+
+static void finish(struct feeder *f)
+{
+	vhu_session_finish(f->s);
+	vhu_session_free(f->s);
+}
+
+#define CONN ((7ull << 32) | 1)
+#define SENT(f, p, n, fds, kind) feed_data(f, CONN, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, p, n, fds, kind, 0)
+#define RECV(f, p, n, fds, kind) feed_data(f, CONN, VHU_CHAN_MAIN, VHU_EV_DATA_RECV, 7, p, n, fds, kind, 0)
+
+static void test_split_points(void)
+{
+	static struct sample s;
+	uint32_t k, k2;
+
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_MEM_TABLE, 0, 0);
+	for (k = 1; k < s.len; k++) {
+		struct feeder f = start(0);
+
+		SENT(&f, s.bytes, k, 2, VHU_FDK_MEMFD);
+		CHECK(got.n == 0);
+		SENT(&f, s.bytes + k, s.len - k, 0, 0);
+		CHECK(got.n == 1);
+		CHECK(got.m[0].len == s.len && memcmp(got.m[0].bytes, s.bytes, s.len) == 0);
+		CHECK(got.m[0].status == VHU_MSG_OK && got.m[0].nfds == 2 && got.m[0].nrecords == 2);
+		CHECK(got.m[0].first_frame == 1 && got.m[0].frame == 2);
+		CHECK(got.m[0].notes[VHU_N_FD_MISMATCH] == 0 && got.m[0].notes[VHU_N_BAD_SIZE] == 0);
+		finish(&f);
+	}
+	/* three records: every pair of split points */
+	for (k = 1; k < s.len; k += 3)
+		for (k2 = k + 1; k2 < s.len; k2 += 5) {
+			struct feeder f = start(0);
+
+			SENT(&f, s.bytes, k, 2, VHU_FDK_MEMFD);
+			SENT(&f, s.bytes + k, k2 - k, 0, 0);
+			SENT(&f, s.bytes + k2, s.len - k2, 0, 0);
+			CHECK(got.n == 1 && got.m[0].len == s.len && got.m[0].nrecords == 3);
+			CHECK(memcmp(got.m[0].bytes, s.bytes, s.len) == 0 && got.m[0].nfds == 2);
+			finish(&f);
+		}
+}
+
+static void test_several_in_one(void)
+{
+	static struct sample a, b, c;
+	static uint8_t rec[4096];
+	struct feeder f = start(0);
+	uint32_t n = 0;
+
+	sample_build(&a, VHU_CHAN_MAIN, VHU_SET_VRING_KICK, 0, 0);
+	sample_build(&b, VHU_CHAN_MAIN, VHU_SET_VRING_NUM, 0, 0);
+	sample_build(&c, VHU_CHAN_MAIN, VHU_SET_VRING_ADDR, 0, 0);
+	memcpy(rec + n, a.bytes, a.len), n += a.len;
+	memcpy(rec + n, b.bytes, b.len), n += b.len;
+	memcpy(rec + n, c.bytes, c.len), n += c.len;
+	/* three messages and the first 5 bytes of a fourth, with one fd: the fd
+	 * belongs to the first message, whose first byte the record carries */
+	memcpy(rec + n, a.bytes, 5), n += 5;
+	SENT(&f, rec, n, 1, VHU_FDK_EVENTFD);
+	CHECK(got.n == 3);
+	CHECK(got.m[0].index == 0 && got.m[1].index == 1 && got.m[2].index == 2);
+	CHECK(got.m[0].frame == 1 && got.m[2].frame == 1);
+	CHECK(got.m[0].nfds == 1 && got.m[1].nfds == 0 && got.m[2].nfds == 0);
+	CHECK(got.m[0].notes[VHU_N_FD_MISMATCH] == 0);
+	CHECK(strncmp(got.m[2].summary, "SET_VRING_ADDR", 14) == 0);
+	SENT(&f, a.bytes + 5, a.len - 5, 1, VHU_FDK_EVENTFD);
+	CHECK(got.n == 4 && got.m[3].len == a.len && got.m[3].nrecords == 2);
+	/* this fd came with the tail of the message, not with its first byte:
+	 * still counted for the message being assembled */
+	CHECK(got.m[3].nfds == 1);
+	finish(&f);
+}
+
+static void test_truncated(void)
+{
+	static struct sample s;
+	struct feeder f = start(0);
+
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_VRING_ADDR, 0, 0);
+	SENT(&f, s.bytes, 30, 0, 0);
+	CHECK(got.n == 0);
+	finish(&f);
+	CHECK(got.n == 1 && got.m[0].status == VHU_MSG_TRUNCATED && got.m[0].len == 30);
+	CHECK(got.m[0].notes[VHU_N_TRUNCATED] == 1);
+	/* a partial header at the end */
+	f = start(0);
+	SENT(&f, s.bytes, 7, 0, 0);
+	finish(&f);
+	CHECK(got.n == 1 && got.m[0].len == 7 && got.m[0].notes[VHU_N_TRUNCATED] == 1);
+}
+
+static void test_oversize(void)
+{
+	static struct sample s;
+	static uint8_t rec[256];
+	struct feeder f = start(0);
+
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_FEATURES, 0, 0);
+	sample_header(rec, VHU_SET_MEM_TABLE, 1, 0xffffffffu);
+	memset(rec + 12, 0xee, 100);
+	SENT(&f, rec, 112, 0, 0);
+	CHECK(got.n == 1 && got.m[0].status == VHU_MSG_OVERSIZE && got.m[0].len == 12);
+	CHECK(got.m[0].notes[VHU_N_OVERSIZE] == 1);
+	/* the next record starts a new message: decoding goes on */
+	SENT(&f, s.bytes, s.len, 0, 0);
+	CHECK(got.n == 2 && got.m[1].status == VHU_MSG_OK && got.m[1].skipped == 100);
+	CHECK(got.m[1].notes[VHU_N_RESYNC] == 1);
+	finish(&f);
+
+	/* the same with the header split across two records */
+	f = start(0);
+	SENT(&f, rec, 6, 0, 0);
+	SENT(&f, rec + 6, 50, 0, 0);
+	CHECK(got.n == 1 && got.m[0].status == VHU_MSG_OVERSIZE);
+	SENT(&f, s.bytes, s.len, 0, 0);
+	CHECK(got.n == 2 && got.m[1].status == VHU_MSG_OK);
+	finish(&f);
+
+	/* a configurable limit */
+	f = start(4);
+	SENT(&f, s.bytes, s.len, 0, 0);
+	CHECK(got.n == 1 && got.m[0].status == VHU_MSG_OVERSIZE);
+	finish(&f);
+}
+
+static void test_peek_and_cut(void)
+{
+	static struct sample s;
+	struct feeder f = start(0);
+
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_FEATURES, 0, 0);
+	feed_data(&f, CONN, VHU_CHAN_MAIN, VHU_EV_DATA_RECV, 7, s.bytes, s.len, 0, 0, VHU_RF_PEEK);
+	CHECK(got.n == 0);
+	RECV(&f, s.bytes, s.len, 0, 0);
+	CHECK(got.n == 1);
+	feed_data(&f, CONN, VHU_CHAN_MAIN, VHU_EV_DATA_RECV, 7, s.bytes, 10, 0, 0, VHU_RF_CUT);
+	CHECK(got.n == 2 && got.m[1].status == VHU_MSG_TRUNCATED);
+	finish(&f);
+}
+
+static void test_matching(void)
+{
+	static struct sample req, rep, ack;
+	struct feeder f = start(0);
+
+	/* reply without request */
+	sample_build(&rep, VHU_CHAN_MAIN, VHU_GET_FEATURES, 1, 0);
+	RECV(&f, rep.bytes, rep.len, 0, 0);
+	CHECK(got.n == 1 && got.m[0].is_reply && !got.m[0].matched);
+	CHECK(got.m[0].notes[VHU_N_REPLY_WITHOUT_REQUEST] == 1);
+
+	/* NEED_REPLY request never answered: a later request of another id is
+	 * answered, so the first one is known to be lost */
+	sample_build(&req, VHU_CHAN_MAIN, VHU_SET_VRING_NUM, 0, 1);
+	SENT(&f, req.bytes, req.len, 0, 0);
+	sample_build(&req, VHU_CHAN_MAIN, VHU_GET_FEATURES, 0, 0);
+	SENT(&f, req.bytes, req.len, 0, 0);
+	RECV(&f, rep.bytes, rep.len, 0, 0);
+	CHECK(got.n == 4 && got.m[3].matched && got.m[3].request_frame == 3);
+	CHECK(got.unanswered == 1 && got.m[1].unanswered);
+
+	/* NEED_REPLY with its ack */
+	sample_build(&req, VHU_CHAN_MAIN, VHU_SET_VRING_ADDR, 0, 1);
+	sample_build(&ack, VHU_CHAN_MAIN, VHU_SET_VRING_ADDR, 1, 1);
+	SENT(&f, req.bytes, req.len, 0, 0);
+	RECV(&f, ack.bytes, ack.len, 0, 0);
+	CHECK(got.n == 6 && got.m[5].matched && strstr(got.m[5].summary, "reply ok"));
+	/* a failing ack */
+	SENT(&f, req.bytes, req.len, 0, 0);
+	vhu_put_le64(ack.bytes + 12, 1);
+	RECV(&f, ack.bytes, ack.len, 0, 0);
+	CHECK(got.n == 8 && got.m[7].notes[VHU_N_ACK_FAILURE] == 1);
+	/* pending at the end of the capture */
+	sample_build(&req, VHU_CHAN_MAIN, VHU_GET_PROTOCOL_FEATURES, 0, 0);
+	SENT(&f, req.bytes, req.len, 0, 0);
+	finish(&f);
+	CHECK(got.unanswered == 2 && got.m[8].unanswered);
+}
+
+static void test_malformed_messages(void)
+{
+	static struct sample s;
+	static uint8_t m[256];
+	struct feeder f = start(0);
+
+	/* unknown request id: shown as unknown, bytes kept */
+	sample_header(m, 99, 1, 4);
+	memcpy(m + 12, "\1\2\3\4", 4);
+	SENT(&f, m, 16, 0, 0);
+	CHECK(got.n == 1 && got.m[0].notes[VHU_N_UNKNOWN_REQUEST] == 1);
+	CHECK(strncmp(got.m[0].summary, "UNKNOWN(99)", 11) == 0);
+	/* wrong version, reserved flags */
+	sample_header(m, VHU_SET_OWNER, 0x2 | 0x100, 0);
+	SENT(&f, m, 12, 0, 0);
+	CHECK(got.m[1].notes[VHU_N_BAD_VERSION] == 1 && got.m[1].notes[VHU_N_RESERVED_FLAGS] == 1);
+	/* wrong size for a fixed layout */
+	sample_header(m, VHU_SET_VRING_NUM, 1, 4);
+	SENT(&f, m, 16, 0, 0);
+	CHECK(got.m[2].notes[VHU_N_BAD_SIZE] == 1);
+	/* fd count mismatch: 2 regions, 1 fd */
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_MEM_TABLE, 0, 0);
+	SENT(&f, s.bytes, s.len, 1, VHU_FDK_MEMFD);
+	CHECK(got.m[3].notes[VHU_N_FD_MISMATCH] == 1);
+	/* a region count of 4 billion in a small payload: bounded */
+	vhu_put_le32(s.bytes + 12, 0xffffffffu);
+	SENT(&f, s.bytes, s.len, 2, VHU_FDK_MEMFD);
+	CHECK(got.m[4].notes[VHU_N_MALFORMED] == 1);
+	/* config size larger than the payload */
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_CONFIG, 0, 0);
+	vhu_put_le32(s.bytes + 12 + 4, 0x7fffffff);
+	SENT(&f, s.bytes, s.len, 0, 0);
+	CHECK(got.m[5].notes[VHU_N_BAD_SIZE] == 1);
+	/* CTRUNC from the kernel */
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_VRING_CALL, 0, 0);
+	feed_data(&f, CONN, VHU_CHAN_MAIN, VHU_EV_DATA_RECV, 7, s.bytes, s.len, 0, 0, VHU_RF_CTRUNC);
+	CHECK(got.m[6].notes[VHU_N_FDS_DROPPED] == 1 && got.m[6].notes[VHU_N_FD_MISMATCH] == 1);
+	finish(&f);
+}
+
+static void test_state(void)
+{
+	static struct sample s;
+	struct feeder f = start(0);
+	uint8_t m[20];
+
+	/* after SET_FEATURES with RING_PACKED, vring bases are packed */
+	sample_header(m, VHU_SET_FEATURES, 1, 8);
+	vhu_put_le64(m + 12, VHU_BIT(VHU_VIRTIO_F_RING_PACKED) | VHU_BIT(32));
+	SENT(&f, m, 20, 0, 0);
+	sample_header(m, VHU_SET_VRING_BASE, 1, 8);
+	vhu_put_le32(m + 12, 0);
+	vhu_put_le32(m + 16, 0x80058005u);
+	SENT(&f, m, 20, 0, 0);
+	CHECK(got.n == 2 && strstr(got.m[1].summary, "avail=5w used=5w"));
+	/* postcopy: the back-end's table reply, then the u64 acknowledgement */
+	sample_header(m, VHU_POSTCOPY_LISTEN, 1, 0);
+	SENT(&f, m, 12, 0, 0);
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_MEM_TABLE, 0, 0);
+	SENT(&f, s.bytes, s.len, 2, VHU_FDK_MEMFD);
+	vhu_put_le32(s.bytes + 4, 5);
+	RECV(&f, s.bytes, s.len, 0, 0);
+	CHECK(got.n == 5 && got.m[4].matched && strstr(got.m[4].summary, "2 regions"));
+	sample_header(m, VHU_SET_MEM_TABLE, 1, 8);
+	vhu_put_le64(m + 12, 0);
+	SENT(&f, m, 20, 0, 0);
+	CHECK(got.n == 6 && strstr(got.m[5].summary, "SET_MEM_TABLE ok"));
+	CHECK(got.m[5].notes[VHU_N_BAD_SIZE] == 0 && got.m[5].notes[VHU_N_MALFORMED] == 0);
+	finish(&f);
+}
+
+int main(void)
+{
+	vhu_fields_init();
+	test_split_points();
+	test_several_in_one();
+	test_truncated();
+	test_oversize();
+	test_peek_and_cut();
+	test_matching();
+	test_malformed_messages();
+	test_state();
+	printf("test_stream: %d failures\n", failures);
+	return failures ? 1 : 0;
+}

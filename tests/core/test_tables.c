@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * \summary: consistency of the core's tables: every id has a name and
+ * layouts, filter names are unique, every named bit has its field, names
+ * parse back, the header validator accepts exactly what it should.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "test_emit.h"
+#include "vhu_msgs.h"
+#include "vhu_proto.h"
+#include "vhu_session.h"
+
+static int failures;
+
+static void test_messages(void)
+{
+	static const unsigned chans[] = { VHU_CHAN_MAIN, VHU_CHAN_BACKEND, VHU_CHAN_GPU };
+	static const uint32_t maxes[] = { 45, 10, 12 };
+	size_t c;
+
+	for (c = 0; c < 3; c++) {
+		uint32_t id;
+
+		CHECK(vhu_msg_max(chans[c]) == maxes[c]);
+		CHECK(vhu_msg_lookup(chans[c], 0) == NULL);
+		CHECK(vhu_msg_lookup(chans[c], maxes[c] + 1) == NULL);
+		CHECK(vhu_msg_lookup(chans[c], 0xffffffffu) == NULL);
+		for (id = 1; id <= maxes[c]; id++) {
+			const struct vhu_msg_desc *d = vhu_msg_lookup(chans[c], id);
+			unsigned pc;
+			uint32_t pid;
+
+			CHECK(d != NULL);
+			if (!d)
+				continue;
+			CHECK(strncmp(d->name, "VHOST_USER_", 11) == 0);
+			CHECK(strcmp(d->name + 11, d->summary_name) == 0);
+			CHECK(d->req != VHU_L_NONE && d->req < VHU_L__COUNT);
+			CHECK(d->reply < VHU_L__COUNT);
+			CHECK(d->spec && d->spec[0]);
+			/* answered messages have a reply layout */
+			if (d->reply_rule == VHU_R_ALWAYS)
+				CHECK(d->reply != VHU_L_NONE);
+			/* names parse back to the same row */
+			CHECK(vhu_msg_parse_name(d->name, &pc, &pid) && pc == chans[c] && pid == id);
+			CHECK(vhu_msg_parse_name(d->summary_name, &pc, &pid) && pc == chans[c] && pid == id);
+		}
+	}
+	/* aliases and user spellings */
+	{
+		unsigned ch;
+		uint32_t id;
+
+		CHECK(vhu_msg_parse_name("set_mem_table", &ch, &id) && ch == VHU_CHAN_MAIN && id == 5);
+		CHECK(vhu_msg_parse_name("VHOST_USER_SET_SLAVE_REQ_FD", &ch, &id) && id == 21);
+		CHECK(vhu_msg_parse_name("slave_iotlb_msg", &ch, &id) && ch == VHU_CHAN_BACKEND && id == 1);
+		CHECK(vhu_msg_parse_name("VHOST_USER_CRYPTO_CREATE_SESS", &ch, &id) && id == 26);
+		CHECK(vhu_msg_parse_name("12", &ch, &id) && id == 12);
+		CHECK(!vhu_msg_parse_name("set_mem", &ch, &id));
+		CHECK(!vhu_msg_parse_name("bogus", &ch, &id));
+		CHECK(!vhu_msg_parse_name("", &ch, &id));
+	}
+}
+
+static void test_fields(void)
+{
+	int i, j, n;
+
+	vhu_fields_init();
+	vhu_fields_init(); /* idempotent */
+	n = vhu_field_count();
+	CHECK(n > VHU_F__STATIC_COUNT + 100);
+	for (i = 0; i < n; i++) {
+		const struct vhu_field *f = vhu_field_get(i);
+
+		CHECK(f && f->abbrev && f->label && f->label[0]);
+		if (!f)
+			continue;
+		if (f->type == VHU_FT_BOOL)
+			CHECK(f->mask != 0 && (f->base == 16 || f->base == 32 || f->base == 64));
+		for (j = i + 1; j < n; j++) {
+			const struct vhu_field *g = vhu_field_get(j);
+
+			if (strcmp(f->abbrev, g->abbrev) == 0) {
+				fprintf(stderr, "duplicate filter name %s\n", f->abbrev);
+				failures++;
+			}
+		}
+		/* filter names: lower case, digits, '_' and '.' */
+		for (j = 0; f->abbrev[j]; j++) {
+			char ch = f->abbrev[j];
+
+			CHECK((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.');
+		}
+	}
+	CHECK(vhu_field_get(-1) == NULL && vhu_field_get(n) == NULL);
+	/* every named bit has a boolean field */
+	{
+		const struct vhu_bit_table *t;
+
+		for (t = vhu_all_bit_tables; t->word; t++) {
+			const struct vhu_bit *b;
+
+			for (b = t->bits; b->name; b++)
+				CHECK(vhu_bit_field(t->bits, b->bit) >= 0);
+		}
+	}
+	CHECK(strcmp(vhu_feature_name(VHU_DEV_NET, 15), "VIRTIO_NET_F_MRG_RXBUF") == 0);
+	CHECK(strcmp(vhu_feature_name(VHU_DEV_BLK, 34), "VIRTIO_F_RING_PACKED") == 0);
+	CHECK(strcmp(vhu_feature_name(VHU_DEV_UNKNOWN, 5), "") == 0);
+	CHECK(strcmp(vhu_pfeature_name(3), "VHOST_USER_PROTOCOL_F_REPLY_ACK") == 0);
+	CHECK(strcmp(vhu_pfeature_name(23), "VHOST_USER_PROTOCOL_F_GET_VRING_BASE_SKIP_DRAIN") == 0);
+	for (i = 0; i < VHU_N__COUNT; i++)
+		CHECK(vhu_note_get(i) && vhu_note_get(i)->abbrev && vhu_note_get(i)->summary);
+}
+
+static void test_plausible(void)
+{
+	uint8_t h[12];
+
+	vhu_put_le32(h, VHU_GET_FEATURES);
+	vhu_put_le32(h + 4, 1);
+	vhu_put_le32(h + 8, 0);
+	CHECK(vhu_hdr_plausible(h, 12));
+	CHECK(!vhu_hdr_plausible(h, 11));
+	vhu_put_le32(h + 4, 5);
+	CHECK(vhu_hdr_plausible(h, 12));	/* a reply */
+	vhu_put_le32(h + 4, 2);
+	CHECK(!vhu_hdr_plausible(h, 12));	/* version 2 */
+	vhu_put_le32(h + 4, 0x11);
+	CHECK(!vhu_hdr_plausible(h, 12));	/* reserved bit */
+	vhu_put_le32(h + 4, 1);
+	vhu_put_le32(h + 8, 0x10000000);
+	CHECK(!vhu_hdr_plausible(h, 12));	/* huge size */
+	vhu_put_le32(h + 8, 8);
+	vhu_put_le32(h, 0);
+	CHECK(!vhu_hdr_plausible(h, 12));	/* id 0 */
+	vhu_put_le32(h, 46);
+	CHECK(!vhu_hdr_plausible(h, 12));
+	memcpy(h, "{\"execute\":", 11);	/* QMP */
+	CHECK(!vhu_hdr_plausible(h, 12));
+}
+
+int main(void)
+{
+	test_messages();
+	test_fields();
+	test_plausible();
+	printf("test_tables: %d failures\n", failures);
+	return failures ? 1 : 0;
+}
