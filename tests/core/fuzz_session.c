@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * \summary: fuzz target over the record reader, the reassembler, the session
+ * and the walker.
+ *
+ * Input: a sequence of chunks "u16 length, u8 kind, bytes".  Kind bit 0
+ * chooses how the bytes are used: as a whole capture record (the reader
+ * must reject what is malformed), or as the data of a record on one of
+ * three connections (main, back-end channel, GPU) so that arbitrary
+ * vhost-user byte streams reach the reassembler and the walker.
+ *
+ * Built with clang -fsanitize=fuzzer it is a libFuzzer target; otherwise a
+ * main() runs a bounded number of pseudo-random mutations of built-in seeds
+ * (deterministic), so every build exercises it.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed.h"
+#include "samples.h"
+#include "test_emit.h"
+#include "vhu_proto.h"
+#include "vhu_walk.h"
+
+static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	struct vhu_walk_opts o = { true, 0 };
+	struct test_emit t;
+
+	(void)ctx;
+	test_emit_reset(&t, NULL);
+	vhu_walk_message(m, mi, &o, &test_emitter, &t);
+	if (t.errors || t.depth)
+		abort(); /* unbalanced tree or bad node: a bug */
+	return (void *)(uintptr_t)mi->frame;
+}
+
+static void on_reply(void *ctx, void *cookie, const struct vhu_msg_info *mi)
+{
+	(void)ctx;
+	(void)cookie;
+	(void)mi;
+}
+
+static void on_unanswered(void *ctx, void *cookie)
+{
+	(void)ctx;
+	(void)cookie;
+}
+
+static void on_piece(void *ctx, uint64_t sid, uint64_t seq, uint32_t off, uint32_t len,
+		     uint32_t moff, bool last)
+{
+	(void)ctx;
+	(void)sid;
+	(void)seq;
+	(void)off;
+	(void)len;
+	(void)moff;
+	(void)last;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct vhu_session_cbs cbs = { on_msg, on_reply, on_unanswered, on_piece };
+	static struct vhu_record r;
+	static uint8_t rec[70000];
+	struct vhu_options o = { 4096, 0 };
+	struct feeder f = { NULL, 0, 0 };
+	size_t off = 0;
+
+	vhu_fields_init();
+	f.s = vhu_session_new(&o, &cbs, NULL);
+	feed_event(&f, 1, VHU_CHAN_MAIN, VHU_EV_CONNECT, 1, 0, "fuzz", "qemu -device virtio-net");
+	feed_event(&f, 2, VHU_CHAN_BACKEND, VHU_EV_ADOPT, 1, 1, NULL, NULL);
+	feed_event(&f, 3, VHU_CHAN_GPU, VHU_EV_ADOPT, 1, 1, NULL, NULL);
+	while (size - off >= 3) {
+		uint16_t len = (uint16_t)(data[off] | data[off + 1] << 8);
+		uint8_t kind = data[off + 2];
+
+		off += 3;
+		if (len > size - off)
+			len = (uint16_t)(size - off);
+		if (kind & 1) {
+			if (vhu_rec_parse(data + off, len, &r) == VHU_REC_OK) {
+				struct test_emit t;
+
+				test_emit_reset(&t, NULL);
+				vhu_walk_record(&r, "", &test_emitter, &t);
+				vhu_session_record(f.s, ++f.frame, f.frame * 1000, &r);
+			}
+		} else {
+			uint32_t n = build_record(rec, sizeof(rec), 1 + (kind >> 1) % 3, (uint8_t)(1 + (kind >> 1) % 3),
+						  (kind & 2) ? VHU_EV_DATA_RECV : VHU_EV_DATA_SENT, 1, data + off, len,
+						  (kind >> 3) & 3, (uint8_t)((kind >> 5) % 6),
+						  (uint16_t)((kind & 0x80) ? VHU_RF_CUT : 0));
+
+			if (vhu_rec_parse(rec, n, &r) != VHU_REC_OK)
+				abort(); /* the writer must produce what the reader accepts */
+			vhu_session_record(f.s, ++f.frame, f.frame * 1000, &r);
+		}
+		off += len;
+	}
+	vhu_session_finish(f.s);
+	vhu_session_free(f.s);
+	return 0;
+}
+
+#ifndef VHU_LIBFUZZER
+/* Deterministic stand-alone driver: seeds from every sample message, then
+ * byte flips, truncations and length smashing. */
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)rng;
+}
+
+static size_t add_chunk(uint8_t *buf, size_t at, size_t cap, const uint8_t *p, uint16_t len, uint8_t kind)
+{
+	if (at + 3 + len > cap)
+		return at;
+	buf[at] = (uint8_t)len;
+	buf[at + 1] = (uint8_t)(len >> 8);
+	buf[at + 2] = kind;
+	memcpy(buf + at + 3, p, len);
+	return at + 3 + len;
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t seed[1 << 20], input[1 << 20];
+	static struct sample s;
+	static const unsigned chans[] = { VHU_CHAN_MAIN, VHU_CHAN_BACKEND, VHU_CHAN_GPU };
+	long iterations = argc > 1 ? atol(argv[1]) : 3000;
+	size_t n = 0, c;
+	long i;
+
+	for (c = 0; c < 3; c++) {
+		uint32_t id;
+
+		for (id = 1; id <= vhu_msg_max(chans[c]); id++) {
+			int rep;
+
+			for (rep = 0; rep <= 1; rep++)
+				if (sample_build(&s, chans[c], id, rep, 0) && s.len < 4000)
+					n = add_chunk(seed, n, sizeof(seed), s.bytes, (uint16_t)s.len,
+						      (uint8_t)((c << 1) | (rep << 1) | (s.nfds << 3)));
+		}
+	}
+	LLVMFuzzerTestOneInput(seed, n);
+	for (i = 0; i < iterations; i++) {
+		size_t len = n, k, flips = 1 + rnd() % 16;
+
+		memcpy(input, seed, n);
+		for (k = 0; k < flips; k++) {
+			size_t at = rnd() % len;
+
+			switch (rnd() % 4) {
+			case 0: input[at] ^= (uint8_t)(1u << (rnd() % 8)); break;
+			case 1: input[at] = (uint8_t)rnd(); break;
+			case 2: if (at + 4 <= len) memset(input + at, 0xff, 4); break;
+			default: len = at + 1; break;
+			}
+		}
+		LLVMFuzzerTestOneInput(input, len);
+	}
+	printf("fuzz_session: %ld iterations, no crash\n", iterations);
+	return 0;
+}
+#endif
