@@ -20,6 +20,17 @@
  */
 #define LINK_UNANSWERED UINT64_MAX
 
+/*
+ * Messages the end of the capture cut short only come out of
+ * vhu_session_finish().  With -2 they are kept from the first pass and
+ * shown in the frame of their first byte, where tshark -2 shows them too;
+ * in one pass they come last.  At most two per connection.
+ */
+struct leftover {
+	struct vhu_msg m;
+	struct vhu_msg_info mi;
+};
+
 struct dec_run {
 	const struct dec_opts *o;
 	const struct dec_colors *col;
@@ -30,6 +41,8 @@ struct dec_run {
 	struct vhu_walk_opts wopts;
 	int pass;		/* 1: collect links (-2 only), 2: output */
 	GArray *links;		/* uint64_t per message, -2 only */
+	GPtrArray *leftovers;	/* struct leftover, -2 only */
+	bool finishing;		/* inside vhu_session_finish() */
 	uint64_t seq;		/* messages delivered in this pass */
 	uint64_t frame;
 	uint64_t first_ts;
@@ -128,22 +141,64 @@ static void show_message(struct dec_run *r, const struct vhu_msg *m,
 	}
 }
 
+static void keep_leftover(struct dec_run *r, const struct vhu_msg *m,
+			  const struct vhu_msg_info *mi)
+{
+	struct leftover *lo = g_new0(struct leftover, 1);
+	uint32_t nfds = m->nfds < VHU_MSG_MAX_FDS ? m->nfds : VHU_MSG_MAX_FDS;
+
+	lo->m = *m;
+	lo->m.bytes = m->bytes ? g_memdup2(m->bytes, m->len) : NULL;
+	lo->m.fds = m->fds && nfds ? g_memdup2(m->fds, nfds * sizeof(*m->fds)) : NULL;
+	lo->mi = *mi;
+	lo->mi.comm = g_strdup(mi->comm ? mi->comm : "");
+	g_ptr_array_add(r->leftovers, lo);
+}
+
+static void free_leftover(gpointer p)
+{
+	struct leftover *lo = p;
+
+	g_free((void *)lo->m.bytes);
+	g_free((void *)lo->m.fds);
+	g_free((void *)lo->mi.comm);
+	g_free(lo);
+}
+
+/* -2: the cut messages whose first byte is in this frame. */
+static void show_leftovers(struct dec_run *r)
+{
+	guint i;
+
+	for (i = 0; r->leftovers && i < r->leftovers->len; i++) {
+		struct leftover *lo = g_ptr_array_index(r->leftovers, i);
+
+		if (lo->mi.frame == r->frame &&
+		    dec_filter_message(&r->o->filter, &lo->m, &lo->mi))
+			show_message(r, &lo->m, &lo->mi);
+	}
+}
+
 static void *on_message(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
 	struct dec_run *r = ctx;
 	uint64_t k = r->seq++;
 	struct vhu_msg_info info;
 
+	info = *mi;
+	/* messages flushed by vhu_session_finish() come without a frame */
+	if (!info.frame)
+		info.frame = m->first_frame ? m->first_frame : r->frame;
 	if (r->pass == 1) {
 		uint64_t none = 0;
 
 		g_array_append_val(r->links, none);
+		if (r->finishing)
+			keep_leftover(r, m, &info);
 		return GSIZE_TO_POINTER(k + 1);
 	}
-	info = *mi;
-	/* messages flushed by vhu_session_finish() come without a frame */
-	if (!info.frame)
-		info.frame = m->first_frame;
+	if (r->finishing && r->leftovers)
+		return NULL;	/* shown in its frame already */
 	apply_link(r, k, &info);
 	if (dec_filter_message(&r->o->filter, m, &info))
 		show_message(r, m, &info);
@@ -297,6 +352,7 @@ static void handle_packet(struct dec_run *r, const struct pcap_pkthdr *ph, const
 	vhu_session_record(r->s, r->frame, ts_ns, &r->rec);
 	if (r->pass != 2)
 		return;
+	show_leftovers(r);
 	if (!is_data_event(r->rec.h.event))
 		show_event(r, ts_ns);
 	if (r->o->format == DEC_FMT_TREE)
@@ -372,7 +428,9 @@ static bool run_pass(struct dec_run *r, int pass)
 	pcap_close(p);
 
 	g_string_truncate(r->msgs, 0);
+	r->finishing = true;
 	vhu_session_finish(r->s);
+	r->finishing = false;
 	if (r->msgs->len) {	/* -V: messages cut by the end of the capture */
 		g_string_append(r->msgs, "\n");
 		fputs(r->msgs->str, r->out);
@@ -412,6 +470,7 @@ int dec_run(const struct dec_opts *o)
 
 	if (o->two_pass) {
 		r.links = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+		r.leftovers = g_ptr_array_new_with_free_func(free_leftover);
 		ok = run_pass(&r, 1);
 		if (ok)
 			end_pass(&r);
@@ -427,6 +486,8 @@ int dec_run(const struct dec_opts *o)
 	dec_stats_free(r.stats);
 	if (r.links)
 		g_array_free(r.links, TRUE);
+	if (r.leftovers)
+		g_ptr_array_free(r.leftovers, TRUE);
 	dec_walk_free(&r.w);
 	g_string_free(r.text, TRUE);
 	g_string_free(r.msgs, TRUE);

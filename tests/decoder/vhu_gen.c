@@ -139,7 +139,7 @@ static void ev_process(struct gen *g, uint32_t pid, uint32_t ppid, const char *c
 	hdr_init(&h, VHU_EV_PROCESS_START, VHU_CALL_START, pid, 0, -1, 0, 0);
 	vhu_rec_begin(&b, g->rec, sizeof(g->rec), &h);
 	vhu_put_le32(proc, ppid);
-	strncpy((char *)proc + 4, comm, 16);
+	memcpy(proc + 4, comm, strnlen(comm, 16));	/* NUL-padded, like comm */
 	vhu_rec_add_item(&b, VHU_IT_PROC, proc, sizeof(proc));
 	vhu_rec_add_item(&b, VHU_IT_CMDLINE, cmdline, (uint32_t)cmdlen);
 	finish(g, &b, -1);
