@@ -91,7 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 				test_emit_reset(&t, NULL);
 				vhu_walk_record(&r, "", &test_emitter, &t);
-				vhu_session_record(f.s, ++f.frame, f.frame * 1000, &r);
+				f.frame++;
+				vhu_session_record(f.s, f.frame, f.frame * 1000, &r);
 			}
 		} else {
 			uint32_t n = build_record(rec, sizeof(rec), 1 + (kind >> 1) % 3, (uint8_t)(1 + (kind >> 1) % 3),
@@ -101,7 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (vhu_rec_parse(rec, n, &r) != VHU_REC_OK)
 				abort(); /* the writer must produce what the reader accepts */
-			vhu_session_record(f.s, ++f.frame, f.frame * 1000, &r);
+			f.frame++;
+			vhu_session_record(f.s, f.frame, f.frame * 1000, &r);
 		}
 		off += len;
 	}
