@@ -459,6 +459,12 @@ def check_decoded(report, names, seqs, decoded):
 			if it.get("malformed"):
 				report.fail("decoder: frame %s flagged malformed in a real run: %s" %
 					    (it.get("frame"), it.get("malformed")))
+			# Real peers speak the protocol correctly: an error the
+			# decoder reports about their session is the decoder's.
+			for n in it.get("notes") or []:
+				if str(n.get("severity", "")).lower() == "error":
+					report.fail("decoder: pid %d frame %s %s: error note in a real run: %s" %
+						    (pid, it.get("frame"), it.get("name"), n.get("text")))
 
 
 def check_qemu(report, seqs, trace_path):

@@ -148,6 +148,13 @@ def main():
 		rc, out = run(d, good)
 		expect("decoder payload bytes differ", rc, out, 1, "pid %d main be->fe: message 1 differs" % FE)
 
+		bad = decoded(FE, True)
+		bad[1]["notes"] = [{"note": "vhost_user.bad_version", "severity": "Error",
+				    "text": "Version 2 in the flags, expected 1"}]
+		write(d, "fe.json", json.dumps(bad))
+		rc, out = run(d, good)
+		expect("decoder reports an error in a clean run", rc, out, 1, "error note in a real run")
+
 		bad = decoded(BE, False)[:-1]
 		write(d, "fe.json", json.dumps(decoded(FE, True)))
 		write(d, "be.json", json.dumps(bad))

@@ -12,6 +12,8 @@
 #   VHU_DECODE    vhost-user-decode
 #   VHU_RP_NO_SHIM=1   run the peers under strace only (no capture, no decode)
 #   VHU_RP_KEEP=DIR    copy the run's files (captures, logs, traces) to DIR
+#   VHU_RP_UNSHIMMED="NAME..."  peers to run without the shim (samples/make-samples.sh
+#                      uses it where the shim cannot run yet); never set by ctest
 
 set -u
 
@@ -88,6 +90,11 @@ rp_init() {
 	rp_log "work directory $RP_DIR"
 }
 
+rp_unshimmed() {
+	case " ${VHU_RP_UNSHIMMED-} " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
 # rp_start NAME CMD... : starts a peer in the background: stdin from the fifo
 # NAME.in (write to it with rp_send), output in NAME.log, syscalls in
 # NAME.strace, capture in NAME.pcapng.  Sets RP_PID_<NAME> to timeout's pid.
@@ -98,7 +105,7 @@ rp_start() {
 	exec {fd}<>"$RP_DIR/$name.in"
 	eval "RP_FD_$name=$fd"
 	local shim=()
-	if [ "${VHU_RP_NO_SHIM-}" != 1 ]; then
+	if [ "${VHU_RP_NO_SHIM-}" != 1 ] && ! rp_unshimmed "$name"; then
 		shim=("$VHU_CAPTURE" -w "$RP_DIR/$name.pcapng" --)
 	fi
 	timeout -k 5 "$RP_PEER_TIMEOUT" \
@@ -175,6 +182,7 @@ rp_check() {
 	for name in ${RP_CAPTURED-}; do
 		args+=(--strace "$RP_DIR/$name.strace")
 		[ "${VHU_RP_NO_SHIM-}" = 1 ] && continue
+		rp_unshimmed "$name" && continue
 		[ -s "$RP_DIR/$name.pcapng" ] || rp_fail "$name wrote no capture"
 		"$VHU_DECODE" -r "$RP_DIR/$name.pcapng" -T json -x >"$RP_DIR/$name.json" \
 			2>"$RP_DIR/$name.decode.err" ||
