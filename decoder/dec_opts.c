@@ -252,7 +252,7 @@ static int check_opts(struct dec_opts *o)
 
 int dec_parse_args(int argc, char **argv, struct dec_opts *o)
 {
-	GOptionContext *ctx = g_option_context_new("[FILE] - decode vhost-user captures");
+	GOptionContext *ctx = g_option_context_new("- decode vhost-user captures");
 	GError *error = NULL;
 	int ret;
 
