@@ -481,7 +481,10 @@ int dec_run(const struct dec_opts *o)
 		dec_stats_print(r.stats, r.s, r.out, o->format == DEC_FMT_JSON);
 	if (r.s)
 		end_pass(&r);
-	fflush(r.out);
+	if (fflush(r.out) || ferror(r.out)) {
+		perror("vhost-user-decode: writing the output");
+		set_status(&r, DEC_EXIT_USAGE);
+	}
 
 	dec_stats_free(r.stats);
 	if (r.links)
