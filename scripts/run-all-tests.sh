@@ -60,7 +60,9 @@ run_variant() {
 	fi
 	echo "== $name: ctest"
 	rm -f "$dir/ctest-junit.xml"
-	(cd "$dir" && ctest -j "$jobs" --output-on-failure --output-junit ctest-junit.xml)
+	# --timeout: a bound for tests that set none (a hung test must not
+	# hold the whole run).
+	(cd "$dir" && ctest -j "$jobs" --timeout 900 --output-on-failure --output-junit ctest-junit.xml)
 	if [ -f "$dir/ctest-junit.xml" ]; then
 		count_junit "$dir/ctest-junit.xml"
 	else

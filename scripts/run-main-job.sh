@@ -1,0 +1,159 @@
+#!/bin/bash
+# run-main-job.sh - the toolkit's main job: record a live vhost-user handshake and print it.
+#
+# Usage: scripts/run-main-job.sh [--sample FILE] [--out DIR]
+#
+# Installs the dependencies, builds the toolkit (build-main/), then runs two
+# DPDK testpmd processes that talk vhost-user to each other, no VM needed:
+#   back-end:  testpmd with net_vhost (the vhost-user server socket)
+#   front-end: testpmd with virtio_user (connects, negotiates, starts rings)
+# each under the capture shim (vhost-user-capture -w FILE -- dpdk-testpmd ...).
+# The front-end sends a burst (start tx_first), stops and quits, which makes
+# it fetch the ring bases (GET_VRING_BASE).  The session is then decoded
+# with vhost-user-decode and printed.
+#
+#   --sample FILE  decode FILE (e.g. samples/dpdk-pair-server.pcapng) instead
+#                  of running the peers: for machines where they cannot run
+#   --out DIR      where to leave the captures (default build-main/main-job)
+
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${VHU_BUILD_DIR:-$top/build-main}
+out=$build/main-job
+sample=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--sample) sample=${2:?--sample needs a file}; shift 2 ;;
+	--out) out=${2:?--out needs a directory}; shift 2 ;;
+	-h|--help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "run-main-job: unknown argument $1 (see --help)" >&2; exit 2 ;;
+	esac
+done
+if [ -n "$sample" ]; then
+	# Resolve before anything changes directory.
+	[ -f "$sample" ] || { echo "run-main-job: no such file $sample" >&2; exit 1; }
+	sample=$(cd "$(dirname "$sample")" && pwd)/$(basename "$sample")
+fi
+
+say() {
+	echo "== $*"
+}
+
+say "dependencies"
+"$top/scripts/install-deps.sh" || exit 1
+
+say "build in $build"
+if ! { cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+       cmake --build "$build" -j "$(nproc)" --target vhost-user-capture vhost-user-decode; } \
+       >"$build.log" 2>&1; then
+	tail -n 40 "$build.log"
+	echo "run-main-job: build failed (log: $build.log)" >&2
+	exit 1
+fi
+capture=$build/capture-shim/vhost-user-capture
+decode=$build/decoder/vhost-user-decode
+
+if [ -n "$sample" ]; then
+	say "decoding the bundled capture $sample"
+	"$decode" -r "$sample" && "$decode" -r "$sample" --stats -q
+	exit
+fi
+
+# ---- the live handshake ----------------------------------------------------
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vhu-main-job.XXXXXX") || exit 1
+pids=
+cleanup() {
+	local pid
+	# Stop only what this script started (timeout(1) leads a process
+	# group of its own, the signal reaches testpmd through it).
+	for pid in $pids; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$work" "/var/run/dpdk/vhu-main-be-$$" "/var/run/dpdk/vhu-main-fe-$$"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+sock=$work/vhost.sock
+eal=(-l 0,1 --no-huge -m 256 --no-pci --no-shconf)
+
+# start_peer NAME ARGS... : testpmd under the shim; commands through NAME.in.
+start_peer() {
+	local name=$1 fd
+	shift
+	mkfifo "$work/$name.in"
+	exec {fd}<>"$work/$name.in"
+	eval "fd_$name=$fd"
+	timeout -k 5 120 "$capture" -w "$work/$name.pcapng" -- \
+		dpdk-testpmd "${eal[@]}" --file-prefix="vhu-main-$name-$$" "$@" \
+		-- -i --total-num-mbufs=2048 <"$work/$name.in" >"$work/$name.log" 2>&1 &
+	pids="$pids $!"
+	eval "pid_$name=$!"
+}
+
+send() {
+	local fd
+	eval "fd=\$fd_$1"
+	printf '%s\n' "$2" >&"$fd"
+}
+
+wait_for() {
+	local what=$1 i
+	shift
+	for ((i = 0; i < 600; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "run-main-job: timed out waiting for $what" >&2
+	tail -n 20 "$work"/*.log >&2
+	exit 1
+}
+
+wait_exit() {
+	local pid
+	eval "pid=\$pid_$1"
+	wait_for "$1 to exit" eval "! kill -0 $pid"
+	wait "$pid" || { echo "run-main-job: $1 failed" >&2; tail -n 20 "$work/$1.log" >&2; exit 1; }
+}
+
+command -v dpdk-testpmd >/dev/null || {
+	echo "run-main-job: dpdk-testpmd is missing; try --sample samples/dpdk-pair-server.pcapng" >&2
+	exit 1
+}
+
+say "live handshake: testpmd net_vhost (back-end) <-> testpmd virtio_user (front-end)"
+start_peer be --vdev "net_vhost0,iface=$sock,queues=1"
+wait_for "the back-end's socket" test -S "$sock"
+wait_for "the back-end's prompt" grep -q "testpmd>" "$work/be.log"
+send be "set fwd rxonly"
+send be "start"
+start_peer fe --vdev "virtio_user0,path=$sock,queues=1,queue_size=256"
+wait_for "the device to be ready" grep -q "virtio is now ready" "$work/be.log"
+wait_for "the front-end's prompt" grep -q "testpmd>" "$work/fe.log"
+send fe "start tx_first"
+sleep 1
+send fe "stop"
+send fe "quit"
+wait_exit fe
+send be "quit"
+wait_exit be
+
+mkdir -p "$out"
+cp "$work/fe.pcapng" "$work/be.pcapng" "$out/"
+# One file with both sides (each message appears twice: as sent, as received).
+if command -v mergecap >/dev/null; then
+	mergecap -w "$out/both.pcapng" "$out/fe.pcapng" "$out/be.pcapng"
+fi
+
+say "the session, as the front-end sent and received it ($out/fe.pcapng)"
+"$decode" -r "$out/fe.pcapng" || exit 1
+echo
+say "summary"
+"$decode" -r "$out/fe.pcapng" --stats -q || exit 1
+echo
+say "captures left in $out: fe.pcapng (front-end), be.pcapng (back-end), both.pcapng (merged)"
+say "open one in Wireshark:  wireshark $out/both.pcapng   (filter: vhost_user)"
