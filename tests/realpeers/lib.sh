@@ -114,6 +114,7 @@ rp_start() {
 		<"$RP_DIR/$name.in" >"$RP_DIR/$name.log" 2>&1 &
 	eval "RP_PID_$name=$!"
 	RP_PIDS="$RP_PIDS $!"
+	RP_LIVE="${RP_LIVE-} $name"
 	rp_log "started $name: $*"
 }
 
@@ -124,12 +125,23 @@ rp_send() {
 	printf '%s\n' "$2" >&"$fd"
 }
 
+# rp_check_alive : fails at once if a peer that should be running has ended.
+rp_check_alive() {
+	local name pid
+	for name in ${RP_LIVE-}; do
+		eval "pid=\$RP_PID_$name"
+		kill -0 "$pid" 2>/dev/null && continue
+		rp_fail "$name ended early: $(grep -v '^EAL:' "$RP_DIR/$name.log" | tail -n 3)"
+	done
+}
+
 # rp_wait_for WHAT SECONDS COMMAND... : polls COMMAND until it succeeds.
 rp_wait_for() {
 	local what=$1 secs=$2 i
 	shift 2
 	for ((i = 0; i < secs * 10; i++)); do
 		"$@" && return 0
+		rp_check_alive
 		sleep 0.1
 	done
 	rp_fail "timed out after ${secs}s waiting for $what"
@@ -161,6 +173,7 @@ rp_wait_exit() {
 	fi
 	wait "$pid"
 	rc=$?
+	RP_LIVE=$(echo " $RP_LIVE " | sed "s/ $1 / /")
 	rp_log "$1 exited with $rc"
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		rp_fail "$1 was killed by its ${RP_PEER_TIMEOUT}s timeout"
