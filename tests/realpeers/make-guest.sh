@@ -23,8 +23,17 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 
 # linux-image-amd64 is a meta package: download the image it points at.
-kpkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -1)
-[ -n "$kpkg" ] || { echo "make-guest: cannot resolve linux-image-amd64 (apt-get update?)" >&2; exit 1; }
+kernel_package() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -1
+}
+kpkg=$(kernel_package)
+if [ -z "$kpkg" ]; then
+	# Images often ship without package lists.
+	apt-get update -q=2 >/dev/null 2>&1 || true
+	kpkg=$(kernel_package)
+fi
+[ -n "$kpkg" ] || { echo "make-guest: cannot resolve linux-image-amd64 (no Debian mirror?)" >&2; exit 1; }
 if ! apt-get download -q=2 "$kpkg" busybox-static >download.log 2>&1; then
 	cat download.log >&2
 	echo "make-guest: apt-get download $kpkg busybox-static failed" >&2
