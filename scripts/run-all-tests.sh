@@ -46,15 +46,16 @@ run_variant() {
 	local name=$1 dir=$build_root/build-ci-$1
 	shift
 	echo "== $name: configure and build in $dir"
-	if ! cmake -S "$top" -B "$dir" -DVHU_WERROR=ON "$@" >"$dir.configure.log" 2>&1; then
-		tail -n 30 "$dir.configure.log"
+	mkdir -p "$dir"
+	if ! cmake -S "$top" -B "$dir" -DVHU_WERROR=ON "$@" >"$dir/vhu-configure.log" 2>&1; then
+		tail -n 30 "$dir/vhu-configure.log"
 		echo "== $name: configure FAILED"
 		failed=$((failed + 1))
 		return
 	fi
-	if ! cmake --build "$dir" -j "$jobs" >"$dir.build.log" 2>&1; then
-		grep -E 'error|Error' "$dir.build.log" | head -n 40
-		echo "== $name: build FAILED (full log: $dir.build.log)"
+	if ! cmake --build "$dir" -j "$jobs" >"$dir/vhu-build.log" 2>&1; then
+		grep -E 'error|Error' "$dir/vhu-build.log" | head -n 40
+		echo "== $name: build FAILED (full log: $dir/vhu-build.log)"
 		failed=$((failed + 1))
 		return
 	fi

@@ -45,12 +45,13 @@ say "dependencies"
 "$top/scripts/install-deps.sh" || exit 1
 
 say "build in $build"
+mkdir -p "$build"
 # The programs and the Wireshark plugin; the tests are run-all-tests.sh's job.
 if ! { cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVHU_BUILD_TESTS=OFF &&
        cmake --build "$build" -j "$(nproc)"; } \
-       >"$build.log" 2>&1; then
-	tail -n 40 "$build.log"
-	echo "run-main-job: build failed (log: $build.log)" >&2
+       >"$build/vhu-build.log" 2>&1; then
+	tail -n 40 "$build/vhu-build.log"
+	echo "run-main-job: build failed (log: $build/vhu-build.log)" >&2
 	exit 1
 fi
 capture=$build/capture-shim/vhost-user-capture
