@@ -57,7 +57,10 @@ def problems_of(msg):
 
 
 def side_view(msgs, pid, direction):
+	"""One process's copy of one direction.  Passed fds get new numbers in
+	the receiver, but kind and inode are those of the same open file."""
 	return [(m["name"], m["flags"], m["size"], m["nfds"],
+		 [(fd.get("kind"), fd.get("inode")) for fd in m.get("fds") or []],
 		 (m.get("fields") or {}).get("vhost_user.payload", ""))
 		for m in msgs if m["pid"] == pid and m["direction"] == direction]
 

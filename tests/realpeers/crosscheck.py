@@ -467,6 +467,30 @@ def check_decoded(report, names, seqs, decoded):
 						    (pid, it.get("frame"), it.get("name"), n.get("text")))
 
 
+def check_decoded_sides(report, decoded):
+	"""Both peers captured: each one's copy of a direction must be the same.
+
+	A passed fd has another number in the receiver but the same inode, so
+	this also checks that the shim describes fds the same way on both ends.
+	"""
+	dseqs = decoded_sequences(decoded)
+	by_dir = {}
+	for (pid, ch, d), items in dseqs.items():
+		by_dir.setdefault((ch, d), []).append((pid, items))
+	for (ch, d), sides in sorted(by_dir.items()):
+		if len(sides) != 2:
+			continue
+		(pa, a), (pb, b) = sides
+		view = lambda items: [(it.get("name"), it.get("flags"), it.get("size"),
+				       [(fd.get("kind"), fd.get("inode")) for fd in it.get("fds") or []],
+				       (it.get("fields") or {}).get(PAYLOAD_KEY))
+				      for it in items]
+		if compare_lists(report, "decoder %s %s" % (ch, d), "pid %d" % pa, view(a),
+				 "pid %d" % pb, view(b)):
+			report.note("decoder %s %s: pid %d and pid %d recorded the same %d messages "
+				    "(fd inodes too)" % (ch, d, pa, pb, len(a)))
+
+
 def check_qemu(report, seqs, trace_path):
 	wrote, read = qemu_trace(trace_path)
 	if not wrote:
@@ -553,7 +577,9 @@ def main():
 	for path in args.dpdk_log:
 		check_dpdk(report, names, aliases, seqs, path)
 	if args.decoded:
-		check_decoded(report, names, seqs, load_decoded(args.decoded))
+		decoded = load_decoded(args.decoded)
+		check_decoded(report, names, seqs, decoded)
+		check_decoded_sides(report, decoded)
 
 	total = sum(len(v) for v in seqs.values())
 	print("crosscheck: strace saw %d message copies in %d process/channel/direction lists" %

@@ -155,6 +155,13 @@ def main():
 		rc, out = run(d, good)
 		expect("decoder reports an error in a clean run", rc, out, 1, "error note in a real run")
 
+		bad = decoded(FE, True)
+		bad[3]["fds"] = [{"kind": "eventfd", "inode": 77}]
+		write(d, "fe.json", json.dumps(bad))
+		rc, out = run(d, good)
+		expect("the two sides describe a passed fd differently", rc, out, 1,
+		       "decoder main fe->be: message 3 differs")
+
 		bad = decoded(BE, False)[:-1]
 		write(d, "fe.json", json.dumps(decoded(FE, True)))
 		write(d, "be.json", json.dumps(bad))
