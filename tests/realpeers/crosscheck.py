@@ -67,6 +67,9 @@ CLONE_RET_RE = re.compile(r"=\s+(\d+)\s*$")
 SEND_CALLS = {"sendmsg", "write", "writev", "send", "sendto"}
 RECV_CALLS = {"recvmsg", "read", "readv", "recv", "recvfrom"}
 IOV_CALLS = {"sendmsg", "recvmsg", "writev", "readv"}
+MMSG_CALLS = {"sendmmsg", "recvmmsg"}
+MMSG_HDR_RE = re.compile(r"\{msg_hdr=")
+MMSG_LEN_RE = re.compile(r"\}, msg_len=(\d+)")
 
 
 def unhex(s):
@@ -149,9 +152,7 @@ class StraceRun:
 				self.peers[int(p.group(1))] = int(p.group(2))
 				self.peers[int(p.group(3))] = int(p.group(4))
 			return
-		if name not in SEND_CALLS and name not in RECV_CALLS:
-			if name in ("sendmmsg", "recvmmsg") and "UNIX-STREAM" in args.split(",")[0]:
-				raise SystemExit("crosscheck: %s: %s on a unix socket is not handled" % (self.path, name))
+		if name not in SEND_CALLS and name not in RECV_CALLS and name not in MMSG_CALLS:
 			return
 		s = SOCK_RE.match(args)
 		if not s:
@@ -160,20 +161,34 @@ class StraceRun:
 		if not ret or int(ret.group(1)) <= 0:
 			return
 		count = int(ret.group(1))
-		if name in ("recv", "recvfrom", "recvmsg") and "MSG_PEEK" in args:
+		if name in ("recv", "recvfrom", "recvmsg", "recvmmsg") and "MSG_PEEK" in args:
 			return
 		ino = int(s.group(2))
 		if s.group(3):
 			self.peers[ino] = int(s.group(3))
+		xfer_dir = "in" if name in RECV_CALLS or name == "recvmmsg" else "out"
+		if name in MMSG_CALLS:
+			# One transfer per message header, each msg_len bytes long;
+			# the call returns how many headers were used.
+			for hdr in MMSG_HDR_RE.split(args[s.end():])[1:count + 1]:
+				n = MMSG_LEN_RE.search(hdr)
+				self._transfer(tid, when, xfer_dir, ino, hdr, IOV_RE.findall(hdr),
+					       int(n.group(1)) if n else 0)
+			return
 		if name in IOV_CALLS:
-			data = b"".join(unhex(x) for x in IOV_RE.findall(args))
+			pieces = IOV_RE.findall(args)
 		else:
 			sm = STRING_RE.search(args[s.end():])
-			data = unhex(sm.group(1)) if sm else b""
-		data = data[:count]
+			pieces = [sm.group(1)] if sm else []
+		self._transfer(tid, when, xfer_dir, ino, args, pieces, count)
+
+	def _transfer(self, tid, when, xfer_dir, ino, args, pieces, count):
+		data = b"".join(unhex(x) for x in pieces)[:count]
 		if len(data) != count:
 			raise SystemExit("crosscheck: %s: strace shows %d of %d bytes (raise -s)" %
 					 (self.path, len(data), count))
+		if count == 0:
+			return
 		fds = []
 		c = CMSG_FDS_RE.search(args)
 		if c:
@@ -181,8 +196,7 @@ class StraceRun:
 				fds.append({"fd": int(num), "kind": fd_kind(ann), "ino": socket_inode(ann)})
 		self.transfers.append({
 			"pid": self._process_of(tid), "tid": tid, "time": when,
-			"dir": "out" if name in SEND_CALLS else "in",
-			"ino": ino, "data": data, "fds": fds, "call": name,
+			"dir": xfer_dir, "ino": ino, "data": data, "fds": fds,
 		})
 
 
@@ -204,12 +218,57 @@ class Message:
 		return (self.pid, self.channel, self.direction)
 
 
+class Stream:
+	"""The bytes one process moved on one socket in one direction."""
+
+	def __init__(self, pid, ino, xfer_dir):
+		self.pid, self.ino, self.xfer_dir = pid, ino, xfer_dir
+		self.hdr = b""		# header bytes of the next message
+		self.fds = []		# fds that came with them
+		self.msg = None		# message whose payload is being read
+		self.broken = False	# a size no vhost-user message has: stop
+
+	def feed(self, t, messages, problems):
+		data, fds = t["data"], t["fds"]
+		while data and not self.broken:
+			if self.msg is None:
+				need = HDR_SIZE - len(self.hdr)
+				self.hdr += data[:need]
+				data = data[need:]
+				self.fds += fds
+				fds = []
+				if len(self.hdr) < HDR_SIZE:
+					return
+				self.msg = Message(self.pid, self.ino, self.xfer_dir, t["time"], self.hdr)
+				self.msg.fds, self.fds, self.hdr = self.fds, [], b""
+				if self.msg.size > MAX_PAYLOAD:
+					problems.append("pid %d socket %d: size %d is not a vhost-user message" %
+							(self.pid, self.ino, self.msg.size))
+					self.broken = True
+					return
+			take = self.msg.size - len(self.msg.payload)
+			self.msg.payload += data[:take]
+			data = data[take:]
+			if fds:
+				problems.append("pid %d socket %d: fds arrived in the middle of request %d" %
+						(self.pid, self.ino, self.msg.request))
+				fds = []
+			if len(self.msg.payload) == self.msg.size:
+				messages.append(self.msg)
+				self.msg = None
+
+	def unfinished(self):
+		return not self.broken and (self.msg is not None or self.hdr)
+
+
 def reassemble(runs):
 	"""Cuts each process's byte stream per socket and direction into messages.
 
-	fds belong to the message whose first byte travelled with them (the
-	kernel delivers them with the first byte of the sendmsg that carried
-	them, and every peer we run puts them on a message's first call).
+	Syscall boundaries mean nothing (a header may come in one call and its
+	payload in the next, or two messages in one call).  fds belong to the
+	message whose first byte travelled with them: the kernel delivers them
+	with the first byte of the sendmsg that carried them, and the peers put
+	them on a message's first call.
 	"""
 	messages = []
 	problems = []
@@ -217,67 +276,45 @@ def reassemble(runs):
 	for run in runs:
 		for t in run.transfers:
 			key = (t["pid"], t["ino"], t["dir"])
-			st = streams.setdefault(key, {"buf": b"", "fds": [], "msg": None})
-			data, fds = t["data"], t["fds"]
-			while data:
-				if st["msg"] is None:
-					need = HDR_SIZE - len(st["buf"])
-					st["buf"] += data[:need]
-					data = data[need:]
-					if fds:
-						st["fds"] += fds
-						fds = []
-					if len(st["buf"]) < HDR_SIZE:
-						break
-					msg = Message(t["pid"], t["ino"], t["dir"], t["time"], st["buf"])
-					msg.fds, st["fds"], st["buf"] = st["fds"], [], b""
-					if msg.size > MAX_PAYLOAD:
-						problems.append("%s: pid %d socket %d: size %d is not a vhost-user message" %
-								(run.path, t["pid"], t["ino"], msg.size))
-						st["buf"] = None
-						break
-					st["msg"] = msg
-				msg = st["msg"]
-				take = msg.size - len(msg.payload)
-				msg.payload += data[:take]
-				data = data[take:]
-				if fds:
-					problems.append("%s: pid %d: fds arrived in the middle of %d" %
-							(run.path, t["pid"], msg.request))
-					fds = []
-				if len(msg.payload) == msg.size:
-					messages.append(msg)
-					st["msg"] = None
-			if st["buf"] is None:
-				streams[key] = {"buf": b"", "fds": [], "msg": None}
-	for (pid, ino, d), st in streams.items():
-		if st["msg"] is not None or st["buf"]:
-			problems.append("pid %d socket %d (%s): stream ends inside a message" % (pid, ino, d))
+			if key not in streams:
+				streams[key] = Stream(*key)
+			streams[key].feed(t, messages, problems)
+	for st in streams.values():
+		if st.unfinished():
+			problems.append("pid %d socket %d (%s): stream ends inside a message" %
+					(st.pid, st.ino, st.xfer_dir))
 	return messages, problems
 
 
-def classify(messages, runs):
-	"""Sets each message's channel (main/backend/gpu) and direction (fe->be/be->fe)."""
+def request_id(names, name):
+	for req, n in names["main"].items():
+		if n == name:
+			return req
+	raise SystemExit("crosscheck: %s is not in core/vhu_proto.h" % name)
+
+
+def classify(messages, runs, names):
+	"""Sets each message's channel (main/backend/gpu) and direction (fe->be/be->fe).
+
+	A socket handed over on a main channel in SET_BACKEND_REQ_FD or
+	GPU_SET_SOCKET is a back-end or GPU channel, and so is its peer (the
+	end the front-end kept).  On those channels the back-end sends the
+	requests and the front-end the replies.
+	"""
+	handover = {request_id(names, "VHOST_USER_SET_BACKEND_REQ_FD"): "backend",
+		    request_id(names, "VHOST_USER_GPU_SET_SOCKET"): "gpu"}
 	peers = {}
 	for run in runs:
 		peers.update(run.peers)
 	passed = {}
-	# Sockets handed over in SET_BACKEND_REQ_FD (21) or GPU_SET_SOCKET (33)
-	# on a main channel are back-end / GPU channels; so are their peers.
-	main_inos = set()
 	for msg in sorted(messages, key=lambda m: m.time):
 		if msg.ino in passed or peers.get(msg.ino) in passed:
 			continue
-		main_inos.add(msg.ino)
-		if msg.flags & FLAG_REPLY:
+		if msg.flags & FLAG_REPLY or msg.request not in handover:
 			continue
 		for fd in msg.fds:
-			if fd["ino"] is None:
-				continue
-			if msg.request == 21:
-				passed[fd["ino"]] = "backend"
-			elif msg.request == 33:
-				passed[fd["ino"]] = "gpu"
+			if fd["ino"] is not None:
+				passed[fd["ino"]] = handover[msg.request]
 	for msg in messages:
 		ch = passed.get(msg.ino) or passed.get(peers.get(msg.ino)) or "main"
 		msg.channel = ch
@@ -288,10 +325,10 @@ def classify(messages, runs):
 			msg.direction = "fe->be" if is_reply else "be->fe"
 
 
-def strace_sequences(paths):
+def strace_sequences(paths, names):
 	runs = [StraceRun(p) for p in paths]
 	messages, problems = reassemble(runs)
-	classify(messages, runs)
+	classify(messages, runs, names)
 	seqs = {}
 	for msg in sorted(messages, key=lambda m: m.time):
 		seqs.setdefault(msg.key(), []).append(msg)
@@ -558,7 +595,7 @@ def main():
 			print("FAIL:", f)
 		return 1
 
-	seqs, problems = strace_sequences(args.strace)
+	seqs, problems = strace_sequences(args.strace, names)
 	for p in problems:
 		report.fail("strace: " + p)
 	if not seqs:

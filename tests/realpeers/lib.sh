@@ -17,7 +17,7 @@
 
 set -u
 
-RP_STRACE_CALLS=sendmsg,recvmsg,read,write,readv,writev,recvfrom,sendto,connect,accept,accept4,socketpair,close,clone,clone3,fork,vfork
+RP_STRACE_CALLS=sendmsg,recvmsg,sendmmsg,recvmmsg,read,write,readv,writev,recvfrom,sendto,connect,accept,accept4,socketpair,close,clone,clone3,fork,vfork
 RP_PEER_TIMEOUT=${RP_PEER_TIMEOUT:-120}
 
 rp_log() {
