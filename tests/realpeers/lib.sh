@@ -12,6 +12,8 @@
 #   VHU_DECODE    vhost-user-decode
 #   VHU_RP_NO_SHIM=1   run the peers under strace only (no capture, no decode)
 #   VHU_RP_KEEP=DIR    copy the run's files (captures, logs, traces) to DIR
+#   VHU_RP_PRELOAD     sanitizer runtimes (ASan/UBSan builds): preloaded into
+#                      the peers before the shim, which needs them first
 #   VHU_RP_UNSHIMMED="NAME..."  peers to run without the shim (samples/make-samples.sh
 #                      uses it where the shim cannot run yet); never set by ctest
 
@@ -107,6 +109,18 @@ rp_start() {
 	local shim=()
 	if [ "${VHU_RP_NO_SHIM-}" != 1 ] && ! rp_unshimmed "$name"; then
 		shim=("$VHU_CAPTURE" -w "$RP_DIR/$name.pcapng" --)
+		if [ -n "${VHU_RP_PRELOAD-}" ]; then
+			# The launcher puts the shim first in LD_PRELOAD; an
+			# uninstrumented peer then refuses the sanitized shim
+			# ("ASan runtime does not come first").  Put the
+			# runtimes first.  The env in between runs with the
+			# launcher's order, hence verify_asan_link_order=0;
+			# leaks of the peers themselves are not ours to report.
+			local lib
+			lib=${VHU_CAPTURE_LIB:-$(dirname "$VHU_CAPTURE")/libvhost-user-capture.so}
+			shim=(env ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0
+			      "${shim[@]}" env "LD_PRELOAD=$VHU_RP_PRELOAD $lib")
+		fi
 	fi
 	timeout -k 5 "$RP_PEER_TIMEOUT" \
 		strace --seccomp-bpf -f -ttt -yy -xx -s 65536 -e trace=$RP_STRACE_CALLS \
