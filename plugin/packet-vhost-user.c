@@ -325,6 +325,15 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 	if (st != VHU_REC_OK)
 		return dissect_bad_record(tvb, pinfo, tree, st, len);
 
+	/* --disable-protocol vhost_user keeps only the record layer */
+	if (!proto_is_protocol_enabled(find_protocol_by_id(proto_vhost_user))) {
+		char line[VHU_TEXT_MAX];
+
+		draw_record(tvb, pinfo, tree, r, "");
+		vhu_record_summary(r, "", line, sizeof(line));
+		col_add_str(pinfo->cinfo, COL_INFO, line);
+		return (int)len;
+	}
 	if (!pinfo->fd->visited)
 		vhu_ws_capture_feed(pinfo, r, bytes);
 	else

@@ -54,6 +54,9 @@ fail() {
 	exit 1
 }
 
+# Booleans print as 1/0 up to 4.2 and True/False from 4.4 on: the fields
+# output is normalised to 1/0 below.
+
 # Keeps only the vhost-user protocols of tshark -V output (frame and
 # exported-PDU lines vary between Wireshark versions).
 ours_only() {
@@ -91,11 +94,19 @@ expect_frames() {
 
 case $case_name in
 loads)
-	ws -G plugins > "$work/out/plugins"
-	grep -q "vhost-user.so" "$work/out/plugins" || fail "tshark -G plugins does not list vhost-user.so"
+	# tshark 4.0 -G plugins never returns with libasan preloaded (even with
+	# no plugin at all): sanitized builds rely on -G protocols below
+	if [ -z "${VHU_PRELOAD:-}" ]; then
+		ws -G plugins > "$work/out/plugins"
+		grep -q "vhost-user.so" "$work/out/plugins" ||
+			fail "tshark -G plugins does not list vhost-user.so"
+	fi
 	ws -G protocols > "$work/out/protocols"
-	grep -q "	vhost_user$" "$work/out/protocols" || fail "protocol vhost_user not registered"
-	grep -q "	vhost_user_rec$" "$work/out/protocols" || fail "protocol vhost_user_rec not registered"
+	# name, short name, filter name (4.4 adds columns after them)
+	awk -F'\t' '$3 == "vhost_user"' "$work/out/protocols" | grep -q . ||
+		fail "protocol vhost_user not registered"
+	awk -F'\t' '$3 == "vhost_user_rec"' "$work/out/protocols" | grep -q . ||
+		fail "protocol vhost_user_rec not registered"
 	ws -G fields > "$work/out/fields"
 	for f in vhost_user.request vhost_user.flags.reply vhost_user.mem.region.guest_addr \
 		 vhost_user.features.ring_packed vhost_user.response_in vhost_user_rec.pid \
@@ -122,7 +133,8 @@ fields)
 		-e frame.number -e _ws.col.Source -e _ws.col.Destination -e _ws.col.Info \
 		-e vhost_user.request -e vhost_user.flags.reply -e vhost_user.size \
 		-e vhost_user.response_in -e vhost_user.response_to -e vhost_user.time \
-		-e vhost_user.fd.kind > "$work/out/handshake-fields.txt"
+		-e vhost_user.fd.kind |
+		sed 's/\bTrue\b/1/g; s/\bFalse\b/0/g' > "$work/out/handshake-fields.txt"
 	golden handshake-fields.txt "$work/out/handshake-fields.txt"
 	;;
 filters)
