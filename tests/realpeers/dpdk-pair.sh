@@ -17,6 +17,7 @@ client) be_opt=,client=1 ; fe_opt=,server=1 ;;
 esac
 
 rp_init "dpdk-$mode"
+RP_DPDK_PREFIXES="vhu-be-$$ vhu-fe-$$"
 rp_need dpdk-testpmd
 sock=$RP_DIR/vhost.sock
 # --no-huge: no hugepages on a test machine; --no-shconf: no shared runtime
@@ -57,7 +58,6 @@ rp_send fe "quit"
 rp_wait_exit fe 60
 rp_send be "quit"
 rp_wait_exit be 60
-rm -rf "/var/run/dpdk/vhu-be-$$" "/var/run/dpdk/vhu-fe-$$"
 
 RP_CAPTURED="be fe"
 rp_check --dpdk-log "$RP_DIR/be.log" \

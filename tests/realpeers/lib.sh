@@ -42,7 +42,7 @@ rp_need() {
 }
 
 rp_cleanup() {
-	local rc=$? pid
+	local rc=$? pid prefix
 	for pid in ${RP_PIDS-}; do
 		if kill -0 "$pid" 2>/dev/null; then
 			kill -TERM "$pid" 2>/dev/null
@@ -50,6 +50,10 @@ rp_cleanup() {
 	done
 	for pid in ${RP_PIDS-}; do
 		wait "$pid" 2>/dev/null
+	done
+	# DPDK's EAL leaves a runtime directory per --file-prefix behind.
+	for prefix in ${RP_DPDK_PREFIXES-}; do
+		rm -rf "/var/run/dpdk/$prefix"
 	done
 	if [ -n "${VHU_RP_KEEP-}" ] && [ -d "$RP_DIR" ]; then
 		mkdir -p "$VHU_RP_KEEP"

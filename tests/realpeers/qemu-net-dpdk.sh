@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 rp_init qemu-net-dpdk
+RP_DPDK_PREFIXES="vhu-be-$$"
 rp_need qemu-system-x86_64 dpdk-testpmd
 guest=${VHU_RP_GUEST:-}
 [ -s "$guest/vmlinuz" ] && [ -s "$guest/initrd.gz" ] ||
@@ -43,7 +44,6 @@ grep -q VHU-NET-OK "$RP_DIR/console.log" ||
 rp_send be "stop"
 rp_send be "quit"
 rp_wait_exit be 60
-rm -rf "/var/run/dpdk/vhu-be-$$"
 
 RP_CAPTURED="be fe"
 rp_check --qemu-trace "$RP_DIR/qemu.trace" --dpdk-log "$RP_DIR/be.log" \
