@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the shim's records: data, connect/accept, adopt, close, start */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "shim.h"
+#include "vhu_msgs.h"
+#include "vhu_proto.h"
+
+/* Stack space for one record without its data (the data is written from
+ * the traced call's buffers).  Enough for the usual few fds with names;
+ * with many fds the names are shortened, then fd items left out (the
+ * header's nfds keeps the real count). */
+#define REC_BUF 8192
+#define FD_ITEM_MIN (VHU_REC_ITEM_HDR + VHU_REC_FD_FIXED)
+
+static void hdr_init(struct vhu_rec_hdr *h, int event, uint16_t call, int fd,
+		     const struct vhu_slot *s)
+{
+	memset(h, 0, sizeof(*h));
+	h->version = VHU_REC_VERSION;
+	h->event = (uint8_t)event;
+	h->hdr_len = VHU_REC_HDR_LEN;
+	h->call = call;
+	h->pid = (uint32_t)getpid();
+	h->tid = (uint32_t)syscall(SYS_gettid);
+	h->fd = fd;
+	if (s) {
+		h->conn_id = s->conn_id;
+		h->channel = s->channel;
+		h->role = s->role;
+	}
+}
+
+static size_t put_decimal(char *out, unsigned v)
+{
+	char tmp[12];
+	size_t k = 0, n = 0;
+
+	do {
+		tmp[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (k)
+		out[n++] = tmp[--k];
+	return n;
+}
+
+static bool starts_with(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+/* What fd is, for a VHU_IT_FD item: fstat and the /proc/self/fd link are
+ * syscalls, nothing is allocated. */
+static void describe_fd(int fd, struct vhu_rec_fd *d, char *name, size_t cap)
+{
+	char link[32] = "/proc/self/fd/";
+	struct stat st;
+	ssize_t n;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = fd;
+	d->name = name;
+	link[14 + put_decimal(link + 14, (unsigned)fd)] = 0;
+	n = readlink(link, name, cap);
+	d->name_len = n > 0 ? (uint16_t)n : 0;
+	if (fstat(fd, &st) == 0) {
+		d->mode = st.st_mode;
+		d->dev = st.st_dev;
+		d->ino = st.st_ino;
+		d->size = (uint64_t)st.st_size;
+	}
+	if (starts_with(name, d->name_len, "/memfd:"))
+		d->kind = VHU_FDK_MEMFD;
+	else if (starts_with(name, d->name_len, "anon_inode:[eventfd]"))
+		d->kind = VHU_FDK_EVENTFD;
+	else if (S_ISSOCK(d->mode))
+		d->kind = VHU_FDK_SOCKET;
+	else if (S_ISREG(d->mode))
+		d->kind = VHU_FDK_REGULAR;
+	else if (S_ISFIFO(d->mode))
+		d->kind = VHU_FDK_PIPE;
+	else
+		d->kind = VHU_FDK_OTHER;
+}
+
+/* Adds one fd item per fd, sharing what is left of the buffer fairly and
+ * leaving room for the data item header. */
+static void add_fd_items(struct vhu_rec_builder *b, const int *fds, int nfds)
+{
+	char name[VHU_REC_MAX_NAME];
+	int i;
+
+	for (i = 0; i < nfds; i++) {
+		size_t left = b->cap - b->len, need = (size_t)(nfds - i) * FD_ITEM_MIN +
+						      VHU_REC_ITEM_HDR;
+		struct vhu_rec_fd d;
+
+		if (left < FD_ITEM_MIN + VHU_REC_ITEM_HDR)
+			return;
+		describe_fd(fds[i], &d, name, sizeof(name));
+		if (left < need)
+			d.name_len = 0;
+		else if (d.name_len > (left - need) / (size_t)(nfds - i))
+			d.name_len = (uint16_t)((left - need) / (size_t)(nfds - i));
+		vhu_rec_add_fd(b, &d);
+	}
+}
+
+/* The fds an SCM_RIGHTS message carries (sent or received). */
+static int collect_fds(const struct msghdr *msg, int *fds, int max)
+{
+	struct msghdr *m = (struct msghdr *)msg;
+	struct cmsghdr *c;
+	int n = 0;
+
+	if (!msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+		return 0;
+	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		size_t k, cnt;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (k = 0; k < cnt && n < max; k++)
+			memcpy(&fds[n++], CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+	}
+	return n;
+}
+
+/* The caller's iovecs, cut to the bytes really moved, to the record limit
+ * and to the iovecs one record can hold.  Returns the bytes kept. */
+static uint32_t data_iov(const struct vhu_io *io, struct iovec *out, int *nout)
+{
+	size_t want = io->moved < VHU_REC_MAX_DATA ? io->moved : VHU_REC_MAX_DATA;
+	size_t got = 0;
+	int i, n = 0;
+
+	for (i = 0; i < io->iovcnt && got < want && n < VHU_OUT_MAX_IOV; i++) {
+		size_t len = io->iov[i].iov_len;
+
+		if (len > want - got)
+			len = want - got;
+		if (!len)
+			continue;
+		out[n].iov_base = io->iov[i].iov_base;
+		out[n++].iov_len = len;
+		got += len;
+	}
+	*nout = n;
+	return (uint32_t)got;
+}
+
+/* Copies the first len bytes the call moved into out. */
+static size_t gather(const struct vhu_io *io, uint8_t *out, size_t len)
+{
+	size_t got = 0;
+	int i;
+
+	if (len > io->moved)
+		len = io->moved;
+	for (i = 0; i < io->iovcnt && got < len; i++) {
+		size_t n = io->iov[i].iov_len;
+
+		if (n > len - got)
+			n = len - got;
+		memcpy(out + got, io->iov[i].iov_base, n);
+		got += n;
+	}
+	return got;
+}
+
+static int p2p_dir(int event)
+{
+	return event == VHU_EV_DATA_SENT ? 0 : event == VHU_EV_DATA_RECV ? 1 : -1;
+}
+
+static void emit_data(const struct vhu_io *io, const struct vhu_slot *s,
+		      const int *fds, int nfds)
+{
+	uint8_t buf[REC_BUF];
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+	struct iovec data[VHU_OUT_MAX_IOV];
+	uint32_t data_len;
+	size_t len;
+	int ndata;
+
+	data_len = data_iov(io, data, &ndata);
+	hdr_init(&h, io->event, io->call, io->fd, s);
+	if (io->call_flags & MSG_PEEK)
+		h.flags |= VHU_RF_PEEK;
+	if (io->msg_flags & MSG_TRUNC)
+		h.flags |= VHU_RF_TRUNC;
+	if (io->msg_flags & MSG_CTRUNC)
+		h.flags |= VHU_RF_CTRUNC;
+	if (io->moved < io->asked)
+		h.flags |= VHU_RF_SHORT;
+	if (data_len < io->moved)
+		h.flags |= VHU_RF_CUT;
+	h.nfds = (uint8_t)(nfds > 255 ? 255 : nfds);
+	h.orig_len = (uint32_t)io->moved;
+	vhu_rec_begin(&b, buf, sizeof(buf), &h);
+	add_fd_items(&b, fds, nfds);
+	vhu_rec_add_data_ref(&b, data_len);
+	len = vhu_rec_end(&b);
+	if (len)
+		vhu_out_record(p2p_dir(io->event), buf, len, data, ndata, data_len,
+			       (uint32_t)io->moved, vhu_now_ns());
+}
+
+/* The first bytes of a candidate, moved by calls before the one that
+ * completed its 12-byte header: one record so the stream stays whole. */
+static void emit_pending(const struct vhu_io *io, const struct vhu_slot *s,
+			 const uint8_t *bytes, size_t len, int event)
+{
+	struct iovec iov = { (void *)bytes, len };
+	struct vhu_io early = {
+		.fd = io->fd, .event = event, .call = io->call,
+		.iov = &iov, .iovcnt = 1, .moved = len, .asked = len,
+	};
+
+	emit_data(&early, s, NULL, 0);
+}
+
+/* Path of a unix socket address; an abstract name is shown as "@name". */
+static size_t unix_path(const struct sockaddr_un *sun, socklen_t salen, char *out)
+{
+	size_t max = salen > offsetof(struct sockaddr_un, sun_path) ?
+		     salen - offsetof(struct sockaddr_un, sun_path) : 0;
+	size_t n;
+
+	if (max > sizeof(sun->sun_path))
+		max = sizeof(sun->sun_path);
+	if (!max)
+		return 0;
+	if (sun->sun_path[0] == 0) {
+		out[0] = '@';
+		memcpy(out + 1, sun->sun_path + 1, max - 1);
+		return max;
+	}
+	n = strnlen(sun->sun_path, max);
+	memcpy(out, sun->sun_path, n);
+	return n;
+}
+
+/* The socket path of a connection: the peer's (the listener we reached)
+ * for connect, our own (the listener that accepted) for accept. */
+static size_t conn_path(int fd, int event, char *out)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	int r;
+
+	memset(&sun, 0, sizeof(sun));
+	if (event == VHU_EV_CONNECT)
+		r = getpeername(fd, (struct sockaddr *)&sun, &len);
+	else
+		r = getsockname(fd, (struct sockaddr *)&sun, &len);
+	if (r < 0 || sun.sun_family != AF_UNIX)
+		return 0;
+	return unix_path(&sun, len, out);
+}
+
+static void emit_open(int fd, const struct vhu_slot *s)
+{
+	uint8_t buf[512];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	size_t plen, len;
+
+	hdr_init(&h, s->open_event, s->open_call, fd, s);
+	vhu_rec_begin(&b, buf, sizeof(buf), &h);
+	plen = conn_path(fd, s->open_event, path);
+	if (plen)
+		vhu_rec_add_item(&b, VHU_IT_PATH, path, (uint32_t)plen);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+		uint8_t pc[12];
+
+		vhu_put_le32(pc, (uint32_t)cred.pid);
+		vhu_put_le32(pc + 4, cred.uid);
+		vhu_put_le32(pc + 8, cred.gid);
+		vhu_rec_add_item(&b, VHU_IT_PEERCRED, pc, sizeof(pc));
+	}
+	len = vhu_rec_end(&b);
+	if (len)
+		vhu_out_record(-1, buf, len, NULL, 0, 0, 0, s->open_ts);
+}
+
+/* Decides on a candidate once 12 bytes went one way: tracked if they are a
+ * plausible vhost-user request, dropped otherwise.  Returns the state. */
+static uint8_t check_candidate(const struct vhu_io *io)
+{
+	struct vhu_slot *s = vhu_slot(io->fd), snap;
+	bool peek = io->call_flags & MSG_PEEK;
+	uint8_t first[VHU_HDR_SIZE];
+	size_t have, take;
+	uint8_t st;
+
+	if (!io->moved)
+		return VHU_SLOT_CANDIDATE;
+	vhu_slot_lock(s);
+	st = atomic_load(&s->state);
+	if (st != VHU_SLOT_CANDIDATE)
+		goto out;
+	/* Peeked bytes come again: test them but do not keep them. */
+	have = peek ? 0 : s->pend_len;
+	if (have && s->pend_dir != io->event) {
+		st = VHU_SLOT_DROPPED;	/* both sides talked first: not us */
+		goto set;
+	}
+	memcpy(first, s->pend, have);
+	take = gather(io, first + have, sizeof(first) - have);
+	if (have + take < sizeof(first)) {
+		if (!peek) {
+			memcpy(s->pend + have, first + have, take);
+			s->pend_len = (uint8_t)(have + take);
+			s->pend_dir = (uint8_t)io->event;
+		}
+		goto out;
+	}
+	if (!vhu_hdr_plausible(first, sizeof(first))) {
+		st = VHU_SLOT_DROPPED;
+		goto set;
+	}
+	/* The front-end speaks first: whoever sent these bytes is it. */
+	s->role = io->event == VHU_EV_DATA_SENT ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND;
+	s->pend_len = 0;
+	st = VHU_SLOT_TRACKED;
+	memcpy(&snap, s, sizeof(snap));
+	atomic_store(&s->state, st);
+	vhu_slot_unlock(s);
+	emit_open(io->fd, &snap);
+	if (have)
+		emit_pending(io, &snap, first, have, io->event);
+	return st;
+set:
+	s->pend_len = 0;
+	atomic_store(&s->state, st);
+out:
+	vhu_slot_unlock(s);
+	return st;
+}
+
+static void emit_adopt(int fd, uint16_t call, const struct vhu_slot *s, uint64_t link)
+{
+	uint8_t buf[128], lk[8];
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+	size_t len;
+
+	hdr_init(&h, VHU_EV_ADOPT, call, fd, s);
+	vhu_rec_begin(&b, buf, sizeof(buf), &h);
+	vhu_put_le64(lk, link);
+	vhu_rec_add_item(&b, VHU_IT_LINK, lk, sizeof(lk));
+	len = vhu_rec_end(&b);
+	if (len)
+		vhu_out_record(-1, buf, len, NULL, 0, 0, 0, vhu_now_ns());
+}
+
+/* fd becomes a tracked connection of channel chan. */
+static void adopt(int fd, uint16_t call, uint8_t chan, uint8_t role, uint64_t link)
+{
+	struct vhu_slot *s = vhu_slot(fd), snap;
+
+	if (!s)
+		return;
+	vhu_slot_lock(s);
+	s->conn_id = vhu_new_conn_id();
+	s->channel = chan;
+	s->role = role;
+	s->pend_len = 0;
+	s->partner = -1;
+	memcpy(&snap, s, sizeof(snap));
+	atomic_store(&s->state, VHU_SLOT_TRACKED);
+	vhu_slot_unlock(s);
+	emit_adopt(fd, call, &snap, link);
+}
+
+static bool is_socket(int fd, uint64_t *ino)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	if (ino)
+		*ino = st.st_ino;
+	return true;
+}
+
+/* The kept end of the socketpair whose other end is fd, or -1. */
+static int pair_partner(int fd)
+{
+	struct vhu_slot *s = vhu_slot(fd), *p;
+	uint64_t ino;
+	int partner;
+
+	if (!s || atomic_load(&s->state) != VHU_SLOT_PAIR)
+		return -1;
+	partner = s->partner;
+	p = vhu_slot(partner);
+	if (!p || atomic_load(&p->state) != VHU_SLOT_PAIR || p->partner != fd)
+		return -1;
+	/* The number may have been reused behind our back: check the inode. */
+	if (!is_socket(partner, &ino) || ino != p->ino)
+		return -1;
+	return partner;
+}
+
+/*
+ * A message on a main channel that carries a socket in SET_BACKEND_REQ_FD
+ * (21) or GPU_SET_SOCKET (33) opens the back-end or the GPU channel.  The
+ * receiver tracks the socket it got; the sender tracks the socketpair end
+ * it kept (and the sent end, until it closes it).
+ */
+static void maybe_adopt(const struct vhu_io *io, const struct vhu_slot *conn,
+			const int *fds, int nfds)
+{
+	uint8_t hdr[8];
+	uint32_t request, flags;
+	uint8_t chan, role;
+	int i;
+
+	if (conn->channel != VHU_CHAN_MAIN || !nfds || gather(io, hdr, 8) < 8)
+		return;
+	request = vhu_get_le32(hdr);
+	flags = vhu_get_le32(hdr + 4);
+	if (flags & VHU_FLAG_REPLY)
+		return;
+	if (request == VHU_SET_BACKEND_REQ_FD)
+		chan = VHU_CHAN_BACKEND;
+	else if (request == VHU_GPU_SET_SOCKET)
+		chan = VHU_CHAN_GPU;
+	else
+		return;
+	role = io->event == VHU_EV_DATA_SENT ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND;
+	for (i = 0; i < nfds; i++) {
+		int partner = -1;
+
+		if (!is_socket(fds[i], NULL))
+			continue;
+		if (io->event == VHU_EV_DATA_SENT)
+			partner = pair_partner(fds[i]);
+		adopt(fds[i], io->call, chan, role, conn->conn_id);
+		if (partner >= 0)
+			adopt(partner, io->call, chan, role, conn->conn_id);
+	}
+}
+
+void vhu_on_io(const struct vhu_io *io)
+{
+	struct vhu_slot *s = vhu_slot(io->fd), snap;
+	int fds[VHU_REC_MAX_FDS], nfds, i;
+	uint8_t st = vhu_slot_state(io->fd);
+
+	if (st == VHU_SLOT_CANDIDATE)
+		st = check_candidate(io);
+	if (st != VHU_SLOT_TRACKED)
+		return;
+	vhu_slot_lock(s);
+	memcpy(&snap, s, sizeof(snap));
+	vhu_slot_unlock(s);
+	nfds = collect_fds(io->msg, fds, VHU_REC_MAX_FDS);
+	/* Received fds are new numbers here: forget what they used to be. */
+	if (io->event == VHU_EV_DATA_RECV)
+		for (i = 0; i < nfds; i++)
+			vhu_slot_clear(fds[i], NULL);
+	emit_data(io, &snap, fds, nfds);
+	if (nfds)
+		maybe_adopt(io, &snap, fds, nfds);
+}
+
+static bool is_unix_stream(int fd)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 || v != AF_UNIX)
+		return false;
+	len = sizeof(v);
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == 0 && v == SOCK_STREAM;
+}
+
+/* --sockets: does the connection's path match the pattern? */
+static bool path_selected(int fd, int event)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	size_t n = conn_path(fd, event, path);
+
+	path[n] = 0;
+	return n && fnmatch(vhu_cfg.glob, path, 0) == 0;
+}
+
+void vhu_on_open(int fd, int event, uint16_t call)
+{
+	struct vhu_slot *s = vhu_slot(fd), snap;
+	uint8_t st = VHU_SLOT_CANDIDATE;
+
+	if (!s)
+		return;
+	if (!is_unix_stream(fd)) {
+		vhu_slot_clear(fd, NULL);
+		return;
+	}
+	if (vhu_cfg.have_glob)
+		st = path_selected(fd, event) ? VHU_SLOT_TRACKED : VHU_SLOT_NONE;
+	else if (vhu_cfg.all_unix)
+		st = VHU_SLOT_TRACKED;
+	vhu_slot_lock(s);
+	s->conn_id = vhu_new_conn_id();
+	s->channel = VHU_CHAN_MAIN;
+	s->role = VHU_ROLE_UNKNOWN;
+	s->open_event = (uint8_t)event;
+	s->open_call = (uint8_t)call;
+	s->open_ts = vhu_now_ns();
+	s->pend_len = 0;
+	s->partner = -1;
+	memcpy(&snap, s, sizeof(snap));
+	atomic_store(&s->state, st);
+	vhu_slot_unlock(s);
+	if (st == VHU_SLOT_TRACKED)
+		emit_open(fd, &snap);
+}
+
+void vhu_on_close(int fd, uint16_t call)
+{
+	struct vhu_slot old;
+	uint8_t buf[64];
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+	size_t len;
+
+	if (!vhu_slot(fd))
+		return;
+	vhu_slot_clear(fd, &old);
+	if (atomic_load(&old.state) != VHU_SLOT_TRACKED)
+		return;
+	hdr_init(&h, VHU_EV_CLOSE, call, fd, &old);
+	vhu_rec_begin(&b, buf, sizeof(buf), &h);
+	len = vhu_rec_end(&b);
+	if (len)
+		vhu_out_record(-1, buf, len, NULL, 0, 0, 0, vhu_now_ns());
+}
+
+void vhu_on_socketpair(const int sv[2])
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct vhu_slot *s = vhu_slot(sv[i]);
+		uint64_t ino = 0;
+
+		if (!s)
+			continue;
+		is_socket(sv[i], &ino);
+		vhu_slot_lock(s);
+		s->partner = sv[1 - i];
+		s->ino = ino;
+		s->pend_len = 0;
+		s->conn_id = 0;
+		atomic_store(&s->state, vhu_slot(sv[1 - i]) ? VHU_SLOT_PAIR : VHU_SLOT_NONE);
+		vhu_slot_unlock(s);
+	}
+}
+
+/* Reads a small /proc file with raw syscalls (our read hook stays out). */
+static size_t read_proc(const char *path, uint8_t *buf, size_t cap)
+{
+	long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return 0;
+	while (got < cap) {
+		long n = syscall(SYS_read, fd, buf + got, cap - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	syscall(SYS_close, fd);
+	return got;
+}
+
+void vhu_emit_process_start(uint16_t call)
+{
+	uint8_t buf[VHU_REC_HDR_LEN + 2 * VHU_REC_ITEM_HDR + VHU_REC_PROC_LEN +
+		    VHU_REC_MAX_CMDLINE];
+	uint8_t proc[VHU_REC_PROC_LEN], cmdline[VHU_REC_MAX_CMDLINE];
+	char comm[17] = "";
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+	size_t len, clen;
+	int saved = errno;
+
+	vhu_busy++;
+	hdr_init(&h, VHU_EV_PROCESS_START, call, -1, NULL);
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	memset(proc, 0, sizeof(proc));
+	vhu_put_le32(proc, (uint32_t)getppid());
+	memcpy(proc + 4, comm, 16);
+	clen = read_proc("/proc/self/cmdline", cmdline, sizeof(cmdline));
+	vhu_rec_begin(&b, buf, sizeof(buf), &h);
+	vhu_rec_add_item(&b, VHU_IT_PROC, proc, sizeof(proc));
+	vhu_rec_add_item(&b, VHU_IT_CMDLINE, cmdline, (uint32_t)clen);
+	len = vhu_rec_end(&b);
+	if (len)
+		vhu_out_record(-1, buf, len, NULL, 0, 0, 0, vhu_now_ns());
+	vhu_busy--;
+	errno = saved;
+}

@@ -1,0 +1,568 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the wrapped libc calls: call the real one, then record */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+/*
+ * Every wrapper calls the real function first and looks at the fd table
+ * after; an fd the table does not know costs that one lookup.  For a
+ * recorded fd the wrapper saves errno right after the real call and puts
+ * it back before returning, whatever the recording did.
+ */
+
+/* The fortified entry points are only declared under _FORTIFY_SOURCE. */
+ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+		       __SOCKADDR_ARG addr, socklen_t *addrlen);
+
+#define REAL(fn, idx) ((__typeof__(&fn))vhu_real(VHU_FN_##idx))
+
+/* Resolving failed (no such function below us): fail like a missing one. */
+#define NEED_REAL(real) \
+	do { \
+		if (!(real)) { \
+			errno = ENOSYS; \
+			return -1; \
+		} \
+	} while (0)
+
+/* Is this fd worth a closer look (a candidate or a recorded connection)? */
+static inline bool watched(int fd)
+{
+	return vhu_slot_state(fd) >= VHU_SLOT_CANDIDATE && vhu_on() && !vhu_busy;
+}
+
+static size_t iov_total(const struct iovec *iov, int n)
+{
+	size_t t = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		t += iov[i].iov_len;
+	return t;
+}
+
+/* Records one transfer; errno is the caller's business (saved around). */
+static void trace(int fd, int event, uint16_t call, const struct iovec *iov, int iovcnt,
+		  ssize_t ret, const struct msghdr *msg, int call_flags, int msg_flags)
+{
+	struct vhu_io io = {
+		.fd = fd, .event = event, .call = call, .iov = iov, .iovcnt = iovcnt,
+		.moved = (size_t)ret, .asked = iov_total(iov, iovcnt), .msg = msg,
+		.call_flags = call_flags, .msg_flags = msg_flags,
+	};
+	int saved = errno;
+
+	if (ret > 0 || (msg && msg->msg_controllen && ret >= 0)) {
+		vhu_busy++;
+		vhu_on_io(&io);
+		vhu_busy--;
+	}
+	errno = saved;
+}
+
+static void trace_buf(int fd, int event, uint16_t call, const void *buf, size_t len,
+		      ssize_t ret, int flags)
+{
+	struct iovec iov = { (void *)buf, len };
+
+	trace(fd, event, call, &iov, 1, ret, NULL, flags, 0);
+}
+
+/* ---- data ---------------------------------------------------------------- */
+
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	__typeof__(&sendmsg) real = REAL(sendmsg, SENDMSG);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, msg, flags);
+	if (watched(fd) && ret >= 0)
+		trace(fd, VHU_EV_DATA_SENT, VHU_CALL_SENDMSG, msg->msg_iov,
+		      (int)msg->msg_iovlen, ret, msg, flags, 0);
+	return ret;
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	__typeof__(&recvmsg) real = REAL(recvmsg, RECVMSG);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, msg, flags);
+	if (watched(fd) && ret >= 0)
+		trace(fd, VHU_EV_DATA_RECV, VHU_CALL_RECVMSG, msg->msg_iov,
+		      (int)msg->msg_iovlen, ret, msg, flags, msg->msg_flags);
+	return ret;
+}
+
+int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	__typeof__(&sendmmsg) real = REAL(sendmmsg, SENDMMSG);
+	int ret, i;
+
+	NEED_REAL(real);
+	ret = real(fd, vec, vlen, flags);
+	if (watched(fd))
+		for (i = 0; i < ret; i++)
+			trace(fd, VHU_EV_DATA_SENT, VHU_CALL_SENDMMSG, vec[i].msg_hdr.msg_iov,
+			      (int)vec[i].msg_hdr.msg_iovlen, vec[i].msg_len,
+			      &vec[i].msg_hdr, flags, 0);
+	return ret;
+}
+
+int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+	     struct timespec *timeout)
+{
+	__typeof__(&recvmmsg) real = REAL(recvmmsg, RECVMMSG);
+	int ret, i;
+
+	NEED_REAL(real);
+	ret = real(fd, vec, vlen, flags, timeout);
+	if (watched(fd))
+		for (i = 0; i < ret; i++)
+			trace(fd, VHU_EV_DATA_RECV, VHU_CALL_RECVMMSG, vec[i].msg_hdr.msg_iov,
+			      (int)vec[i].msg_hdr.msg_iovlen, vec[i].msg_len,
+			      &vec[i].msg_hdr, flags, vec[i].msg_hdr.msg_flags);
+	return ret;
+}
+
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	__typeof__(&send) real = REAL(send, SEND);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, buf, len, flags);
+	if (watched(fd))
+		trace_buf(fd, VHU_EV_DATA_SENT, VHU_CALL_SEND, buf, len, ret, flags);
+	return ret;
+}
+
+ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	__typeof__(&recv) real = REAL(recv, RECV);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, buf, len, flags);
+	if (watched(fd))
+		trace_buf(fd, VHU_EV_DATA_RECV, VHU_CALL_RECV, buf, len, ret, flags);
+	return ret;
+}
+
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+	__typeof__(&__recv_chk) real = REAL(__recv_chk, RECV_CHK);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, buf, len, buflen, flags);
+	if (watched(fd))
+		trace_buf(fd, VHU_EV_DATA_RECV, VHU_CALL_RECV, buf, len, ret, flags);
+	return ret;
+}
+
+ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+	       __CONST_SOCKADDR_ARG addr, socklen_t addrlen)
+{
+	__typeof__(&sendto) real = REAL(sendto, SENDTO);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, buf, len, flags, addr, addrlen);
+	if (watched(fd))
+		trace_buf(fd, VHU_EV_DATA_SENT, VHU_CALL_SENDTO, buf, len, ret, flags);
+	return ret;
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
+		 __SOCKADDR_ARG addr, socklen_t *addrlen)
+{
+	__typeof__(&recvfrom) real = REAL(recvfrom, RECVFROM);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, buf, len, flags, addr, addrlen);
+	if (watched(fd))
+		trace_buf(fd, VHU_EV_DATA_RECV, VHU_CALL_RECVFROM, buf, len, ret, flags);
+	return ret;
+}
+
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+		       __SOCKADDR_ARG addr, socklen_t *addrlen)
+{
+	__typeof__(&__recvfrom_chk) real = REAL(__recvfrom_chk, RECVFROM_CHK);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, buf, len, buflen, flags, addr, addrlen);
+	if (watched(fd))
+		trace_buf(fd, VHU_EV_DATA_RECV, VHU_CALL_RECVFROM, buf, len, ret, flags);
+	return ret;
+}
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	__typeof__(&write) real = REAL(write, WRITE);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, buf, len);
+	if (watched(fd))
+		trace_buf(fd, VHU_EV_DATA_SENT, VHU_CALL_WRITE, buf, len, ret, 0);
+	return ret;
+}
+
+ssize_t read(int fd, void *buf, size_t len)
+{
+	__typeof__(&read) real = REAL(read, READ);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, buf, len);
+	if (watched(fd))
+		trace_buf(fd, VHU_EV_DATA_RECV, VHU_CALL_READ, buf, len, ret, 0);
+	return ret;
+}
+
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	__typeof__(&__read_chk) real = REAL(__read_chk, READ_CHK);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, buf, len, buflen);
+	if (watched(fd))
+		trace_buf(fd, VHU_EV_DATA_RECV, VHU_CALL_READ, buf, len, ret, 0);
+	return ret;
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	__typeof__(&writev) real = REAL(writev, WRITEV);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, iov, iovcnt);
+	if (watched(fd))
+		trace(fd, VHU_EV_DATA_SENT, VHU_CALL_WRITEV, iov, iovcnt, ret, NULL, 0, 0);
+	return ret;
+}
+
+ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	__typeof__(&readv) real = REAL(readv, READV);
+	ssize_t ret;
+
+	NEED_REAL(real);
+	ret = real(fd, iov, iovcnt);
+	if (watched(fd))
+		trace(fd, VHU_EV_DATA_RECV, VHU_CALL_READV, iov, iovcnt, ret, NULL, 0, 0);
+	return ret;
+}
+
+/* ---- fd life ------------------------------------------------------------- */
+
+/* The capture fd is not the program's: to it, the number is free. */
+static inline bool is_capture_fd(int fd)
+{
+	return !vhu_busy && vhu_out_owns(fd);
+}
+
+/* fd is going away (close, or the target of dup2): record and forget. */
+static void forget(int fd)
+{
+	int saved;
+
+	if (vhu_slot_state(fd) == VHU_SLOT_NONE)
+		return;
+	saved = errno;
+	vhu_busy++;
+	vhu_on_close(fd, VHU_CALL_CLOSE);
+	vhu_busy--;
+	errno = saved;
+}
+
+int close(int fd)
+{
+	__typeof__(&close) real = REAL(close, CLOSE);
+
+	NEED_REAL(real);
+	if (vhu_busy)
+		return real(fd);
+	if (is_capture_fd(fd)) {
+		errno = EBADF;
+		return -1;
+	}
+	/* Forget first: once closed, another thread may get the number. */
+	forget(fd);
+	return real(fd);
+}
+
+/* close_range() around the shim's own fds, which the program does not own. */
+static int close_range_around(unsigned first, unsigned last, int flags)
+{
+	__typeof__(&close_range) real = REAL(close_range, CLOSE_RANGE);
+	int own[2] = { vhu_out_fd(), vhu_out_lock_fd() }, ret = 0, err = 0, i;
+	unsigned lo = first;
+
+	NEED_REAL(real);
+	if (own[0] > own[1]) {
+		int t = own[0];
+
+		own[0] = own[1];
+		own[1] = t;
+	}
+	for (i = 0; i < 2; i++) {
+		if (own[i] < 0 || (unsigned)own[i] < lo || (unsigned)own[i] > last)
+			continue;
+		if ((unsigned)own[i] > lo && real(lo, (unsigned)own[i] - 1, flags) < 0 && !ret) {
+			ret = -1;
+			err = errno;
+		}
+		lo = (unsigned)own[i] + 1;
+		if (lo == 0 || lo > last)
+			goto done;	/* ours was the last one */
+	}
+	if (real(lo, last, flags) < 0 && !ret) {
+		ret = -1;
+		err = errno;
+	}
+done:
+	if (ret < 0)
+		errno = err;
+	return ret;
+}
+
+static void forget_range(unsigned first, unsigned last)
+{
+	unsigned fd;
+
+	for (fd = first; fd <= last && fd < VHU_FDTAB_SIZE; fd++)
+		forget((int)fd);
+}
+
+int close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (vhu_busy)
+		return REAL(close_range, CLOSE_RANGE)(first, last, flags);
+	if (!(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
+		forget_range(first, last);
+	return close_range_around(first, last, flags);
+}
+
+void closefrom(int lowfd)
+{
+	__typeof__(&closefrom) real = REAL(closefrom, CLOSEFROM);
+	int saved = errno, hi = vhu_out_fd(), fd;
+
+	if (lowfd < 0)
+		lowfd = 0;
+	if (vhu_out_lock_fd() > hi)
+		hi = vhu_out_lock_fd();
+	if (!vhu_busy)
+		forget_range((unsigned)lowfd, ~0u);
+	if (vhu_busy || hi < lowfd) {
+		if (real)
+			real(lowfd);
+		errno = saved;
+		return;
+	}
+	if (close_range_around((unsigned)lowfd, ~0u, 0) < 0) {
+		/* No close_range (old kernel): below ours one by one. */
+		for (fd = lowfd; fd < hi; fd++)
+			if (!vhu_out_owns(fd))
+				REAL(close, CLOSE)(fd);
+		if (real)
+			real(hi + 1);
+	}
+	errno = saved;
+}
+
+/* newfd now names what oldfd names. */
+static void alias(int newfd, int oldfd)
+{
+	int saved;
+
+	if (vhu_busy || newfd < 0)
+		return;
+	if (vhu_slot_state(oldfd) == VHU_SLOT_NONE &&
+	    vhu_slot_state(newfd) == VHU_SLOT_NONE)
+		return;
+	saved = errno;
+	vhu_slot_copy(newfd, oldfd);
+	errno = saved;
+}
+
+int dup(int oldfd)
+{
+	__typeof__(&dup) real = REAL(dup, DUP);
+	int ret;
+
+	NEED_REAL(real);
+	ret = real(oldfd);
+	alias(ret, oldfd);
+	return ret;
+}
+
+/* The program is about to make newfd its own: close what it was. */
+static void before_dup_onto(int oldfd, int newfd)
+{
+	if (vhu_busy || oldfd == newfd)
+		return;
+	if (is_capture_fd(newfd)) {
+		int saved = errno;
+
+		vhu_busy++;
+		vhu_out_move_away(newfd);
+		vhu_busy--;
+		errno = saved;
+	}
+}
+
+static void after_dup_onto(int oldfd, int newfd, int ret)
+{
+	if (ret < 0 || oldfd == newfd || vhu_busy)
+		return;
+	forget(newfd);
+	alias(newfd, oldfd);
+}
+
+int dup2(int oldfd, int newfd)
+{
+	__typeof__(&dup2) real = REAL(dup2, DUP2);
+	int ret;
+
+	NEED_REAL(real);
+	before_dup_onto(oldfd, newfd);
+	ret = real(oldfd, newfd);
+	after_dup_onto(oldfd, newfd, ret);
+	return ret;
+}
+
+int dup3(int oldfd, int newfd, int flags)
+{
+	__typeof__(&dup3) real = REAL(dup3, DUP3);
+	int ret;
+
+	NEED_REAL(real);
+	before_dup_onto(oldfd, newfd);
+	ret = real(oldfd, newfd, flags);
+	after_dup_onto(oldfd, newfd, ret);
+	return ret;
+}
+
+/* fcntl and fcntl64 take one optional argument; like libc, pass it on as
+ * a pointer-sized value whatever the command. */
+static int fcntl_common(enum vhu_real_index idx, int fd, int cmd, void *arg)
+{
+	int (*real)(int, int, ...) = vhu_real(idx);
+	int ret;
+
+	NEED_REAL(real);
+	ret = real(fd, cmd, arg);
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		alias(ret, fd);
+	return ret;
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(VHU_FN_FCNTL, fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(VHU_FN_FCNTL64, fd, cmd, arg);
+}
+
+/* ---- new connections -------------------------------------------------------- */
+
+static void opened(int fd, int event, uint16_t call)
+{
+	int saved;
+
+	if (fd < 0 || fd >= VHU_FDTAB_SIZE || !vhu_on() || vhu_busy)
+		return;
+	saved = errno;
+	vhu_busy++;
+	vhu_on_open(fd, event, call);
+	vhu_busy--;
+	errno = saved;
+}
+
+int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	__typeof__(&connect) real = REAL(connect, CONNECT);
+	int ret;
+
+	NEED_REAL(real);
+	ret = real(fd, addr, len);
+	if (ret == 0)
+		opened(fd, VHU_EV_CONNECT, VHU_CALL_CONNECT);
+	return ret;
+}
+
+int accept(int fd, __SOCKADDR_ARG addr, socklen_t *len)
+{
+	__typeof__(&accept) real = REAL(accept, ACCEPT);
+	int ret;
+
+	NEED_REAL(real);
+	ret = real(fd, addr, len);
+	opened(ret, VHU_EV_ACCEPT, VHU_CALL_ACCEPT);
+	return ret;
+}
+
+int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *len, int flags)
+{
+	__typeof__(&accept4) real = REAL(accept4, ACCEPT4);
+	int ret;
+
+	NEED_REAL(real);
+	ret = real(fd, addr, len, flags);
+	opened(ret, VHU_EV_ACCEPT, VHU_CALL_ACCEPT4);
+	return ret;
+}
+
+int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	__typeof__(&socketpair) real = REAL(socketpair, SOCKETPAIR);
+	int ret, saved;
+
+	NEED_REAL(real);
+	ret = real(domain, type, protocol, sv);
+	if (ret < 0 || !vhu_on() || vhu_busy)
+		return ret;
+	saved = errno;
+	if (domain == AF_UNIX && (type & 0xf) == SOCK_STREAM) {
+		vhu_on_socketpair(sv);
+	} else {
+		vhu_slot_clear(sv[0], NULL);
+		vhu_slot_clear(sv[1], NULL);
+	}
+	errno = saved;
+	return ret;
+}

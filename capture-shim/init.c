@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: shim start-up: real functions, settings, fork, process start */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+_Atomic(void *) vhu_real_fns[VHU_FN__COUNT];
+struct vhu_settings vhu_cfg = { .inherited_fd = -1 };
+VHU_TLS int vhu_busy;
+atomic_bool vhu_capturing;
+
+static const char *const real_names[VHU_FN__COUNT] = {
+#define X(idx, name) [VHU_FN_##idx] = #name,
+	VHU_REAL_FUNCS(X)
+#undef X
+};
+
+/* Per-process part of the conn ids; the pid goes in the high half, so ids
+ * stay unique across the processes writing one capture. */
+static atomic_uint_fast32_t conn_seq;
+
+uint64_t vhu_new_conn_id(void)
+{
+	uint32_t seq = (uint32_t)atomic_fetch_add(&conn_seq, 1) + 1;
+
+	return ((uint64_t)(uint32_t)getpid() << 32) | seq;
+}
+
+void *vhu_resolve(enum vhu_real_index idx)
+{
+	void *p;
+
+	/* dlsym may allocate or take locks that call back into us. */
+	vhu_busy++;
+	p = dlsym(RTLD_NEXT, real_names[idx]);
+	vhu_busy--;
+	atomic_store_explicit(&vhu_real_fns[idx], p, memory_order_relaxed);
+	return p;
+}
+
+static void copy_setting(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+/* Settings come from the environment the launcher prepared; secure_getenv
+ * keeps set-id programs out of it. */
+static bool read_settings(void)
+{
+	const char *v;
+
+	v = secure_getenv("VHU_CAPTURE_SOCKETS");
+	if (v && *v) {
+		copy_setting(vhu_cfg.glob, sizeof(vhu_cfg.glob), v);
+		vhu_cfg.have_glob = true;
+	}
+	v = secure_getenv("VHU_CAPTURE_ALL_UNIX");
+	vhu_cfg.all_unix = v && *v && strcmp(v, "0") != 0;
+
+	v = secure_getenv("VHU_CAPTURE_FD");
+	if (v && *v) {
+		char *end;
+		long fd = strtol(v, &end, 10);
+
+		if (*end || fd < 0 || fd > 0x7fffffff) {
+			vhu_say("VHU_CAPTURE_FD=", v, ": not an fd number: capture stopped");
+			return false;
+		}
+		vhu_cfg.inherited_fd = (int)fd;
+		return true;
+	}
+	v = secure_getenv("VHU_CAPTURE_FILE");
+	if (v && *v) {
+		copy_setting(vhu_cfg.file, sizeof(vhu_cfg.file), v);
+		return true;
+	}
+	return false;	/* loaded without a capture to write: stay passive */
+}
+
+void vhu_after_fork_child(void)
+{
+	vhu_busy = 0;
+	vhu_fdtab_after_fork();
+	if (!vhu_on())
+		return;
+	vhu_out_reopen_after_fork();
+	if (vhu_on())
+		vhu_emit_process_start(VHU_CALL_FORK);
+}
+
+static atomic_flag init_done = ATOMIC_FLAG_INIT;
+
+void vhu_init(void)
+{
+	int i;
+
+	if (atomic_flag_test_and_set(&init_done))
+		return;
+	for (i = 0; i < VHU_FN__COUNT; i++)
+		vhu_real(i);
+	if (!read_settings())
+		return;
+	vhu_busy++;
+	if (vhu_out_open() == 0) {
+		atomic_store(&vhu_capturing, true);
+		/* Children of fork() keep capturing; exec'd images start over
+		 * from the environment, which LD_PRELOAD keeps them in. */
+		pthread_atfork(NULL, NULL, vhu_after_fork_child);
+	}
+	vhu_busy--;
+	if (vhu_on())
+		vhu_emit_process_start(VHU_CALL_START);
+}
+
+__attribute__((constructor)) static void vhu_constructor(void)
+{
+	int saved = errno;
+
+	vhu_init();
+	errno = saved;
+}

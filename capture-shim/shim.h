@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shim.h - internals of the LD_PRELOAD capture shim, shared by its files.
+ *
+ *   init.c    constructor, settings, real functions, fork
+ *   fdtab.c   the fd table: which fds are vhost-user connections
+ *   output.c  the capture fd and the one-writev-per-record writer
+ *   events.c  building the records (data, connect, adopt, close, start)
+ *   hooks.c   the wrapped libc calls
+ *
+ * Rules every file follows: no malloc, no stdio, no lock held across a
+ * traced call, errno as the traced call left it.
+ */
+#ifndef VHU_SHIM_H
+#define VHU_SHIM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "vhu_record.h"
+
+#define VHU_TLS __thread __attribute__((tls_model("initial-exec")))
+#define VHU_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- real functions (init.c) ------------------------------------------ */
+
+/* Every libc function the shim wraps: X(index, name). */
+#define VHU_REAL_FUNCS(X) \
+	X(SENDMSG, sendmsg) X(RECVMSG, recvmsg) \
+	X(SENDMMSG, sendmmsg) X(RECVMMSG, recvmmsg) \
+	X(SEND, send) X(RECV, recv) X(SENDTO, sendto) X(RECVFROM, recvfrom) \
+	X(WRITE, write) X(READ, read) X(WRITEV, writev) X(READV, readv) \
+	X(READ_CHK, __read_chk) X(RECV_CHK, __recv_chk) \
+	X(RECVFROM_CHK, __recvfrom_chk) \
+	X(CLOSE, close) X(CLOSE_RANGE, close_range) X(CLOSEFROM, closefrom) \
+	X(DUP, dup) X(DUP2, dup2) X(DUP3, dup3) \
+	X(FCNTL, fcntl) X(FCNTL64, fcntl64) \
+	X(CONNECT, connect) X(ACCEPT, accept) X(ACCEPT4, accept4) \
+	X(SOCKETPAIR, socketpair)
+
+enum vhu_real_index {
+#define X(idx, name) VHU_FN_##idx,
+	VHU_REAL_FUNCS(X)
+#undef X
+	VHU_FN__COUNT
+};
+
+extern _Atomic(void *) vhu_real_fns[VHU_FN__COUNT] VHU_HIDDEN;
+void *vhu_resolve(enum vhu_real_index idx) VHU_HIDDEN;
+
+/* The next definition of a wrapped function (libc's), resolved on first
+ * use if a call comes before the constructor. */
+static inline void *vhu_real(enum vhu_real_index idx)
+{
+	void *p = atomic_load_explicit(&vhu_real_fns[idx], memory_order_relaxed);
+
+	return p ? p : vhu_resolve(idx);
+}
+
+/* ---- settings and state (init.c) -------------------------------------- */
+
+struct vhu_settings {
+	bool all_unix;			/* record every AF_UNIX stream socket */
+	bool have_glob;
+	char glob[256];			/* --sockets: fnmatch pattern on the path */
+	char file[4096];		/* capture file name, may hold %p */
+	int inherited_fd;		/* -w -: fd given by the launcher, or -1 */
+};
+
+extern struct vhu_settings vhu_cfg VHU_HIDDEN;
+/* Set while the shim does its own work: its calls are not traced. */
+extern VHU_TLS int vhu_busy VHU_HIDDEN;
+
+/* Is capturing on?  Cheap: one relaxed load. */
+extern atomic_bool vhu_capturing VHU_HIDDEN;
+static inline bool vhu_on(void)
+{
+	return atomic_load_explicit(&vhu_capturing, memory_order_relaxed);
+}
+
+void vhu_init(void) VHU_HIDDEN;
+void vhu_after_fork_child(void) VHU_HIDDEN;
+uint64_t vhu_new_conn_id(void) VHU_HIDDEN;
+
+/* ---- the fd table (fdtab.c) ------------------------------------------- */
+
+#define VHU_FDTAB_SIZE 65536
+
+enum vhu_slot_state {
+	VHU_SLOT_NONE = 0,	/* not a socket we know about */
+	VHU_SLOT_DROPPED,	/* a candidate whose first bytes were not vhost-user */
+	VHU_SLOT_PAIR,		/* socketpair() end, tracked once sent in id 21/33 */
+	VHU_SLOT_CANDIDATE,	/* connected/accepted, waiting for the first bytes */
+	VHU_SLOT_TRACKED	/* recorded */
+};
+
+struct vhu_slot {
+	_Atomic uint8_t state;
+	atomic_flag lock;
+	uint8_t channel;	/* enum vhu_channel */
+	uint8_t role;		/* enum vhu_role */
+	uint8_t open_event;	/* candidate: VHU_EV_CONNECT or VHU_EV_ACCEPT */
+	uint8_t open_call;	/* candidate: VHU_CALL_CONNECT/ACCEPT/ACCEPT4 */
+	uint8_t pend_len;	/* candidate: first bytes seen so far */
+	uint8_t pend_dir;	/* candidate: their direction (VHU_EV_DATA_*) */
+	uint8_t pend[12];	/* candidate: the bytes */
+	int32_t partner;	/* pair: fd of the other end */
+	uint64_t conn_id;
+	uint64_t ino;		/* pair: inode of this end */
+	uint64_t open_ts;	/* candidate: when connect/accept returned (ns) */
+};
+
+extern struct vhu_slot vhu_fdtab[VHU_FDTAB_SIZE] VHU_HIDDEN;
+
+/* The slot of fd, or NULL if fd is out of the table's range. */
+static inline struct vhu_slot *vhu_slot(int fd)
+{
+	return fd >= 0 && fd < VHU_FDTAB_SIZE ? &vhu_fdtab[fd] : NULL;
+}
+
+/* State of fd, VHU_SLOT_NONE if out of range: the one lookup an untracked
+ * call pays. */
+static inline uint8_t vhu_slot_state(int fd)
+{
+	if (fd < 0 || fd >= VHU_FDTAB_SIZE)
+		return VHU_SLOT_NONE;
+	return atomic_load_explicit(&vhu_fdtab[fd].state, memory_order_acquire);
+}
+
+void vhu_slot_lock(struct vhu_slot *s) VHU_HIDDEN;
+void vhu_slot_unlock(struct vhu_slot *s) VHU_HIDDEN;
+/* Forget fd (closed); copies the slot out to *old first if old != NULL. */
+void vhu_slot_clear(int fd, struct vhu_slot *old) VHU_HIDDEN;
+/* fd becomes an alias of from (dup). */
+void vhu_slot_copy(int to, int from) VHU_HIDDEN;
+void vhu_fdtab_after_fork(void) VHU_HIDDEN;
+
+/* ---- output (output.c) ------------------------------------------------ */
+
+/* Data iovecs one record may carry; a call with more is cut (VHU_RF_CUT). */
+#define VHU_OUT_MAX_IOV 64
+
+int vhu_out_open(void) VHU_HIDDEN;	/* 0 or -1 (message printed) */
+void vhu_out_reopen_after_fork(void) VHU_HIDDEN;
+int vhu_out_fd(void) VHU_HIDDEN;
+/* Is fd one the shim opened for itself (hidden from the program)? */
+bool vhu_out_owns(int fd) VHU_HIDDEN;
+int vhu_out_lock_fd(void) VHU_HIDDEN;
+/* Moves the capture fd away from fd (the program is about to use it). */
+void vhu_out_move_away(int fd) VHU_HIDDEN;
+/* Writes one EPB: head | exported-PDU tags | record | data | tail, with one
+ * writev.  data/ndata: the traced call's own iovecs, data_len bytes. */
+void vhu_out_record(int p2p_dir, const uint8_t *rec, size_t rec_len,
+		    const struct iovec *data, int ndata, uint32_t data_len,
+		    uint32_t orig_data_len, uint64_t ts_ns) VHU_HIDDEN;
+/* Stops capturing with one line on stderr: "vhost-user-capture: WHAT: capture stopped". */
+void vhu_stop(const char *what, int err) VHU_HIDDEN;
+void vhu_say(const char *a, const char *b, const char *c) VHU_HIDDEN;
+uint64_t vhu_now_ns(void) VHU_HIDDEN;
+
+/* ---- events (events.c) ------------------------------------------------ */
+
+/* One traced data transfer, as the hooks see it. */
+struct vhu_io {
+	int fd;
+	int event;			/* VHU_EV_DATA_SENT or VHU_EV_DATA_RECV */
+	uint16_t call;			/* enum vhu_call */
+	const struct iovec *iov;	/* the caller's buffers */
+	int iovcnt;
+	size_t moved;			/* the call's return value */
+	size_t asked;			/* bytes the caller offered */
+	const struct msghdr *msg;	/* for SCM_RIGHTS, or NULL */
+	int call_flags;			/* MSG_* flags passed */
+	int msg_flags;			/* msg_flags the kernel returned */
+};
+
+void vhu_on_io(const struct vhu_io *io) VHU_HIDDEN;
+void vhu_on_open(int fd, int event, uint16_t call) VHU_HIDDEN;
+void vhu_on_close(int fd, uint16_t call) VHU_HIDDEN;
+void vhu_on_socketpair(const int sv[2]) VHU_HIDDEN;
+void vhu_emit_process_start(uint16_t call) VHU_HIDDEN;
+
+#endif

@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shim_peer.c - tiny vhost-user exchanges for the shim tests.
+ *
+ *   shim_peer exchange PATH     front-end and back-end (fork) on PATH, using
+ *                               every hooked send/receive call and passing
+ *                               a memfd, an eventfd and a pipe
+ *   shim_peer fe PATH | be PATH one side of "exchange" (separate processes)
+ *   shim_peer adopt PATH        back-end and GPU channels over socketpairs
+ *   shim_peer untracked PATH    text over a unix socket, and a pipe
+ *   shim_peer forkexec PATH     a fork child and an exec'd image talk too
+ *   shim_peer busy PATH         ping-pong until killed
+ *   shim_peer threads PATH N M  N connections, one thread each, M messages
+ *   shim_peer big PATH          one 300000-byte message (cut in the record)
+ *
+ * The messages are well-formed headers with made-up payloads: the shim
+ * only needs plausible first bytes.  Exits non-zero on any failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vhu_proto.h"
+
+/* The fortified entry points, called directly so they are exercised. */
+ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+		       struct sockaddr *addr, socklen_t *addrlen);
+
+static const char *self;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "shim_peer: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void check(bool ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "shim_peer: %s failed\n", what);
+		exit(1);
+	}
+}
+
+/* A message: 12-byte header and len payload bytes of value fill. */
+static size_t make_msg(uint8_t *out, uint32_t req, uint32_t flags, uint32_t len, uint8_t fill)
+{
+	uint32_t h[3] = { req, flags, len };
+
+	memcpy(out, h, 12);	/* the tests run little-endian */
+	memset(out + 12, fill, len);
+	return 12 + len;
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 64) < 0)
+		die("listen");
+	return fd;
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int i;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	for (i = 0; i < 500; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			die("socket");
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			return fd;
+		close(fd);
+		usleep(10000);
+	}
+	die("connect");
+	return -1;
+}
+
+static void send_fds(int fd, const void *buf, size_t len, const int *fds, int nfds)
+{
+	char ctl[CMSG_SPACE(sizeof(int) * 8)];
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (nfds) {
+		memset(ctl, 0, sizeof(ctl));
+		m.msg_control = ctl;
+		m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
+	check(sendmsg(fd, &m, 0) == (ssize_t)len, "sendmsg");
+}
+
+/* recvmsg of exactly len bytes; returns the number of fds received. */
+static int recv_fds(int fd, void *buf, size_t len, int *fds, int max)
+{
+	char ctl[CMSG_SPACE(sizeof(int) * 8)];
+	struct iovec iov = { buf, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+	int n = 0;
+
+	check(recvmsg(fd, &m, MSG_WAITALL | MSG_CMSG_CLOEXEC) == (ssize_t)len, "recvmsg");
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+
+		if (c->cmsg_type != SCM_RIGHTS)
+			continue;
+		if (k > max - n)
+			k = max - n;
+		memcpy(fds + n, CMSG_DATA(c), sizeof(int) * (size_t)k);
+		n += k;
+	}
+	return n;
+}
+
+static void read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = read(fd, (uint8_t *)buf + got, len - got);
+
+		if (r <= 0)
+			die("read");
+		got += (size_t)r;
+	}
+}
+
+/* ---- exchange ------------------------------------------------------------ */
+
+static void frontend(int fd)
+{
+	uint8_t m[64], r[64];
+	struct iovec iov[2];
+	struct mmsghdr mm[2];
+	int fds[3], p[2];
+	size_t n;
+
+	/* The first request in two writes: the shim must wait for 12 bytes. */
+	n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0);
+	check(write(fd, m, 5) == 5 && write(fd, m + 5, n - 5) == (ssize_t)(n - 5), "write");
+	check(recv_fds(fd, r, 12, NULL, 0) == 0, "reply header");
+	read_full(fd, r + 12, 8);
+	check(r[0] == VHU_GET_FEATURES && r[12] == 0xaa, "reply content");
+
+	fds[0] = memfd_create("vhu-test-mem", MFD_CLOEXEC);
+	check(fds[0] >= 0 && ftruncate(fds[0], 4096) == 0, "memfd");
+	fds[1] = eventfd(0, EFD_CLOEXEC);
+	check(fds[1] >= 0 && pipe(p) == 0, "eventfd/pipe");
+	fds[2] = p[0];
+	n = make_msg(m, VHU_SET_MEM_TABLE, VHU_VERSION, 8, 0x55);
+	send_fds(fd, m, n, fds, 3);
+
+	n = make_msg(m, VHU_GET_PROTOCOL_FEATURES, VHU_VERSION, 0, 0);
+	check(send(fd, m, n, 0) == (ssize_t)n, "send");
+	check(recvfrom(fd, r, 20, MSG_WAITALL, NULL, NULL) == 20, "recvfrom");
+
+	n = make_msg(m, VHU_SET_VRING_NUM, VHU_VERSION, 8, 0x08);
+	check(sendto(fd, m, n, 0, NULL, 0) == (ssize_t)n, "sendto");
+
+	n = make_msg(m, VHU_SET_OWNER, VHU_VERSION, 0, 0);
+	iov[0] = (struct iovec){ m, 4 };
+	iov[1] = (struct iovec){ m + 4, 8 };
+	check(writev(fd, iov, 2) == 12, "writev");
+
+	n = make_msg(m, VHU_SET_VRING_BASE, VHU_VERSION, 8, 0x10);
+	make_msg(r, VHU_SET_VRING_BASE, VHU_VERSION, 8, 0x11);
+	memset(mm, 0, sizeof(mm));
+	iov[0] = (struct iovec){ m, n };
+	iov[1] = (struct iovec){ r, n };
+	mm[0].msg_hdr.msg_iov = &iov[0];
+	mm[0].msg_hdr.msg_iovlen = 1;
+	mm[1].msg_hdr.msg_iov = &iov[1];
+	mm[1].msg_hdr.msg_iovlen = 1;
+	check(sendmmsg(fd, mm, 2, 0) == 2, "sendmmsg");
+	close(fds[0]);
+	close(fds[1]);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+}
+
+static void backend(int fd)
+{
+	uint8_t m[64], r[64];
+	struct iovec iov[2];
+	struct mmsghdr mm;
+	int fds[8], nfds, i;
+	size_t n;
+
+	check(recv(fd, m, 12, MSG_WAITALL) == 12 && m[0] == VHU_GET_FEATURES, "recv");
+	n = make_msg(r, VHU_GET_FEATURES, VHU_VERSION | VHU_FLAG_REPLY, 8, 0xaa);
+	send_fds(fd, r, n, NULL, 0);
+
+	nfds = recv_fds(fd, m, 12, fds, 8);
+	check(nfds == 3 && m[0] == VHU_SET_MEM_TABLE, "fds received");
+	check(__read_chk(fd, m + 12, 8, sizeof(m) - 12) == 8, "__read_chk");
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+
+	iov[0] = (struct iovec){ m, 5 };
+	iov[1] = (struct iovec){ m + 5, 7 };
+	check(readv(fd, iov, 2) == 12 && m[0] == VHU_GET_PROTOCOL_FEATURES, "readv");
+	n = make_msg(r, VHU_GET_PROTOCOL_FEATURES, VHU_VERSION | VHU_FLAG_REPLY, 8, 0xbb);
+	check(write(fd, r, n) == (ssize_t)n, "write reply");
+
+	memset(&mm, 0, sizeof(mm));
+	iov[0] = (struct iovec){ m, 20 };
+	mm.msg_hdr.msg_iov = iov;
+	mm.msg_hdr.msg_iovlen = 1;
+	check(recvmmsg(fd, &mm, 1, MSG_WAITALL, NULL) == 1 && mm.msg_len == 20, "recvmmsg");
+	check(__recv_chk(fd, m, 12, sizeof(m), MSG_WAITALL) == 12 && m[0] == VHU_SET_OWNER,
+	      "__recv_chk");
+	check(__recvfrom_chk(fd, m, 40, sizeof(m), MSG_WAITALL, NULL, NULL) == 40, "__recvfrom_chk");
+	check(read(fd, m, 1) == 0, "EOF");
+	close(fd);
+}
+
+static int wait_child(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Runs fe() in a fork child connected to a listener on path, be() here. */
+static int pair_run(const char *path, void (*fe)(int), void (*be)(int))
+{
+	int lfd = listen_on(path), cfd;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close(lfd);
+		fe(connect_to(path));
+		_exit(0);
+	}
+	cfd = accept(lfd, NULL, NULL);
+	if (cfd < 0)
+		die("accept");
+	close(lfd);
+	be(cfd);
+	unlink(path);
+	return wait_child(pid);
+}
+
+/* ---- adopt --------------------------------------------------------------- */
+
+/* One channel request on a socketpair end: back-end asks, front-end answers. */
+static void frontend_adopt(int fd)
+{
+	uint8_t m[64];
+	int sv[2], gv[2];
+	size_t n;
+
+	n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0);
+	check(write(fd, m, n) == (ssize_t)n, "write");
+	check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 &&
+	      socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gv) == 0, "socketpair");
+	n = make_msg(m, VHU_SET_BACKEND_REQ_FD, VHU_VERSION, 0, 0);
+	send_fds(fd, m, n, &sv[1], 1);
+	close(sv[1]);
+	n = make_msg(m, VHU_GPU_SET_SOCKET, VHU_VERSION, 0, 0);
+	send_fds(fd, m, n, &gv[1], 1);
+	close(gv[1]);
+
+	read_full(sv[0], m, 12);
+	check(m[0] == VHU_BACKEND_CONFIG_CHANGE_MSG, "backend request");
+	n = make_msg(m, VHU_BACKEND_CONFIG_CHANGE_MSG, VHU_VERSION | VHU_FLAG_REPLY, 8, 0);
+	check(write(sv[0], m, n) == (ssize_t)n, "backend reply");
+	read_full(gv[0], m, 12);
+	check(m[0] == VHU_GPU_GET_PROTOCOL_FEATURES, "gpu request");
+	n = make_msg(m, VHU_GPU_GET_PROTOCOL_FEATURES, VHU_FLAG_REPLY, 8, 0);
+	check(write(gv[0], m, n) == (ssize_t)n, "gpu reply");
+	close(sv[0]);
+	close(gv[0]);
+	close(fd);
+}
+
+static void backend_adopt(int fd)
+{
+	uint8_t m[64];
+	int bfd, gfd;
+	size_t n;
+
+	read_full(fd, m, 12);
+	check(recv_fds(fd, m, 12, &bfd, 1) == 1 && m[0] == VHU_SET_BACKEND_REQ_FD, "req fd");
+	check(recv_fds(fd, m, 12, &gfd, 1) == 1 && m[0] == VHU_GPU_SET_SOCKET, "gpu fd");
+	n = make_msg(m, VHU_BACKEND_CONFIG_CHANGE_MSG, VHU_VERSION | VHU_FLAG_NEED_REPLY, 0, 0);
+	check(write(bfd, m, n) == (ssize_t)n, "backend request");
+	read_full(bfd, m, 20);
+	n = make_msg(m, VHU_GPU_GET_PROTOCOL_FEATURES, 0, 0, 0);
+	check(write(gfd, m, n) == (ssize_t)n, "gpu request");
+	read_full(gfd, m, 20);
+	close(bfd);
+	close(gfd);
+	check(read(fd, m, 1) == 0, "EOF");
+	close(fd);
+}
+
+/* ---- untracked ----------------------------------------------------------- */
+
+static const char text[] = "hello, this is not vhost-user\n";
+
+static void frontend_text(int fd)
+{
+	char buf[64];
+
+	check(write(fd, text, sizeof(text)) == (ssize_t)sizeof(text), "write text");
+	read_full(fd, buf, sizeof(text));
+	close(fd);
+}
+
+static void backend_text(int fd)
+{
+	char buf[64];
+	int p[2];
+
+	read_full(fd, buf, sizeof(text));
+	check(write(fd, buf, sizeof(text)) == (ssize_t)sizeof(text), "echo text");
+	/* A pipe is never recorded, whatever it carries. */
+	check(pipe(p) == 0, "pipe");
+	make_msg((uint8_t *)buf, VHU_GET_FEATURES, VHU_VERSION, 0, 0);
+	check(write(p[1], buf, 12) == 12 && read(p[0], buf, 12) == 12, "pipe io");
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+}
+
+/* ---- fork and exec -------------------------------------------------------- */
+
+static void frontend_forkexec(int fd)
+{
+	uint8_t m[64];
+	size_t n;
+	pid_t pid;
+
+	n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0);
+	check(write(fd, m, n) == (ssize_t)n, "write");
+	pid = fork();
+	if (pid == 0) {
+		n = make_msg(m, VHU_SET_OWNER, VHU_VERSION, 0, 0);
+		check(write(fd, m, n) == (ssize_t)n, "child write");
+		_exit(0);
+	}
+	check(wait_child(pid) == 0, "fork child");
+	close(fd);
+}
+
+static void backend_forkexec(int fd)
+{
+	uint8_t m[64];
+
+	read_full(fd, m, 24);
+	check(m[0] == VHU_GET_FEATURES && m[12] == VHU_SET_OWNER, "fork child message");
+	close(fd);
+}
+
+/* The exec'd image: connects again and sends one request. */
+static int run_execd(const char *path)
+{
+	uint8_t m[64];
+	int fd = connect_to(path);
+	size_t n = make_msg(m, VHU_GET_QUEUE_NUM, VHU_VERSION, 0, 0);
+
+	check(write(fd, m, n) == (ssize_t)n, "execd write");
+	close(fd);
+	return 0;
+}
+
+static int run_forkexec(const char *path)
+{
+	int lfd = listen_on(path), st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close(lfd);
+		frontend_forkexec(connect_to(path));
+		execl(self, self, "execd", path, (char *)NULL);
+		die("exec");
+	}
+	backend_forkexec(accept(lfd, NULL, NULL));
+	{
+		uint8_t m[64];
+		int fd = accept(lfd, NULL, NULL);
+
+		read_full(fd, m, 12);
+		check(m[0] == VHU_GET_QUEUE_NUM, "execd message");
+		close(fd);
+	}
+	st = wait_child(pid);
+	close(lfd);
+	unlink(path);
+	return st;
+}
+
+/* ---- busy, threads, big --------------------------------------------------- */
+
+/* Requests of varying sizes, some with an eventfd, answered by a reply. */
+static void frontend_busy(int fd)
+{
+	static uint8_t m[12 + 8192], r[20];
+	int efd = eventfd(0, EFD_CLOEXEC);
+	unsigned i;
+
+	for (i = 0;; i++) {
+		uint32_t len = (i * 2654435761u) % 8192;
+		size_t n = make_msg(m, VHU_SET_CONFIG, VHU_VERSION, len, (uint8_t)i);
+
+		send_fds(fd, m, n, &efd, i % 3 == 0);
+		read_full(fd, r, 20);
+	}
+}
+
+static void backend_busy(int fd)
+{
+	static uint8_t m[12 + 8192], r[20];
+	size_t n = make_msg(r, VHU_SET_CONFIG, VHU_VERSION | VHU_FLAG_REPLY, 8, 0);
+	int fds[8], k;
+
+	for (;;) {
+		uint32_t len;
+
+		for (k = recv_fds(fd, m, 12, fds, 8); k > 0; k--)
+			close(fds[k - 1]);
+		memcpy(&len, m + 8, 4);
+		read_full(fd, m + 12, len);
+		check(write(fd, r, n) == (ssize_t)n, "busy reply");
+	}
+}
+
+struct thread_arg {
+	const char *path;
+	int nmsg;
+};
+
+/* One connection: nmsg requests (some above PIPE_BUF) and their replies. */
+static void *thread_frontend(void *p)
+{
+	const struct thread_arg *a = p;
+	static __thread uint8_t m[12 + 6000];
+	uint8_t r[20];
+	int fd = connect_to(a->path), i;
+
+	for (i = 0; i < a->nmsg; i++) {
+		size_t n = make_msg(m, VHU_SET_CONFIG, VHU_VERSION, (uint32_t)(i * 997) % 6000,
+				    (uint8_t)i);
+
+		check(write(fd, m, n) == (ssize_t)n, "thread write");
+		read_full(fd, r, 20);
+	}
+	close(fd);
+	return NULL;
+}
+
+static void *thread_backend(void *p)
+{
+	int fd = (int)(intptr_t)p;
+	static __thread uint8_t m[12 + 6000];
+	uint8_t r[20];
+	size_t n = make_msg(r, VHU_SET_CONFIG, VHU_VERSION | VHU_FLAG_REPLY, 8, 0);
+	uint32_t len;
+
+	for (;;) {
+		ssize_t got = recv(fd, m, 12, MSG_WAITALL);
+
+		if (got == 0)
+			break;
+		check(got == 12, "thread header");
+		memcpy(&len, m + 8, 4);
+		check(len <= 6000 && (!len || recv(fd, m + 12, len, MSG_WAITALL) == (ssize_t)len),
+		      "thread payload");
+		check(write(fd, r, n) == (ssize_t)n, "thread reply");
+	}
+	close(fd);
+	return NULL;
+}
+
+static int run_threads(const char *path, int nthreads, int nmsg)
+{
+	int lfd = listen_on(path), i;
+	pthread_t t[64];
+	struct thread_arg a = { path, nmsg };
+	pid_t pid;
+
+	check(nthreads > 0 && nthreads <= 64, "thread count");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close(lfd);
+		for (i = 0; i < nthreads; i++)
+			pthread_create(&t[i], NULL, thread_frontend, &a);
+		for (i = 0; i < nthreads; i++)
+			pthread_join(t[i], NULL);
+		_exit(0);
+	}
+	for (i = 0; i < nthreads; i++) {
+		int fd = accept(lfd, NULL, NULL);
+
+		check(fd >= 0, "accept");
+		pthread_create(&t[i], NULL, thread_backend, (void *)(intptr_t)fd);
+	}
+	for (i = 0; i < nthreads; i++)
+		pthread_join(t[i], NULL);
+	close(lfd);
+	unlink(path);
+	return wait_child(pid);
+}
+
+#define BIG_LEN 300000u
+
+static void frontend_big(int fd)
+{
+	uint8_t *m = malloc(12 + BIG_LEN);
+	size_t n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0), done = 0;
+
+	check(write(fd, m, n) == (ssize_t)n, "first write");
+	/* Oversized for the protocol, fine for the shim: only the first
+	 * bytes of a connection are checked.  A socket may take it in pieces. */
+	n = make_msg(m, VHU_SET_CONFIG, VHU_VERSION, BIG_LEN, 0x42);
+	while (done < n) {
+		ssize_t w = write(fd, m + done, n - done);
+
+		check(w > 0, "big write");
+		done += (size_t)w;
+	}
+	free(m);
+	close(fd);
+}
+
+static void backend_big(int fd)
+{
+	uint8_t *m = malloc(12 + BIG_LEN);
+
+	check(recv(fd, m, 12, MSG_WAITALL) == 12, "first recv");
+	check(recv(fd, m, 12 + BIG_LEN, MSG_WAITALL) == 12 + BIG_LEN, "big recv");
+	free(m);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 2 ? argv[1] : "", *path = argc > 2 ? argv[2] : "";
+
+	self = argv[0];
+	if (!strcmp(mode, "exchange"))
+		return pair_run(path, frontend, backend);
+	if (!strcmp(mode, "fe")) {
+		frontend(connect_to(path));
+		return 0;
+	}
+	if (!strcmp(mode, "be")) {
+		int lfd = listen_on(path), fd;
+
+		/* Ready: the test starts the front-end once it sees this. */
+		printf("listening\n");
+		fflush(stdout);
+		fd = accept(lfd, NULL, NULL);
+		close(lfd);
+		backend(fd);
+		unlink(path);
+		return 0;
+	}
+	if (!strcmp(mode, "adopt"))
+		return pair_run(path, frontend_adopt, backend_adopt);
+	if (!strcmp(mode, "untracked"))
+		return pair_run(path, frontend_text, backend_text);
+	if (!strcmp(mode, "forkexec"))
+		return run_forkexec(path);
+	if (!strcmp(mode, "execd"))
+		return run_execd(path);
+	if (!strcmp(mode, "busy"))
+		return pair_run(path, frontend_busy, backend_busy);
+	if (!strcmp(mode, "threads") && argc > 4)
+		return run_threads(path, atoi(argv[3]), atoi(argv[4]));
+	if (!strcmp(mode, "big"))
+		return pair_run(path, frontend_big, backend_big);
+	fprintf(stderr, "usage: shim_peer MODE PATH (see the source)\n");
+	return 2;
+}

@@ -1,0 +1,286 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# shim_tests.sh - one shim test case per run: shim_tests.sh CASE
+#
+# Needs LAUNCHER, SHIM, CAPCHECK, PEER, ERRNO (set by CMake).  Every case
+# works in its own temporary directory and fails with a message.
+set -u
+
+CASE=${1:?usage: shim_tests.sh CASE}
+W=$(mktemp -d -t vhu-shim.XXXXXX) || exit 1
+trap 'rm -rf "$W"' EXIT
+cd "$W" || exit 1
+
+fail() {
+	echo "FAIL ($CASE): $*" >&2
+	exit 1
+}
+
+# expect_count N PATTERN FILE: exactly N lines of FILE match PATTERN.
+expect_count() {
+	n=$(grep -c -E -- "$2" "$3")
+	[ "$n" -eq "$1" ] || { cat "$3" >&2; fail "want $1 lines matching '$2', got $n"; }
+}
+
+expect_some() {
+	grep -q -E -- "$1" "$2" || { cat "$2" >&2; fail "no line matches '$1'"; }
+}
+
+expect_none() {
+	! grep -q -E -- "$1" "$2" || { grep -E -- "$1" "$2" >&2; fail "unexpected '$1'"; }
+}
+
+# Value of field KEY in one capcheck line.
+field() {
+	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# Sum of orig= over the lines matching PATTERN.
+sum_bytes() {
+	grep -E -- "$1" "$2" | tr ' ' '\n' | sed -n 's/^orig=//p' | awk '{s+=$1} END {print s+0}'
+}
+
+capture() {
+	rm -f cap.pcapng
+	"$LAUNCHER" -q -w cap.pcapng "$@" || fail "traced command failed: $*"
+	"$CAPCHECK" cap.pcapng > recs.txt || fail "capture does not parse"
+}
+
+case_exchange() {
+	capture -- "$PEER" exchange "$W/vu.sock"
+	expect_count 1 'ev=process_start call=start' recs.txt
+	expect_count 1 'ev=process_start call=fork' recs.txt
+	be=$(field pid "$(grep 'call=start' recs.txt)")
+	fe=$(field pid "$(grep 'call=fork' recs.txt)")
+	expect_some "ev=connect .*pid=$fe .*role=front-end .*path=$W/vu.sock peer=$be/" recs.txt
+	expect_some "ev=accept .*pid=$be .*role=back-end .*path=$W/vu.sock peer=$fe/" recs.txt
+	for c in write send sendto sendmsg writev sendmmsg; do
+		expect_some "ev=data_sent call=$c pid=$fe" recs.txt
+	done
+	for c in read recv recvfrom recvmsg readv recvmmsg; do
+		expect_some "ev=data_received call=$c pid=$be" recs.txt
+	done
+	# The first request came in two writes of 5 and 7 bytes: both kept.
+	expect_some "ev=data_sent call=write pid=$fe .*orig=5 .*data=0100000001\$" recs.txt
+	expect_some "ev=data_received call=recv pid=$be .*data=010000000100000000000000\$" recs.txt
+	# Passed fds, described on both sides.
+	for p in $fe $be; do
+		expect_some "pid=$p .*nfds=3 .*fds=[0-9]+:memfd:/memfd:vhu-test-mem.*,[0-9]+:eventfd:anon_inode:\[eventfd\],[0-9]+:pipe:pipe:" recs.txt
+	done
+	sent=$(sum_bytes "ev=data_sent .*pid=$fe" recs.txt)
+	got=$(sum_bytes "ev=data_received .*pid=$be" recs.txt)
+	[ "$sent" -eq "$got" ] && [ "$sent" -eq 116 ] || fail "front-end sent $sent, back-end got $got (want 116)"
+	sent=$(sum_bytes "ev=data_sent .*pid=$be" recs.txt)
+	got=$(sum_bytes "ev=data_received .*pid=$fe" recs.txt)
+	[ "$sent" -eq "$got" ] && [ "$sent" -eq 40 ] || fail "back-end sent $sent, front-end got $got (want 40)"
+	expect_count 2 'ev=close' recs.txt
+	# conn ids: creator pid in the high half, sequence from 1.
+	expect_some "ev=connect .*conn=$(printf %x "$fe")00000001 " recs.txt
+}
+
+case_separate() {
+	# Back-end and front-end started separately on one file (%p-free).
+	"$LAUNCHER" -q -w cap.pcapng -- "$PEER" be "$W/vu.sock" > be.out &
+	bepid=$!
+	i=0
+	until grep -q listening be.out 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 500 ] || fail "back-end did not start"
+		sleep 0.01
+	done
+	"$LAUNCHER" -q -w cap.pcapng -- "$PEER" fe "$W/vu.sock" || fail "front-end failed"
+	wait $bepid || fail "back-end failed"
+	"$CAPCHECK" cap.pcapng > recs.txt || fail "capture does not parse"
+	expect_count 2 'ev=process_start' recs.txt
+	expect_count 1 'ev=connect' recs.txt
+	expect_count 1 'ev=accept' recs.txt
+	# %p: one file per process, named by its pid.
+	"$LAUNCHER" -q -w 'per-%p.pcapng' -- "$PEER" exchange "$W/vu.sock" || fail "exchange"
+	[ "$(ls per-*.pcapng | wc -l)" -eq 2 ] || fail "want 2 per-pid files: $(ls)"
+	for f in per-*.pcapng; do
+		"$CAPCHECK" "$f" > one.txt || fail "$f does not parse"
+		pid=${f#per-}
+		pid=${pid%.pcapng}
+		expect_some "pid=$pid " one.txt
+		grep -v "pid=$pid " one.txt > other.txt
+		expect_none "pid=[0-9]" other.txt
+	done
+}
+
+case_errno() {
+	"$ERRNO" "$W/e.sock" > bare.txt 2> bare.err || fail "bare run failed"
+	for mode in --all-unix ""; do
+		# shellcheck disable=SC2086
+		"$LAUNCHER" -q $mode -w cap.pcapng -- "$ERRNO" "$W/e.sock" > shim.txt 2> shim.err ||
+			fail "shim run failed ($mode)"
+		diff -u bare.txt shim.txt >&2 || fail "results differ under the shim ($mode)"
+		[ ! -s shim.err ] || { cat shim.err >&2; fail "stderr output under the shim"; }
+		rm -f cap.pcapng
+	done
+	"$LAUNCHER" -q --all-unix -w cap.pcapng -- "$ERRNO" "$W/e.sock" > /dev/null
+	"$CAPCHECK" cap.pcapng > recs.txt || fail "capture does not parse"
+	expect_some 'ev=data_received call=recv .*flags=1 .*orig=8 ' recs.txt	# MSG_PEEK
+	expect_some 'ev=data_sent call=send .*flags=8 ' recs.txt		# partial write
+	expect_count 0 'ev=data_.*orig=0 ' recs.txt				# errors not recorded
+}
+
+case_adopt() {
+	capture -- "$PEER" adopt "$W/vu.sock"
+	be=$(field pid "$(grep 'call=start' recs.txt)")
+	fe=$(field pid "$(grep 'call=fork' recs.txt)")
+	femain=$(field conn "$(grep "ev=connect .*pid=$fe" recs.txt)")
+	bemain=$(field conn "$(grep "ev=accept .*pid=$be" recs.txt)")
+	# Front-end: the sent end and the kept end of each pair.
+	expect_count 2 "ev=socket_adopted .*pid=$fe .*chan=backend .*link=$femain\$" recs.txt
+	expect_count 2 "ev=socket_adopted .*pid=$fe .*chan=gpu .*link=$femain\$" recs.txt
+	expect_count 1 "ev=socket_adopted .*pid=$be .*chan=backend .*link=$bemain\$" recs.txt
+	expect_count 1 "ev=socket_adopted .*pid=$be .*chan=gpu .*link=$bemain\$" recs.txt
+	# The channels' traffic is recorded on both sides.
+	expect_some "ev=data_sent call=write pid=$be .*chan=backend .*data=020000000900000000000000" recs.txt
+	expect_some "ev=data_received call=read pid=$fe .*chan=backend .*data=020000000900000000000000" recs.txt
+	expect_some "ev=data_sent call=write pid=$fe .*chan=gpu .*orig=20 " recs.txt
+	expect_some "ev=data_received call=read pid=$be .*chan=gpu .*orig=20 " recs.txt
+	expect_some "ev=data_sent call=sendmsg pid=$fe .*nfds=1 .*fds=[0-9]+:socket:socket:" recs.txt
+}
+
+case_untracked() {
+	capture -- "$PEER" untracked "$W/vu.sock"
+	expect_count 2 'ev=process_start' recs.txt
+	expect_count 0 'ev=(data|connect|accept|close)' recs.txt
+	# The same traffic is recorded when asked for.
+	capture --all-unix -- "$PEER" untracked "$W/vu.sock"
+	expect_count 4 'ev=data_.*orig=31 ' recs.txt
+	expect_count 0 'ev=data_.*orig=12 ' recs.txt	# the pipe, never
+	capture --sockets "$W/*.sock" -- "$PEER" untracked "$W/vu.sock"
+	expect_count 4 'ev=data_.*orig=31 ' recs.txt
+	capture --sockets "$W/nomatch*" -- "$PEER" untracked "$W/vu.sock"
+	expect_count 0 'ev=(data|connect|accept)' recs.txt
+}
+
+case_forkexec() {
+	capture -- "$PEER" forkexec "$W/vu.sock"
+	be=$(field pid "$(grep 'call=start' recs.txt | head -1)")
+	fe=$(field pid "$(grep "call=fork .*ppid=$be " recs.txt)")
+	child=$(field pid "$(grep "call=fork .*ppid=$fe " recs.txt)")
+	[ -n "$fe" ] && [ -n "$child" ] || fail "fork children not recorded"
+	conn=$(field conn "$(grep "ev=connect .*pid=$fe" recs.txt | head -1)")
+	# The fork child writes on its parent's connection, same conn id.
+	expect_some "ev=data_sent .*pid=$child .*conn=$conn .*data=030000000100000000000000" recs.txt
+	# The exec'd image (same pid) starts over and connects again.
+	expect_some "ev=process_start call=start pid=$fe .*cmdline=.*_execd_" recs.txt
+	expect_count 2 "ev=connect .*pid=$fe " recs.txt
+	expect_some "ev=data_sent .*pid=$fe .*data=110000000100000000000000" recs.txt
+}
+
+case_concurrent() {
+	# 8 threads per process, 2 processes, one file; then the same on a pipe.
+	capture -- "$PEER" threads "$W/vu.sock" 8 200
+	for out in file pipe; do
+		if [ $out = pipe ]; then
+			"$LAUNCHER" -q -w - -- "$PEER" threads "$W/vu.sock" 8 200 > cap.pcapng ||
+				fail "threads on a pipe"
+			"$CAPCHECK" cap.pcapng > recs.txt || fail "pipe capture does not parse"
+		fi
+		expect_count 16 'ev=(connect|accept)' recs.txt
+		sent=$(sum_bytes 'ev=data_sent' recs.txt)
+		got=$(sum_bytes 'ev=data_received' recs.txt)
+		[ "$sent" -eq "$got" ] && [ "$sent" -gt 4000000 ] || fail "$out: sent $sent, received $got"
+	done
+	# Two traced pairs writing to one file at once.
+	"$LAUNCHER" -q -w both.pcapng -- "$PEER" threads "$W/a.sock" 4 300 &
+	a=$!
+	"$LAUNCHER" -q -w both.pcapng -- "$PEER" threads "$W/b.sock" 4 300 || fail "pair b"
+	wait $a || fail "pair a"
+	"$CAPCHECK" both.pcapng > recs.txt || fail "shared capture does not parse"
+	expect_count 4 'ev=process_start' recs.txt
+	expect_count 16 'ev=(connect|accept)' recs.txt
+}
+
+case_kill9() {
+	n=0
+	while [ $n -lt 20 ]; do
+		n=$((n + 1))
+		rm -f cap.pcapng
+		setsid "$LAUNCHER" -q -w cap.pcapng -- "$PEER" busy "$W/vu.sock" &
+		pid=$!
+		# A different moment each round: 0.01 to 0.20 s.
+		sleep "$(printf '0.%02d' $(( (n * 7) % 20 + 1 )))"
+		kill -9 -- -$pid 2>/dev/null || kill -9 $pid
+		wait $pid 2>/dev/null
+		# Killed before the launcher created it: nothing to check.
+		[ -s cap.pcapng ] || continue
+		# Two writers: each may have been killed inside its writev().
+		"$CAPCHECK" -q --torn-ok 2 cap.pcapng > chk.txt ||
+			fail "round $n: capture not readable up to the last record"
+		grep -q '^records=' chk.txt || fail "round $n: no record count"
+	done
+}
+
+# Every stderr line is a shim's "capture stopped", at most one per process.
+one_line_per_process() {
+	grep -v '^status=' "$1" > lines.txt
+	! grep -q -v 'capture stopped$' lines.txt || { cat "$1" >&2; fail "unexpected stderr"; }
+	dups=$(sed -n 's/^vhost-user-capture: pid \([0-9]*\): .*/\1/p' lines.txt | sort | uniq -d)
+	[ -z "$dups" ] || { cat "$1" >&2; fail "more than one line from pid $dups"; }
+}
+
+case_outerr() {
+	# Capture file limit: the program runs on, one line on stderr.
+	"$PEER" big "$W/vu.sock" > bare.out 2>&1; bare=$?
+	( ulimit -f 1 && exec "$LAUNCHER" -q -w cap.pcapng -- "$PEER" big "$W/vu.sock" ) \
+		> shim.out 2> shim.err
+	st=$?
+	[ $st -eq 0 ] || fail "exit status $st under RLIMIT_FSIZE"
+	cmp -s bare.out shim.out || fail "program output differs under RLIMIT_FSIZE"
+	expect_some '^vhost-user-capture: pid [0-9]+: .*: capture stopped$' shim.err
+	one_line_per_process shim.err
+	"$CAPCHECK" -q --torn-ok 2 cap.pcapng > /dev/null || fail "limited capture unreadable"
+	# Reader gone: SIGPIPE must not kill the program.
+	# The reader takes the header, closes, then lets the program go on.
+	"$LAUNCHER" -q -w - -- sh -c 'while [ ! -e gone ]; do sleep 0.01; done
+		"$0" exchange "$1"; echo status=$? >&2' "$PEER" "$W/vu.sock" 2> pipe.err |
+		{ head -c 50 > /dev/null; exec 0<&-; touch gone; }
+	expect_some '^status=0$' pipe.err
+	expect_some 'Broken pipe: capture stopped$' pipe.err
+	one_line_per_process pipe.err
+	[ $bare -eq 0 ] || fail "bare run failed"
+}
+
+case_launcher() {
+	"$LAUNCHER" --help > help.txt || fail "--help failed"
+	expect_some '^Usage: vhost-user-capture' help.txt
+	"$LAUNCHER" -q -w cap.pcapng -- sh -c 'exit 7'
+	[ $? -eq 7 ] || fail "exit status not passed through"
+	VHU_CAPTURE_LIB="$W/missing.so" "$LAUNCHER" -q -w cap.pcapng -- true 2> err.txt
+	[ $? -eq 1 ] || fail "missing shim library is not an error"
+	expect_some 'missing.so' err.txt
+	"$LAUNCHER" -q -w "$W/no/such/dir/x.pcapng" -- true 2> err.txt
+	[ $? -eq 1 ] || fail "uncreatable capture file is not an error"
+	expect_some 'no/such/dir' err.txt
+	echo "not pcapng" > text.txt
+	"$LAUNCHER" -q -w text.txt -- true 2> err.txt
+	[ $? -eq 1 ] || fail "appended to a non-capture file"
+	"$LAUNCHER" -q -- /nonexistent/cmd 2> err.txt
+	[ $? -eq 127 ] || fail "missing command: want 127"
+	"$LAUNCHER" --bogus -- true 2> err.txt
+	[ $? -eq 2 ] || fail "bad option: want 2"
+	# -w -: pcapng on stdout, the program's stdout on stderr.
+	"$LAUNCHER" -q -w - -- sh -c 'echo program-output; "$0" exchange "$1"' \
+		"$PEER" "$W/vu.sock" > stream.pcapng 2> stream.err || fail "-w - run failed"
+	expect_some '^program-output$' stream.err
+	"$CAPCHECK" stream.pcapng > recs.txt || fail "stdout stream does not parse"
+	expect_count 2 'ev=(connect|accept)' recs.txt
+	# The capture file is created 0600.
+	"$LAUNCHER" -q -w mode.pcapng -- true
+	[ "$(stat -c %a mode.pcapng)" = 600 ] || fail "capture file mode $(stat -c %a mode.pcapng)"
+}
+
+case_cut() {
+	capture -- "$PEER" big "$W/vu.sock"
+	expect_some 'ev=data_received call=recv .*flags=10 .*orig=300012 .*datalen=262144 ' recs.txt
+	sent=$(sum_bytes 'ev=data_sent' recs.txt)
+	[ "$sent" -eq 300024 ] || fail "sent bytes $sent"
+}
+
+"case_$CASE"
+echo "ok ($CASE)"
