@@ -291,7 +291,9 @@ static bool set_env(const char *name, const char *value)
 	return true;
 }
 
-/* The shim goes first in LD_PRELOAD, before what the user preloads. */
+/* The shim goes last in LD_PRELOAD, after what the user preloads: a
+ * sanitizer runtime must stay first, and another interposer of the same
+ * calls then sees the program's calls before we do. */
 static bool set_preload(const char *shim)
 {
 	const char *old = getenv("LD_PRELOAD");
@@ -303,7 +305,7 @@ static bool set_preload(const char *shim)
 		errorf("out of memory");
 		return false;
 	}
-	snprintf(v, n, "%s%s%s", shim, old && *old ? " " : "", old && *old ? old : "");
+	snprintf(v, n, "%s%s%s", old && *old ? old : "", old && *old ? " " : "", shim);
 	ok = set_env("LD_PRELOAD", v);
 	free(v);
 	return ok;
