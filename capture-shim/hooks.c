@@ -50,22 +50,24 @@ static size_t iov_total(const struct iovec *iov, int n)
 	return t;
 }
 
-/* Records one transfer; errno is the caller's business (saved around). */
+/* Records one transfer; errno is the caller's business (saved around).
+ * Nothing of the caller's buffers is read unless the call succeeded. */
 static void trace(int fd, int event, uint16_t call, const struct iovec *iov, int iovcnt,
 		  ssize_t ret, const struct msghdr *msg, int call_flags, int msg_flags)
 {
-	struct vhu_io io = {
+	struct vhu_io io;
+	int saved = errno;
+
+	if (ret < 0 || (ret == 0 && !(msg && msg->msg_controllen)))
+		return;
+	io = (struct vhu_io){
 		.fd = fd, .event = event, .call = call, .iov = iov, .iovcnt = iovcnt,
 		.moved = (size_t)ret, .asked = iov_total(iov, iovcnt), .msg = msg,
 		.call_flags = call_flags, .msg_flags = msg_flags,
 	};
-	int saved = errno;
-
-	if (ret > 0 || (msg && msg->msg_controllen && ret >= 0)) {
-		vhu_busy++;
-		vhu_on_io(&io);
-		vhu_busy--;
-	}
+	vhu_busy++;
+	vhu_on_io(&io);
+	vhu_busy--;
 	errno = saved;
 }
 
@@ -400,7 +402,9 @@ static void alias(int newfd, int oldfd)
 	    vhu_slot_state(newfd) == VHU_SLOT_NONE)
 		return;
 	saved = errno;
+	vhu_busy++;	/* a signal handler must not wait for our slot lock */
 	vhu_slot_copy(newfd, oldfd);
+	vhu_busy--;
 	errno = saved;
 }
 
@@ -557,12 +561,14 @@ int socketpair(int domain, int type, int protocol, int sv[2])
 	if (ret < 0 || !vhu_on() || vhu_busy)
 		return ret;
 	saved = errno;
+	vhu_busy++;
 	if (domain == AF_UNIX && (type & 0xf) == SOCK_STREAM) {
 		vhu_on_socketpair(sv);
 	} else {
 		vhu_slot_clear(sv[0], NULL);
 		vhu_slot_clear(sv[1], NULL);
 	}
+	vhu_busy--;
 	errno = saved;
 	return ret;
 }
