@@ -157,8 +157,9 @@ static bool readable_file(const char *path)
  * installed relative to us. */
 static bool find_shim(char *out, size_t cap)
 {
+	static const char installed[] = "/" VHU_SHIM_RELDIR;
 	static const char *const rel[] = {
-		"", "/" VHU_SHIM_RELDIR, "/../lib/vhost-user-capture", "/../lib",
+		"", installed, "/../lib/vhost-user-capture", "/../lib",
 	};
 	const char *env = getenv("VHU_CAPTURE_LIB");
 	char self[PATH_MAX], *slash;

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shim_bench.c - load for the capture-shim benchmark (bench/shim/run.sh).
+ *
+ *   shim_bench pingpong N   N vhost-user messages (12-byte header + 8-byte
+ *                           payload) bounced between two processes over a
+ *                           unix socket: sendmsg, then recvmsg(12) and
+ *                           recvmsg(8) as QEMU does
+ *   shim_bench pipe N       N write(8)/read(8) pairs on a pipe (untracked)
+ *
+ * Prints "MODE N seconds ns-per-message".
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void fail(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static void send_msg(int fd, const uint8_t *m)
+{
+	struct iovec iov = { (void *)m, 20 };
+	struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (sendmsg(fd, &h, 0) != 20)
+		fail("sendmsg");
+}
+
+static void recv_part(int fd, uint8_t *buf, size_t len)
+{
+	struct iovec iov = { buf, len };
+	struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (recvmsg(fd, &h, MSG_WAITALL) != (ssize_t)len)
+		fail("recvmsg");
+}
+
+static void recv_msg(int fd, uint8_t *buf)
+{
+	recv_part(fd, buf, 12);
+	recv_part(fd, buf + 12, 8);
+}
+
+/* A listener and a connect, so the shim sees a connect/accept pair. */
+static void connect_pair(int *a, int *b)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "shim_bench.%d.sock", getpid());
+	unlink(sun.sun_path);
+	if (l < 0 || bind(l, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(l, 1) < 0)
+		fail("listen");
+	*a = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (connect(*a, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		fail("connect");
+	*b = accept(l, NULL, NULL);
+	if (*b < 0)
+		fail("accept");
+	close(l);
+	unlink(sun.sun_path);
+}
+
+static double pingpong(long n)
+{
+	/* GET_FEATURES-like request (id 1, version 1, 8-byte payload). */
+	uint8_t m[20] = { 1, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0 }, r[20];
+	int fe, be, st;
+	double t0, t;
+	long i;
+	pid_t pid;
+
+	connect_pair(&fe, &be);
+	t0 = now();
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (pid == 0) {
+		close(fe);
+		for (i = 0; i < n / 2; i++) {
+			recv_msg(be, r);
+			r[4] |= 4;	/* reply flag */
+			send_msg(be, r);
+		}
+		_exit(0);
+	}
+	close(be);
+	for (i = 0; i < n / 2; i++) {
+		memcpy(m + 12, &i, 8);
+		send_msg(fe, m);
+		recv_msg(fe, r);
+	}
+	t = now() - t0;
+	waitpid(pid, &st, 0);
+	return t;
+}
+
+static double pipe_loop(long n)
+{
+	uint64_t v = 0;
+	int p[2];
+	double t0;
+	long i;
+
+	if (pipe(p) < 0)
+		fail("pipe");
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		if (write(p[1], &v, 8) != 8 || read(p[0], &v, 8) != 8)
+			fail("pipe io");
+	}
+	return now() - t0;
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 2 ? atol(argv[2]) : 1000000;
+	double t;
+
+	if (argc > 1 && strcmp(argv[1], "pingpong") == 0)
+		t = pingpong(n);
+	else if (argc > 1 && strcmp(argv[1], "pipe") == 0)
+		t = pipe_loop(n);
+	else {
+		fprintf(stderr, "usage: shim_bench pingpong|pipe [N]\n");
+		return 2;
+	}
+	printf("%s %ld %.3f %.0f\n", argv[1], n, t, t * 1e9 / (double)n);
+	return 0;
+}
