@@ -234,6 +234,15 @@ int main(int argc, char **argv)
 	alias_cases(c, s);
 	bad_fd_cases();
 	T("closefrom survivors", (closefrom(200), fcntl(c, F_GETFD) >= 0));
+	/* A program closing "every fd but its own" must not see ours. */
+	{
+		int fd, closed = 0;
+
+		for (fd = 3; fd < 4096; fd++)
+			if (fd != c && fd != s && close(fd) == 0)
+				closed++;
+		printf("close sweep: %d closed\n", closed);
+	}
 	peer_gone_cases(c, s);
 	return 0;
 }
