@@ -41,6 +41,7 @@ struct conn {
 	bool features_set, pfeatures_set, postcopy;
 	uint8_t device;
 	uint64_t messages;
+	uint64_t last_frame, last_ts;	/* last record of this connection */
 	struct pending q[MAX_PENDING];
 	unsigned qhead, qlen;
 	struct vhu_stream st[2];	/* [0] sent by this process, [1] received */
@@ -552,6 +553,8 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 	if (!c->device)
 		c->device = conn_device(s, h->pid, c->peer_pid);
 	dir = h->event == VHU_EV_DATA_RECV;
+	c->last_frame = frame;
+	c->last_ts = ts_ns;
 	s->cur = c;
 	s->cur_rec = r;
 	s->cur_frame = frame;
@@ -578,9 +581,16 @@ void vhu_session_finish(struct vhu_session *s)
 		fake.h.pid = c->pid;
 		fake.h.event = VHU_EV_DATA_SENT;
 		fake.nfd_items = 0;
+		/* what is still buffered is reported in the connection's last
+		 * frame: the capture ended there */
 		s->cur = c;
 		s->cur_rec = &fake;
-		s->cur_frame = 0;
+		s->cur_frame = c->last_frame;
+		s->cur_ts = c->last_ts;
+		if (s->cur_frame != s->cur_frame_seen) {
+			s->cur_frame_seen = s->cur_frame;
+			s->cur_index = 0;
+		}
 		vhu_stream_flush(&c->st[0], on_message, s);
 		fake.h.event = VHU_EV_DATA_RECV;
 		vhu_stream_flush(&c->st[1], on_message, s);

@@ -24,6 +24,7 @@ struct walker {
 	const uint8_t *pl;	/* payload */
 	uint32_t plen;		/* payload bytes present */
 	bool short_read;	/* a layout wanted more than plen */
+	uint32_t limit;		/* payload size limit of the reassembler */
 	char sum[512];
 	size_t slen;
 };
@@ -194,6 +195,8 @@ static bool pl_uint(struct walker *w, int field, uint32_t off, uint64_t *out, in
 	unsigned width = field_width(field);
 	uint64_t v;
 
+	if (out)
+		*out = 0;
 	if (!width || !have(w, off, width))
 		return false;
 	v = get_le(w->pl + off, width);
@@ -664,10 +667,24 @@ static void lay_rarp(struct walker *w)
 
 static void lay_ack(struct walker *w)
 {
+	char text[VHU_TEXT_MAX];
+	struct vhu_node n;
 	uint64_t v;
 
-	if (!pl_uint(w, VHU_F_ACK, 0, &v, -1))
+	if (!have(w, 0, 8))
 		return;
+	v = vhu_get_le64(w->pl);
+	if (v == 0) {
+		pl_uint(w, VHU_F_ACK, 0, NULL, -1);
+	} else {
+		/* any non-zero value is a failure: QEMU sends 1, rust-vmm a
+		 * negated errno */
+		snprintf(text, sizeof(text), "%s: failure (%" PRIu64 ")", vhu_field_get(VHU_F_ACK)->label, v);
+		node_init(&n, VHU_F_ACK, PL_OFF(0), 8);
+		n.value = v;
+		n.text = text;
+		emit(w, &n, -1);
+	}
 	if (v) {
 		sum_add(w, " FAILED(%" PRIu64 ")", v);
 		note(w, VHU_N_ACK_FAILURE, "The peer reports failure (%" PRIu64 ")", v);
@@ -855,7 +872,7 @@ static void walk_layout(struct walker *w, enum vhu_layout l)
 	case VHU_L_CONFIG: lay_config(w); break;
 	case VHU_L_CRYPTO_SESSION: lay_crypto(w); break;
 	case VHU_L_SESSION_ID: {
-		uint64_t id;
+		uint64_t id = 0;
 
 		if (pl_uint(w, VHU_F_CRYPTO_SESSION_ID, 0, &id, -1))
 			sum_add(w, " session=%" PRId64, (int64_t)id);
@@ -921,6 +938,11 @@ static enum vhu_layout pick_layout(const struct vhu_msg_desc *d, const struct vh
 		return d->req;
 	}
 	if (mi->reply_is_ack)
+		return VHU_L_ACK;
+	/* A reply nobody waited for (its request was malformed, or came
+	 * before the capture): 8 bytes where the reply layout is not 8 bytes
+	 * long is a NEED_REPLY ack. */
+	if (!mi->matched && plen == 8 && layout_size(d->reply, mi) != 8)
 		return VHU_L_ACK;
 	/* ADD_MEM_REG: 8 bytes is a NEED_REPLY ack, 40/48 the old postcopy echo */
 	if (d->reply == VHU_L_MEM_REGION && plen == 8)
@@ -1021,7 +1043,7 @@ static void walk_header(struct walker *w, const struct vhu_msg_desc *d)
 	uint_node(w, VHU_F_SIZE, 8, 4, m->size, -1, false);
 	if (m->status == VHU_MSG_OVERSIZE)
 		note(w, VHU_N_OVERSIZE, "Payload size %u exceeds the limit of %u bytes: not decoded",
-		     m->size, w->plen);
+		     m->size, w->limit);
 }
 
 static void walk_links(struct walker *w)
@@ -1077,6 +1099,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	w.ctx = ctx;
 	w.m = m;
 	w.mi = mi;
+	w.limit = o && o->max_payload ? o->max_payload : VHU_DEFAULT_MAX_PAYLOAD;
 	if (m->len > VHU_HDR_SIZE) {
 		w.pl = m->bytes + VHU_HDR_SIZE;
 		w.plen = m->len - VHU_HDR_SIZE;

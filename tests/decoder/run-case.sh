@@ -5,7 +5,7 @@
 # usage: run-case.sh DECODER CAPDIR GOLDENDIR CASE STATUS ARGS...
 #   the decoder runs in CAPDIR (so messages name captures without a path)
 #   with ARGS; golden files are GOLDENDIR/CASE.out and CASE.err.
-# VHU_REGEN_GOLDEN=1 writes the golden files instead of comparing (then
+# VHU_UPDATE_GOLDEN=1 writes the golden files instead of comparing (then
 # read them and check them by eye before committing).
 set -u
 decoder=$1 capdir=$2 golden=$3 case=$4 want=$5
@@ -17,7 +17,7 @@ cd "$capdir" || exit 1
 NO_COLOR= "$decoder" "$@" >"$out" 2>"$err"
 got=$?
 
-if [ "${VHU_REGEN_GOLDEN:-}" = 1 ]; then
+if [ "${VHU_UPDATE_GOLDEN:-}" = 1 ]; then
 	cp "$out" "$golden/$case.out"
 	cp "$err" "$golden/$case.err"
 	echo "regenerated $case (exit $got)"
