@@ -20,6 +20,12 @@ def tshark_trees(plugin_dir, capture, two_pass):
     os.chmod(home, 0o777)
     env = dict(os.environ, HOME=home, WIRESHARK_CONFIG_DIR=home,
                WIRESHARK_PLUGIN_DIR=plugin_dir)
+    # a sanitized plugin needs the sanitizer runtimes first in tshark
+    preload = os.environ.get("VHU_PRELOAD", "").strip()
+    if preload:
+        env["LD_PRELOAD"] = preload
+        env["ASAN_OPTIONS"] = "detect_leaks=0"
+
     cmd = ["tshark", "-n", "-V", "-r", capture] + (["-2"] if two_pass else [])
     if os.geteuid() == 0:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
