@@ -25,6 +25,7 @@ struct walker {
 	uint32_t plen;		/* payload bytes present */
 	bool short_read;	/* a layout wanted more than plen */
 	uint32_t limit;		/* payload size limit of the reassembler */
+	bool no_tree;		/* summary_only: nodes are neither formatted nor emitted */
 	char sum[512];
 	size_t slen;
 };
@@ -61,6 +62,8 @@ static void node_init(struct vhu_node *n, int field, uint32_t off, uint32_t len)
 
 static void emit(struct walker *w, struct vhu_node *n, int ett)
 {
+	if (w->no_tree)
+		return;
 	if (ett >= 0) {
 		n->ett = ett;
 		w->e->push(w->ctx, n);
@@ -71,7 +74,8 @@ static void emit(struct walker *w, struct vhu_node *n, int ett)
 
 static void pop(struct walker *w)
 {
-	w->e->pop(w->ctx);
+	if (!w->no_tree)
+		w->e->pop(w->ctx);
 }
 
 static void note(struct walker *w, int id, const char *fmt, ...)
@@ -99,6 +103,8 @@ static void text_node(struct walker *w, int field, uint32_t off, uint32_t len, i
 	struct vhu_node n;
 	va_list ap;
 
+	if (w->no_tree)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
@@ -115,7 +121,7 @@ static void uint_node(struct walker *w, int field, uint32_t off, uint32_t len,
 	struct vhu_node n;
 	const struct vhu_field *f = vhu_field_get(field);
 
-	if (!f)
+	if (!f || w->no_tree)
 		return;
 	vhu_format_uint(text, sizeof(text), f, v);
 	node_init(&n, field, off, len);
@@ -132,7 +138,7 @@ static void string_node(struct walker *w, int field, uint32_t off, uint32_t len,
 	struct vhu_node n;
 	const struct vhu_field *f = vhu_field_get(field);
 
-	if (!f)
+	if (!f || w->no_tree)
 		return;
 	vhu_format_string(text, sizeof(text), f, s, slen);
 	node_init(&n, field, off, len);
@@ -149,6 +155,8 @@ static void bytes_node(struct walker *w, int field, uint32_t off, const uint8_t 
 	struct vhu_node n;
 	const struct vhu_field *f = vhu_field_get(field);
 
+	if (w->no_tree)
+		return;
 	vhu_format_bytes(text, sizeof(text), f, p, len);
 	node_init(&n, field, off, len);
 	n.bytes = p;
@@ -1100,6 +1108,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	w.m = m;
 	w.mi = mi;
 	w.limit = o && o->max_payload ? o->max_payload : VHU_DEFAULT_MAX_PAYLOAD;
+	w.no_tree = o && o->summary_only;
 	if (m->len > VHU_HDR_SIZE) {
 		w.pl = m->bytes + VHU_HDR_SIZE;
 		w.plen = m->len - VHU_HDR_SIZE;

@@ -16,6 +16,8 @@ extern "C" {
 struct vhu_walk_opts {
 	bool show_payload;	/* also add the raw payload bytes */
 	uint32_t max_payload;	/* the limit the reassembler used */
+	bool summary_only;	/* no tree: only notes and the summary (one-line
+				 * output), which saves formatting every line */
 };
 
 /* Draws one vhost-user message: the "vhost-user" root item and everything

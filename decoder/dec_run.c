@@ -460,6 +460,8 @@ int dec_run(const struct dec_opts *o)
 	r.col = dec_colors(o->color && o->format == DEC_FMT_LINE);
 	r.wopts.show_payload = o->payload;
 	r.wopts.max_payload = o->vopt.max_payload ? o->vopt.max_payload : VHU_DEFAULT_MAX_PAYLOAD;
+	/* one line per message needs the summary and the notes, not the tree */
+	r.wopts.summary_only = o->format == DEC_FMT_LINE || o->quiet;
 	r.filtering = filter_given(&o->filter);
 	r.flush_each = o->line_buffered || input_is_live(o->input);
 	r.text = g_string_sized_new(8192);
