@@ -26,7 +26,7 @@
 
 static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
-	struct vhu_walk_opts o = { true, 0 };
+	struct vhu_walk_opts o = { .show_payload = true };
 	struct test_emit t;
 
 	(void)ctx;
