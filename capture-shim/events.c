@@ -32,7 +32,7 @@ static void hdr_init(struct vhu_rec_hdr *h, int event, uint16_t call, int fd,
 	h->hdr_len = VHU_REC_HDR_LEN;
 	h->call = call;
 	h->pid = (uint32_t)getpid();
-	h->tid = (uint32_t)syscall(SYS_gettid);
+	h->tid = vhu_gettid(h->pid);
 	h->fd = fd;
 	if (s) {
 		h->conn_id = s->conn_id;
@@ -62,19 +62,33 @@ static bool starts_with(const char *s, size_t len, const char *prefix)
 	return len >= n && memcmp(s, prefix, n) == 0;
 }
 
-/* What fd is, for a VHU_IT_FD item: fstat and the /proc/self/fd link are
- * syscalls, nothing is allocated. */
-static void describe_fd(int fd, struct vhu_rec_fd *d, char *name, size_t cap)
+/* The /proc/self/fd link of fd.  readlinkat, not readlink: sandboxes allow
+ * the *at calls (virtiofsd's seccomp filter has no readlink); and through
+ * the directory fd opened at start, so that it works in a chroot too. */
+static ssize_t fd_link(int fd, char *name, size_t cap)
 {
 	char link[32] = "/proc/self/fd/";
+	int dir = vhu_out_proc_fd_dir();
+	char *num = link + 14;
+
+	num[put_decimal(num, (unsigned)fd)] = 0;
+	if (dir >= 0)
+		return readlinkat(dir, num, name, cap);
+	return readlinkat(AT_FDCWD, link, name, cap);
+}
+
+/* What fd is, for a VHU_IT_FD item: fstat and readlinkat are syscalls
+ * that sandboxes allow (the program itself stats the fds it gets), nothing
+ * is allocated. */
+static void describe_fd(int fd, struct vhu_rec_fd *d, char *name, size_t cap)
+{
 	struct stat st;
 	ssize_t n;
 
 	memset(d, 0, sizeof(*d));
 	d->fd = fd;
 	d->name = name;
-	link[14 + put_decimal(link + 14, (unsigned)fd)] = 0;
-	n = readlink(link, name, cap);
+	n = fd_link(fd, name, cap);
 	d->name_len = n > 0 ? (uint16_t)n : 0;
 	if (fstat(fd, &st) == 0) {
 		d->mode = st.st_mode;
@@ -164,23 +178,40 @@ static uint32_t data_iov(const struct vhu_io *io, struct iovec *out, int *nout)
 	return (uint32_t)got;
 }
 
-/* Copies the first len bytes the call moved into out. */
-static size_t gather(const struct vhu_io *io, uint8_t *out, size_t len)
+/* Copies len bytes the call moved, from offset off, into out; returns
+ * the bytes copied (fewer if the call moved fewer). */
+static size_t gather_at(const struct vhu_io *io, size_t off, uint8_t *out, size_t len)
 {
 	size_t got = 0;
 	int i;
 
-	if (len > io->moved)
-		len = io->moved;
+	if (off >= io->moved)
+		return 0;
+	if (len > io->moved - off)
+		len = io->moved - off;
 	for (i = 0; i < io->iovcnt && got < len; i++) {
+		const uint8_t *base = io->iov[i].iov_base;
 		size_t n = io->iov[i].iov_len;
 
+		if (off >= n) {
+			off -= n;
+			continue;
+		}
+		base += off;
+		n -= off;
+		off = 0;
 		if (n > len - got)
 			n = len - got;
-		memcpy(out + got, io->iov[i].iov_base, n);
+		memcpy(out + got, base, n);
 		got += n;
 	}
 	return got;
+}
+
+/* Copies the first len bytes the call moved into out. */
+static size_t gather(const struct vhu_io *io, uint8_t *out, size_t len)
+{
+	return gather_at(io, 0, out, len);
 }
 
 static int p2p_dir(int event)
@@ -275,27 +306,43 @@ static size_t conn_path(int fd, int event, char *out)
 	return unix_path(&sun, len, out);
 }
 
-static void emit_open(int fd, const struct vhu_slot *s)
+/* Path and peer credentials of a connection just made: the calls are the
+ * socket calls the program is making itself at this moment. */
+static void read_open_info(int fd, int event, struct vhu_open_info *info)
 {
-	uint8_t buf[512];
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
-	struct vhu_rec_builder b;
-	struct vhu_rec_hdr h;
+	char path[VHU_SUN_PATH_MAX + 1];
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	size_t plen, len;
+
+	info->path_len = (uint8_t)conn_path(fd, event, path);
+	memcpy(info->path, path, info->path_len);
+	info->has_cred = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0;
+	if (info->has_cred) {
+		info->cred[0] = (uint32_t)cred.pid;
+		info->cred[1] = cred.uid;
+		info->cred[2] = cred.gid;
+	}
+}
+
+/* The CONNECT/ACCEPT record, from what was known at connect/accept time
+ * (info may be NULL): no system call but the capture write. */
+static void emit_open(int fd, const struct vhu_slot *s, const struct vhu_open_info *info)
+{
+	uint8_t buf[512];
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+	size_t len;
 
 	hdr_init(&h, s->open_event, s->open_call, fd, s);
 	vhu_rec_begin(&b, buf, sizeof(buf), &h);
-	plen = conn_path(fd, s->open_event, path);
-	if (plen)
-		vhu_rec_add_item(&b, VHU_IT_PATH, path, (uint32_t)plen);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+	if (info && info->path_len)
+		vhu_rec_add_item(&b, VHU_IT_PATH, info->path, info->path_len);
+	if (info && info->has_cred) {
 		uint8_t pc[12];
 
-		vhu_put_le32(pc, (uint32_t)cred.pid);
-		vhu_put_le32(pc + 4, cred.uid);
-		vhu_put_le32(pc + 8, cred.gid);
+		vhu_put_le32(pc, info->cred[0]);
+		vhu_put_le32(pc + 4, info->cred[1]);
+		vhu_put_le32(pc + 8, info->cred[2]);
 		vhu_rec_add_item(&b, VHU_IT_PEERCRED, pc, sizeof(pc));
 	}
 	len = vhu_rec_end(&b);
@@ -308,6 +355,7 @@ static void emit_open(int fd, const struct vhu_slot *s)
 static uint8_t check_candidate(const struct vhu_io *io)
 {
 	struct vhu_slot *s = vhu_slot(io->fd), snap;
+	struct vhu_open_info info, *known;
 	bool peek = io->call_flags & MSG_PEEK;
 	uint8_t first[VHU_HDR_SIZE];
 	size_t have, take;
@@ -344,14 +392,19 @@ static uint8_t check_candidate(const struct vhu_io *io)
 	s->pend_len = 0;
 	st = VHU_SLOT_TRACKED;
 	memcpy(&snap, s, sizeof(snap));
+	known = vhu_open_info_at(s->open_info);
+	if (known)
+		memcpy(&info, known, sizeof(info));
+	vhu_slot_drop_open_info(s);
 	atomic_store(&s->state, st);
 	vhu_slot_unlock(s);
-	emit_open(io->fd, &snap);
+	emit_open(io->fd, &snap, known ? &info : NULL);
 	if (have)
 		emit_pending(io, &snap, first, have, io->event);
 	return st;
 set:
 	s->pend_len = 0;
+	vhu_slot_drop_open_info(s);
 	atomic_store(&s->state, st);
 out:
 	vhu_slot_unlock(s);
@@ -387,6 +440,7 @@ static void adopt(int fd, uint16_t call, uint8_t chan, uint8_t role, uint64_t li
 	s->role = role;
 	s->pend_len = 0;
 	s->partner = -1;
+	vhu_slot_drop_open_info(s);
 	memcpy(&snap, s, sizeof(snap));
 	atomic_store(&s->state, VHU_SLOT_TRACKED);
 	vhu_slot_unlock(s);
@@ -404,23 +458,75 @@ static bool is_socket(int fd, uint64_t *ino)
 	return true;
 }
 
-/* The kept end of the socketpair whose other end is fd, or -1. */
-static int pair_partner(int fd)
+/*
+ * The kept end of the socketpair whose other end is fd (a socket of inode
+ * ino), or -1.  fd may be a dup of the end socketpair() returned (a sender
+ * that keeps a copy until the message leaves, and closes the original):
+ * the ends are matched by inode, not by number.
+ */
+static int pair_partner(int fd, uint64_t ino)
 {
 	struct vhu_slot *s = vhu_slot(fd), *p;
-	uint64_t ino;
+	uint64_t kept_ino;
 	int partner;
 
-	if (!s || atomic_load(&s->state) != VHU_SLOT_PAIR)
+	if (!s || atomic_load(&s->state) != VHU_SLOT_PAIR || s->ino != ino)
 		return -1;
 	partner = s->partner;
 	p = vhu_slot(partner);
-	if (!p || atomic_load(&p->state) != VHU_SLOT_PAIR || p->partner != fd)
+	if (!p || atomic_load(&p->state) != VHU_SLOT_PAIR || p->partner_ino != ino)
 		return -1;
 	/* The number may have been reused behind our back: check the inode. */
-	if (!is_socket(partner, &ino) || ino != p->ino)
+	if (!is_socket(partner, &kept_ino) || kept_ino != p->ino)
 		return -1;
 	return partner;
+}
+
+/* The channel a main-channel message opens with the socket it carries:
+ * SET_BACKEND_REQ_FD (21) or GPU_SET_SOCKET (33), 0 for any other. */
+static uint8_t channel_opened_by(const uint8_t *hdr)
+{
+	uint32_t request = vhu_get_le32(hdr), flags = vhu_get_le32(hdr + 4);
+
+	if (flags & VHU_FLAG_REPLY)
+		return 0;
+	if (request == VHU_SET_BACKEND_REQ_FD)
+		return VHU_CHAN_BACKEND;
+	if (request == VHU_GPU_SET_SOCKET)
+		return VHU_CHAN_GPU;
+	return 0;
+}
+
+/* Headers looked at in one call's bytes (coalesced messages). */
+#define ADOPT_SCAN_MAX 64
+
+/*
+ * Which channel the fds of this call open, 0 if none.  The fds ride on
+ * the call's first byte, which is normally the start of the message they
+ * belong to; a sender that coalesces messages may put the 21/33 after
+ * others in one buffer, so every header of the call's bytes is looked at.
+ */
+static uint8_t channel_of_call(const struct vhu_io *io)
+{
+	size_t off = 0, moved = io->moved;
+	uint8_t hdr[VHU_HDR_SIZE];
+	int n;
+
+	for (n = 0; n < ADOPT_SCAN_MAX && moved - off >= VHU_HDR_SIZE; n++) {
+		uint8_t chan;
+		uint32_t size;
+
+		if (!gather_at(io, off, hdr, sizeof(hdr)))
+			break;
+		chan = channel_opened_by(hdr);
+		if (chan)
+			return chan;
+		size = vhu_get_le32(hdr + 8);
+		if (size > moved - off - VHU_HDR_SIZE)
+			break;
+		off += VHU_HDR_SIZE + size;
+	}
+	return 0;
 }
 
 /*
@@ -432,31 +538,23 @@ static int pair_partner(int fd)
 static void maybe_adopt(const struct vhu_io *io, const struct vhu_slot *conn,
 			const int *fds, int nfds)
 {
-	uint8_t hdr[8];
-	uint32_t request, flags;
 	uint8_t chan, role;
 	int i;
 
-	if (conn->channel != VHU_CHAN_MAIN || !nfds || gather(io, hdr, 8) < 8)
+	if (conn->channel != VHU_CHAN_MAIN || !nfds)
 		return;
-	request = vhu_get_le32(hdr);
-	flags = vhu_get_le32(hdr + 4);
-	if (flags & VHU_FLAG_REPLY)
-		return;
-	if (request == VHU_SET_BACKEND_REQ_FD)
-		chan = VHU_CHAN_BACKEND;
-	else if (request == VHU_GPU_SET_SOCKET)
-		chan = VHU_CHAN_GPU;
-	else
+	chan = channel_of_call(io);
+	if (!chan)
 		return;
 	role = io->event == VHU_EV_DATA_SENT ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND;
 	for (i = 0; i < nfds; i++) {
+		uint64_t ino;
 		int partner = -1;
 
-		if (!is_socket(fds[i], NULL))
+		if (!is_socket(fds[i], &ino))
 			continue;
 		if (io->event == VHU_EV_DATA_SENT)
-			partner = pair_partner(fds[i]);
+			partner = pair_partner(fds[i], ino);
 		adopt(fds[i], io->call, chan, role, conn->conn_id);
 		if (partner >= 0)
 			adopt(partner, io->call, chan, role, conn->conn_id);
@@ -498,19 +596,27 @@ static bool is_unix_stream(int fd)
 }
 
 /* --sockets: does the connection's path match the pattern? */
-static bool path_selected(int fd, int event)
+static bool path_selected(const struct vhu_open_info *info)
 {
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
-	size_t n = conn_path(fd, event, path);
+	char path[VHU_SUN_PATH_MAX + 1];
 
-	path[n] = 0;
-	return n && fnmatch(vhu_cfg.glob, path, 0) == 0;
+	memcpy(path, info->path, info->path_len);
+	path[info->path_len] = 0;
+	return info->path_len && fnmatch(vhu_cfg.glob, path, 0) == 0;
 }
 
+/*
+ * A connection was just made: every system call about it is made now,
+ * while the program makes its own.  Sandboxed programs (virtiofsd) accept
+ * before they install their seccomp filter and may forbid these calls by
+ * the time the first bytes move.
+ */
 void vhu_on_open(int fd, int event, uint16_t call)
 {
 	struct vhu_slot *s = vhu_slot(fd), snap;
+	struct vhu_open_info info, *kept;
 	uint8_t st = VHU_SLOT_CANDIDATE;
+	uint16_t idx = 0;
 
 	if (!s)
 		return;
@@ -518,11 +624,24 @@ void vhu_on_open(int fd, int event, uint16_t call)
 		vhu_slot_clear(fd, NULL);
 		return;
 	}
+	read_open_info(fd, event, &info);
 	if (vhu_cfg.have_glob)
-		st = path_selected(fd, event) ? VHU_SLOT_TRACKED : VHU_SLOT_NONE;
+		st = path_selected(&info) ? VHU_SLOT_TRACKED : VHU_SLOT_NONE;
 	else if (vhu_cfg.all_unix)
 		st = VHU_SLOT_TRACKED;
+	if (st == VHU_SLOT_CANDIDATE) {
+		idx = vhu_open_info_get();
+		kept = vhu_open_info_at(idx);
+		if (kept) {
+			kept->path_len = info.path_len;
+			kept->has_cred = info.has_cred;
+			memcpy(kept->cred, info.cred, sizeof(kept->cred));
+			memcpy(kept->path, info.path, info.path_len);
+		}
+	}
 	vhu_slot_lock(s);
+	vhu_slot_drop_open_info(s);
+	s->open_info = idx;
 	s->conn_id = vhu_new_conn_id();
 	s->channel = VHU_CHAN_MAIN;
 	s->role = VHU_ROLE_UNKNOWN;
@@ -535,7 +654,7 @@ void vhu_on_open(int fd, int event, uint16_t call)
 	atomic_store(&s->state, st);
 	vhu_slot_unlock(s);
 	if (st == VHU_SLOT_TRACKED)
-		emit_open(fd, &snap);
+		emit_open(fd, &snap, &info);
 }
 
 void vhu_on_close(int fd, uint16_t call)
@@ -560,18 +679,21 @@ void vhu_on_close(int fd, uint16_t call)
 
 void vhu_on_socketpair(const int sv[2])
 {
+	uint64_t ino[2] = { 0, 0 };
 	int i;
 
+	for (i = 0; i < 2; i++)
+		is_socket(sv[i], &ino[i]);
 	for (i = 0; i < 2; i++) {
 		struct vhu_slot *s = vhu_slot(sv[i]);
-		uint64_t ino = 0;
 
 		if (!s)
 			continue;
-		is_socket(sv[i], &ino);
 		vhu_slot_lock(s);
+		vhu_slot_drop_open_info(s);
 		s->partner = sv[1 - i];
-		s->ino = ino;
+		s->ino = ino[i];
+		s->partner_ino = ino[1 - i];
 		s->pend_len = 0;
 		s->conn_id = 0;
 		atomic_store(&s->state, vhu_slot(sv[1 - i]) ? VHU_SLOT_PAIR : VHU_SLOT_NONE);

@@ -11,6 +11,58 @@
  * its lock, which is never held across a traced call.
  */
 struct vhu_slot vhu_fdtab[VHU_FDTAB_SIZE];
+struct vhu_open_info vhu_open_infos[VHU_OPEN_INFOS];
+
+/* Where the next search for a free entry starts: entries are taken and
+ * given back in about that order, so the search is short. */
+static atomic_uint open_info_hint;
+
+uint16_t vhu_open_info_get(void)
+{
+	unsigned start = atomic_fetch_add(&open_info_hint, 1), i;
+
+	for (i = 0; i < VHU_OPEN_INFOS; i++) {
+		unsigned k = (start + i) % VHU_OPEN_INFOS;
+
+		if (!atomic_flag_test_and_set(&vhu_open_infos[k].used))
+			return (uint16_t)(k + 1);
+	}
+	return 0;
+}
+
+void vhu_open_info_put(uint16_t idx)
+{
+	if (idx && idx <= VHU_OPEN_INFOS)
+		atomic_flag_clear(&vhu_open_infos[idx - 1].used);
+}
+
+struct vhu_open_info *vhu_open_info_at(uint16_t idx)
+{
+	return idx && idx <= VHU_OPEN_INFOS ? &vhu_open_infos[idx - 1] : NULL;
+}
+
+/* The slot no longer needs its open info (locked by the caller). */
+void vhu_slot_drop_open_info(struct vhu_slot *s)
+{
+	vhu_open_info_put(s->open_info);
+	s->open_info = 0;
+}
+
+/* A copy of from's open info for an alias, or 0. */
+static uint16_t open_info_dup(uint16_t from)
+{
+	struct vhu_open_info *src = vhu_open_info_at(from), *dst;
+	uint16_t idx;
+
+	if (!src || !(idx = vhu_open_info_get()))
+		return 0;
+	dst = vhu_open_info_at(idx);
+	dst->path_len = src->path_len;
+	dst->has_cred = src->has_cred;
+	memcpy(dst->cred, src->cred, sizeof(dst->cred));
+	memcpy(dst->path, src->path, src->path_len);
+	return idx;
+}
 
 void vhu_slot_lock(struct vhu_slot *s)
 {
@@ -37,6 +89,7 @@ void vhu_slot_clear(int fd, struct vhu_slot *old)
 	atomic_store_explicit(&s->state, VHU_SLOT_NONE, memory_order_release);
 	s->pend_len = 0;
 	s->partner = -1;
+	vhu_slot_drop_open_info(s);
 	vhu_slot_unlock(s);
 }
 
@@ -52,8 +105,12 @@ void vhu_slot_copy(int to, int from)
 	}
 	vhu_slot_lock(s);
 	memcpy(&tmp, s, sizeof(tmp));
+	/* The alias gets its own copy: either may be promoted first. */
+	tmp.open_info = atomic_load(&s->state) == VHU_SLOT_CANDIDATE ?
+			open_info_dup(s->open_info) : 0;
 	vhu_slot_unlock(s);
 	vhu_slot_lock(d);
+	vhu_slot_drop_open_info(d);
 	d->channel = tmp.channel;
 	d->role = tmp.role;
 	d->open_event = tmp.open_event;
@@ -61,14 +118,16 @@ void vhu_slot_copy(int to, int from)
 	d->pend_len = tmp.pend_len;
 	d->pend_dir = tmp.pend_dir;
 	memcpy(d->pend, tmp.pend, sizeof(d->pend));
-	/* A dup of one socketpair end is not that end's registered partner. */
-	d->partner = -1;
+	d->open_info = tmp.open_info;
+	/* A dup of a socketpair end stays a pair end: it names the same
+	 * socket, and it may be the number that goes out in id 21/33 (a
+	 * sender that keeps a copy until the message leaves). */
+	d->partner = tmp.partner;
 	d->conn_id = tmp.conn_id;
 	d->ino = tmp.ino;
+	d->partner_ino = tmp.partner_ino;
 	d->open_ts = tmp.open_ts;
-	atomic_store_explicit(&d->state,
-			      atomic_load(&tmp.state) == VHU_SLOT_PAIR ? VHU_SLOT_NONE :
-			      atomic_load(&tmp.state), memory_order_release);
+	atomic_store_explicit(&d->state, atomic_load(&tmp.state), memory_order_release);
 	vhu_slot_unlock(d);
 }
 

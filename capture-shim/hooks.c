@@ -315,17 +315,19 @@ int close(int fd)
 static int close_range_around(unsigned first, unsigned last, int flags)
 {
 	__typeof__(&close_range) real = REAL(close_range, CLOSE_RANGE);
-	int own[2] = { vhu_out_fd(), vhu_out_lock_fd() }, ret = 0, err = 0, i;
+	int own[VHU_OWN_FDS], ret = 0, err = 0, i, j;
 	unsigned lo = first;
 
 	NEED_REAL(real);
-	if (own[0] > own[1]) {
-		int t = own[0];
+	vhu_out_own_fds(own);
+	for (i = 1; i < VHU_OWN_FDS; i++)	/* ascending */
+		for (j = i; j > 0 && own[j - 1] > own[j]; j--) {
+			int t = own[j];
 
-		own[0] = own[1];
-		own[1] = t;
-	}
-	for (i = 0; i < 2; i++) {
+			own[j] = own[j - 1];
+			own[j - 1] = t;
+		}
+	for (i = 0; i < VHU_OWN_FDS; i++) {
 		if (own[i] < 0 || (unsigned)own[i] < lo || (unsigned)own[i] > last)
 			continue;
 		if ((unsigned)own[i] > lo && real(lo, (unsigned)own[i] - 1, flags) < 0 && !ret) {
@@ -366,12 +368,14 @@ int close_range(unsigned int first, unsigned int last, int flags)
 void closefrom(int lowfd)
 {
 	__typeof__(&closefrom) real = REAL(closefrom, CLOSEFROM);
-	int saved = errno, hi = vhu_out_fd(), fd;
+	int saved = errno, own[VHU_OWN_FDS], hi = -1, fd, i;
 
 	if (lowfd < 0)
 		lowfd = 0;
-	if (vhu_out_lock_fd() > hi)
-		hi = vhu_out_lock_fd();
+	vhu_out_own_fds(own);
+	for (i = 0; i < VHU_OWN_FDS; i++)
+		if (own[i] > hi)
+			hi = own[i];
 	if (!vhu_busy)
 		forget_range((unsigned)lowfd, ~0u);
 	if (vhu_busy || hi < lowfd) {

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -30,6 +31,20 @@ uint64_t vhu_new_conn_id(void)
 	uint32_t seq = (uint32_t)atomic_fetch_add(&conn_seq, 1) + 1;
 
 	return ((uint64_t)(uint32_t)getpid() << 32) | seq;
+}
+
+/* gettid once per thread: a sandbox may not allow it later (and it is a
+ * system call per record otherwise).  The pid it was taken in tells a
+ * fork child, whose thread keeps the parent's TLS, to ask again. */
+static VHU_TLS uint32_t tid_cache, tid_cache_pid;
+
+uint32_t vhu_gettid(uint32_t pid)
+{
+	if (tid_cache_pid != pid || !tid_cache) {
+		tid_cache = (uint32_t)syscall(SYS_gettid);
+		tid_cache_pid = pid;
+	}
+	return tid_cache;
 }
 
 void *vhu_resolve(enum vhu_real_index idx)

@@ -34,6 +34,14 @@ static bool name_has_pid;	/* reopen after fork */
 static pthread_mutex_t pipe_write_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int pipe_lock_fd = -1;
 
+/*
+ * /proc/self/fd as a directory fd, opened at start: passed fds are named
+ * through it with readlinkat(), which works after the program chrooted
+ * into a directory without /proc (virtiofsd's sandbox).  "self" is
+ * resolved when it is opened, so a fork child opens its own.
+ */
+static atomic_int proc_fd_dir = -1;
+
 uint64_t vhu_now_ns(void)
 {
 	struct timespec ts;
@@ -163,6 +171,20 @@ static int open_named(void)
 	return vhu_capfile_move_high(fd, 1);
 }
 
+static void open_proc_fd_dir(void)
+{
+	int fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0)
+		fd = vhu_capfile_move_high(fd, 1);
+	atomic_store(&proc_fd_dir, fd);
+}
+
+int vhu_out_proc_fd_dir(void)
+{
+	return atomic_load_explicit(&proc_fd_dir, memory_order_relaxed);
+}
+
 int vhu_out_open(void)
 {
 	int fd;
@@ -182,6 +204,7 @@ int vhu_out_open(void)
 	note_output_kind(fd);
 	atomic_store(&out_fd, fd);
 	open_pipe_lock();
+	open_proc_fd_dir();
 	return 0;
 }
 
@@ -190,6 +213,10 @@ void vhu_out_reopen_after_fork(void)
 	int fd;
 
 	pthread_mutex_init(&pipe_write_lock, NULL);
+	fd = atomic_exchange(&proc_fd_dir, -1);
+	if (fd >= 0)
+		((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
+	open_proc_fd_dir();
 	if (out_is_pipe) {
 		/* The parent's lock description is shared with us: get ours. */
 		int old = atomic_exchange(&pipe_lock_fd, -1);
@@ -213,15 +240,18 @@ void vhu_out_reopen_after_fork(void)
 	atomic_store(&out_fd, fd);
 }
 
-int vhu_out_lock_fd(void)
+void vhu_out_own_fds(int *own)
 {
-	return atomic_load_explicit(&pipe_lock_fd, memory_order_relaxed);
+	own[0] = vhu_out_fd();
+	own[1] = atomic_load_explicit(&pipe_lock_fd, memory_order_relaxed);
+	own[2] = vhu_out_proc_fd_dir();
 }
 
 bool vhu_out_owns(int fd)
 {
 	return fd >= 0 && (fd == vhu_out_fd() ||
-			   fd == atomic_load_explicit(&pipe_lock_fd, memory_order_relaxed));
+			   fd == atomic_load_explicit(&pipe_lock_fd, memory_order_relaxed) ||
+			   fd == vhu_out_proc_fd_dir());
 }
 
 void vhu_out_move_away(int fd)
@@ -233,6 +263,12 @@ void vhu_out_move_away(int fd)
 	if (fd == atomic_load(&pipe_lock_fd)) {
 		moved = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
 		atomic_store(&pipe_lock_fd, moved);
+		((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
+		return;
+	}
+	if (fd == vhu_out_proc_fd_dir()) {
+		moved = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
+		atomic_store(&proc_fd_dir, moved);
 		((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
 		return;
 	}

@@ -109,13 +109,43 @@ struct vhu_slot {
 	uint8_t pend_len;	/* candidate: first bytes seen so far */
 	uint8_t pend_dir;	/* candidate: their direction (VHU_EV_DATA_*) */
 	uint8_t pend[12];	/* candidate: the bytes */
+	uint16_t open_info;	/* candidate: vhu_open_infos index + 1, or 0 */
 	int32_t partner;	/* pair: fd of the other end */
 	uint64_t conn_id;
 	uint64_t ino;		/* pair: inode of this end */
+	uint64_t partner_ino;	/* pair: inode of the other end */
 	uint64_t open_ts;	/* candidate: when connect/accept returned (ns) */
 };
 
 extern struct vhu_slot vhu_fdtab[VHU_FDTAB_SIZE] VHU_HIDDEN;
+
+/*
+ * What the CONNECT/ACCEPT record of a candidate says about its socket
+ * (path, peer credentials), taken when connect()/accept() returned: a
+ * sandboxed program (virtiofsd's seccomp filter) may forbid
+ * getsockname/getpeername/getsockopt by the time the first bytes promote
+ * the candidate.  Few candidates wait at once, so these live in a small
+ * table of their own instead of in every fd slot; a candidate that finds
+ * the table full is recorded without path and credentials.
+ */
+#define VHU_OPEN_INFOS 512
+#define VHU_SUN_PATH_MAX 108	/* sizeof(sockaddr_un.sun_path) */
+
+struct vhu_open_info {
+	atomic_flag used;
+	uint8_t path_len;
+	bool has_cred;
+	uint32_t cred[3];	/* pid, uid, gid */
+	char path[VHU_SUN_PATH_MAX];
+};
+
+extern struct vhu_open_info vhu_open_infos[VHU_OPEN_INFOS] VHU_HIDDEN;
+
+/* A free entry, marked used, as index + 1; 0 if the table is full. */
+uint16_t vhu_open_info_get(void) VHU_HIDDEN;
+void vhu_open_info_put(uint16_t idx) VHU_HIDDEN;
+/* The entry of idx (index + 1), NULL for 0. */
+struct vhu_open_info *vhu_open_info_at(uint16_t idx) VHU_HIDDEN;
 
 /* The slot of fd, or NULL if fd is out of the table's range. */
 static inline struct vhu_slot *vhu_slot(int fd)
@@ -138,6 +168,8 @@ void vhu_slot_unlock(struct vhu_slot *s) VHU_HIDDEN;
 void vhu_slot_clear(int fd, struct vhu_slot *old) VHU_HIDDEN;
 /* fd becomes an alias of from (dup). */
 void vhu_slot_copy(int to, int from) VHU_HIDDEN;
+/* Gives back s's open info, if any; s is locked by the caller. */
+void vhu_slot_drop_open_info(struct vhu_slot *s) VHU_HIDDEN;
 void vhu_fdtab_after_fork(void) VHU_HIDDEN;
 
 /* ---- output (output.c) ------------------------------------------------ */
@@ -150,7 +182,13 @@ void vhu_out_reopen_after_fork(void) VHU_HIDDEN;
 int vhu_out_fd(void) VHU_HIDDEN;
 /* Is fd one the shim opened for itself (hidden from the program)? */
 bool vhu_out_owns(int fd) VHU_HIDDEN;
-int vhu_out_lock_fd(void) VHU_HIDDEN;
+/* The shim's own fds (capture, pipe lock, /proc/self/fd), -1 where none:
+ * fills own[VHU_OWN_FDS]. */
+#define VHU_OWN_FDS 3
+void vhu_out_own_fds(int *own) VHU_HIDDEN;
+/* A directory fd of this process's /proc/self/fd, opened at start (and
+ * after fork) so that passed fds can be named in a chroot too; -1 if none. */
+int vhu_out_proc_fd_dir(void) VHU_HIDDEN;
 /* Moves the capture fd away from fd (the program is about to use it). */
 void vhu_out_move_away(int fd) VHU_HIDDEN;
 /* Writes one EPB: head | exported-PDU tags | record | data | tail, with one
@@ -162,6 +200,8 @@ void vhu_out_record(int p2p_dir, const uint8_t *rec, size_t rec_len,
 void vhu_stop(const char *what, int err) VHU_HIDDEN;
 void vhu_say(const char *a, const char *b, const char *c) VHU_HIDDEN;
 uint64_t vhu_now_ns(void) VHU_HIDDEN;
+/* This thread's id, asked of the kernel once per thread (and process). */
+uint32_t vhu_gettid(uint32_t pid) VHU_HIDDEN;
 
 /* ---- events (events.c) ------------------------------------------------ */
 
