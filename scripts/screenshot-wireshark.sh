@@ -112,13 +112,16 @@ wait_for() {
 
 shim=$build/capture-shim/vhost-user-capture
 testpeer=$build/tests/peer/vhu-test-peer
-plugin=$(ls "$build"/plugin/plugins/*/epan/vhost-user.so 2>/dev/null | head -n 1)
+find_plugin() {
+	find "$build/plugin/plugins" -path '*/epan/vhost-user.so' 2>/dev/null | head -n 1
+}
+plugin=$(find_plugin)
 if [ ! -x "$shim" ] || [ ! -x "$testpeer" ] || [ -z "$plugin" ]; then
 	say "build in $build"
 	{ cmake -S "$top" -B "$build" && cmake --build "$build" -j "$(nproc)"; } \
 		>"$build/vhu-shot-build.log" 2>&1 ||
 		{ tail -n 30 "$build/vhu-shot-build.log"; die "build failed (log: $build/vhu-shot-build.log)"; }
-	plugin=$(ls "$build"/plugin/plugins/*/epan/vhost-user.so 2>/dev/null | head -n 1)
+	plugin=$(find_plugin)
 	[ -n "$plugin" ] || die "the build made no Wireshark plugin (is wireshark-dev installed?)"
 fi
 # plugins/<major.minor>/epan/vhost-user.so
@@ -133,6 +136,7 @@ plugin_release=$(basename "$(dirname "$(dirname "$plugin")")")
 # this machine ends up in the pictures.
 record_dpdk() {
 	local file=$1 be_in fe_in be_pid fe_pid
+	# shellcheck disable=SC2054 # -l takes a list of cores
 	local eal=(-l 0,1 --no-huge -m 256 --no-pci --no-shconf)
 
 	command -v dpdk-testpmd >/dev/null || { echo "dpdk-testpmd is missing" >&2; return 1; }
@@ -254,7 +258,8 @@ Xvfb -displayfd 3 -screen 0 "${width}x${height}x24" -nolisten tcp -noreset \
 pids="$pids $!"
 wait_for "Xvfb to pick a display" 20 grep -q '[0-9]' "$work/display" ||
 	{ cat "$work/xvfb.log" >&2; exit 1; }
-export DISPLAY=:$(head -n 1 "$work/display")
+DISPLAY=:$(head -n 1 "$work/display")
+export DISPLAY
 echo "display $DISPLAY"
 
 say "starting wireshark"
@@ -341,8 +346,11 @@ sleep 2
 # "Limit to display filter": only the vhost_user packets, not the records
 # that merely start a message (their completion is drawn).  The check box
 # sits at the dialog's bottom left corner.
-eval "$(xdotool getwindowgeometry --shell "$flow_win")"
-xdotool mousemove --sync 17 $((Y + HEIGHT - 55)) click 1
+flow_geometry=$(xdotool getwindowgeometry --shell "$flow_win")
+flow_x=$(echo "$flow_geometry" | sed -n 's/^X=//p')
+flow_y=$(echo "$flow_geometry" | sed -n 's/^Y=//p')
+flow_height=$(echo "$flow_geometry" | sed -n 's/^HEIGHT=//p')
+xdotool mousemove --sync $((flow_x + 17)) $((flow_y + flow_height - 55)) click 1
 xdotool mousemove --sync $((width - 1)) $((height - 1))
 sleep 2
 import -window root "$work/flow.png" || die "import failed"
