@@ -7,6 +7,10 @@
  *                               a memfd, an eventfd and a pipe
  *   shim_peer fe PATH | be PATH one side of "exchange" (separate processes)
  *   shim_peer adopt PATH        back-end and GPU channels over socketpairs
+ *   shim_peer adoptdup PATH     the same, the way a coalescing sender does it:
+ *                               a dup of the socketpair end goes out (the
+ *                               original closed first), in one buffer with
+ *                               another message
  *   shim_peer untracked PATH    text over a unix socket, and a pipe
  *   shim_peer forkexec PATH     a fork child and an exec'd image talk too
  *   shim_peer busy PATH         ping-pong until killed
@@ -18,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -331,6 +336,74 @@ static void backend_adopt(int fd)
 	close(fd);
 }
 
+/*
+ * adoptdup: the sender keeps a dup of the end it sends and closes the
+ * original before the message leaves (vhu-test-peer --io coalesce does
+ * this), and the 21/33 shares one sendmsg with another message: first in
+ * the buffer for the back-end channel, second for the GPU socket.  The
+ * back-end reads each buffer with one recvmsg.
+ */
+static void frontend_adoptdup(int fd)
+{
+	uint8_t m[64];
+	int sv[2], gv[2], copy;
+	size_t n;
+
+	n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0);
+	check(write(fd, m, n) == (ssize_t)n, "write");
+	check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 &&
+	      socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gv) == 0, "socketpair");
+
+	copy = fcntl(sv[1], F_DUPFD_CLOEXEC, 0);
+	check(copy >= 0, "dup");
+	close(sv[1]);
+	n = make_msg(m, VHU_SET_BACKEND_REQ_FD, VHU_VERSION, 0, 0);
+	n += make_msg(m + n, VHU_SET_OWNER, VHU_VERSION, 0, 0);
+	send_fds(fd, m, n, &copy, 1);
+	close(copy);
+
+	copy = fcntl(gv[1], F_DUPFD_CLOEXEC, 0);
+	check(copy >= 0, "dup");
+	close(gv[1]);
+	n = make_msg(m, VHU_SET_VRING_NUM, VHU_VERSION, 8, 0x08);
+	n += make_msg(m + n, VHU_GPU_SET_SOCKET, VHU_VERSION, 0, 0);
+	send_fds(fd, m, n, &copy, 1);
+	close(copy);
+
+	read_full(sv[0], m, 12);
+	check(m[0] == VHU_BACKEND_CONFIG_CHANGE_MSG, "backend request");
+	n = make_msg(m, VHU_BACKEND_CONFIG_CHANGE_MSG, VHU_VERSION | VHU_FLAG_REPLY, 8, 0);
+	check(write(sv[0], m, n) == (ssize_t)n, "backend reply");
+	read_full(gv[0], m, 12);
+	check(m[0] == VHU_GPU_GET_PROTOCOL_FEATURES, "gpu request");
+	n = make_msg(m, VHU_GPU_GET_PROTOCOL_FEATURES, VHU_FLAG_REPLY, 8, 0);
+	check(write(gv[0], m, n) == (ssize_t)n, "gpu reply");
+	close(sv[0]);
+	close(gv[0]);
+	close(fd);
+}
+
+static void backend_adoptdup(int fd)
+{
+	uint8_t m[64];
+	int bfd, gfd;
+	size_t n;
+
+	read_full(fd, m, 12);
+	check(recv_fds(fd, m, 24, &bfd, 1) == 1 && m[0] == VHU_SET_BACKEND_REQ_FD, "req fd");
+	check(recv_fds(fd, m, 32, &gfd, 1) == 1 && m[20] == VHU_GPU_SET_SOCKET, "gpu fd");
+	n = make_msg(m, VHU_BACKEND_CONFIG_CHANGE_MSG, VHU_VERSION | VHU_FLAG_NEED_REPLY, 0, 0);
+	check(write(bfd, m, n) == (ssize_t)n, "backend request");
+	read_full(bfd, m, 20);
+	n = make_msg(m, VHU_GPU_GET_PROTOCOL_FEATURES, 0, 0, 0);
+	check(write(gfd, m, n) == (ssize_t)n, "gpu request");
+	read_full(gfd, m, 20);
+	close(bfd);
+	close(gfd);
+	check(read(fd, m, 1) == 0, "EOF");
+	close(fd);
+}
+
 /* ---- untracked ----------------------------------------------------------- */
 
 static const char text[] = "hello, this is not vhost-user\n";
@@ -599,6 +672,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "adopt"))
 		return pair_run(path, frontend_adopt, backend_adopt);
+	if (!strcmp(mode, "adoptdup"))
+		return pair_run(path, frontend_adoptdup, backend_adoptdup);
 	if (!strcmp(mode, "untracked"))
 		return pair_run(path, frontend_text, backend_text);
 	if (!strcmp(mode, "forkexec"))

@@ -146,6 +146,65 @@ case_adopt() {
 	expect_some "ev=data_sent call=sendmsg pid=$fe .*nfds=1 .*fds=[0-9]+:socket:socket:" recs.txt
 }
 
+# Coalesced: a dup of the pair end is sent (the original closed) in one
+# buffer with another message; the kept end must be adopted all the same.
+case_adoptdup() {
+	capture -- "$PEER" adoptdup "$W/vu.sock"
+	be=$(field pid "$(grep 'call=start' recs.txt)")
+	fe=$(field pid "$(grep 'call=fork' recs.txt)")
+	femain=$(field conn "$(grep "ev=connect .*pid=$fe" recs.txt)")
+	bemain=$(field conn "$(grep "ev=accept .*pid=$be" recs.txt)")
+	expect_count 2 "ev=socket_adopted .*pid=$fe .*chan=backend .*link=$femain\$" recs.txt
+	expect_count 2 "ev=socket_adopted .*pid=$fe .*chan=gpu .*link=$femain\$" recs.txt
+	expect_count 1 "ev=socket_adopted .*pid=$be .*chan=backend .*link=$bemain\$" recs.txt
+	expect_count 1 "ev=socket_adopted .*pid=$be .*chan=gpu .*link=$bemain\$" recs.txt
+	# The kept ends carry the front-end's side of both channels.
+	expect_some "ev=data_received call=read pid=$fe .*chan=backend .*data=020000000900000000000000" recs.txt
+	expect_some "ev=data_sent call=write pid=$fe .*chan=backend .*orig=20 " recs.txt
+	expect_some "ev=data_received call=read pid=$fe .*chan=gpu .*orig=12 " recs.txt
+	expect_some "ev=data_sent call=write pid=$fe .*chan=gpu .*orig=20 " recs.txt
+	expect_some "ev=data_received call=read pid=$be .*chan=gpu .*orig=20 " recs.txt
+	# The sent copies (adopted first) were closed at once, the kept ends
+	# at the end.
+	for chan in backend gpu; do
+		sent=$(field conn "$(grep "ev=socket_adopted .*pid=$fe .*chan=$chan " recs.txt | head -1)")
+		expect_count 1 "ev=close .*conn=$sent " recs.txt
+	done
+	expect_count 4 "ev=close .*pid=$fe .*chan=(backend|gpu) " recs.txt
+}
+
+# A back-end that accepts, then sandboxes itself with a seccomp filter that
+# kills it on any call but its own and the few the shim documents
+# (shim_seccomp.c), like virtiofsd: it must live, and be recorded.
+case_seccomp() {
+	"$SECCOMP" "$W/bare.sock" > bare.out 2>&1
+	st=$?
+	[ $st -ne 77 ] || { echo "skipped: no seccomp filter for this architecture"; exit 77; }
+	[ $st -eq 0 ] || { cat bare.out >&2; fail "the program fails without the shim"; }
+	jails=none
+	[ "$(id -u)" -ne 0 ] || { mkdir jail && jails="none $W/jail"; }
+	for jail in $jails; do
+		[ "$jail" = none ] && jail=
+		rm -f cap.pcapng
+		# shellcheck disable=SC2086
+		"$LAUNCHER" -q -w cap.pcapng -- "$SECCOMP" "$W/vu.sock" $jail > run.out 2>&1 ||
+			{ cat run.out >&2; fail "the sandboxed back-end did not survive the shim (chroot '$jail')"; }
+		"$CAPCHECK" cap.pcapng > recs.txt || fail "capture does not parse"
+		fe=$(field pid "$(grep 'call=start' recs.txt)")
+		be=$(field pid "$(grep 'call=fork' recs.txt)")
+		# Path and peer taken at accept time, written at the first bytes.
+		expect_some "ev=accept .*pid=$be .*role=back-end .*path=$W/vu.sock peer=$fe/" recs.txt
+		expect_some "ev=data_received call=read pid=$be .*data=010000000100000000000000\$" recs.txt
+		expect_some "ev=data_sent call=sendmsg pid=$be .*orig=20 " recs.txt
+		# The fds are named although /proc is out of reach in the jail.
+		expect_some "ev=data_received call=recvmsg pid=$be .*nfds=2 .*fds=[0-9]+:memfd:/memfd:vhu-sandboxed-mem.*,[0-9]+:eventfd:anon_inode:\[eventfd\]" recs.txt
+		expect_count 1 "ev=socket_adopted .*pid=$be .*chan=backend " recs.txt
+		expect_some "ev=data_sent call=write pid=$be .*chan=backend .*data=020000000900000000000000" recs.txt
+		expect_some "ev=data_received call=read pid=$be .*chan=backend .*orig=20 " recs.txt
+		expect_count 2 "ev=close .*pid=$be " recs.txt
+	done
+}
+
 case_untracked() {
 	capture -- "$PEER" untracked "$W/vu.sock"
 	expect_count 2 'ev=process_start' recs.txt
