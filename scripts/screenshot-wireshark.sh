@@ -84,23 +84,34 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vhu-shot.XXXXXX") || exit 1
 pids=
-cleanup() {
+stop_started() {
 	local pid
 	for pid in $pids; do
 		kill -TERM "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
+	pids=
+}
+cleanup() {
+	stop_started
 	rm -rf "$work" "/var/run/dpdk/vhu-shot-be-$$" "/var/run/dpdk/vhu-shot-fe-$$"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# wait_for WHAT SECONDS CMD... : poll CMD every 0.1 s.
+# wait_for WHAT SECONDS CMD... : poll CMD every 0.1 s; give up early when
+# the processes in $watch (the ones that should make CMD true) are gone.
+watch=
 wait_for() {
-	local what=$1 tries=$(($2 * 10))
+	local what=$1 tries=$(($2 * 10)) pid
 	shift 2
 	while [ $tries -gt 0 ]; do
 		"$@" 2>/dev/null && return 0
+		for pid in $watch; do
+			kill -0 "$pid" 2>/dev/null && continue
+			echo "screenshot-wireshark: gave up waiting for $what: process $pid ended" >&2
+			return 1
+		done
 		sleep 0.1
 		tries=$((tries - 1))
 	done
@@ -147,6 +158,7 @@ record_dpdk() {
 		-- -i --total-num-mbufs=2048 <be.in >be.log 2>&1) &
 	be_pid=$!
 	pids="$pids $be_pid"
+	watch=$be_pid
 	wait_for "the back-end's socket" 60 test -S "$work/vhost.sock" || return 1
 	wait_for "the back-end's prompt" 60 grep -q "testpmd>" "$work/be.log" || return 1
 	echo "set fwd rxonly" >&"$be_in"
@@ -157,8 +169,10 @@ record_dpdk() {
 		-- -i --total-num-mbufs=2048 <fe.in >fe.log 2>&1) &
 	fe_pid=$!
 	pids="$pids $fe_pid"
+	watch="$be_pid $fe_pid"
 	wait_for "the device to be ready" 60 grep -q "virtio is now ready" "$work/be.log" || return 1
 	wait_for "the front-end's prompt" 60 grep -q "testpmd>" "$work/fe.log" || return 1
+	watch=
 	# A burst, then stop and quit: the front-end fetches the ring bases.
 	echo "start tx_first" >&"$fe_in"
 	sleep 1
@@ -182,7 +196,9 @@ if [ -z "$capture" ]; then
 	if [ "$peer" = dpdk ]; then
 		say "recording: dpdk-testpmd net_vhost (back-end) <-> dpdk-testpmd virtio_user (front-end)"
 		if ! record_dpdk "$capture"; then
+			watch=
 			echo "screenshot-wireshark: the DPDK pair failed; recording the test peer instead" >&2
+			stop_started
 			rm -f "$capture"
 			peer=test-peer
 		fi
@@ -274,6 +290,7 @@ find_main_window() {
 	main_win=$(xdotool search --onlyvisible --name "^$(basename "$capture")\$" | head -n 1)
 	[ -n "$main_win" ]
 }
+watch=$ws_pid
 wait_for "wireshark's main window" 60 find_main_window ||
 	{ cat "$work/wireshark.log" >&2; exit 1; }
 # Let it read and dissect the file (two passes) and draw.
