@@ -94,7 +94,9 @@ stop_started() {
 }
 cleanup() {
 	stop_started
-	rm -rf "$work" "/var/run/dpdk/vhu-shot-be-$$" "/var/run/dpdk/vhu-shot-fe-$$"
+	rm -rf "$work"
+	# What DPDK's EAL leaves behind (nothing to remove when not root).
+	rm -rf "/var/run/dpdk/vhu-shot-be-$$" "/var/run/dpdk/vhu-shot-fe-$$" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
