@@ -9,7 +9,7 @@ set -eu
 
 packages=(
 	# build
-	build-essential cmake pkg-config clang
+	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libpcap-dev libglib2.0-dev wireshark-dev tshark
 	# tests: witnesses and comparison scripts
 	strace python3 jq valgrind
@@ -21,7 +21,7 @@ packages=(
 	# the tiny test guest and newer peers in chroots
 	debootstrap busybox-static cpio
 	# the Wireshark screenshot
-	xvfb wireshark-qt
+	xvfb wireshark-qt xdotool imagemagick
 )
 
 missing=()
