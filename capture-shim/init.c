@@ -47,6 +47,15 @@ uint32_t vhu_gettid(uint32_t pid)
 	return tid_cache;
 }
 
+/* Is p one of the shim's own definitions? */
+static bool is_ours(void *p)
+{
+	Dl_info self, it;
+
+	return dladdr((void *)vhu_resolve, &self) && dladdr(p, &it) &&
+	       self.dli_fbase == it.dli_fbase;
+}
+
 void *vhu_resolve(enum vhu_real_index idx)
 {
 	void *p;
@@ -54,6 +63,12 @@ void *vhu_resolve(enum vhu_real_index idx)
 	/* dlsym may allocate or take locks that call back into us. */
 	vhu_busy++;
 	p = dlsym(RTLD_NEXT, real_names[idx]);
+	if (!p) {
+		/* libc itself preloaded before us: nothing comes next. */
+		p = dlsym(RTLD_DEFAULT, real_names[idx]);
+		if (p && is_ours(p))
+			p = NULL;
+	}
 	vhu_busy--;
 	atomic_store_explicit(&vhu_real_fns[idx], p, memory_order_relaxed);
 	return p;

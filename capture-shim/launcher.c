@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: vhost-user-capture: run a command with the capture shim preloaded */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -292,21 +293,147 @@ static bool set_env(const char *name, const char *value)
 	return true;
 }
 
-/* The shim goes last in LD_PRELOAD, after what the user preloads: a
- * sanitizer runtime must stay first, and another interposer of the same
- * calls then sees the program's calls before we do. */
+/* Sanitizer runtimes a shim built with -fsanitize links (DT_NEEDED names). */
+static bool is_sanitizer_runtime(const char *soname)
+{
+	static const char *const prefixes[] = {
+		"libasan.so", "libubsan.so", "libtsan.so", "libhwasan.so",
+		"libclang_rt.asan", "libclang_rt.ubsan", "libclang_rt.hwasan",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(soname, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* File offset of virtual address addr, from the PT_LOAD headers. */
+static bool vaddr_to_offset(const Elf64_Phdr *ph, int n, Elf64_Addr addr, Elf64_Off *off)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ph[i].p_type == PT_LOAD && addr >= ph[i].p_vaddr &&
+		    addr - ph[i].p_vaddr < ph[i].p_filesz) {
+			*off = ph[i].p_offset + (addr - ph[i].p_vaddr);
+			return true;
+		}
+	return false;
+}
+
+/* Reads all of path into a malloc'd buffer (the shim is small). */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (64 << 20)) {
+		buf = malloc((size_t)st.st_size);
+		if (buf && read(fd, buf, (size_t)st.st_size) != st.st_size) {
+			free(buf);
+			buf = NULL;
+		}
+		*len = (size_t)st.st_size;
+	}
+	close(fd);
+	return buf;
+}
+
+/*
+ * The sanitizer runtimes the shim links (a -DVHU_SANITIZE build), as
+ * sonames separated by spaces, into out ("" if none).  They must come
+ * first of all in LD_PRELOAD: loaded into a program that is not sanitized,
+ * the shim's runtime would not be the first library, which ASan refuses.
+ * ld.so finds a bare soname like a DT_NEEDED one.  Only the dynamic
+ * section is read; a file that is not a native 64-bit ELF has none.
+ */
+static void shim_runtimes(const char *shim, char *out, size_t cap)
+{
+	size_t len = 0, used = 0;
+	uint8_t *f = slurp(shim, &len);
+	const Elf64_Ehdr *eh = (const void *)f;
+	const Elf64_Phdr *ph;
+	const Elf64_Dyn *dyn = NULL;
+	Elf64_Off stroff = 0, off;
+	size_t ndyn = 0, i;
+	int k;
+
+	out[0] = 0;
+	if (!f || len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_phentsize != sizeof(*ph) ||
+	    eh->e_phoff > len || (len - eh->e_phoff) / sizeof(*ph) < eh->e_phnum)
+		goto done;
+	ph = (const void *)(f + eh->e_phoff);
+	for (k = 0; k < eh->e_phnum; k++)
+		if (ph[k].p_type == PT_DYNAMIC && ph[k].p_offset <= len &&
+		    ph[k].p_filesz <= len - ph[k].p_offset) {
+			dyn = (const void *)(f + ph[k].p_offset);
+			ndyn = ph[k].p_filesz / sizeof(*dyn);
+		}
+	for (i = 0; i < ndyn && dyn[i].d_tag != DT_NULL; i++)
+		if (dyn[i].d_tag == DT_STRTAB &&
+		    !vaddr_to_offset(ph, eh->e_phnum, dyn[i].d_un.d_ptr, &stroff))
+			goto done;
+	if (!stroff)
+		goto done;
+	for (i = 0; i < ndyn && dyn[i].d_tag != DT_NULL; i++) {
+		const char *name;
+
+		off = stroff + dyn[i].d_un.d_val;
+		if (dyn[i].d_tag != DT_NEEDED || off >= len ||
+		    !memchr(f + off, 0, len - off))
+			continue;
+		name = (const char *)f + off;
+		if (!is_sanitizer_runtime(name) || used + strlen(name) + 2 > cap)
+			continue;
+		used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? " " : "", name);
+	}
+done:
+	free(f);
+}
+
+/* ASAN_OPTIONS for the traced programs: their leaks are not ours to
+ * report (the user's own settings win). */
+static bool set_asan_options(void)
+{
+	const char *old = getenv("ASAN_OPTIONS");
+	char v[4096];
+
+	if (old && strstr(old, "detect_leaks="))
+		return true;
+	snprintf(v, sizeof(v), "%s%sdetect_leaks=0", old && *old ? old : "",
+		 old && *old ? ":" : "");
+	return set_env("ASAN_OPTIONS", v);
+}
+
+/*
+ * The shim goes last in LD_PRELOAD, after what the user preloads: another
+ * interposer of the same calls then sees the program's calls before we
+ * do.  The sanitizer runtimes a sanitized shim links go first of all.
+ */
 static bool set_preload(const char *shim)
 {
 	const char *old = getenv("LD_PRELOAD");
-	size_t n = strlen(shim) + (old ? strlen(old) : 0) + 2;
-	char *v = malloc(n);
+	char runtimes[512];
+	size_t n;
+	char *v;
 	bool ok;
 
+	shim_runtimes(shim, runtimes, sizeof(runtimes));
+	if (runtimes[0] && !set_asan_options())
+		return false;
+	n = strlen(runtimes) + strlen(shim) + (old ? strlen(old) : 0) + 3;
+	v = malloc(n);
 	if (!v) {
 		errorf("out of memory");
 		return false;
 	}
-	snprintf(v, n, "%s%s%s", old && *old ? old : "", old && *old ? " " : "", shim);
+	snprintf(v, n, "%s%s%s%s%s", runtimes, runtimes[0] ? " " : "",
+		 old && *old ? old : "", old && *old ? " " : "", shim);
 	ok = set_env("LD_PRELOAD", v);
 	free(v);
 	return ok;

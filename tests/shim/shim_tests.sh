@@ -335,6 +335,29 @@ case_launcher() {
 	# The capture file is created 0600.
 	"$LAUNCHER" -q -w mode.pcapng -- true
 	[ "$(stat -c %a mode.pcapng)" = 600 ] || fail "capture file mode $(stat -c %a mode.pcapng)"
+	# Preload order: sanitizer runtimes the shim links (sanitized builds),
+	# then the user's preloads, then the shim.  An uninstrumented program
+	# (true, sh) runs with a sanitized shim without a word on stderr.
+	# (A sanitized launcher refuses a preload before its runtime: told not to check.)
+	ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD=libc.so.6 \
+		"$LAUNCHER" -q -w order.pcapng -- sh -c 'echo "$LD_PRELOAD $ASAN_OPTIONS"' \
+		> order.txt 2> order.err || { cat order.err >&2; fail "preload order run"; }
+	[ ! -s order.err ] || { cat order.err >&2; fail "stderr output with a user preload"; }
+	shim=$(realpath "$SHIM")
+	if [ -n "${SANITIZED-}" ]; then
+		expect_some "^libasan\.so[.0-9]* (libubsan\.so[.0-9]* )?libc\.so\.6 $shim verify_asan_link_order=0:detect_leaks=0\$" order.txt
+	else
+		expect_some "^libc\.so\.6 $shim verify_asan_link_order=0\$" order.txt
+	fi
+	env -u LD_PRELOAD -u ASAN_OPTIONS "$LAUNCHER" -q -w true.pcapng -- true 2> true.err ||
+		{ cat true.err >&2; fail "true under the launcher"; }
+	[ ! -s true.err ] || { cat true.err >&2; fail "stderr output running true"; }
+	env -u LD_PRELOAD -u ASAN_OPTIONS "$LAUNCHER" -q -w peer.pcapng -- \
+		sh -c '"$0" exchange "$1"' "$PEER" "$W/vu.sock" 2> peer.err ||
+		{ cat peer.err >&2; fail "the peer under the launcher, from an uninstrumented sh"; }
+	[ ! -s peer.err ] || { cat peer.err >&2; fail "stderr output running the peer"; }
+	"$CAPCHECK" peer.pcapng > recs.txt || fail "peer capture does not parse"
+	expect_count 2 'ev=(connect|accept)' recs.txt
 }
 
 case_cut() {
