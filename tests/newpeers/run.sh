@@ -18,13 +18,15 @@
 # are decoded on the host and compare.py checks them against strace and
 # the trace.  Any difference fails.
 #
+# A sanitized shim (-DVHU_SANITIZE=ON) links the host compiler's ASan/UBSan
+# runtimes, which the chroot lacks: they are copied next to it under their
+# sonames, where the launcher's preload finds them (LD_LIBRARY_PATH).
 # Environment (tests/newpeers/CMakeLists.txt sets the first four):
 #   VHU_SRC, VHU_CAPTURE, VHU_DECODE   source tree, launcher, decoder
 #   VHU_NP_BUILD       the build directory
 #   VHU_CHROOT_CACHE   where the chroot lives (default: $VHU_NP_BUILD/chroots/SUITE-peers)
 #   VHU_NP_SUITE       sid (default) or trixie
 #   VHU_DEBIAN_MIRROR  default http://deb.debian.org/debian
-#   VHU_NP_PRELOAD     sanitizer runtimes to preload before the shim (ASan builds)
 #   VHU_NP_KEEP=DIR    copy each scenario's files (captures, logs) to DIR/NAME/
 # Exit status: 0 pass, 1 fail, 77 when the Debian mirror cannot be reached
 # to create the chroot (ctest shows it as skipped).
@@ -138,11 +140,15 @@ ensure_chroot() {
 	local lib=${VHU_CAPTURE_LIB:-$(dirname "$VHU_CAPTURE")/libvhost-user-capture.so}
 	mkdir -p "$root/opt/vhu" &&
 	cp "$VHU_CAPTURE" "$lib" "$root/opt/vhu/" || np_fail "cannot copy the shim into $root"
-	NP_PRELOAD=
-	for p in ${VHU_NP_PRELOAD-}; do
-		cp "$p" "$root/opt/vhu/" || np_fail "cannot copy $p into $root"
-		NP_PRELOAD="$NP_PRELOAD /opt/vhu/$(basename "$p")"
-	done
+	# A sanitized shim links the host compiler's ASan/UBSan runtimes;
+	# the launcher preloads them by soname, so they go next to the shim
+	# and the peers search there (LD_LIBRARY_PATH, see np_start).
+	NP_LIBPATH=
+	local soname path
+	while read -r soname path; do
+		cp -L "$path" "$root/opt/vhu/$soname" || np_fail "cannot copy $path into $root"
+		NP_LIBPATH=/opt/vhu
+	done < <(ldd "$lib" | awk '$1 ~ /^lib(asan|ubsan|tsan|hwasan)\.so/ && $3 ~ /^\// { print $1, $3 }')
 	guest=/var/cache/vhu-guest
 	if ! timeout 600 "$BASH" "$VHU_SRC/tests/newpeers/make-guest.sh" "$root" "$root$guest" \
 			>"$cache/make-guest.log" 2>&1; then
@@ -193,14 +199,8 @@ np_start() {
 	local name=$1 shim
 	shift
 	shim=(/opt/vhu/vhost-user-capture -q -w "$NP_DIR/$name.pcapng" --)
-	if [ -n "$NP_PRELOAD" ]; then
-		# A sanitized shim in an uninstrumented peer: the runtimes
-		# must come first in LD_PRELOAD (see tests/realpeers/lib.sh).
-		shim=(env ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 "${shim[@]}"
-		      env "LD_PRELOAD=${NP_PRELOAD# } /opt/vhu/libvhost-user-capture.so")
-	fi
 	timeout -k 5 "$NP_PEER_TIMEOUT" chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/root LC_ALL=C \
+		HOME=/root LC_ALL=C ${NP_LIBPATH:+LD_LIBRARY_PATH=$NP_LIBPATH} \
 		strace --seccomp-bpf -f -ttt -yy -xx -s 65536 -e trace=$NP_STRACE_CALLS \
 		-o "$NP_DIR/$name.strace" "${shim[@]}" "$@" \
 		</dev/null >"$root$NP_DIR/$name.log" 2>&1 &
@@ -248,7 +248,7 @@ np_wait_exit() {
 # np_stop NAME : SIGTERM to the peer itself (strace's child: timeout ->
 # chroot, which execs strace -> the peer), then waits for it.
 np_stop() {
-	local pid tracer= child=
+	local pid tracer='' child=''
 	eval "pid=\$NP_PID_$1"
 	read -r tracer _ <"/proc/$pid/task/$pid/children" 2>/dev/null
 	[ -n "${tracer-}" ] && read -r child _ <"/proc/$tracer/task/$tracer/children" 2>/dev/null
