@@ -32,19 +32,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "realpeers"))
 import crosscheck as cc  # noqa: E402
 
-_base_fd_kind = cc.fd_kind
-
-
-def fd_kind(annotation):
-	"""strace 7's eventfd annotation, then strace 6's forms."""
-	if cc.unescape(annotation).startswith("{eventfd-"):
-		return "eventfd"
-	return _base_fd_kind(annotation)
-
-
-cc.fd_kind = fd_kind
-
-QEMU_TRACE_RE = re.compile(r"vhost_user_(write|read) req:(\d+)(?: \((\w+)\))? flags:(0x[0-9a-f]+)")
+QEMU_TRACE_RE = cc.QEMU_TRACE_RE
 
 
 def qemu_trace_names(path):
@@ -56,20 +44,6 @@ def qemu_trace_names(path):
 			if m and m.group(3):
 				out.append((int(m.group(2)), m.group(3)))
 	return out
-
-
-def qemu_trace(path):
-	wrote, read = [], []
-	with open(path, encoding="utf-8", errors="replace") as f:
-		for line in f:
-			m = QEMU_TRACE_RE.search(line)
-			if m:
-				(wrote if m.group(1) == "write" else read).append(
-					(int(m.group(2)), int(m.group(4), 16)))
-	return wrote, read
-
-
-cc.qemu_trace = qemu_trace
 
 
 def check_qemu_names(report, names, aliases, path):

@@ -86,7 +86,8 @@ def fd_kind(annotation):
 	a = unescape(annotation)
 	if a.startswith("/memfd:"):
 		return "memfd"
-	if a == "anon_inode:[eventfd]":
+	# strace 6 prints the inode, strace 7 the counter
+	if a == "anon_inode:[eventfd]" or a.startswith("{eventfd-"):
 		return "eventfd"
 	if a.startswith("UNIX") or a.startswith("socket:"):
 		return "socket"
@@ -373,7 +374,8 @@ def fd_kinds_of(item):
 
 # ---- peers' own logs ---------------------------------------------------------
 
-QEMU_TRACE_RE = re.compile(r"vhost_user_(write|read) req:(\d+) flags:(0x[0-9a-f]+)")
+# QEMU 7.2: "req:5 flags:0x1"; QEMU 10 and later: "req:5 (SET_MEM_TABLE) flags:0x1"
+QEMU_TRACE_RE = re.compile(r"vhost_user_(write|read) req:(\d+)(?: \((\w+)\))? flags:(0x[0-9a-f]+)")
 DPDK_READ_RE = re.compile(r"read message (VHOST_USER_\w+)")
 
 
@@ -385,7 +387,7 @@ def qemu_trace(path):
 			m = QEMU_TRACE_RE.search(line)
 			if m:
 				(wrote if m.group(1) == "write" else read).append(
-					(int(m.group(2)), int(m.group(3), 16)))
+					(int(m.group(2)), int(m.group(4), 16)))
 	return wrote, read
 
 
