@@ -19,8 +19,9 @@ work=$(mktemp -d /tmp/vhu-bench.XXXXXX)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 
-cc -O2 -std=gnu11 -I"$src/core" "$src/bench/decoder/gen-mix.c" "$src/core/vhu_pcapng.c" \
-	"$src/core/vhu_record.c" -o "$work/gen-mix"
+cc -O2 -std=gnu11 -I"$src/core" -I"$src/tests/common" "$src/bench/decoder/gen-mix.c" \
+	"$src/tests/common/capgen.c" "$src/core/vhu_pcapng.c" "$src/core/vhu_record.c" \
+	-o "$work/gen-mix"
 
 # measure NAME MESSAGES COMMAND...: one table row from /usr/bin/time -v
 measure() {

@@ -6,48 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capgen.h"
 #include "vhu_record.h"
 
 uint32_t build_record(uint8_t *buf, uint32_t cap, uint64_t conn, uint8_t channel, uint8_t event,
 		      uint32_t pid, const uint8_t *data, uint32_t len, unsigned nfds, uint8_t kind,
 		      uint16_t flags)
 {
-	struct vhu_rec_builder b;
+	static const struct capgen_fd_style style = { .first_fd = 20, .first_ino = 1000 };
+	struct vhu_rec_fd fds[VHU_REC_MAX_FDS];
+	const struct capgen_side s = { pid, conn, 5, channel, 0 };
 	struct vhu_rec_hdr h;
-	unsigned i;
-	uint8_t *p;
 
-	memset(&h, 0, sizeof(h));
-	h.event = event;
-	h.call = event == VHU_EV_DATA_SENT ? VHU_CALL_SENDMSG : VHU_CALL_RECVMSG;
-	h.pid = pid;
-	h.tid = pid;
-	h.conn_id = conn;
-	h.fd = 5;
-	h.flags = flags;
-	h.channel = channel;
-	h.nfds = (uint8_t)nfds;
-	h.orig_len = len;
-	vhu_rec_begin(&b, buf, cap, &h);
-	for (i = 0; i < nfds; i++) {
-		struct vhu_rec_fd fd;
-		char name[64];
-
-		memset(&fd, 0, sizeof(fd));
-		fd.fd = (int32_t)(20 + i);
-		fd.kind = kind;
-		fd.ino = 1000 + i;
-		snprintf(name, sizeof(name), "%s", kind == VHU_FDK_MEMFD ? "/memfd:mem (deleted)" :
-			 kind == VHU_FDK_EVENTFD ? "anon_inode:[eventfd]" :
-			 kind == VHU_FDK_SOCKET ? "socket:[4242]" : kind == VHU_FDK_PIPE ? "pipe:[77]" : "/dev/null");
-		fd.name = name;
-		fd.name_len = (uint16_t)strlen(name);
-		vhu_rec_add_fd(&b, &fd);
+	if (nfds > VHU_REC_MAX_FDS) {
+		fprintf(stderr, "feed: %u fds, more than a record holds\n", nfds);
+		exit(2);
 	}
-	p = vhu_rec_add_data(&b, len);
-	if (p && len)
-		memcpy(p, data, len);
-	return (uint32_t)vhu_rec_end(&b);
+	capgen_fds_of_kind(fds, nfds, kind, &style);
+	capgen_data_hdr(&h, &s, event, len, nfds);
+	h.flags = flags;
+	return (uint32_t)capgen_data_record(buf, cap, &h, fds, data, len);
 }
 
 static void feed_buf(struct feeder *f, const uint8_t *buf, uint32_t n)
@@ -76,31 +54,17 @@ void feed_event(struct feeder *f, uint64_t conn, uint8_t channel, uint8_t event,
 		uint64_t link, const char *comm, const char *cmdline)
 {
 	static uint8_t buf[8192];
+	const struct capgen_side s = { pid, conn, 5, channel, 0 };
 	struct vhu_rec_builder b;
 	struct vhu_rec_hdr h;
 
-	memset(&h, 0, sizeof(h));
-	h.event = event;
-	h.pid = pid;
-	h.tid = pid;
-	h.conn_id = conn;
-	h.fd = 5;
-	h.channel = channel;
+	capgen_hdr(&h, &s, event, 0);
 	vhu_rec_begin(&b, buf, sizeof(buf), &h);
-	if (link) {
-		uint8_t v[8];
-
-		vhu_put_le64(v, link);
-		vhu_rec_add_item(&b, VHU_IT_LINK, v, 8);
-	}
-	if (comm) {
-		uint8_t v[VHU_REC_PROC_LEN] = { 0 };
-
-		vhu_put_le32(v, 1);
-		strncpy((char *)v + 4, comm, 15);
-		vhu_rec_add_item(&b, VHU_IT_PROC, v, sizeof(v));
-	}
+	if (link)
+		capgen_add_link(&b, link);
+	if (comm)
+		capgen_add_proc(&b, 1, comm);
 	if (cmdline)
 		vhu_rec_add_item(&b, VHU_IT_CMDLINE, cmdline, (uint32_t)strlen(cmdline) + 1);
-	feed_buf(f, buf, (uint32_t)vhu_rec_end(&b));
+	feed_buf(f, buf, (uint32_t)capgen_rec_end(&b));
 }

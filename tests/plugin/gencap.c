@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * gencap.c - writes the plugin tests' capture files with the core's own
- * writers (records, exported-PDU prefix, pcapng blocks), so the plugin is
- * tested on exactly what the shim produces.
+ * writers (records, exported-PDU prefix, pcapng blocks, through
+ * tests/common/capgen.h), so the plugin is tested on exactly what the shim
+ * produces.
  *
  *   gencap handshake OUT   front-end view of a vhost-user-net handshake
  *   gencap errors OUT      protocol errors the expert infos must flag
@@ -14,194 +15,114 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capgen.h"
 #include "vhu_pcapng.h"
 #include "vhu_proto.h"
 #include "vhu_record.h"
 
 #define FE_PID 4242u
 #define BE_PID 4343u
-#define CONN_ID ((uint64_t)FE_PID << 32 | 1u)
-#define SOCK_FD 17
 
-static FILE *out;
-static uint64_t now_ns = 1700000000ull * 1000000000ull;
+/* QEMU's end of the one connection: every message record is taken there. */
+static const struct capgen_side fe = {
+	FE_PID, (uint64_t)FE_PID << 32 | 1u, 17, VHU_CHAN_MAIN, VHU_ROLE_FRONTEND
+};
 
-/* ---- file and record writing ---- */
+/* The timestamps move by hand, before each record (step 0). */
+static struct capgen_out out;
 
-static void put(const void *p, size_t n)
-{
-	if (fwrite(p, 1, n, out) != n) {
-		perror("gencap: write");
-		exit(1);
-	}
-}
+/* ---- records ---- */
 
+/* Records without a direction (process start, connect, junk) carry the
+ * inbound flag in these captures, as they always have. */
 static void write_packet(const uint8_t *rec, size_t len, int p2p_dir)
 {
-	uint8_t head[VHU_PCAPNG_EPB_HEAD], tail[VHU_PCAPNG_EPB_TAIL_MAX], pdu[VHU_EXP_PDU_MAX];
-	size_t plen = vhu_exp_pdu_write(pdu, p2p_dir);
-	uint32_t caplen = (uint32_t)(plen + len);
-	uint32_t flags = p2p_dir == 0 ? VHU_EPB_OUTBOUND : VHU_EPB_INBOUND;
-
-	put(head, vhu_pcapng_epb_head(head, now_ns, caplen, caplen));
-	put(pdu, plen);
-	put(rec, len);
-	put(tail, vhu_pcapng_epb_tail(tail, caplen, flags));
-}
-
-static struct vhu_rec_hdr rec_hdr(uint8_t event, uint16_t call, uint32_t pid)
-{
-	struct vhu_rec_hdr h;
-
-	memset(&h, 0, sizeof(h));
-	h.event = event;
-	h.call = call;
-	h.pid = pid;
-	h.tid = pid;
-	h.conn_id = CONN_ID;
-	h.fd = SOCK_FD;
-	h.channel = VHU_CHAN_MAIN;
-	h.role = VHU_ROLE_FRONTEND;
-	return h;
+	capgen_packet(&out, rec, len, p2p_dir, p2p_dir == 0 ? VHU_EPB_OUTBOUND : VHU_EPB_INBOUND);
 }
 
 static void process_start(uint32_t pid, uint32_t ppid, const char *comm, const char *argv0,
 			  uint8_t role)
 {
 	static uint8_t buf[1024];
+	const struct capgen_side s = { pid, 0, -1, VHU_CHAN_UNKNOWN, role };
 	struct vhu_rec_builder b;
-	struct vhu_rec_hdr h = rec_hdr(VHU_EV_PROCESS_START, VHU_CALL_START, pid);
-	uint8_t proc[VHU_REC_PROC_LEN];
+	struct vhu_rec_hdr h;
 
-	h.conn_id = 0;
-	h.fd = -1;
-	h.channel = VHU_CHAN_UNKNOWN;
-	h.role = role;
-	memset(proc, 0, sizeof(proc));
-	vhu_put_le32(proc, ppid);
-	strncpy((char *)proc + 4, comm, 15);
+	capgen_hdr(&h, &s, VHU_EV_PROCESS_START, VHU_CALL_START);
 	vhu_rec_begin(&b, buf, sizeof(buf), &h);
-	vhu_rec_add_item(&b, VHU_IT_PROC, proc, sizeof(proc));
+	capgen_add_proc(&b, ppid, comm);
 	vhu_rec_add_item(&b, VHU_IT_CMDLINE, argv0, (uint32_t)strlen(argv0) + 1);
-	write_packet(buf, vhu_rec_end(&b), -1);
+	write_packet(buf, capgen_rec_end(&b), -1);
 }
 
 static void connect_rec(const char *path, uint32_t peer)
 {
 	static uint8_t buf[1024];
 	struct vhu_rec_builder b;
-	struct vhu_rec_hdr h = rec_hdr(VHU_EV_CONNECT, VHU_CALL_CONNECT, FE_PID);
-	uint8_t cred[12];
+	struct vhu_rec_hdr h;
 
-	vhu_put_le32(cred, peer);
-	vhu_put_le32(cred + 4, 0);
-	vhu_put_le32(cred + 8, 0);
+	capgen_hdr(&h, &fe, VHU_EV_CONNECT, VHU_CALL_CONNECT);
 	vhu_rec_begin(&b, buf, sizeof(buf), &h);
 	vhu_rec_add_item(&b, VHU_IT_PATH, path, (uint32_t)strlen(path));
-	vhu_rec_add_item(&b, VHU_IT_PEERCRED, cred, sizeof(cred));
-	write_packet(buf, vhu_rec_end(&b), -1);
+	capgen_add_peercred(&b, peer, 0, 0);
+	write_packet(buf, capgen_rec_end(&b), -1);
+}
+
+/* One record carrying len bytes, and fds. */
+static void data_rec(uint8_t event, const uint8_t *bytes, uint32_t len,
+		     const struct vhu_rec_fd *fds, unsigned nfds)
+{
+	static uint8_t buf[VHU_REC_MAX_DATA + 16384];
+	struct vhu_rec_hdr h;
+
+	capgen_data_hdr(&h, &fe, event, len, nfds);
+	write_packet(buf, capgen_data_record(buf, sizeof(buf), &h, fds, bytes, len),
+		     event == VHU_EV_DATA_SENT ? 0 : 1);
 }
 
 /* ---- vhost-user messages ---- */
 
-struct msg {
-	uint8_t b[4096];
-	uint32_t len;
-	struct vhu_rec_fd fds[8];
-	unsigned nfds;
-};
-
-static void msg_start(struct msg *m, uint32_t req, uint32_t flags)
+static void msg_fd(struct capgen_msg *m, int32_t num, uint8_t kind, const char *name,
+		   uint64_t ino, uint64_t size)
 {
-	memset(m, 0, sizeof(*m));
-	vhu_put_le32(m->b, req);
-	vhu_put_le32(m->b + 4, flags);
-	m->len = VHU_HDR_SIZE;
-}
+	struct vhu_rec_fd *f = capgen_msg_fd(m, num, kind, name);
 
-static void msg_u32(struct msg *m, uint32_t v)
-{
-	vhu_put_le32(m->b + m->len, v);
-	m->len += 4;
-	vhu_put_le32(m->b + 8, m->len - VHU_HDR_SIZE);
-}
-
-static void msg_u64(struct msg *m, uint64_t v)
-{
-	vhu_put_le64(m->b + m->len, v);
-	m->len += 8;
-	vhu_put_le32(m->b + 8, m->len - VHU_HDR_SIZE);
-}
-
-static void msg_fd(struct msg *m, int32_t fd, uint8_t kind, const char *name, uint64_t ino,
-		   uint64_t size)
-{
-	struct vhu_rec_fd *f = &m->fds[m->nfds++];
-
-	memset(f, 0, sizeof(*f));
-	f->fd = fd;
-	f->kind = kind;
-	f->name = name;
-	f->name_len = (uint16_t)strlen(name);
 	f->mode = kind == VHU_FDK_MEMFD ? 0100777 : 0600;
 	f->dev = 0xc;
 	f->ino = ino;
 	f->size = size;
 }
 
-/* One record carrying bytes [off, off+len) of a buffer, and fds. */
-static void data_rec(uint8_t event, const uint8_t *bytes, uint32_t len,
-		     const struct vhu_rec_fd *fds, unsigned nfds)
+static void send_msg(const struct capgen_msg *m)
 {
-	static uint8_t buf[VHU_REC_MAX_DATA + 16384];
-	struct vhu_rec_builder b;
-	bool sent = event == VHU_EV_DATA_SENT;
-	struct vhu_rec_hdr h = rec_hdr(event, sent ? VHU_CALL_SENDMSG : VHU_CALL_RECVMSG, FE_PID);
-	unsigned i;
-	uint8_t *d;
-
-	h.nfds = (uint8_t)nfds;
-	h.orig_len = len;
-	vhu_rec_begin(&b, buf, sizeof(buf), &h);
-	for (i = 0; i < nfds; i++)
-		vhu_rec_add_fd(&b, &fds[i]);
-	d = vhu_rec_add_data(&b, len);
-	if (d)
-		memcpy(d, bytes, len);
-	write_packet(buf, vhu_rec_end(&b), sent ? 0 : 1);
-}
-
-static void send_msg(const struct msg *m)
-{
-	now_ns += 100000;
+	out.ts_ns += 100000;
 	data_rec(VHU_EV_DATA_SENT, m->b, m->len, m->fds, m->nfds);
 }
 
-static void recv_msg(const struct msg *m)
+static void recv_msg(const struct capgen_msg *m)
 {
-	now_ns += 37000;
+	out.ts_ns += 37000;
 	data_rec(VHU_EV_DATA_RECV, m->b, m->len, m->fds, m->nfds);
 }
 
 /* Received as a 12-byte recvmsg then a read() of the payload (DPDK does
  * this): the message spans two records. */
-static void recv_msg_split(const struct msg *m)
+static void recv_msg_split(const struct capgen_msg *m)
 {
-	now_ns += 30000;
+	out.ts_ns += 30000;
 	data_rec(VHU_EV_DATA_RECV, m->b, VHU_HDR_SIZE, m->fds, m->nfds);
-	now_ns += 4000;
+	out.ts_ns += 4000;
 	data_rec(VHU_EV_DATA_RECV, m->b + VHU_HDR_SIZE, m->len - VHU_HDR_SIZE, NULL, 0);
 }
 
 /* Two messages written by one sendmsg. */
-static void send_two(const struct msg *a, const struct msg *b)
+static void send_two(const struct capgen_msg *a, const struct capgen_msg *b)
 {
-	static uint8_t both[8192];
+	static uint8_t both[2 * CAPGEN_MSG_MAX];
+	uint32_t len = capgen_msg_join(both, sizeof(both), a, b);
 
-	memcpy(both, a->b, a->len);
-	memcpy(both + a->len, b->b, b->len);
-	now_ns += 100000;
-	data_rec(VHU_EV_DATA_SENT, both, a->len + b->len, NULL, 0);
+	out.ts_ns += 100000;
+	data_rec(VHU_EV_DATA_SENT, both, len, NULL, 0);
 }
 
 #define V1 VHU_VERSION
@@ -216,47 +137,47 @@ static const uint64_t pfeatures = VHU_BIT(VHU_PF_MQ) | VHU_BIT(VHU_PF_REPLY_ACK)
 
 static void simple(uint32_t req, uint32_t flags)
 {
-	struct msg m;
+	struct capgen_msg m;
 
-	msg_start(&m, req, flags);
+	capgen_msg_start(&m, req, flags);
 	send_msg(&m);
 }
 
 static void with_u64(uint32_t req, uint32_t flags, uint64_t v, bool received)
 {
-	struct msg m;
+	struct capgen_msg m;
 
-	msg_start(&m, req, flags);
-	msg_u64(&m, v);
+	capgen_msg_start(&m, req, flags);
+	capgen_msg_u64(&m, v);
 	if (received)
 		recv_msg(&m);
 	else
 		send_msg(&m);
 }
 
-static void vring_state(uint32_t req, uint32_t idx, uint32_t num, struct msg *m)
+static void vring_state(uint32_t req, uint32_t idx, uint32_t num, struct capgen_msg *m)
 {
-	msg_start(m, req, V1);
-	msg_u32(m, idx);
-	msg_u32(m, num);
+	capgen_msg_start(m, req, V1);
+	capgen_msg_u32(m, idx);
+	capgen_msg_u32(m, num);
 }
 
 static void mem_table(void)
 {
-	struct msg m;
+	struct capgen_msg m;
 	int i;
 
-	msg_start(&m, VHU_SET_MEM_TABLE, NEED_REPLY);
-	msg_u32(&m, 2);
-	msg_u32(&m, 0);
+	capgen_msg_start(&m, VHU_SET_MEM_TABLE, NEED_REPLY);
+	capgen_msg_u32(&m, 2);
+	capgen_msg_u32(&m, 0);
 	for (i = 0; i < 2; i++) {
 		uint64_t gpa = i ? 0x100000000ull : 0;
 		uint64_t size = i ? 0x40000000ull : 0xc0000000ull;
 
-		msg_u64(&m, gpa);
-		msg_u64(&m, size);
-		msg_u64(&m, 0x7f0000000000ull + gpa);
-		msg_u64(&m, 0);
+		capgen_msg_u64(&m, gpa);
+		capgen_msg_u64(&m, size);
+		capgen_msg_u64(&m, 0x7f0000000000ull + gpa);
+		capgen_msg_u64(&m, 0);
 		msg_fd(&m, 30 + i, VHU_FDK_MEMFD, i ? "/memfd:pc.ram-hi (deleted)" :
 		       "/memfd:pc.ram (deleted)", 1000 + i, size);
 	}
@@ -266,41 +187,41 @@ static void mem_table(void)
 
 static void vring_setup(uint32_t idx)
 {
-	struct msg a, b;
+	struct capgen_msg a, b;
 
 	vring_state(VHU_SET_VRING_NUM, idx, 256, &a);
 	vring_state(VHU_SET_VRING_BASE, idx, 0, &b);
 	send_two(&a, &b);
 
-	msg_start(&a, VHU_SET_VRING_ADDR, V1);
-	msg_u32(&a, idx);
-	msg_u32(&a, 0);
-	msg_u64(&a, 0x7f0000010000ull + idx * 0x10000);
-	msg_u64(&a, 0x7f0000012000ull + idx * 0x10000);
-	msg_u64(&a, 0x7f0000011000ull + idx * 0x10000);
-	msg_u64(&a, 0);
+	capgen_msg_start(&a, VHU_SET_VRING_ADDR, V1);
+	capgen_msg_u32(&a, idx);
+	capgen_msg_u32(&a, 0);
+	capgen_msg_u64(&a, 0x7f0000010000ull + idx * 0x10000);
+	capgen_msg_u64(&a, 0x7f0000012000ull + idx * 0x10000);
+	capgen_msg_u64(&a, 0x7f0000011000ull + idx * 0x10000);
+	capgen_msg_u64(&a, 0);
 	send_msg(&a);
 
-	msg_start(&a, VHU_SET_VRING_KICK, V1);
-	msg_u64(&a, idx);
+	capgen_msg_start(&a, VHU_SET_VRING_KICK, V1);
+	capgen_msg_u64(&a, idx);
 	msg_fd(&a, 40 + idx, VHU_FDK_EVENTFD, "anon_inode:[eventfd]", 2000 + idx, 0);
 	send_msg(&a);
-	msg_start(&a, VHU_SET_VRING_CALL, V1);
-	msg_u64(&a, idx);
+	capgen_msg_start(&a, VHU_SET_VRING_CALL, V1);
+	capgen_msg_u64(&a, idx);
 	msg_fd(&a, 50 + idx, VHU_FDK_EVENTFD, "anon_inode:[eventfd]", 3000 + idx, 0);
 	send_msg(&a);
 }
 
 static void handshake(void)
 {
-	struct msg m;
+	struct capgen_msg m;
 	uint32_t q;
 
 	simple(VHU_GET_FEATURES, V1);
 	with_u64(VHU_GET_FEATURES, REPLY, offered, true);
 	simple(VHU_GET_PROTOCOL_FEATURES, V1);
-	msg_start(&m, VHU_GET_PROTOCOL_FEATURES, REPLY);
-	msg_u64(&m, pfeatures);
+	capgen_msg_start(&m, VHU_GET_PROTOCOL_FEATURES, REPLY);
+	capgen_msg_u64(&m, pfeatures);
 	recv_msg_split(&m);
 	with_u64(VHU_SET_PROTOCOL_FEATURES, V1, pfeatures, false);
 	simple(VHU_GET_QUEUE_NUM, V1);
@@ -318,7 +239,7 @@ static void handshake(void)
 
 static void gen_handshake(void)
 {
-	struct msg m;
+	struct capgen_msg m;
 
 	process_start(FE_PID, 1, "qemu-system-x86", "qemu-system-x86_64", VHU_ROLE_FRONTEND);
 	process_start(BE_PID, 1, "dpdk-testpmd", "dpdk-testpmd", VHU_ROLE_BACKEND);
@@ -333,7 +254,7 @@ static void gen_handshake(void)
 static void gen_errors(void)
 {
 	static const uint8_t junk[] = { 'n', 'o', 't', ' ', 'a', ' ', 'r', 'e', 'c', 'o', 'r', 'd' };
-	struct msg m;
+	struct capgen_msg m;
 
 	process_start(FE_PID, 1, "qemu-system-x86", "qemu-system-x86_64", VHU_ROLE_FRONTEND);
 	connect_rec("vhost-blk0.sock", BE_PID);
@@ -346,8 +267,8 @@ static void gen_errors(void)
 	/* a reply nobody asked for */
 	with_u64(VHU_GET_QUEUE_NUM, REPLY, 1, true);
 	/* SET_VRING_NUM with a 4-byte payload (8 expected) */
-	msg_start(&m, VHU_SET_VRING_NUM, V1);
-	msg_u32(&m, 0);
+	capgen_msg_start(&m, VHU_SET_VRING_NUM, V1);
+	capgen_msg_u32(&m, 0);
 	send_msg(&m);
 	/* SET_VRING_KICK that claims an fd but passes none */
 	with_u64(VHU_SET_VRING_KICK, V1, 0, false);
@@ -355,15 +276,15 @@ static void gen_errors(void)
 	with_u64(VHU_SET_VRING_ENABLE, NEED_REPLY, 0, false);
 	with_u64(VHU_SET_VRING_ENABLE, REPLY, 1, true);
 	/* not a capture record at all */
-	now_ns += 1000;
+	out.ts_ns += 1000;
 	write_packet(junk, sizeof(junk), -1);
 	/* a size field far above any limit */
-	msg_start(&m, VHU_SET_CONFIG, V1);
-	vhu_put_le32(m.b + 8, 0x7fffffff);
+	capgen_msg_start(&m, VHU_SET_CONFIG, V1);
+	capgen_msg_set_size(&m, 0x7fffffff);
 	send_msg(&m);
 	/* a header cut short by the end of the capture */
-	msg_start(&m, VHU_GET_FEATURES, V1);
-	now_ns += 1000;
+	capgen_msg_start(&m, VHU_GET_FEATURES, V1);
+	out.ts_ns += 1000;
 	data_rec(VHU_EV_DATA_SENT, m.b, 6, NULL, 0);
 }
 
@@ -387,16 +308,9 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	uint8_t hdr[VHU_PCAPNG_HEADER_MAX];
-
 	if (argc < 3)
 		return usage();
-	out = fopen(argv[2], "wb");
-	if (!out) {
-		perror(argv[2]);
-		return 1;
-	}
-	put(hdr, vhu_pcapng_file_header(hdr, sizeof(hdr), "gencap (vhost-user plugin tests)"));
+	capgen_open(&out, argv[2], "gencap (vhost-user plugin tests)", CAPGEN_FIRST_TS, 0);
 	if (strcmp(argv[1], "handshake") == 0)
 		gen_handshake();
 	else if (strcmp(argv[1], "errors") == 0)
@@ -405,9 +319,6 @@ int main(int argc, char **argv)
 		gen_bulk((unsigned)strtoul(argv[3], NULL, 0));
 	else
 		return usage();
-	if (fclose(out) != 0) {
-		perror(argv[2]);
-		return 1;
-	}
+	capgen_close(&out);
 	return 0;
 }
