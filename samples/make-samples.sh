@@ -48,9 +48,7 @@ scenario dpdk-pair-client dpdk-pair.sh client
 scenario qemu-blk-qsd-firmware qemu-blk.sh firmware
 scenario qemu-blk-qsd-guest qemu-blk.sh guest
 scenario qemu-net-dpdk qemu-net-dpdk.sh
-# virtiofsd's seccomp filter kills it when the shim runs inside it (see
-# samples/README.md): QEMU's side only, until the shim copes.
-VHU_RP_UNSHIMMED=be scenario qemu-fs-virtiofsd qemu-fs.sh
+scenario qemu-fs-virtiofsd qemu-fs.sh
 
 # The test peer's failure scripts: both sides (one fork) in one file.
 for s in broken-close broken-flags broken-fds broken-oversize; do

@@ -27,7 +27,7 @@ EXPECT = {
 		"VHOST_USER_GET_CONFIG", "VHOST_USER_SET_BACKEND_REQ_FD"], None),
 	"qemu-net-dpdk.pcapng": (0, 2, START + ["VHOST_USER_SET_MEM_TABLE",
 		"VHOST_USER_SET_VRING_ENABLE"], None),
-	"qemu-fs-virtiofsd.pcapng": (0, 1, START + ["VHOST_USER_ADD_MEM_REG",
+	"qemu-fs-virtiofsd.pcapng": (0, 2, START + ["VHOST_USER_ADD_MEM_REG",
 		"VHOST_USER_SET_BACKEND_REQ_FD"], None),
 	"peer-broken-close.pcapng": (1, 2, ["VHOST_USER_GET_FEATURES"],
 		("VHOST_USER_GET_PROTOCOL_FEATURES", "malformed", "4 of 8")),
