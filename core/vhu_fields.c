@@ -177,8 +177,9 @@ static struct vhu_field fields[MAX_FIELDS] = {
 };
 static int nfields = VHU_F__STATIC_COUNT;
 
-/* Storage for generated abbrevs ("features.ring_packed"). */
+/* Storage for generated abbrevs ("features.ring_packed") and blurbs. */
 static char abbrev_store[MAX_BIT_FIELDS][64];
+static char blurb_store[MAX_BIT_FIELDS][96];
 
 struct bit_field_ref {
 	const struct vhu_bit *table;
@@ -235,6 +236,11 @@ void vhu_fields_init(void)
 			f->vals = NULL;
 			f->mask = (uint64_t)1 << b->bit;
 			f->blurb = NULL;
+			if (b->alias) {
+				snprintf(blurb_store[k], sizeof(blurb_store[k]), "Bit %u, formerly %s",
+					 b->bit, b->alias);
+				f->blurb = blurb_store[k];
+			}
 			bit_refs[nbit_refs].table = t->bits;
 			bit_refs[nbit_refs].bit = b->bit;
 			bit_refs[nbit_refs].id = nfields;

@@ -45,6 +45,7 @@ struct vhu_bit {
 	uint8_t bit;
 	const char *name;	/* e.g. VIRTIO_F_RING_PACKED */
 	const char *abbrev;	/* filter suffix below the word, e.g. ring_packed */
+	const char *alias;	/* historical name (SLAVE_*, F_MTU ...), or NULL */
 };
 
 struct vhu_field {

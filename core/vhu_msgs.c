@@ -278,8 +278,9 @@ bool vhu_hdr_plausible(const uint8_t *p, size_t len)
 
 /* ---- feature bits ------------------------------------------------------ */
 
-#define B(n, name, ab) { n, name, ab }
-#define B_END { 0, NULL, NULL }
+#define B(n, name, ab) { n, name, ab, NULL }
+#define BA(n, name, ab, alias) { n, name, ab, alias }
+#define B_END { 0, NULL, NULL, NULL }
 
 const struct vhu_bit vhu_bits_transport[] = {
 	B(24, "VIRTIO_F_NOTIFY_ON_EMPTY", "notify_on_empty"),
@@ -289,7 +290,7 @@ const struct vhu_bit vhu_bits_transport[] = {
 	B(29, "VIRTIO_F_RING_EVENT_IDX", "event_idx"),
 	B(30, "VHOST_USER_F_PROTOCOL_FEATURES", "protocol_features"),
 	B(32, "VIRTIO_F_VERSION_1", "version_1"),
-	B(33, "VIRTIO_F_ACCESS_PLATFORM", "access_platform"),
+	BA(33, "VIRTIO_F_ACCESS_PLATFORM", "access_platform", "VIRTIO_F_IOMMU_PLATFORM"),
 	B(34, "VIRTIO_F_RING_PACKED", "ring_packed"),
 	B(35, "VIRTIO_F_IN_ORDER", "in_order"),
 	B(36, "VIRTIO_F_ORDER_PLATFORM", "order_platform"),
@@ -306,13 +307,13 @@ const struct vhu_bit vhu_bits_protocol[] = {
 	B(1, "VHOST_USER_PROTOCOL_F_LOG_SHMFD", "log_shmfd"),
 	B(2, "VHOST_USER_PROTOCOL_F_RARP", "rarp"),
 	B(3, "VHOST_USER_PROTOCOL_F_REPLY_ACK", "reply_ack"),
-	B(4, "VHOST_USER_PROTOCOL_F_NET_MTU", "net_mtu"),
-	B(5, "VHOST_USER_PROTOCOL_F_BACKEND_REQ", "backend_req"),
+	BA(4, "VHOST_USER_PROTOCOL_F_NET_MTU", "net_mtu", "VHOST_USER_PROTOCOL_F_MTU"),
+	BA(5, "VHOST_USER_PROTOCOL_F_BACKEND_REQ", "backend_req", "VHOST_USER_PROTOCOL_F_SLAVE_REQ"),
 	B(6, "VHOST_USER_PROTOCOL_F_CROSS_ENDIAN", "cross_endian"),
 	B(7, "VHOST_USER_PROTOCOL_F_CRYPTO_SESSION", "crypto_session"),
 	B(8, "VHOST_USER_PROTOCOL_F_PAGEFAULT", "pagefault"),
 	B(9, "VHOST_USER_PROTOCOL_F_CONFIG", "config"),
-	B(10, "VHOST_USER_PROTOCOL_F_BACKEND_SEND_FD", "backend_send_fd"),
+	BA(10, "VHOST_USER_PROTOCOL_F_BACKEND_SEND_FD", "backend_send_fd", "VHOST_USER_PROTOCOL_F_SLAVE_SEND_FD"),
 	B(11, "VHOST_USER_PROTOCOL_F_HOST_NOTIFIER", "host_notifier"),
 	B(12, "VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD", "inflight_shmfd"),
 	B(13, "VHOST_USER_PROTOCOL_F_RESET_DEVICE", "reset_device"),
@@ -324,7 +325,7 @@ const struct vhu_bit vhu_bits_protocol[] = {
 	B(19, "VHOST_USER_PROTOCOL_F_DEVICE_STATE", "device_state"),
 	B(20, "VHOST_USER_PROTOCOL_F_GET_VRING_BASE_INFLIGHT", "get_vring_base_inflight"),
 	B(21, "VHOST_USER_PROTOCOL_F_GPA_ADDRESSES", "gpa_addresses"),
-	B(22, "VHOST_USER_PROTOCOL_F_SHMEM", "shmem"),
+	BA(22, "VHOST_USER_PROTOCOL_F_SHMEM", "shmem", "VHOST_USER_PROTOCOL_F_SHMEM_MAP"),
 	B(23, "VHOST_USER_PROTOCOL_F_GET_VRING_BASE_SKIP_DRAIN", "get_vring_base_skip_drain"),
 	B_END
 };

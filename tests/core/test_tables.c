@@ -112,6 +112,14 @@ static void test_fields(void)
 	CHECK(strcmp(vhu_feature_name(VHU_DEV_UNKNOWN, 5), "") == 0);
 	CHECK(strcmp(vhu_pfeature_name(3), "VHOST_USER_PROTOCOL_F_REPLY_ACK") == 0);
 	CHECK(strcmp(vhu_pfeature_name(23), "VHOST_USER_PROTOCOL_F_GET_VRING_BASE_SKIP_DRAIN") == 0);
+	/* historical names of protocol feature bits are kept, as field blurbs */
+	{
+		const struct vhu_field *f = vhu_field_get(vhu_bit_field(vhu_bits_protocol, 5));
+
+		CHECK(f && f->blurb && strstr(f->blurb, "VHOST_USER_PROTOCOL_F_SLAVE_REQ"));
+		f = vhu_field_get(vhu_bit_field(vhu_bits_protocol, 4));
+		CHECK(f && f->blurb && strstr(f->blurb, "VHOST_USER_PROTOCOL_F_MTU"));
+	}
 	for (i = 0; i < VHU_N__COUNT; i++)
 		CHECK(vhu_note_get(i) && vhu_note_get(i)->abbrev && vhu_note_get(i)->summary);
 }
