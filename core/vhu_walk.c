@@ -529,7 +529,7 @@ static void lay_crypto(struct walker *w)
 		return;
 	}
 	if (w->plen != 1072) {
-		note(w, VHU_N_BAD_SIZE, "Crypto session of %u bytes: expected 632 or 1072", w->plen);
+		/* the size check after the layout flags it */
 		pl_bytes(w, VHU_F_PAYLOAD, 0, w->plen);
 		return;
 	}

@@ -334,6 +334,75 @@ static void test_state(void)
 	finish(&f);
 }
 
+/* Layout variants chosen by negotiated state or by size. */
+static void test_variants(void)
+{
+	static uint8_t m[2048];
+	struct feeder f = start(0);
+	uint32_t i;
+
+	/* XEN_MMAP: 40-byte regions */
+	sample_header(m, VHU_SET_PROTOCOL_FEATURES, 1, 8);
+	vhu_put_le64(m + 12, VHU_BIT(VHU_PF_XEN_MMAP) | VHU_BIT(VHU_PF_LOG_SHMFD));
+	SENT(&f, m, 20, 0, 0);
+	sample_header(m, VHU_SET_MEM_TABLE, 1, 8 + 2 * 40);
+	memset(m + 12, 0, 8 + 2 * 40);
+	vhu_put_le32(m + 12, 2);
+	for (i = 0; i < 2; i++) {
+		vhu_put_le64(m + 20 + i * 40 + 8, 0x1000);	/* size */
+		vhu_put_le32(m + 20 + i * 40 + 32, 0x2);	/* XEN_GRANT */
+		vhu_put_le32(m + 20 + i * 40 + 36, 7);		/* domid */
+	}
+	SENT(&f, m, 12 + 8 + 80, 2, VHU_FDK_MEMFD);
+	CHECK(got.n == 2 && strstr(got.m[1].summary, "2 regions"));
+	CHECK(got.m[1].notes[VHU_N_BAD_SIZE] == 0 && got.m[1].notes[VHU_N_MALFORMED] == 0);
+	CHECK(got.m[1].notes[VHU_N_FD_MISMATCH] == 0);
+
+	/* SET_LOG_BASE with LOG_SHMFD: 16 bytes and an fd, answered with 0, 8
+	 * or 16 bytes depending on the back-end */
+	for (i = 0; i <= 16; i += 8) {
+		int k = got.n;
+
+		sample_header(m, VHU_SET_LOG_BASE, 1, 16);
+		vhu_put_le64(m + 12, 0x40000);
+		vhu_put_le64(m + 20, 0);
+		SENT(&f, m, 28, 1, VHU_FDK_MEMFD);
+		sample_header(m, VHU_SET_LOG_BASE, 5, i);
+		vhu_put_le64(m + 12, 0x40000);
+		vhu_put_le64(m + 20, 0);
+		RECV(&f, m, 12 + i, 0, 0);
+		CHECK(got.n == k + 2 && got.m[k + 1].matched);
+		CHECK(got.m[k + 1].notes[VHU_N_BAD_SIZE] == 0 && got.m[k].notes[VHU_N_FD_MISMATCH] == 0);
+	}
+	finish(&f);
+
+	/* without LOG_SHMFD the request is a u64 and has no fd, no reply */
+	f = start(0);
+	sample_header(m, VHU_SET_PROTOCOL_FEATURES, 1, 8);
+	vhu_put_le64(m + 12, VHU_BIT(VHU_PF_REPLY_ACK));
+	SENT(&f, m, 20, 0, 0);
+	sample_header(m, VHU_SET_LOG_BASE, 1, 8);
+	vhu_put_le64(m + 12, 0x1000);
+	SENT(&f, m, 20, 0, 0);
+	CHECK(got.n == 2 && got.m[1].notes[VHU_N_FD_MISMATCH] == 0 && got.m[1].notes[VHU_N_BAD_SIZE] == 0);
+	finish(&f);
+	CHECK(got.unanswered == 0);
+
+	/* crypto session: the QEMU 2.12-8.0 layout (632 bytes, session id first) */
+	f = start(0);
+	sample_header(m, VHU_CREATE_CRYPTO_SESSION, 1, 632);
+	memset(m + 12, 0, 632);
+	vhu_put_le64(m + 12, 9);
+	SENT(&f, m, 12 + 632, 0, 0);
+	CHECK(got.n == 1 && strstr(got.m[0].summary, "session=9"));
+	CHECK(got.m[0].notes[VHU_N_BAD_SIZE] == 0);
+	/* any other size is flagged */
+	sample_header(m, VHU_CREATE_CRYPTO_SESSION, 1, 100);
+	SENT(&f, m, 12 + 100, 0, 0);
+	CHECK(got.n == 2 && got.m[1].notes[VHU_N_BAD_SIZE] == 1);
+	finish(&f);
+}
+
 int main(void)
 {
 	vhu_fields_init();
@@ -345,6 +414,7 @@ int main(void)
 	test_matching();
 	test_malformed_messages();
 	test_state();
+	test_variants();
 	printf("test_stream: %d failures\n", failures);
 	return failures ? 1 : 0;
 }
