@@ -254,6 +254,9 @@ static void draw_message(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 	memset(&wo, 0, sizeof(wo));
 	wo.show_payload = vhu_ws_opts.show_payload;
 	wo.max_payload = vhu_ws_opts.max_payload;
+	/* No tree (tshark without -V or a filter): only the Info summary and
+	 * the expert infos are wanted, so the walker formats no lines. */
+	wo.summary_only = tree == NULL;
 	vhu_ws_emit_init(&e, pinfo, message_tvb(tvb, pinfo, r, rec_bytes, wm), tree);
 	/* expert infos name the protocol that is current when they are added */
 	saved_proto = pinfo->current_proto;
@@ -287,8 +290,12 @@ static void draw_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 	struct vhu_ws_emit e;
 	char line[VHU_TEXT_MAX];
 
-	vhu_ws_emit_init(&e, pinfo, tvb, tree);
-	vhu_walk_record(r, comm, &vhu_ws_emitter, &e);
+	/* without a tree the record's lines go nowhere; its only note (lost
+	 * records) still has to reach the expert infos */
+	if (tree || (r->h.flags & VHU_RF_LOST)) {
+		vhu_ws_emit_init(&e, pinfo, tvb, tree);
+		vhu_walk_record(r, comm, &vhu_ws_emitter, &e);
+	}
 	if (r->h.event == VHU_EV_DATA_SENT || r->h.event == VHU_EV_DATA_RECV)
 		return;
 	vhu_record_summary(r, comm, line, sizeof(line));

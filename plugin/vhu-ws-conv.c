@@ -173,6 +173,10 @@ static void on_piece(void *ctx _U_, uint64_t stream_id, uint64_t msg_seq, uint32
 	struct piece p = { stream_id, msg_seq, rec_off, len, msg_off, last };
 
 	g_array_append_val(cap.pieces, p);
+	/* only a message that began in an earlier record needs to be found
+	 * from there ("reassembled in") */
+	if (last && msg_off == 0)
+		return;
 	if (last) {
 		struct msg_key *k = wmem_new(wmem_file_scope(), struct msg_key);
 
