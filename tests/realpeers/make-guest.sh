@@ -99,7 +99,18 @@ fs)
 	echo written-by-guest >/mnt/from-guest.txt && umount /mnt && echo VHU-FS-OK
 	;;
 blk)
-	dd if=/dev/vda of=/dev/null bs=4096 count=16 2>/dev/null && echo VHU-BLK-OK
+	# read, write and read back, then rebind the driver (the device is
+	# stopped and started again: GET_VRING_BASE, then the rings anew) and
+	# read the block once more
+	dev=$(basename "$(readlink /sys/block/vda/device)")
+	dd if=/dev/vda of=/dev/null bs=4096 count=16 2>/dev/null &&
+	echo vhu-guest-wrote-this >/tmp/blk &&
+	dd if=/tmp/blk of=/dev/vda bs=512 count=1 conv=fsync 2>/dev/null &&
+	echo "$dev" >/sys/bus/virtio/drivers/virtio_blk/unbind &&
+	echo "$dev" >/sys/bus/virtio/drivers/virtio_blk/bind &&
+	sleep 1 &&
+	dd if=/dev/vda bs=512 count=1 2>/dev/null | grep -q vhu-guest-wrote-this &&
+	echo VHU-BLK-OK
 	;;
 esac
 sync
