@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "vhu_proto.h"
+#include "shim_util.h"
 
 /* The fortified entry points, called directly so they are exercised. */
 ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
@@ -48,10 +49,15 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
 
 static const char *self;
 
-static void die(const char *what)
+__attribute__((noreturn)) static void die(const char *what)
 {
 	fprintf(stderr, "shim_peer: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+void shim_fail(const char *what)
+{
+	die(what);
 }
 
 static void check(bool ok, const char *what)
@@ -59,105 +65,6 @@ static void check(bool ok, const char *what)
 	if (!ok) {
 		fprintf(stderr, "shim_peer: %s failed\n", what);
 		exit(1);
-	}
-}
-
-/* A message: 12-byte header and len payload bytes of value fill. */
-static size_t make_msg(uint8_t *out, uint32_t req, uint32_t flags, uint32_t len, uint8_t fill)
-{
-	uint32_t h[3] = { req, flags, len };
-
-	memcpy(out, h, 12);	/* the tests run little-endian */
-	memset(out + 12, fill, len);
-	return 12 + len;
-}
-
-static int listen_on(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	unlink(path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 64) < 0)
-		die("listen");
-	return fd;
-}
-
-static int connect_to(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int i;
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	for (i = 0; i < 500; i++) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (fd < 0)
-			die("socket");
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-			return fd;
-		close(fd);
-		usleep(10000);
-	}
-	die("connect");
-	return -1;
-}
-
-static void send_fds(int fd, const void *buf, size_t len, const int *fds, int nfds)
-{
-	char ctl[CMSG_SPACE(sizeof(int) * 8)];
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-
-	if (nfds) {
-		memset(ctl, 0, sizeof(ctl));
-		m.msg_control = ctl;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	}
-	check(sendmsg(fd, &m, 0) == (ssize_t)len, "sendmsg");
-}
-
-/* recvmsg of exactly len bytes; returns the number of fds received. */
-static int recv_fds(int fd, void *buf, size_t len, int *fds, int max)
-{
-	char ctl[CMSG_SPACE(sizeof(int) * 8)];
-	struct iovec iov = { buf, len };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
-	struct cmsghdr *c;
-	int n = 0;
-
-	check(recvmsg(fd, &m, MSG_WAITALL | MSG_CMSG_CLOEXEC) == (ssize_t)len, "recvmsg");
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-
-		if (c->cmsg_type != SCM_RIGHTS)
-			continue;
-		if (k > max - n)
-			k = max - n;
-		memcpy(fds + n, CMSG_DATA(c), sizeof(int) * (size_t)k);
-		n += k;
-	}
-	return n;
-}
-
-static void read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t r = read(fd, (uint8_t *)buf + got, len - got);
-
-		if (r <= 0)
-			die("read");
-		got += (size_t)r;
 	}
 }
 
@@ -284,46 +191,43 @@ static int pair_run(const char *path, void (*fe)(int), void (*be)(int))
 
 /* ---- adopt --------------------------------------------------------------- */
 
-/* One channel request on a socketpair end: back-end asks, front-end answers. */
-static void frontend_adopt(int fd)
+/* The first request, then the two socketpairs: back-end channel, GPU socket. */
+static void frontend_open_channels(int fd, int sv[2], int gv[2])
 {
 	uint8_t m[64];
-	int sv[2], gv[2];
 	size_t n;
 
 	n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0);
 	check(write(fd, m, n) == (ssize_t)n, "write");
 	check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 &&
 	      socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gv) == 0, "socketpair");
-	n = make_msg(m, VHU_SET_BACKEND_REQ_FD, VHU_VERSION, 0, 0);
-	send_fds(fd, m, n, &sv[1], 1);
-	close(sv[1]);
-	n = make_msg(m, VHU_GPU_SET_SOCKET, VHU_VERSION, 0, 0);
-	send_fds(fd, m, n, &gv[1], 1);
-	close(gv[1]);
+}
 
-	read_full(sv[0], m, 12);
+/* One channel request on each kept end: the back-end asks, we answer. */
+static void frontend_answer_channels(int fd, int sv0, int gv0)
+{
+	uint8_t m[64];
+	size_t n;
+
+	read_full(sv0, m, 12);
 	check(m[0] == VHU_BACKEND_CONFIG_CHANGE_MSG, "backend request");
 	n = make_msg(m, VHU_BACKEND_CONFIG_CHANGE_MSG, VHU_VERSION | VHU_FLAG_REPLY, 8, 0);
-	check(write(sv[0], m, n) == (ssize_t)n, "backend reply");
-	read_full(gv[0], m, 12);
+	check(write(sv0, m, n) == (ssize_t)n, "backend reply");
+	read_full(gv0, m, 12);
 	check(m[0] == VHU_GPU_GET_PROTOCOL_FEATURES, "gpu request");
 	n = make_msg(m, VHU_GPU_GET_PROTOCOL_FEATURES, VHU_FLAG_REPLY, 8, 0);
-	check(write(gv[0], m, n) == (ssize_t)n, "gpu reply");
-	close(sv[0]);
-	close(gv[0]);
+	check(write(gv0, m, n) == (ssize_t)n, "gpu reply");
+	close(sv0);
+	close(gv0);
 	close(fd);
 }
 
-static void backend_adopt(int fd)
+/* The back-end's side of it: a request on each received end, then EOF. */
+static void backend_ask_channels(int fd, int bfd, int gfd)
 {
 	uint8_t m[64];
-	int bfd, gfd;
 	size_t n;
 
-	read_full(fd, m, 12);
-	check(recv_fds(fd, m, 12, &bfd, 1) == 1 && m[0] == VHU_SET_BACKEND_REQ_FD, "req fd");
-	check(recv_fds(fd, m, 12, &gfd, 1) == 1 && m[0] == VHU_GPU_SET_SOCKET, "gpu fd");
 	n = make_msg(m, VHU_BACKEND_CONFIG_CHANGE_MSG, VHU_VERSION | VHU_FLAG_NEED_REPLY, 0, 0);
 	check(write(bfd, m, n) == (ssize_t)n, "backend request");
 	read_full(bfd, m, 20);
@@ -334,6 +238,34 @@ static void backend_adopt(int fd)
 	close(gfd);
 	check(read(fd, m, 1) == 0, "EOF");
 	close(fd);
+}
+
+/* One channel request on a socketpair end: back-end asks, front-end answers. */
+static void frontend_adopt(int fd)
+{
+	uint8_t m[64];
+	int sv[2], gv[2];
+	size_t n;
+
+	frontend_open_channels(fd, sv, gv);
+	n = make_msg(m, VHU_SET_BACKEND_REQ_FD, VHU_VERSION, 0, 0);
+	send_fds(fd, m, n, &sv[1], 1);
+	close(sv[1]);
+	n = make_msg(m, VHU_GPU_SET_SOCKET, VHU_VERSION, 0, 0);
+	send_fds(fd, m, n, &gv[1], 1);
+	close(gv[1]);
+	frontend_answer_channels(fd, sv[0], gv[0]);
+}
+
+static void backend_adopt(int fd)
+{
+	uint8_t m[64];
+	int bfd, gfd;
+
+	read_full(fd, m, 12);
+	check(recv_fds(fd, m, 12, &bfd, 1) == 1 && m[0] == VHU_SET_BACKEND_REQ_FD, "req fd");
+	check(recv_fds(fd, m, 12, &gfd, 1) == 1 && m[0] == VHU_GPU_SET_SOCKET, "gpu fd");
+	backend_ask_channels(fd, bfd, gfd);
 }
 
 /*
@@ -349,10 +281,7 @@ static void frontend_adoptdup(int fd)
 	int sv[2], gv[2], copy;
 	size_t n;
 
-	n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0);
-	check(write(fd, m, n) == (ssize_t)n, "write");
-	check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 &&
-	      socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gv) == 0, "socketpair");
+	frontend_open_channels(fd, sv, gv);
 
 	copy = fcntl(sv[1], F_DUPFD_CLOEXEC, 0);
 	check(copy >= 0, "dup");
@@ -370,38 +299,18 @@ static void frontend_adoptdup(int fd)
 	send_fds(fd, m, n, &copy, 1);
 	close(copy);
 
-	read_full(sv[0], m, 12);
-	check(m[0] == VHU_BACKEND_CONFIG_CHANGE_MSG, "backend request");
-	n = make_msg(m, VHU_BACKEND_CONFIG_CHANGE_MSG, VHU_VERSION | VHU_FLAG_REPLY, 8, 0);
-	check(write(sv[0], m, n) == (ssize_t)n, "backend reply");
-	read_full(gv[0], m, 12);
-	check(m[0] == VHU_GPU_GET_PROTOCOL_FEATURES, "gpu request");
-	n = make_msg(m, VHU_GPU_GET_PROTOCOL_FEATURES, VHU_FLAG_REPLY, 8, 0);
-	check(write(gv[0], m, n) == (ssize_t)n, "gpu reply");
-	close(sv[0]);
-	close(gv[0]);
-	close(fd);
+	frontend_answer_channels(fd, sv[0], gv[0]);
 }
 
 static void backend_adoptdup(int fd)
 {
 	uint8_t m[64];
 	int bfd, gfd;
-	size_t n;
 
 	read_full(fd, m, 12);
 	check(recv_fds(fd, m, 24, &bfd, 1) == 1 && m[0] == VHU_SET_BACKEND_REQ_FD, "req fd");
 	check(recv_fds(fd, m, 32, &gfd, 1) == 1 && m[20] == VHU_GPU_SET_SOCKET, "gpu fd");
-	n = make_msg(m, VHU_BACKEND_CONFIG_CHANGE_MSG, VHU_VERSION | VHU_FLAG_NEED_REPLY, 0, 0);
-	check(write(bfd, m, n) == (ssize_t)n, "backend request");
-	read_full(bfd, m, 20);
-	n = make_msg(m, VHU_GPU_GET_PROTOCOL_FEATURES, 0, 0, 0);
-	check(write(gfd, m, n) == (ssize_t)n, "gpu request");
-	read_full(gfd, m, 20);
-	close(bfd);
-	close(gfd);
-	check(read(fd, m, 1) == 0, "EOF");
-	close(fd);
+	backend_ask_channels(fd, bfd, gfd);
 }
 
 /* ---- untracked ----------------------------------------------------------- */

@@ -49,6 +49,7 @@
 
 #include "vhu_proto.h"
 #include "vhu_record.h"
+#include "shim_util.h"
 
 #if defined(__x86_64__)
 #define FILTER_ARCH AUDIT_ARCH_X86_64
@@ -58,7 +59,7 @@
 
 #define EXIT_SKIP 77
 
-static void die(const char *what)
+__attribute__((noreturn)) static void die(const char *what)
 {
 	fprintf(stderr, "shim_seccomp: %s: %s\n", what, strerror(errno));
 	exit(1);
@@ -66,7 +67,7 @@ static void die(const char *what)
 
 /* exit_group itself: a sanitizer's _exit() makes calls of its own
  * (sigaltstack) that the filter does not allow. */
-static void sandboxed_exit(int status)
+__attribute__((noreturn)) static void sandboxed_exit(int status)
 {
 	syscall(SYS_exit_group, status);
 	for (;;)
@@ -74,7 +75,7 @@ static void sandboxed_exit(int status)
 }
 
 /* After the filter: no stdio (it may allocate), only write and exit. */
-static void sandboxed_fail(const char *what)
+__attribute__((noreturn)) static void sandboxed_fail(const char *what)
 {
 	static const char prefix[] = "shim_seccomp: back-end: ";
 
@@ -90,73 +91,14 @@ static void sandboxed_check(bool ok, const char *what)
 		sandboxed_fail(what);
 }
 
-/* A message: 12-byte header and len payload bytes of value fill. */
-static size_t make_msg(uint8_t *out, uint32_t req, uint32_t flags, uint32_t len, uint8_t fill)
+/* Set in the back-end once its filter is in: from then on no stdio. */
+static bool sandboxed;
+
+void shim_fail(const char *what)
 {
-	vhu_put_le32(out, req);
-	vhu_put_le32(out + 4, flags);
-	vhu_put_le32(out + 8, len);
-	memset(out + 12, fill, len);
-	return 12 + len;
-}
-
-static void send_fds(int fd, const void *buf, size_t len, const int *fds, int nfds)
-{
-	char ctl[CMSG_SPACE(sizeof(int) * 4)];
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-
-	if (nfds) {
-		memset(ctl, 0, sizeof(ctl));
-		m.msg_control = ctl;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	}
-	if (sendmsg(fd, &m, 0) != (ssize_t)len)
-		sandboxed_fail("sendmsg");
-}
-
-/* recvmsg of exactly len bytes; returns the number of fds received. */
-static int recv_fds(int fd, void *buf, size_t len, int *fds, int max)
-{
-	char ctl[CMSG_SPACE(sizeof(int) * 4)];
-	struct iovec iov = { buf, len };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
-	struct cmsghdr *c;
-	int n = 0;
-
-	if (recvmsg(fd, &m, MSG_WAITALL | MSG_CMSG_CLOEXEC) != (ssize_t)len)
-		sandboxed_fail("recvmsg");
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		if (k > max - n)
-			k = max - n;
-		memcpy(fds + n, CMSG_DATA(c), sizeof(int) * (size_t)k);
-		n += k;
-	}
-	return n;
-}
-
-static void read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t r = read(fd, (uint8_t *)buf + got, len - got);
-
-		if (r <= 0)
-			sandboxed_fail("read");
-		got += (size_t)r;
-	}
+	if (sandboxed)
+		sandboxed_fail(what);
+	die(what);
 }
 
 #ifdef FILTER_ARCH
@@ -214,6 +156,7 @@ static void backend(int lfd, const char *jail)
 	if (jail && (chroot(jail) < 0 || chdir("/") < 0))
 		die("chroot");
 	install_filter();
+	sandboxed = true;
 
 	read_full(fd, m, 12);
 	sandboxed_check(vhu_get_le32(m) == VHU_GET_FEATURES, "GET_FEATURES expected");
@@ -237,17 +180,6 @@ static void backend(int lfd, const char *jail)
 	sandboxed_check(read(fd, m, 1) == 0, "EOF");
 	close(fd);
 	sandboxed_exit(0);
-}
-
-static int connect_to(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		die("connect");
-	return fd;
 }
 
 static bool fe_fail(const char *what)
@@ -286,18 +218,6 @@ static bool frontend(const char *path)
 	close(fds[1]);
 	close(fd);
 	return true;
-}
-
-static int listen_on(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	unlink(path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 4) < 0)
-		die("listen");
-	return fd;
 }
 
 int main(int argc, char **argv)

@@ -127,17 +127,24 @@ case_errno() {
 	expect_count 2 'ev=close call=close ' last.txt
 }
 
-case_adopt() {
-	capture -- "$PEER" adopt "$W/vu.sock"
+# capture_adopted MODE: captures "$PEER" MODE, sets be and fe (pids) and
+# checks the adopted channel ends, each linked to its side's main
+# connection: on the front-end the sent end and the kept end of each pair,
+# on the back-end the received one.
+capture_adopted() {
+	capture -- "$PEER" "$1" "$W/vu.sock"
 	be=$(field pid "$(grep 'call=start' recs.txt)")
 	fe=$(field pid "$(grep 'call=fork' recs.txt)")
 	femain=$(field conn "$(grep "ev=connect .*pid=$fe" recs.txt)")
 	bemain=$(field conn "$(grep "ev=accept .*pid=$be" recs.txt)")
-	# Front-end: the sent end and the kept end of each pair.
 	expect_count 2 "ev=socket_adopted .*pid=$fe .*chan=backend .*link=$femain\$" recs.txt
 	expect_count 2 "ev=socket_adopted .*pid=$fe .*chan=gpu .*link=$femain\$" recs.txt
 	expect_count 1 "ev=socket_adopted .*pid=$be .*chan=backend .*link=$bemain\$" recs.txt
 	expect_count 1 "ev=socket_adopted .*pid=$be .*chan=gpu .*link=$bemain\$" recs.txt
+}
+
+case_adopt() {
+	capture_adopted adopt
 	# The channels' traffic is recorded on both sides.
 	expect_some "ev=data_sent call=write pid=$be .*chan=backend .*data=020000000900000000000000" recs.txt
 	expect_some "ev=data_received call=read pid=$fe .*chan=backend .*data=020000000900000000000000" recs.txt
@@ -149,15 +156,7 @@ case_adopt() {
 # Coalesced: a dup of the pair end is sent (the original closed) in one
 # buffer with another message; the kept end must be adopted all the same.
 case_adoptdup() {
-	capture -- "$PEER" adoptdup "$W/vu.sock"
-	be=$(field pid "$(grep 'call=start' recs.txt)")
-	fe=$(field pid "$(grep 'call=fork' recs.txt)")
-	femain=$(field conn "$(grep "ev=connect .*pid=$fe" recs.txt)")
-	bemain=$(field conn "$(grep "ev=accept .*pid=$be" recs.txt)")
-	expect_count 2 "ev=socket_adopted .*pid=$fe .*chan=backend .*link=$femain\$" recs.txt
-	expect_count 2 "ev=socket_adopted .*pid=$fe .*chan=gpu .*link=$femain\$" recs.txt
-	expect_count 1 "ev=socket_adopted .*pid=$be .*chan=backend .*link=$bemain\$" recs.txt
-	expect_count 1 "ev=socket_adopted .*pid=$be .*chan=gpu .*link=$bemain\$" recs.txt
+	capture_adopted adoptdup
 	# The kept ends carry the front-end's side of both channels.
 	expect_some "ev=data_received call=read pid=$fe .*chan=backend .*data=020000000900000000000000" recs.txt
 	expect_some "ev=data_sent call=write pid=$fe .*chan=backend .*orig=20 " recs.txt
