@@ -137,24 +137,10 @@ def main():
 
 	names, aliases = cc.load_request_names(args.proto_h)
 	report = cc.Report()
-	for path in [p for pair in args.peer for p in pair] + args.qemu_trace:
-		if not os.path.exists(path):
-			report.fail("missing witness file %s" % path)
-	if report.failures:
-		for f in report.failures:
-			print("FAIL:", f)
-		return 1
+	if cc.missing_witnesses(report, [p for pair in args.peer for p in pair] + args.qemu_trace):
+		return cc.print_report(report)
 
-	straces = [s for s, _ in args.peer]
-	seqs, problems = cc.strace_sequences(straces, names)
-	for p in problems:
-		report.fail("strace: " + p)
-	if not seqs:
-		report.fail("strace: no vhost-user message seen on any unix socket")
-	seen = {cc.describe(names, k[1], m.request) for k, msgs in seqs.items() for m in msgs}
-	for name in args.expect:
-		if name not in seen:
-			report.fail("strace: expected %s in the session, not seen" % name)
+	seqs = cc.strace_session(report, names, [s for s, _ in args.peer], args.expect)
 	check_need_reply(report, names, seqs, args.expect_need_reply)
 
 	cc.check_strace_pairs(report, seqs)
@@ -168,15 +154,7 @@ def main():
 	decoded = map_pids(report, names, peers)
 	cc.check_decoded(report, names, seqs, decoded)
 	cc.check_decoded_sides(report, decoded)
-
-	total = sum(len(v) for v in seqs.values())
-	print("compare: strace saw %d message copies in %d process/channel/direction lists" %
-	      (total, len(seqs)))
-	for n in report.notes:
-		print("ok:", n)
-	for f in report.failures:
-		print("FAIL:", f)
-	return 1 if report.failures else 0
+	return cc.print_report(report, "compare", seqs)
 
 
 if __name__ == "__main__":

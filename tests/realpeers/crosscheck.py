@@ -574,6 +574,43 @@ def dump(names, seqs, out):
 				   ",".join(f["kind"] for f in m.fds) or "-"))
 
 
+def missing_witnesses(report, paths):
+	"""Fails the report for each witness file that is not there; True if any."""
+	for path in paths:
+		if not os.path.exists(path):
+			report.fail("missing witness file %s" % path)
+	return bool(report.failures)
+
+
+def strace_session(report, names, straces, expected):
+	"""strace's message sequences of the session; every name in expected
+	must be among their requests."""
+	seqs, problems = strace_sequences(straces, names)
+	for p in problems:
+		report.fail("strace: " + p)
+	if not seqs:
+		report.fail("strace: no vhost-user message seen on any unix socket")
+	seen = {describe(names, k[1], m.request) for k, msgs in seqs.items() for m in msgs}
+	for name in expected:
+		if name not in seen:
+			report.fail("strace: expected %s in the session, not seen" % name)
+	return seqs
+
+
+def print_report(report, tool=None, seqs=None):
+	"""Prints the summary line (when seqs are given), the notes and the
+	failures; returns the exit status."""
+	if seqs is not None:
+		total = sum(len(v) for v in seqs.values())
+		print("%s: strace saw %d message copies in %d process/channel/direction lists" %
+		      (tool, total, len(seqs)))
+	for n in report.notes:
+		print("ok:", n)
+	for f in report.failures:
+		print("FAIL:", f)
+	return 1 if report.failures else 0
+
+
 def main():
 	ap = argparse.ArgumentParser(description=__doc__)
 	ap.add_argument("--proto-h", required=True, help="core/vhu_proto.h (request names)")
@@ -589,26 +626,12 @@ def main():
 
 	names, aliases = load_request_names(args.proto_h)
 	report = Report()
-	for path in args.strace + args.decoded + args.qemu_trace + args.dpdk_log:
-		if not os.path.exists(path):
-			report.fail("missing witness file %s" % path)
-	if report.failures:
-		for f in report.failures:
-			print("FAIL:", f)
-		return 1
+	if missing_witnesses(report, args.strace + args.decoded + args.qemu_trace + args.dpdk_log):
+		return print_report(report)
 
-	seqs, problems = strace_sequences(args.strace, names)
-	for p in problems:
-		report.fail("strace: " + p)
-	if not seqs:
-		report.fail("strace: no vhost-user message seen on any unix socket")
+	seqs = strace_session(report, names, args.strace, args.expect)
 	if args.dump:
 		dump(names, seqs, sys.stdout)
-
-	seen = {describe(names, k[1], m.request) for k, msgs in seqs.items() for m in msgs}
-	for name in args.expect:
-		if name not in seen:
-			report.fail("strace: expected %s in the session, not seen" % name)
 
 	check_strace_pairs(report, seqs)
 	for path in args.qemu_trace:
@@ -619,15 +642,7 @@ def main():
 		decoded = load_decoded(args.decoded)
 		check_decoded(report, names, seqs, decoded)
 		check_decoded_sides(report, decoded)
-
-	total = sum(len(v) for v in seqs.values())
-	print("crosscheck: strace saw %d message copies in %d process/channel/direction lists" %
-	      (total, len(seqs)))
-	for n in report.notes:
-		print("ok:", n)
-	for f in report.failures:
-		print("FAIL:", f)
-	return 1 if report.failures else 0
+	return print_report(report, "crosscheck", seqs)
 
 
 if __name__ == "__main__":
