@@ -13,6 +13,9 @@
 
 set -eu
 
+# shellcheck source=../realpeers/guest-init-common.sh
+. "$(dirname "$0")/../realpeers/guest-init-common.sh"
+
 root=${1:?usage: $0 ROOT OUTDIR}
 out=${2:?usage: $0 ROOT OUTDIR}
 if [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ]; then
@@ -94,21 +97,8 @@ for m in virtio_pci virtiofs vmw_vsock_virtio_transport; do
 done
 touch "$initramfs/modules/order"
 
-cat >"$initramfs/init" <<'EOF'
-#!/bin/busybox sh
-# Test guest: exercise the device named by vhu.test=, then power off.
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-for m in $(cat /modules/order); do
-	insmod /modules/$m.ko || echo "VHU: insmod $m failed"
-done
-test=
-for arg in $(cat /proc/cmdline); do
-	case $arg in vhu.test=*) test=${arg#vhu.test=} ;; esac
-done
-case $test in
+# The test cases of this guest; the rest of /init is guest-init-common.sh.
+write_guest_init "$initramfs/init" <<'EOF'
 fs)
 	mount -t virtiofs t /mnt && cat /mnt/hello.txt &&
 	echo written-by-guest >/mnt/from-guest.txt && umount /mnt && echo VHU-FS-OK
@@ -119,11 +109,7 @@ vsock)
 	ls /sys/bus/virtio/drivers/vmw_vsock_virtio_transport | grep -q virtio &&
 	[ -c /dev/vsock ] && echo VHU-VSOCK-OK
 	;;
-esac
-sync
-poweroff -f
 EOF
-chmod 755 "$initramfs/init"
 
 mkdir -p "$out"
 cp "$vmlinuz" "$out/vmlinuz.tmp"

@@ -10,6 +10,9 @@
 
 set -eu
 
+# shellcheck source=guest-init-common.sh
+. "$(dirname "$0")/guest-init-common.sh"
+
 out=${1:?usage: $0 OUTDIR}
 if [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ]; then
 	exit 0
@@ -73,21 +76,8 @@ for m in $order; do
 	echo $m >>$root/modules/order
 done
 
-cat >$root/init <<'EOF'
-#!/bin/busybox sh
-# Test guest: exercise the device named by vhu.test=, then power off.
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-for m in $(cat /modules/order); do
-	insmod /modules/$m.ko || echo "VHU: insmod $m failed"
-done
-test=
-for arg in $(cat /proc/cmdline); do
-	case $arg in vhu.test=*) test=${arg#vhu.test=} ;; esac
-done
-case $test in
+# The test cases of this guest; the rest of /init is guest-init-common.sh.
+write_guest_init $root/init <<'EOF'
 net)
 	ip link set eth0 up && ip addr add 10.11.12.2/24 dev eth0 &&
 	ping -c 3 -W 1 10.11.12.1 >/dev/null
@@ -112,11 +102,7 @@ blk)
 	dd if=/dev/vda bs=512 count=1 2>/dev/null | grep -q vhu-guest-wrote-this &&
 	echo VHU-BLK-OK
 	;;
-esac
-sync
-poweroff -f
 EOF
-chmod 755 $root/init
 
 mkdir -p "$out"
 cp kernel/boot/vmlinuz-* "$out/vmlinuz.tmp"
