@@ -13,7 +13,7 @@
 
 set -eu
 
-# shellcheck source=../realpeers/guest-init-common.sh
+# shellcheck source=SCRIPTDIR/../realpeers/guest-init-common.sh
 . "$(dirname "$0")/../realpeers/guest-init-common.sh"
 
 root=${1:?usage: $0 ROOT OUTDIR}

@@ -10,7 +10,7 @@
 
 set -eu
 
-# shellcheck source=guest-init-common.sh
+# shellcheck source=SCRIPTDIR/guest-init-common.sh
 . "$(dirname "$0")/guest-init-common.sh"
 
 out=${1:?usage: $0 OUTDIR}
