@@ -23,7 +23,7 @@
 /*
  * Messages the end of the capture cut short only come out of
  * vhu_session_finish().  With -2 they are kept from the first pass and
- * shown in the frame of their first byte, where tshark -2 shows them too;
+ * shown in the last frame of their connection, where tshark -2 shows them too;
  * in one pass they come last.  At most two per connection.
  */
 struct leftover {
@@ -185,10 +185,9 @@ static void *on_message(void *ctx, const struct vhu_msg *m, const struct vhu_msg
 	uint64_t k = r->seq++;
 	struct vhu_msg_info info;
 
+	/* messages flushed by vhu_session_finish() come with the last frame
+	 * of their connection */
 	info = *mi;
-	/* messages flushed by vhu_session_finish() come without a frame */
-	if (!info.frame)
-		info.frame = m->first_frame ? m->first_frame : r->frame;
 	if (r->pass == 1) {
 		uint64_t none = 0;
 

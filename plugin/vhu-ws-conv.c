@@ -142,10 +142,7 @@ static void *on_message(void *ctx _U_, const struct vhu_msg *m, const struct vhu
 	wm->mi.comm = wmem_strdup(scope, mi->comm ? mi->comm : "");
 	message_endpoints(wm);
 
-	/* End-of-capture leftovers come with frame 0: show them in the frame
-	 * that holds their first byte (or the last frame seen). */
-	if (!wm->mi.frame)
-		wm->mi.frame = m->first_frame ? m->first_frame : cap.last_fed;
+	/* end-of-capture leftovers come with their connection's last frame */
 	fr = frame_get_or_new((uint32_t)wm->mi.frame);
 	wmem_array_append_one(fr->msgs, wm);
 	return wm;
