@@ -1,23 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vhu-ws-stats.c - statistics trees over the "vhost_user" tap (one tap
- * entry per message):
- *   tshark -z vhost_user,tree      messages by direction and type
- *   tshark -z vhost_user_srt,tree  response time per request type (µs)
+ * vhu-ws-stats.c - statistics over the "vhost_user" tap (one tap entry
+ * per message):
+ *   tshark -z vhost_user,tree  messages by direction and type (stats tree)
+ *   tshark -z vhost_user,srt   service response time per request type
+ *                              (Statistics > Service Response Time)
  */
 #include "vhu-ws.h"
 
+#include <epan/srt_table.h>
 #include <epan/stats_tree.h>
 
 #include "vhu_msgs.h"
 #include "vhu_record.h"
+
+/* ---- messages by direction and type (stats tree) ---- */
 
 static const char st_dir_fe[] = "Front-end to back-end";
 static const char st_dir_be[] = "Back-end to front-end";
 static const char st_dir_unknown[] = "Direction unknown";
 
 static int st_node_msgs = -1;
-static int st_node_srt = -1;
 
 static const char *direction(const struct vhu_msg_info *mi)
 {
@@ -58,29 +61,79 @@ static tap_packet_status msgs_packet(stats_tree *st, packet_info *pinfo,
 	return TAP_PACKET_REDRAW;
 }
 
-static void srt_init(stats_tree *st)
+/* ---- service response time (SRT tables) ---- */
+
+/*
+ * One table per channel, each with a row per request id: the row index
+ * is the id, so the GUI's "filter on this row" (table filter == index)
+ * selects that request.  Ids 0..VHU_SRT_ID_ROWS-1 get rows of their own;
+ * the few captures with a matched reply to a larger (unknown) id count it
+ * in one last row.  Every row is named when the table is made, so adding
+ * a sample never grows the table while a GUI holds pointers into it.
+ */
+#define VHU_SRT_ID_ROWS 256
+#define VHU_SRT_ROWS (VHU_SRT_ID_ROWS + 1)
+
+static const struct {
+	uint8_t channel;
+	const char *name;
+	const char *filter;
+} srt_tables[] = {
+	{ VHU_CHAN_MAIN, "Front-end requests", VHU_PROTO_FILTER ".request" },
+	{ VHU_CHAN_BACKEND, "Back-end channel requests", VHU_PROTO_FILTER ".backend_request" },
+	{ VHU_CHAN_GPU, "GPU requests", VHU_PROTO_FILTER ".gpu_request" },
+};
+#define VHU_SRT_TABLES ((int)G_N_ELEMENTS(srt_tables))
+
+static void srt_init(struct register_srt *srt _U_, GArray *srt_array)
 {
-	st_node_srt = stats_tree_create_node(st, "vhost-user response time (us)", 0,
-					     STAT_DT_INT, TRUE);
+	int t;
+
+	for (t = 0; t < VHU_SRT_TABLES; t++) {
+		srt_stat_table *tab = init_srt_table(srt_tables[t].name, NULL, srt_array,
+						     VHU_SRT_ROWS, "Request",
+						     srt_tables[t].filter, NULL);
+		uint32_t id;
+
+		for (id = 0; id < VHU_SRT_ID_ROWS; id++) {
+			const struct vhu_msg_desc *d = vhu_msg_lookup(srt_tables[t].channel, id);
+			char *unknown = NULL;
+
+			if (!d)
+				unknown = g_strdup_printf("Unknown request %u", id);
+			init_srt_table_row(tab, (int)id, d ? d->summary_name : unknown);
+			g_free(unknown);
+		}
+		init_srt_table_row(tab, VHU_SRT_ID_ROWS, "Unknown requests above 255");
+	}
 }
 
-/* One sample per matched reply: the latency from its request. */
-static tap_packet_status srt_packet(stats_tree *st, packet_info *pinfo _U_,
+/* One sample per reply matched to its request.  The session measured the
+ * latency between the two records; the request time handed to the table
+ * is this reply's time minus that latency, so the table shows exactly
+ * what vhost_user.time shows. */
+static tap_packet_status srt_packet(void *tapdata, packet_info *pinfo,
 				    epan_dissect_t *edt _U_, const void *p,
 				    tap_flags_t flags _U_)
 {
+	const srt_data_t *data = tapdata;
 	const struct vhu_ws_msg *wm = p;
-	const char *name;
-	gint us;
+	nstime_t latency, req_time;
+	int t;
 
 	if (!wm->mi.is_reply || !wm->mi.matched)
 		return TAP_PACKET_DONT_REDRAW;
-	name = vhu_msg_name(wm->mi.channel, wm->m.request);
-	if (!name)
-		name = "Unknown request";
-	us = wm->mi.latency_ns / 1000u > G_MAXINT ? G_MAXINT : (gint)(wm->mi.latency_ns / 1000u);
-	avg_stat_node_add_value_int(st, "vhost-user response time (us)", 0, TRUE, us);
-	avg_stat_node_add_value_int(st, name, st_node_srt, FALSE, us);
+	for (t = 0; t < VHU_SRT_TABLES; t++)
+		if (srt_tables[t].channel == wm->mi.channel)
+			break;
+	if (t == VHU_SRT_TABLES || (unsigned)t >= data->srt_array->len)
+		return TAP_PACKET_DONT_REDRAW;
+	latency.secs = (time_t)(wm->mi.latency_ns / 1000000000u);
+	latency.nsecs = (int)(wm->mi.latency_ns % 1000000000u);
+	nstime_delta(&req_time, &pinfo->abs_ts, &latency);
+	add_srt_table_data(g_array_index(data->srt_array, srt_stat_table *, t),
+			   wm->m.request < VHU_SRT_ID_ROWS ? (int)wm->m.request : VHU_SRT_ID_ROWS,
+			   &req_time, pinfo);
 	return TAP_PACKET_REDRAW;
 }
 
@@ -89,7 +142,6 @@ void vhu_ws_stats_register(void)
 	stats_tree_register_plugin(VHU_PROTO_FILTER, VHU_PROTO_FILTER,
 				   "vhost-user/Messages by direction and type", 0,
 				   msgs_packet, msgs_init, NULL);
-	stats_tree_register_plugin(VHU_PROTO_FILTER, VHU_PROTO_FILTER "_srt",
-				   "vhost-user/Response time by request", 0,
-				   srt_packet, srt_init, NULL);
+	register_srt_table(proto_vhost_user, VHU_PROTO_FILTER, VHU_SRT_TABLES,
+			   srt_packet, srt_init, NULL);
 }

@@ -7,6 +7,8 @@
  *
  *   gencap handshake OUT   front-end view of a vhost-user-net handshake
  *   gencap errors OUT      protocol errors the expert infos must flag
+ *   gencap channels OUT    requests answered on all three channels (main,
+ *                          back-end channel, GPU socket), for the SRT tables
  *   gencap bulk OUT N      N rounds of a busy session (benchmarks)
  */
 #include <stdbool.h>
@@ -30,6 +32,8 @@ static const struct capgen_side fe = {
 
 /* The timestamps move by hand, before each record (step 0). */
 static struct capgen_out out;
+/* Where the next data record is taken (fe but in gen_channels). */
+static const struct capgen_side *side = &fe;
 
 /* ---- records ---- */
 
@@ -75,7 +79,7 @@ static void data_rec(uint8_t event, const uint8_t *bytes, uint32_t len,
 	static uint8_t buf[VHU_REC_MAX_DATA + 16384];
 	struct vhu_rec_hdr h;
 
-	capgen_data_hdr(&h, &fe, event, len, nfds);
+	capgen_data_hdr(&h, side, event, len, nfds);
 	write_packet(buf, capgen_data_record(buf, sizeof(buf), &h, fds, bytes, len),
 		     event == VHU_EV_DATA_SENT ? 0 : 1);
 }
@@ -288,6 +292,104 @@ static void gen_errors(void)
 	data_rec(VHU_EV_DATA_SENT, m.b, 6, NULL, 0);
 }
 
+/* QEMU's end of a socketpair whose other end it passes to the back-end. */
+static void adopt_rec(const struct capgen_side *s)
+{
+	static uint8_t buf[1024];
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+
+	capgen_hdr(&h, s, VHU_EV_ADOPT, VHU_CALL_SOCKETPAIR);
+	vhu_rec_begin(&b, buf, sizeof(buf), &h);
+	capgen_add_link(&b, fe.conn);
+	write_packet(buf, capgen_rec_end(&b), -1);
+}
+
+/* A front-end request carrying the back-end's end of a socketpair,
+ * acknowledged extra_us later than usual. */
+static void pass_socket(uint32_t req, int32_t fd, uint64_t ino, uint64_t extra_us)
+{
+	struct capgen_msg m;
+
+	capgen_msg_start(&m, req, NEED_REPLY);
+	msg_fd(&m, fd, VHU_FDK_SOCKET, "socket:[7001]", ino, 0);
+	send_msg(&m);
+	out.ts_ns += extra_us * 1000;
+	with_u64(req, REPLY, 0, true);
+}
+
+/* A request the back-end sends on channel s, which QEMU answers (send_msg:
+ * 100 us later) plus extra_us. */
+static void answered(const struct capgen_side *s, const struct capgen_msg *req,
+		     const struct capgen_msg *reply, uint64_t extra_us)
+{
+	side = s;
+	recv_msg(req);
+	out.ts_ns += extra_us * 1000;
+	send_msg(reply);
+	side = &fe;
+}
+
+/* Every channel's requests answered, at known latencies: main 37, 100, 37
+ * and 237 us; back-end channel 100 and 250 us; GPU 100 and 500 us. */
+static void gen_channels(void)
+{
+	static const struct capgen_side bch = {
+		FE_PID, (uint64_t)FE_PID << 32 | 2u, 18, VHU_CHAN_BACKEND, VHU_ROLE_FRONTEND
+	};
+	static const struct capgen_side gpu = {
+		FE_PID, (uint64_t)FE_PID << 32 | 3u, 19, VHU_CHAN_GPU, VHU_ROLE_FRONTEND
+	};
+	/* VIRGL, PROTOCOL_FEATURES, VERSION_1 */
+	const uint64_t gpu_offered = VHU_BIT(0) | VHU_BIT(VHU_VIRTIO_F_PROTOCOL_FEATURES) |
+				     VHU_BIT(VHU_VIRTIO_F_VERSION_1);
+	struct capgen_msg req, reply;
+	int i;
+
+	process_start(FE_PID, 1, "qemu-system-x86", "qemu-system-x86_64", VHU_ROLE_FRONTEND);
+	process_start(BE_PID, 1, "vhost-user-gpu", "vhost-user-gpu", VHU_ROLE_BACKEND);
+	connect_rec("vhost-gpu0.sock", BE_PID);
+	for (i = 0; i < 2; i++) {
+		simple(VHU_GET_FEATURES, V1);
+		out.ts_ns += (uint64_t)i * 63000;
+		with_u64(VHU_GET_FEATURES, REPLY, gpu_offered, true);
+	}
+	with_u64(VHU_SET_PROTOCOL_FEATURES, V1, pfeatures, false);
+	adopt_rec(&bch);
+	pass_socket(VHU_SET_BACKEND_REQ_FD, 60, 7001, 0);
+	adopt_rec(&gpu);
+	pass_socket(VHU_GPU_SET_SOCKET, 61, 7002, 200);
+
+	for (i = 0; i < 2; i++) {
+		capgen_msg_start(&req, VHU_BACKEND_CONFIG_CHANGE_MSG, NEED_REPLY);
+		capgen_msg_start(&reply, VHU_BACKEND_CONFIG_CHANGE_MSG, REPLY);
+		capgen_msg_u64(&reply, 0);
+		answered(&bch, &req, &reply, (uint64_t)i * 150);
+	}
+
+	/* the GPU protocol has no version bits: requests carry flags 0 */
+	capgen_msg_start(&req, VHU_GPU_GET_PROTOCOL_FEATURES, 0);
+	capgen_msg_start(&reply, VHU_GPU_GET_PROTOCOL_FEATURES, VHU_FLAG_REPLY);
+	capgen_msg_u64(&reply, 0);
+	answered(&gpu, &req, &reply, 0);
+	capgen_msg_start(&req, VHU_GPU_GET_DISPLAY_INFO, 0);
+	capgen_msg_start(&reply, VHU_GPU_GET_DISPLAY_INFO, VHU_FLAG_REPLY);
+	/* virtio-gpu header: RESP_OK_DISPLAY_INFO, no flags, fence, context */
+	capgen_msg_u32(&reply, 0x1101);
+	capgen_msg_u32(&reply, 0);
+	capgen_msg_u64(&reply, 0);
+	capgen_msg_u64(&reply, 0);
+	for (i = 0; i < 16; i++) {
+		/* scanout 0 enabled at 1024x768, the others off */
+		capgen_msg_u64(&reply, 0);
+		capgen_msg_u32(&reply, i ? 0 : 1024);
+		capgen_msg_u32(&reply, i ? 0 : 768);
+		capgen_msg_u32(&reply, i ? 0 : 1);
+		capgen_msg_u32(&reply, 0);
+	}
+	answered(&gpu, &req, &reply, 400);
+}
+
 static void gen_bulk(unsigned rounds)
 {
 	unsigned i;
@@ -301,7 +403,7 @@ static void gen_bulk(unsigned rounds)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: gencap handshake|errors FILE\n"
+	fprintf(stderr, "usage: gencap handshake|errors|channels FILE\n"
 			"       gencap bulk FILE ROUNDS\n");
 	return 2;
 }
@@ -315,6 +417,8 @@ int main(int argc, char **argv)
 		gen_handshake();
 	else if (strcmp(argv[1], "errors") == 0)
 		gen_errors();
+	else if (strcmp(argv[1], "channels") == 0)
+		gen_channels();
 	else if (strcmp(argv[1], "bulk") == 0 && argc == 4)
 		gen_bulk((unsigned)strtoul(argv[3], NULL, 0));
 	else

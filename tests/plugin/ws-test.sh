@@ -164,9 +164,47 @@ flow)
 	golden flow.txt "$work/out/flow.txt"
 	;;
 stats)
-	ws -2 -q -z vhost_user,tree -z vhost_user_srt,tree -r "$work/handshake.pcapng" |
+	ws -2 -q -z vhost_user,tree -z vhost_user,srt -r "$work/handshake.pcapng" |
 		sed 's/ *$//' > "$work/out/stats.txt"
 	golden stats.txt "$work/out/stats.txt"
+	"$VHU_GENCAP" channels "$work/channels.pcapng"
+	chmod a+r "$work/channels.pcapng"
+	ws -2 -q -z vhost_user,srt -r "$work/channels.pcapng" | sed 's/ *$//' > "$work/out/srt-channels.txt"
+	golden srt-channels.txt "$work/out/srt-channels.txt"
+	# replies are matched on the first pass: one pass gives the same tables
+	ws -q -z vhost_user,srt -r "$work/channels.pcapng" | sed 's/ *$//' |
+		diff -u "$work/out/srt-channels.txt" - || fail "vhost_user,srt differs without -2"
+	# Each SRT row (table filter field, request id) against the matched
+	# replies' own fields: calls, and min, max and sum of vhost_user.time
+	# in microseconds, rounded as tshark rounds.
+	for cap in handshake channels; do
+		ws -2 -q -z vhost_user,srt -r "$work/$cap.pcapng" | awk '
+			/^Filter: / { field = $2; next }
+			field != "" && $1 ~ /^[0-9]+$/ {
+				printf "%s %s %s %d %d %d\n", field, $1, $(NF - 4), $(NF - 3) * 1e6 + 0.5, $(NF - 2) * 1e6 + 0.5, $NF * 1e6 + 0.5
+			}' | sort > "$work/out/srt-rows"
+		ws -2 -r "$work/$cap.pcapng" -Y vhost_user.response_to -T fields -E occurrence=a \
+			-e vhost_user.request -e vhost_user.backend_request -e vhost_user.gpu_request \
+			-e vhost_user.time | awk -F'\t' '
+			$0 ~ /,/ { print "several messages in one frame"; exit 1 }
+			{
+				f = $1 != "" ? "request" : $2 != "" ? "backend_request" : "gpu_request"
+				k = "vhost_user." f " " $1 $2 $3
+				ns = $4 * 1e9 + 0.5
+				if (!(k in n) || ns < lo[k]) lo[k] = ns
+				if (!(k in n) || ns > hi[k]) hi[k] = ns
+				n[k]++; sum[k] += ns
+			}
+			END {
+				for (k in n)
+					printf "%s %d %d %d %d\n", k, n[k], (lo[k] + 500) / 1000, (hi[k] + 500) / 1000,
+						(sum[k] + 500) / 1000
+			}' | sort > "$work/out/reply-rows"
+		diff -u "$work/out/reply-rows" "$work/out/srt-rows" ||
+			fail "$cap: vhost_user,srt rows differ from the matched replies' fields"
+		[ -s "$work/out/srt-rows" ] || fail "$cap: no SRT rows"
+		echo "ok: $cap: $(wc -l < "$work/out/srt-rows") SRT rows match the replies"
+	done
 	ws -2 -q -z expert -r "$work/errors.pcapng" | sed 's/ *$//' > "$work/out/expert.txt"
 	golden expert.txt "$work/out/expert.txt"
 	;;
@@ -193,7 +231,7 @@ fuzz)
 			"$EDITCAP" -E 0.02 -o 32 --seed "$i" "$work/$cap.pcapng" "$f"
 			chmod a+r "$f"
 			rc=0
-			ws -2 -nVxr "$f" > "$work/out/fuzz.out" 2>&1 || rc=$?
+			ws -2 -nVxr "$f" -z vhost_user,srt -z vhost_user,tree > "$work/out/fuzz.out" 2>&1 || rc=$?
 			if [ "$rc" -gt 2 ] || grep -q "Dissector bug\|AddressSanitizer\|runtime error" "$work/out/fuzz.out"; then
 				cp "$f" "${VHU_FUZZ_KEEP:-/dev/null}" 2>/dev/null || true
 				grep -m5 "Dissector bug\|Sanitizer\|runtime error" "$work/out/fuzz.out" >&2 || true
