@@ -154,16 +154,22 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 			if (!grow(s, VHU_HDR_SIZE))
 				return;
 			memcpy(s->buf + s->have, data + off, take);
-			if (piece)
-				piece(arg, s->seq, off, take, s->have, false);
 			s->have += take;
 			off += take;
-			if (s->have < VHU_HDR_SIZE)
+			if (s->have < VHU_HDR_SIZE) {
+				if (piece)
+					piece(arg, s->seq, off - take, take, s->have - take, false);
 				continue;
+			}
 			{
 				uint32_t size = vhu_get_le32(s->buf + 8);
 
+				/* the piece that completes the header may also
+				 * end the message: say so (last), as for any
+				 * other message, before it is delivered */
 				if (size > s->max_payload) {
+					if (piece)
+						piece(arg, s->seq, off - take, take, s->have - take, true);
 					deliver(s, s->buf, VHU_HDR_SIZE, VHU_MSG_OVERSIZE, msg, arg);
 					s->skipped = len - off;
 					return;
@@ -172,10 +178,10 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 				if (!grow(s, s->need))
 					return;
 			}
-			if (s->have == s->need) {
+			if (piece)
+				piece(arg, s->seq, off - take, take, s->have - take, s->have == s->need);
+			if (s->have == s->need)
 				deliver(s, s->buf, s->have, VHU_MSG_OK, msg, arg);
-				continue;
-			}
 			continue;
 		}
 		take = s->need - s->have;

@@ -111,9 +111,12 @@ struct vhu_session_cbs {
 	 * request was, or the capture ended). */
 	void (*unanswered)(void *ctx, void *req_cookie);
 	/* A piece of a record's data: bytes [rec_off, rec_off+len) of the record
-	 * data are bytes [msg_off, ...) of message number msg_seq of the stream
-	 * (last: the piece completes the message).  For the plugin's
-	 * fragment tables; may be NULL. */
+	 * data are bytes [msg_off, ...) of message number msg_seq of the stream.
+	 * The pieces of a message come in order and cover it from byte 0; the
+	 * one that completes it has last set and comes right before the
+	 * message callback for it (a message inside one record is one piece:
+	 * msg_off 0, last).  A message cut by the end of the capture has no
+	 * last piece.  For the plugin's fragment tables; may be NULL. */
 	void (*piece)(void *ctx, uint64_t stream_id, uint64_t msg_seq, uint32_t rec_off,
 		      uint32_t len, uint32_t msg_off, bool last);
 };

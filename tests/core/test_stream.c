@@ -30,9 +30,66 @@ struct got {
 		char summary[512];
 	} m[MAX_GOT];
 	int unanswered;
+	/* the piece contract of vhu_session.h */
+	struct {
+		uint64_t stream, seq;
+		uint32_t next_off;
+		bool open;
+	} streams[4];
+	bool last_pending;
+	uint64_t last_stream;
+	uint32_t last_total;
+	int pieces;
 };
 
 static struct got got;
+
+/* Pieces of a message: in order, from byte 0, each stream one message at a
+ * time; the last one comes right before its message. */
+static void on_piece(void *ctx, uint64_t stream, uint64_t seq, uint32_t rec_off, uint32_t len,
+		     uint32_t msg_off, bool last)
+{
+	unsigned i;
+
+	(void)ctx;
+	(void)rec_off;
+	got.pieces++;
+	CHECK(!got.last_pending);
+	for (i = 0; i < 4 && got.streams[i].open && got.streams[i].stream != stream; i++)
+		;
+	if (i == 4)
+		return;
+	if (!got.streams[i].open || got.streams[i].seq != seq) {
+		CHECK(msg_off == 0);
+		got.streams[i].open = true;
+		got.streams[i].stream = stream;
+		got.streams[i].seq = seq;
+		got.streams[i].next_off = 0;
+	}
+	CHECK(msg_off == got.streams[i].next_off && len > 0);
+	got.streams[i].next_off += len;
+	if (last) {
+		got.last_pending = true;
+		got.last_stream = stream;
+		got.last_total = got.streams[i].next_off;
+	}
+}
+
+static void check_last_piece(const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	uint64_t stream = mi->conn_id * 2 + (mi->event == VHU_EV_DATA_RECV);
+	unsigned i;
+
+	if (m->status == VHU_MSG_TRUNCATED) {
+		CHECK(!got.last_pending || got.last_stream != stream);
+	} else {
+		CHECK(got.last_pending && got.last_stream == stream && got.last_total == m->len);
+		got.last_pending = false;
+	}
+	for (i = 0; i < 4; i++)
+		if (got.streams[i].open && got.streams[i].stream == stream)
+			got.streams[i].next_off = 0, got.streams[i].seq = UINT64_MAX;
+}
 
 static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
@@ -40,6 +97,7 @@ static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_inf
 	int i = got.n;
 
 	(void)ctx;
+	check_last_piece(m, mi);
 	if (i >= MAX_GOT)
 		return NULL;
 	got.n++;
@@ -71,7 +129,7 @@ static void on_unanswered(void *ctx, void *cookie)
 		got.m[(intptr_t)cookie - 1].unanswered = true;
 }
 
-static const struct vhu_session_cbs cbs = { on_msg, NULL, on_unanswered, NULL };
+static const struct vhu_session_cbs cbs = { on_msg, NULL, on_unanswered, on_piece };
 
 static struct feeder start(uint32_t max_payload)
 {
@@ -110,6 +168,19 @@ static void test_split_points(void)
 		CHECK(got.m[0].status == VHU_MSG_OK && got.m[0].nfds == 2 && got.m[0].nrecords == 2);
 		CHECK(got.m[0].first_frame == 1 && got.m[0].frame == 2);
 		CHECK(got.m[0].notes[VHU_N_FD_MISMATCH] == 0 && got.m[0].notes[VHU_N_BAD_SIZE] == 0);
+		/* the header and the payload are separate pieces of a record */
+		CHECK(got.pieces == (k == VHU_HDR_SIZE ? 2 : 3));
+		finish(&f);
+	}
+	/* a header without payload split anywhere: its second piece is last */
+	for (k = 1; k < VHU_HDR_SIZE; k++) {
+		struct feeder f = start(0);
+		uint8_t h[VHU_HDR_SIZE];
+
+		sample_header(h, VHU_GET_FEATURES, 1, 0);
+		SENT(&f, h, k, 0, 0);
+		SENT(&f, h + k, VHU_HDR_SIZE - k, 0, 0);
+		CHECK(got.n == 1 && got.m[0].len == VHU_HDR_SIZE && got.pieces == 2);
 		finish(&f);
 	}
 	/* three records: every pair of split points */
