@@ -181,13 +181,15 @@ static int nfields = VHU_F__STATIC_COUNT;
 static char abbrev_store[MAX_BIT_FIELDS][64];
 static char blurb_store[MAX_BIT_FIELDS][96];
 
-struct bit_field_ref {
+/* The generated field of each bit of each bit table, looked up for every
+ * set bit of every feature word a summary shows. */
+#define MAX_BIT_TABLES 64
+struct bit_index {
 	const struct vhu_bit *table;
-	unsigned bit;
-	int id;
+	int16_t id[64];		/* field id, or -1 for an unnamed bit */
 };
-static struct bit_field_ref bit_refs[MAX_BIT_FIELDS];
-static int nbit_refs;
+static struct bit_index bit_index[MAX_BIT_TABLES];
+static int nbit_tables;
 
 static void fill_req_vals(struct vhu_val *out, unsigned channel)
 {
@@ -220,6 +222,18 @@ void vhu_fields_init(void)
 	for (t = vhu_all_bit_tables; t->word; t++) {
 		const struct vhu_bit *b;
 		unsigned width = 64;
+		struct bit_index *ix = NULL;
+		int i;
+
+		for (i = 0; i < nbit_tables && !ix; i++)
+			if (bit_index[i].table == t->bits)
+				ix = &bit_index[i];
+		if (!ix && nbit_tables < MAX_BIT_TABLES) {
+			ix = &bit_index[nbit_tables++];
+			ix->table = t->bits;
+			for (i = 0; i < 64; i++)
+				ix->id[i] = -1;
+		}
 
 		for (b = t->bits; b->name; b++) {
 			struct vhu_field *f;
@@ -241,10 +255,9 @@ void vhu_fields_init(void)
 					 b->bit, b->alias);
 				f->blurb = blurb_store[k];
 			}
-			bit_refs[nbit_refs].table = t->bits;
-			bit_refs[nbit_refs].bit = b->bit;
-			bit_refs[nbit_refs].id = nfields;
-			nbit_refs++;
+			/* an alias row of a bit already named keeps the first name */
+			if (ix && b->bit < 64 && ix->id[b->bit] < 0)
+				ix->id[b->bit] = (int16_t)nfields;
 			nfields++;
 		}
 	}
@@ -266,9 +279,11 @@ int vhu_bit_field(const struct vhu_bit *table, unsigned bit)
 {
 	int i;
 
-	for (i = 0; i < nbit_refs; i++)
-		if (bit_refs[i].table == table && bit_refs[i].bit == bit)
-			return bit_refs[i].id;
+	if (bit >= 64)
+		return -1;
+	for (i = 0; i < nbit_tables; i++)
+		if (bit_index[i].table == table)
+			return bit_index[i].id[bit];
 	return -1;
 }
 

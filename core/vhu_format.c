@@ -3,6 +3,7 @@
 #include "vhu_format.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -151,4 +152,168 @@ const char *vhu_short_feature(const char *name)
 	const char *p = strstr(name, "_F_");
 
 	return p ? p + 3 : name;
+}
+
+/* ---- summaries ------------------------------------------------------------ */
+
+struct fmt_out {
+	char *p;
+	size_t cap, n;		/* n counts every byte, as vsnprintf returns */
+};
+
+static void put(struct fmt_out *o, const char *s, size_t len)
+{
+	if (o->n < o->cap) {
+		size_t room = o->cap - o->n;
+
+		memcpy(o->p + o->n, s, len < room ? len : room);
+	}
+	o->n += len;
+}
+
+static void put_num(struct fmt_out *o, uint64_t v, bool neg, unsigned base, bool upper,
+		    unsigned width, bool zero)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = digits[v % base];
+		v /= base;
+	} while (v);
+	if (neg && !zero)
+		buf[--i] = '-';
+	if (neg && zero) {
+		put(o, "-", 1);
+		width = width ? width - 1 : 0;
+	}
+	while (width > sizeof(buf) - i) {
+		put(o, zero ? "0" : " ", 1);
+		width--;
+	}
+	put(o, buf + i, sizeof(buf) - i);
+}
+
+/* One conversion at *fmt (after '%'); false if it is not one of ours. */
+static bool convert(struct fmt_out *o, const char **fmt, va_list *ap)
+{
+	const char *f = *fmt;
+	bool zero = false;
+	unsigned width = 0, lng = 0;
+	uint64_t u;
+	int64_t d;
+
+	if (*f == '%') {
+		put(o, "%", 1);
+		*fmt = f + 1;
+		return true;
+	}
+	if (*f == '0') {
+		zero = true;
+		f++;
+	}
+	while (*f >= '0' && *f <= '9' && width < 64)
+		width = width * 10 + (unsigned)(*f++ - '0');
+	if (*f == 'h') {
+		f++;
+		if (*f == 'h')
+			f++;
+	} else if (*f == 'l') {
+		lng = 1;
+		if (*++f == 'l') {
+			lng = 2;
+			f++;
+		}
+	} else if (*f == 'z') {
+		lng = 3;
+		f++;
+	}
+	switch (*f) {
+	case 's': {
+		const char *s = va_arg(*ap, const char *);
+		size_t len;
+
+		if (zero || lng)
+			return false;
+		s = s ? s : "(null)";
+		len = strlen(s);
+		while (width > len) {
+			put(o, " ", 1);
+			width--;
+		}
+		put(o, s, len);
+		break;
+	}
+	case 'c': {
+		char c = (char)va_arg(*ap, int);
+
+		if (zero || width || lng)
+			return false;
+		put(o, &c, 1);
+		break;
+	}
+	case 'u':
+	case 'x':
+	case 'X':
+		if (lng == 1)
+			u = va_arg(*ap, unsigned long);
+		else if (lng == 2)
+			u = va_arg(*ap, unsigned long long);
+		else if (lng == 3)
+			u = va_arg(*ap, size_t);
+		else
+			u = va_arg(*ap, unsigned int);
+		put_num(o, u, false, *f == 'u' ? 10 : 16, *f == 'X', width, zero);
+		break;
+	case 'd':
+	case 'i':
+		if (lng == 1)
+			d = va_arg(*ap, long);
+		else if (lng == 2)
+			d = va_arg(*ap, long long);
+		else if (lng == 3)
+			return false;
+		else
+			d = va_arg(*ap, int);
+		put_num(o, d < 0 ? (uint64_t)0 - (uint64_t)d : (uint64_t)d, d < 0, 10, false,
+			width, zero);
+		break;
+	default:
+		return false;
+	}
+	*fmt = f + 1;
+	return true;
+}
+
+int vhu_vsnprintf(char *out, size_t cap, const char *fmt, va_list ap)
+{
+	struct fmt_out o = { out, cap, 0 };
+	const char *f = fmt;
+	va_list mine, again;
+
+	va_copy(mine, ap);
+	va_copy(again, ap);
+	while (*f) {
+		const char *pct = strchr(f, '%');
+
+		if (!pct) {
+			put(&o, f, strlen(f));
+			break;
+		}
+		put(&o, f, (size_t)(pct - f));
+		f = pct + 1;
+		if (!convert(&o, &f, &mine)) {
+			int n = vsnprintf(out, cap, fmt, again);
+
+			va_end(mine);
+			va_end(again);
+			return n;
+		}
+	}
+	va_end(mine);
+	va_end(again);
+	if (cap)
+		out[o.n < cap ? o.n : cap - 1] = 0;
+	return o.n > INT32_MAX ? -1 : (int)o.n;
 }

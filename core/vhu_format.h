@@ -9,6 +9,7 @@
 #ifndef VHU_FORMAT_H
 #define VHU_FORMAT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,5 +31,14 @@ void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 /* Shortens a feature name for summaries: "VIRTIO_NET_F_MRG_RXBUF" ->
  * "MRG_RXBUF". */
 const char *vhu_short_feature(const char *name);
+
+/*
+ * vsnprintf for the summaries, which are built from many small pieces on
+ * every message (tshark's Info column, the decoder's one-line output):
+ * %s %c %u %d %x %X with the 0 flag, a width and the h/l/ll/z length
+ * modifiers are formatted here, anything else by vsnprintf.  Same result,
+ * same return value as vsnprintf.
+ */
+int vhu_vsnprintf(char *out, size_t cap, const char *fmt, va_list ap);
 
 #endif

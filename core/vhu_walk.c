@@ -43,10 +43,24 @@ static void sum_add(struct walker *w, const char *fmt, ...)
 	if (w->slen >= sizeof(w->sum) - 1)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(w->sum + w->slen, sizeof(w->sum) - w->slen, fmt, ap);
+	n = vhu_vsnprintf(w->sum + w->slen, sizeof(w->sum) - w->slen, fmt, ap);
 	va_end(ap);
 	if (n > 0)
 		w->slen += (size_t)n < sizeof(w->sum) - w->slen ? (size_t)n : sizeof(w->sum) - w->slen - 1;
+}
+
+/* A piece of text as it is (most pieces of a summary are names). */
+static void sum_str(struct walker *w, const char *str)
+{
+	size_t len = strlen(str), room = sizeof(w->sum) - 1 - w->slen;
+
+	if (w->slen >= sizeof(w->sum) - 1)
+		return;
+	if (len > room)
+		len = room;
+	memcpy(w->sum + w->slen, str, len);
+	w->slen += len;
+	w->sum[w->slen] = 0;
 }
 
 /* ---- nodes ---------------------------------------------------------------- */
@@ -119,9 +133,12 @@ static void uint_node(struct walker *w, int field, uint32_t off, uint32_t len,
 {
 	char text[VHU_TEXT_MAX];
 	struct vhu_node n;
-	const struct vhu_field *f = vhu_field_get(field);
+	const struct vhu_field *f;
 
-	if (!f || w->no_tree)
+	if (w->no_tree)
+		return;
+	f = vhu_field_get(field);
+	if (!f)
 		return;
 	vhu_format_uint(text, sizeof(text), f, v);
 	node_init(&n, field, off, len);
@@ -241,38 +258,37 @@ static void bits_items(struct walker *w, uint32_t off, unsigned width, uint64_t 
 		       const struct vhu_bit *t1, const struct vhu_bit *t2, int unknown_field,
 		       bool sum)
 {
-	unsigned bit;
+	uint64_t left = width < 8 ? v & (((uint64_t)1 << (width * 8)) - 1) : v;
 	bool first = true;
 
-	for (bit = 0; bit < width * 8; bit++) {
-		const struct vhu_bit *t;
+	for (; left; left &= left - 1) {
+		unsigned bit = (unsigned)__builtin_ctzll(left);
 		int id = -1;
 
-		if (!(v & ((uint64_t)1 << bit)))
-			continue;
-		for (t = t1; t && t->name && id < 0; t++)
-			if (t->bit == bit)
-				id = vhu_bit_field(t1, bit);
-		for (t = t2; t && t->name && id < 0; t++)
-			if (t->bit == bit)
-				id = vhu_bit_field(t2, bit);
+		if (t1)
+			id = vhu_bit_field(t1, bit);
+		if (id < 0 && t2)
+			id = vhu_bit_field(t2, bit);
 		if (id >= 0) {
 			uint_node(w, id, PL_OFF(off), width, v, -1, false);
 			if (sum) {
-				sum_add(w, "%s%s", first ? " <" : ",",
-					vhu_short_feature(vhu_field_get(id)->label));
+				sum_str(w, first ? " <" : ",");
+				sum_str(w, vhu_short_feature(vhu_field_get(id)->label));
 				first = false;
 			}
 		} else if (unknown_field >= 0) {
-			char text[VHU_TEXT_MAX];
-			struct vhu_node n;
+			if (!w->no_tree) {
+				char text[VHU_TEXT_MAX];
+				struct vhu_node n;
 
-			snprintf(text, sizeof(text), "Bit %u: set (%s)", bit,
-				 bit < 24 && t2 == NULL ? "device-specific, device type unknown" : "unnamed");
-			node_init(&n, unknown_field, PL_OFF(off), width);
-			n.value = bit;
-			n.text = text;
-			emit(w, &n, -1);
+				snprintf(text, sizeof(text), "Bit %u: set (%s)", bit,
+					 bit < 24 && t2 == NULL ? "device-specific, device type unknown"
+								: "unnamed");
+				node_init(&n, unknown_field, PL_OFF(off), width);
+				n.value = bit;
+				n.text = text;
+				emit(w, &n, -1);
+			}
 			if (sum) {
 				sum_add(w, "%sbit%u", first ? " <" : ",", bit);
 				first = false;
@@ -280,7 +296,7 @@ static void bits_items(struct walker *w, uint32_t off, unsigned width, uint64_t 
 		}
 	}
 	if (sum && !first)
-		sum_add(w, ">");
+		sum_str(w, ">");
 }
 
 /* ---- payload layouts ------------------------------------------------------ */
@@ -1060,7 +1076,7 @@ static void walk_links(struct walker *w)
 
 	if (!mi->is_reply && mi->reply_frame)
 		uint_node(w, VHU_F_RESPONSE_IN, 0, 0, mi->reply_frame, -1, true);
-	if (mi->is_reply && mi->matched) {
+	if (mi->is_reply && mi->matched && !w->no_tree) {
 		char text[VHU_TEXT_MAX];
 		struct vhu_node n;
 
@@ -1123,24 +1139,25 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	if (m->len < VHU_HDR_SIZE)
 		sum_add(&w, "[%u bytes, incomplete header]", m->len);
 	else if (d)
-		sum_add(&w, "%s", d->summary_name);
+		sum_str(&w, d->summary_name);
 	else
 		sum_add(&w, "UNKNOWN(%u)", m->request);
 	if (m->len >= VHU_HDR_SIZE) {
 		if (mi->is_reply)
-			sum_add(&w, " reply");
+			sum_str(&w, " reply");
 		if (mi->channel != VHU_CHAN_GPU && (m->flags & VHU_FLAG_NEED_REPLY))
 			sum_add(&w, " [NEED_REPLY]");
 	}
 
-	/* the root */
-	if (m->len >= VHU_HDR_SIZE)
+	/* the root (no line to format without a tree) */
+	root[0] = 0;
+	if (!w.no_tree && m->len >= VHU_HDR_SIZE)
 		snprintf(root, sizeof(root), "%s, %s%s%s, %s to %s", VHU_PROTO_NAME,
 			 name ? name : "Unknown request", mi->is_reply ? " reply" : "",
 			 mi->channel == VHU_CHAN_BACKEND ? " (back-end channel)" :
 			 mi->channel == VHU_CHAN_GPU ? " (GPU)" : "",
 			 role_word(mi->sender), role_word(mi->sender == VHU_ROLE_BACKEND ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND));
-	else
+	else if (!w.no_tree)
 		snprintf(root, sizeof(root), "%s, incomplete header (%u bytes)", VHU_PROTO_NAME, m->len);
 	node_init(&n, VHU_F_NONE, 0, m->len);
 	n.text = root;

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * \summary: the summaries' formatter gives what vsnprintf gives: same
+ * text, same return value, at every buffer size, for the conversions it
+ * handles itself and for those it hands to vsnprintf.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vhu_format.h"
+
+static int failures;
+static int checked;
+
+static void check(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void check(const char *fmt, ...)
+{
+	static const size_t caps[] = { 0, 1, 2, 5, 9, 17, 64, 300 };
+	char want[300], got[300];
+	size_t i;
+
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		va_list a, b;
+		int nw, ng;
+
+		memset(want, 'W', sizeof(want));
+		memset(got, 'W', sizeof(got));
+		va_start(a, fmt);
+		nw = vsnprintf(want, caps[i], fmt, a);
+		va_end(a);
+		va_start(b, fmt);
+		ng = vhu_vsnprintf(got, caps[i], fmt, b);
+		va_end(b);
+		checked++;
+		if (nw != ng || memcmp(want, got, sizeof(want)) != 0) {
+			failures++;
+			fprintf(stderr, "format \"%s\", cap %zu: vsnprintf %d \"%.*s\", ours %d \"%.*s\"\n",
+				fmt, caps[i], nw, (int)(caps[i] ? caps[i] : 1), want, ng,
+				(int)(caps[i] ? caps[i] : 1), got);
+		}
+	}
+}
+
+int main(void)
+{
+	static const uint64_t u64s[] = { 0, 1, 9, 10, 0xff, 0x229, 0xffffffffu,
+					 0x100000000ull, 0x8000000000000000ull, UINT64_MAX };
+	static const int64_t i64s[] = { 0, -1, 1, -10, 12345, INT64_MIN, INT64_MAX };
+	size_t i;
+
+	check("%s", "");
+	check("plain text, no conversion");
+	check("%s reply", "GET_FEATURES");
+	check("%s%s", " <", "MRG_RXBUF");
+	check("%5s|%-5s|%.2s", "ab", "cd", "efgh");	/* - and . go to vsnprintf */
+	check("100%% %c%c", 'o', 'k');
+	for (i = 0; i < sizeof(u64s) / sizeof(u64s[0]); i++) {
+		uint64_t v = u64s[i];
+
+		check(" features=0x%" PRIx64 " num=%" PRIu64, v, v);
+		check(" %" PRIX64 " %016" PRIx64 " %20" PRIu64, v, v, v);
+		check(" idx=%u op=0x%04x %08X %3u", (unsigned)v, (unsigned)v, (unsigned)v, (unsigned)v);
+		check(" %llu %llx %lu %zu", (unsigned long long)v, (unsigned long long)v,
+		      (unsigned long)v, (size_t)v);
+		check(" %hu %hhu", (unsigned short)v, (unsigned char)v);
+		check(" %#x %+d %p", (unsigned)v, (int)v, (void *)&i);	/* vsnprintf's */
+	}
+	for (i = 0; i < sizeof(i64s) / sizeof(i64s[0]); i++) {
+		int64_t v = i64s[i];
+
+		check(" %" PRId64 " %" PRIi64 " %d %05d %5d %ld", v, v, (int)v, (int)v, (int)v, (long)v);
+	}
+	check(" FAILED(%" PRIu64 ") (reply to #%" PRIu64 ", %" PRIu64 " us)",
+	      (uint64_t)3, (uint64_t)42, (uint64_t)1500);
+	printf("test_format: %d checks, %d failures\n", checked, failures);
+	return failures ? 1 : 0;
+}
