@@ -25,14 +25,11 @@ int proto_vhost_user = -1;
 int proto_vhost_user_rec = -1;
 int vhu_ws_tap = -1;
 int *vhu_ws_hf;
-int vhu_ws_hf_reassembled_in = -1;
 gint vhu_ws_ett[VHU_ETT__COUNT];
 expert_field vhu_ws_ei[VHU_N__COUNT];
 
 static dissector_handle_t vhu_rec_handle;
 
-/* Several messages completed by one record share the Info column. */
-#define VHU_WS_INFO_SEP " ; "
 
 /* ---- preferences ---- */
 
@@ -156,7 +153,7 @@ static void register_fields(void)
 	vhu_fields_init();
 	n = vhu_field_count();
 	vhu_ws_hf = g_new(int, n);
-	hf_msg = g_new0(hf_register_info, n + 1);
+	hf_msg = g_new0(hf_register_info, n);
 	hf_rec = g_new0(hf_register_info, n);
 
 	for (i = 0; i < n; i++) {
@@ -172,16 +169,6 @@ static void register_fields(void)
 			fill_hf(&hf_msg[nmsg++], &vhu_ws_hf[i],
 				g_strconcat(VHU_PROTO_FILTER ".", f->abbrev, NULL), f);
 	}
-
-	/* the one field of the plugin's own: where a message's head went */
-	hf_msg[nmsg].p_id = &vhu_ws_hf_reassembled_in;
-	hf_msg[nmsg].hfinfo.name = "Message completed in";
-	hf_msg[nmsg].hfinfo.abbrev = VHU_PROTO_FILTER ".reassembled_in";
-	hf_msg[nmsg].hfinfo.type = FT_FRAMENUM;
-	hf_msg[nmsg].hfinfo.display = BASE_NONE;
-	hf_msg[nmsg].hfinfo.blurb = "The frame whose record completes the message these bytes start";
-	HFILL_INIT(hf_msg[nmsg]);
-	nmsg++;
 
 	proto_register_field_array(proto_vhost_user, hf_msg, nmsg);
 	proto_register_field_array(proto_vhost_user_rec, hf_rec, nrec);
@@ -226,62 +213,58 @@ static void set_endpoints(packet_info *pinfo, const char *src, const char *dst)
 	copy_address_shallow(&pinfo->net_dst, &pinfo->dst);
 }
 
-static tvbuff_t *message_tvb(tvbuff_t *tvb, packet_info *pinfo, const struct vhu_record *r,
-			     const uint8_t *rec_bytes, const struct vhu_ws_msg *wm)
+/* The bytes of a message on every pass, without copies: a slice of the
+ * record, the fragment table's reassembled buffer, or (a message cut by
+ * the end of the capture) the copy the first pass kept. */
+static tvbuff_t *message_tvb(tvbuff_t *tvb, packet_info *pinfo, gint data_off,
+			     const struct vhu_ws_frame *fr, tvbuff_t **done,
+			     const struct vhu_ws_msg *wm)
 {
 	tvbuff_t *mt;
+	uint32_t i;
 
-	if (wm->in_record && r->data) {
-		gint data_off = (gint)(r->data - rec_bytes);
-
+	switch (wm->where) {
+	case VHU_WS_IN_RECORD:
 		return tvb_new_subset_length(tvb, data_off + (gint)wm->rec_off, (gint)wm->m.len);
+	case VHU_WS_REASSEMBLED:
+		for (i = 0; i < fr->npieces; i++)
+			if (fr->pieces[i].last && fr->pieces[i].frag_id == wm->frag_id && done[i] &&
+			    tvb_captured_length(done[i]) == wm->m.len)
+				return done[i];
+		return NULL;
+	default:
+		break;
 	}
 	if (!wm->m.bytes)
-		return tvb_new_subset_length(tvb, 0, 0);
+		return NULL;
 	mt = tvb_new_child_real_data(tvb, wm->m.bytes, wm->m.len, wm->m.len);
-	add_new_data_source(pinfo, mt, "Reassembled vhost-user message");
+	add_new_data_source(pinfo, mt, "Truncated vhost-user message");
 	return mt;
 }
 
-static void draw_message(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-			 const struct vhu_record *r, const uint8_t *rec_bytes,
-			 const struct vhu_ws_msg *wm)
+/* mt: the message's tvb, or NULL without a tree (bytes are enough then). */
+static void draw_message(packet_info *pinfo, proto_tree *tree, tvbuff_t *mt,
+			 const uint8_t *bytes, const struct vhu_ws_msg *wm)
 {
 	struct vhu_ws_emit e;
 	struct vhu_walk_opts wo;
+	struct vhu_msg m = wm->m;
 	const char *saved_proto;
 
+	m.bytes = bytes;
 	memset(&wo, 0, sizeof(wo));
 	wo.show_payload = vhu_ws_opts.show_payload;
 	wo.max_payload = vhu_ws_opts.max_payload;
 	/* No tree (tshark without -V or a filter): only the Info summary and
 	 * the expert infos are wanted, so the walker formats no lines. */
 	wo.summary_only = tree == NULL;
-	vhu_ws_emit_init(&e, pinfo, message_tvb(tvb, pinfo, r, rec_bytes, wm), tree);
+	vhu_ws_emit_init(&e, pinfo, mt, tree);
 	/* expert infos name the protocol that is current when they are added */
 	saved_proto = pinfo->current_proto;
 	pinfo->current_proto = VHU_PROTO_SHORT;
-	vhu_walk_message(&wm->m, &wm->mi, &wo, &vhu_ws_emitter, &e);
+	vhu_walk_message(&m, &wm->mi, &wo, &vhu_ws_emitter, &e);
 	pinfo->current_proto = saved_proto;
-	if (e.summary)
-		col_append_sep_str(pinfo->cinfo, COL_INFO, VHU_WS_INFO_SEP, e.summary);
 	tap_queue_packet(vhu_ws_tap, pinfo, wm);
-}
-
-/* A record whose bytes only start a message: say where it ends. */
-static void draw_head(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-		      const struct vhu_ws_frame *fr, bool alone)
-{
-	uint32_t done = vhu_ws_head_completed_in(fr);
-	proto_item *pi;
-
-	if (alone)
-		col_append_sep_fstr(pinfo->cinfo, COL_INFO, VHU_WS_INFO_SEP,
-				    "[%u bytes of a vhost-user message]", fr->head_bytes);
-	if (!done)
-		return;
-	pi = proto_tree_add_uint(tree, vhu_ws_hf_reassembled_in, tvb, 0, 0, done);
-	proto_item_set_generated(pi);
 }
 
 static void draw_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -308,8 +291,7 @@ static int dissect_bad_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 	struct vhu_ws_emit e;
 
 	vhu_ws_emit_init(&e, pinfo, tvb, tree);
-	vhu_walk_bad_record(st, len, &vhu_ws_emitter, &e);
-	col_add_str(pinfo->cinfo, COL_INFO, e.summary ? e.summary : vhu_rec_status_str(st));
+	vhu_walk_bad_record(st, len, &vhu_ws_emitter, &e);	/* sets the Info column */
 	return (int)len;
 }
 
@@ -317,18 +299,20 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 			      void *data _U_)
 {
 	uint32_t len = tvb_captured_length(tvb);
-	uint8_t *bytes;
-	struct vhu_record *r;
+	const uint8_t *bytes;
+	struct vhu_record r;
 	enum vhu_rec_status st;
 	struct vhu_ws_frame *fr;
-	guint i, n = 0;
+	const struct vhu_ws_msg *wm;
+	tvbuff_t **done;
+	gint data_off;
 
 	col_set_str(pinfo->cinfo, COL_PROTOCOL, VHU_PROTO_SHORT);
 	col_clear(pinfo->cinfo, COL_INFO);
 
-	bytes = (uint8_t *)tvb_memdup(pinfo->pool, tvb, 0, len);
-	r = wmem_new0(pinfo->pool, struct vhu_record);
-	st = vhu_rec_parse(bytes, len, r);
+	/* the record is parsed in place: r points into the tvb's bytes */
+	bytes = len ? tvb_get_ptr(tvb, 0, (gint)len) : (const uint8_t *)"";
+	st = vhu_rec_parse(bytes, len, &r);
 	if (st != VHU_REC_OK)
 		return dissect_bad_record(tvb, pinfo, tree, st, len);
 
@@ -336,32 +320,46 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 	if (!proto_is_protocol_enabled(find_protocol_by_id(proto_vhost_user))) {
 		char line[VHU_TEXT_MAX];
 
-		draw_record(tvb, pinfo, tree, r, "");
-		vhu_record_summary(r, "", line, sizeof(line));
+		draw_record(tvb, pinfo, tree, &r, "");
+		vhu_record_summary(&r, "", line, sizeof(line));
 		col_add_str(pinfo->cinfo, COL_INFO, line);
 		return (int)len;
 	}
 	if (!pinfo->fd->visited)
-		vhu_ws_capture_feed(pinfo, r, bytes);
+		vhu_ws_capture_feed(pinfo, &r);
 	else
 		vhu_ws_capture_finish();
 
 	fr = vhu_ws_frame_get(pinfo->num);
-	draw_record(tvb, pinfo, tree, r, fr ? fr->comm : "");
+	draw_record(tvb, pinfo, tree, &r, fr ? fr->comm : "");
 	if (!fr)
 		return (int)len;
 	set_endpoints(pinfo, fr->src, fr->dst);
 
-	n = wmem_array_get_count(fr->msgs);
-	for (i = 0; i < n; i++) {
-		struct vhu_ws_msg *wm = *(struct vhu_ws_msg **)wmem_array_index(fr->msgs, i);
+	data_off = r.data ? (gint)(r.data - bytes) : 0;
+	done = vhu_ws_frag_frame(tvb, data_off, pinfo, tree, fr);
+	for (wm = fr->msgs; wm; wm = wm->next) {
+		tvbuff_t *mt = NULL;
+		const uint8_t *mb;
 
-		if (i == 0)
+		if (wm == fr->msgs)
 			set_endpoints(pinfo, wm->src, wm->dst);
-		draw_message(tvb, pinfo, tree, r, bytes, wm);
+		/* without a tree, a message inside the record needs no tvb */
+		if (!tree && wm->where == VHU_WS_IN_RECORD) {
+			mb = bytes + data_off + wm->rec_off;
+		} else {
+			mt = message_tvb(tvb, pinfo, data_off, fr, done, wm);
+			/* a split message the fragment table does not give
+			 * back (it always should) is left out, not drawn wrong */
+			if (!mt)
+				continue;
+			mb = wm->m.len ? tvb_get_ptr(mt, 0, (gint)wm->m.len) : NULL;
+		}
+		draw_message(pinfo, tree, mt, mb, wm);
 	}
-	if (fr->has_head)
-		draw_head(tvb, pinfo, tree, fr, n == 0);
+	if (!fr->msgs && fr->head_bytes)
+		col_append_sep_fstr(pinfo->cinfo, COL_INFO, VHU_WS_INFO_SEP,
+				    "[%u bytes of a vhost-user message]", fr->head_bytes);
 	return (int)len;
 }
 
@@ -381,6 +379,7 @@ void proto_register_vhost_user(void)
 	register_fields();
 	register_subtrees();
 	register_expert();
+	vhu_ws_frag_register();
 
 	prefs = prefs_register_protocol(proto_vhost_user, apply_prefs);
 	prefs_register_uint_preference(prefs, "max_payload", "Maximum message payload",

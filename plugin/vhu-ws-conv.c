@@ -15,71 +15,59 @@ struct vhu_ws_opts vhu_ws_opts = {
 	.show_payload = false,
 };
 
-/* A piece of the record being fed (see vhu_session_cbs.piece). */
-struct piece {
-	uint64_t stream, seq;
-	uint32_t rec_off, len, msg_off;
-	bool last;
-};
-
-struct msg_key {
-	uint64_t stream, seq;
-};
-
 static struct {
 	struct vhu_session *s;
-	wmem_map_t *frames;	/* frame number -> struct vhu_ws_frame */
-	wmem_map_t *completed;	/* struct msg_key -> frame that completed it */
+	GPtrArray *frames;	/* frame number -> struct vhu_ws_frame */
 	wmem_map_t *peers;	/* conn id -> peer pid (from peer credentials) */
+	GStringChunk *strings;	/* interned names and endpoints */
+	const char *recent[2];	/* names interned last */
+	GHashTable *endpoints;	/* (pid, role) -> struct endpoint_cache */
+	GHashTable *open;	/* stream id -> id of its split message in progress */
+	uint32_t next_frag_id;
 	uint32_t last_fed;
 	bool finished;
 	uint32_t cur_frame;
+	const struct vhu_record *cur_rec;	/* while it is fed */
+	uint32_t done_frag_id;	/* split message whose last piece just came */
 	GArray *pieces;		/* pieces of the record being fed (reused) */
+	uint32_t head_bytes;
 } cap;
 
-static guint msg_key_hash(gconstpointer k)
+/* The same few names come with every record: the last two answers are
+ * checked before the string chunk's hash table. */
+static const char *intern(const char *s)
 {
-	const struct msg_key *m = k;
+	unsigned i;
 
-	return g_int64_hash(&m->stream) ^ (g_int64_hash(&m->seq) * 31u);
-}
-
-static gboolean msg_key_equal(gconstpointer a, gconstpointer b)
-{
-	const struct msg_key *x = a, *y = b;
-
-	return x->stream == y->stream && x->seq == y->seq;
+	if (!s)
+		s = "";
+	for (i = 0; i < G_N_ELEMENTS(cap.recent); i++)
+		if (cap.recent[i] && strcmp(cap.recent[i], s) == 0)
+			return cap.recent[i];
+	cap.recent[1] = cap.recent[0];
+	cap.recent[0] = g_string_chunk_insert_const(cap.strings, s);
+	return cap.recent[0];
 }
 
 static struct vhu_ws_frame *frame_get_or_new(uint32_t num)
 {
-	struct vhu_ws_frame *fr = wmem_map_lookup(cap.frames, GUINT_TO_POINTER(num));
+	struct vhu_ws_frame *fr = vhu_ws_frame_get(num);
 
 	if (!fr) {
 		fr = wmem_new0(wmem_file_scope(), struct vhu_ws_frame);
-		fr->msgs = wmem_array_new(wmem_file_scope(), sizeof(struct vhu_ws_msg *));
 		fr->comm = "";
-		wmem_map_insert(cap.frames, GUINT_TO_POINTER(num), fr);
+		if (num >= cap.frames->len)
+			g_ptr_array_set_size(cap.frames, num + 1);
+		g_ptr_array_index(cap.frames, num) = fr;
 	}
 	return fr;
 }
 
 struct vhu_ws_frame *vhu_ws_frame_get(uint32_t frame)
 {
-	if (!cap.frames)
+	if (!cap.frames || frame >= cap.frames->len)
 		return NULL;
-	return wmem_map_lookup(cap.frames, GUINT_TO_POINTER(frame));
-}
-
-uint32_t vhu_ws_head_completed_in(const struct vhu_ws_frame *fr)
-{
-	struct msg_key k;
-
-	if (!fr || !fr->has_head || !cap.completed)
-		return 0;
-	k.stream = fr->head_stream;
-	k.seq = fr->head_seq;
-	return GPOINTER_TO_UINT(wmem_map_lookup(cap.completed, &k));
+	return g_ptr_array_index(cap.frames, frame);
 }
 
 /* ---- endpoints ---- */
@@ -100,18 +88,44 @@ static unsigned other_role(unsigned role)
 	return VHU_ROLE_UNKNOWN;
 }
 
-/* "name[pid]" for the flow graph; the role when nothing else is known. */
+struct endpoint_cache {
+	const char *name;	/* the process name it was made with */
+	const char *text;
+};
+
+/* "name[pid]" for the flow graph; the role when nothing else is known.
+ * Every record asks for two: the answers are cached per pid and role, and
+ * rebuilt when the process got another name (exec). */
 static const char *endpoint(uint32_t pid, const char *comm, unsigned role)
 {
 	const char *name = pid ? vhu_session_comm(cap.s, pid) : "";
+	guint64 key = ((guint64)pid << 8) | role;
+	struct endpoint_cache *c;
+	char buf[VHU_TEXT_MAX];
 
 	if (!name[0] && comm)
 		name = comm;
 	if (!name[0])
 		name = role == VHU_ROLE_UNKNOWN ? "peer" : vhu_role_name(role);
-	if (!pid)
-		return wmem_strdup(wmem_file_scope(), name);
-	return wmem_strdup_printf(wmem_file_scope(), "%s[%u]", name, pid);
+	c = g_hash_table_lookup(cap.endpoints, &key);
+	if (c && strcmp(c->name, name) == 0)
+		return c->text;
+	name = intern(name);
+	if (!c) {
+		guint64 *k = g_new(guint64, 1);
+
+		*k = key;
+		c = g_new(struct endpoint_cache, 1);
+		g_hash_table_insert(cap.endpoints, k, c);
+	}
+	c->name = name;
+	if (pid) {
+		g_snprintf(buf, sizeof(buf), "%s[%u]", name, pid);
+		c->text = intern(buf);
+	} else {
+		c->text = name;
+	}
+	return c->text;
 }
 
 static void message_endpoints(struct vhu_ws_msg *wm)
@@ -128,23 +142,48 @@ static void message_endpoints(struct vhu_ws_msg *wm)
 
 /* ---- session callbacks ---- */
 
+/* Where the message's bytes will be found again: inside the record being
+ * fed, in the fragment table, or (cut by the end of the capture) nowhere
+ * but in a copy. */
+static void place_bytes(struct vhu_ws_msg *wm, const struct vhu_msg *m)
+{
+	const struct vhu_record *r = cap.cur_rec;
+
+	wm->m.bytes = NULL;
+	if (r && r->data && m->bytes >= r->data && m->bytes - r->data <= (ptrdiff_t)r->data_len &&
+	    m->len <= r->data_len - (uint32_t)(m->bytes - r->data)) {
+		wm->where = VHU_WS_IN_RECORD;
+		wm->rec_off = (uint32_t)(m->bytes - r->data);
+	} else if (cap.done_frag_id) {
+		wm->where = VHU_WS_REASSEMBLED;
+		wm->frag_id = cap.done_frag_id;
+	} else {
+		wm->where = VHU_WS_COPIED;
+		if (m->len && m->bytes)
+			wm->m.bytes = wmem_memdup(wmem_file_scope(), m->bytes, m->len);
+	}
+	cap.done_frag_id = 0;
+}
+
 static void *on_message(void *ctx _U_, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
 	wmem_allocator_t *scope = wmem_file_scope();
-	struct vhu_ws_msg *wm = wmem_new0(scope, struct vhu_ws_msg);
+	struct vhu_ws_msg *wm = wmem_new0(scope, struct vhu_ws_msg), **tail;
 	uint32_t nfds = m->nfds < VHU_MSG_MAX_FDS ? m->nfds : VHU_MSG_MAX_FDS;
 	struct vhu_ws_frame *fr;
 
 	wm->m = *m;
-	wm->m.bytes = m->len && m->bytes ? wmem_memdup(scope, m->bytes, m->len) : NULL;
+	place_bytes(wm, m);
 	wm->m.fds = nfds && m->fds ? wmem_memdup(scope, m->fds, nfds * sizeof(*m->fds)) : NULL;
 	wm->mi = *mi;
-	wm->mi.comm = wmem_strdup(scope, mi->comm ? mi->comm : "");
+	wm->mi.comm = intern(mi->comm);
 	message_endpoints(wm);
 
 	/* end-of-capture leftovers come with their connection's last frame */
 	fr = frame_get_or_new((uint32_t)wm->mi.frame);
-	wmem_array_append_one(fr->msgs, wm);
+	for (tail = &fr->msgs; *tail; tail = &(*tail)->next)
+		;
+	*tail = wm;
 	return wm;
 }
 
@@ -164,30 +203,50 @@ static void on_unanswered(void *ctx _U_, void *cookie)
 		req->mi.unanswered = true;
 }
 
-static void on_piece(void *ctx _U_, uint64_t stream_id, uint64_t msg_seq, uint32_t rec_off,
+/*
+ * Only the pieces of split messages are kept: they go to the fragment
+ * table on every pass.  Consecutive pieces of one message in one record
+ * (a header completed, then payload) are one fragment.
+ */
+static void on_piece(void *ctx _U_, uint64_t stream_id, uint64_t msg_seq _U_, uint32_t rec_off,
 		     uint32_t len, uint32_t msg_off, bool last)
 {
-	struct piece p = { stream_id, msg_seq, rec_off, len, msg_off, last };
+	struct vhu_ws_piece *prev = cap.pieces->len ?
+		&g_array_index(cap.pieces, struct vhu_ws_piece, cap.pieces->len - 1) : NULL;
+	struct vhu_ws_piece p;
+	guint64 key = stream_id;
+	uint32_t id;
 
-	g_array_append_val(cap.pieces, p);
-	/* only a message that began in an earlier record needs to be found
-	 * from there ("reassembled in") */
 	if (last && msg_off == 0)
-		return;
-	if (last) {
-		struct msg_key *k = wmem_new(wmem_file_scope(), struct msg_key);
+		return;		/* the whole message is in this record */
+	if (msg_off == 0) {
+		guint64 *k = g_new(guint64, 1);
 
-		k->stream = stream_id;
-		k->seq = msg_seq;
-		wmem_map_insert(cap.completed, k, GUINT_TO_POINTER(cap.cur_frame));
+		*k = key;
+		id = ++cap.next_frag_id;
+		g_hash_table_insert(cap.open, k, GUINT_TO_POINTER(id));
 	} else {
-		struct vhu_ws_frame *fr = frame_get_or_new(cap.cur_frame);
-
-		fr->has_head = true;
-		fr->head_stream = stream_id;
-		fr->head_seq = msg_seq;
-		fr->head_bytes += len;
+		id = GPOINTER_TO_UINT(g_hash_table_lookup(cap.open, &key));
+		if (!id)
+			return;
 	}
+	if (last) {
+		g_hash_table_remove(cap.open, &key);
+		cap.done_frag_id = id;
+	} else {
+		cap.head_bytes += len;
+	}
+	if (prev && prev->frag_id == id && prev->rec_off + prev->len == rec_off) {
+		prev->len += len;
+		prev->last = last;
+		return;
+	}
+	p.frag_id = id;
+	p.rec_off = rec_off;
+	p.len = len;
+	p.msg_off = msg_off;
+	p.last = last;
+	g_array_append_val(cap.pieces, p);
 }
 
 static const struct vhu_session_cbs session_cbs = {
@@ -207,10 +266,13 @@ void vhu_ws_capture_init(void)
 	o.max_payload = vhu_ws_opts.max_payload;
 	o.device = VHU_DEV_UNKNOWN;
 	cap.s = vhu_session_new(&o, &session_cbs, NULL);
-	cap.frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-	cap.completed = wmem_map_new(wmem_file_scope(), msg_key_hash, msg_key_equal);
+	cap.frames = g_ptr_array_new();
 	cap.peers = wmem_map_new(wmem_file_scope(), g_int64_hash, g_int64_equal);
-	cap.pieces = g_array_new(FALSE, FALSE, sizeof(struct piece));
+	cap.strings = g_string_chunk_new(4096);
+	cap.endpoints = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	cap.open = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	cap.pieces = g_array_new(FALSE, FALSE, sizeof(struct vhu_ws_piece));
+	cap.next_frag_id = 0;
 	cap.last_fed = 0;
 	cap.finished = false;
 }
@@ -219,6 +281,14 @@ void vhu_ws_capture_cleanup(void)
 {
 	if (cap.s)
 		vhu_session_free(cap.s);
+	if (cap.frames)
+		g_ptr_array_free(cap.frames, TRUE);
+	if (cap.strings)
+		g_string_chunk_free(cap.strings);
+	if (cap.endpoints)
+		g_hash_table_destroy(cap.endpoints);
+	if (cap.open)
+		g_hash_table_destroy(cap.open);
 	if (cap.pieces)
 		g_array_free(cap.pieces, TRUE);
 	memset(&cap, 0, sizeof(cap));
@@ -248,38 +318,11 @@ static void note_peer(const struct vhu_record *r)
 	wmem_map_insert(cap.peers, k, v);
 }
 
-/*
- * A message that came whole in this record is shown over the record's own
- * bytes; find the piece that carried it (the bytes are compared, so a
- * wrong guess can only fall back to a reassembled data source).
- */
-static void locate_in_record(struct vhu_ws_msg *wm, const struct vhu_record *r, guint *cursor)
-{
-	guint n = cap.pieces->len;
-
-	if (!wm->m.bytes || !r->data)
-		return;
-	for (; *cursor < n; (*cursor)++) {
-		const struct piece *p = &g_array_index(cap.pieces, struct piece, *cursor);
-
-		if (!p->last || p->msg_off != 0 || p->len != wm->m.len)
-			continue;
-		if ((uint64_t)p->rec_off + p->len > r->data_len)
-			continue;
-		if (memcmp(r->data + p->rec_off, wm->m.bytes, p->len) != 0)
-			continue;
-		wm->in_record = true;
-		wm->rec_off = p->rec_off;
-		(*cursor)++;
-		return;
-	}
-}
-
 static void record_endpoints(struct vhu_ws_frame *fr, const struct vhu_record *r)
 {
 	unsigned role = r->h.role;
 
-	fr->comm = wmem_strdup(wmem_file_scope(), vhu_session_comm(cap.s, r->h.pid));
+	fr->comm = intern(vhu_session_comm(cap.s, r->h.pid));
 	fr->src = endpoint(r->h.pid, fr->comm, role);
 	fr->dst = endpoint(peer_pid(r->h.conn_id), NULL, other_role(role));
 	if (r->h.event == VHU_EV_PROCESS_START) {
@@ -295,29 +338,31 @@ static void record_endpoints(struct vhu_ws_frame *fr, const struct vhu_record *r
 	}
 }
 
-void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r,
-			 const uint8_t *rec_bytes _U_)
+void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)
 {
 	struct vhu_ws_frame *fr;
 	uint64_t ts_ns;
-	guint i, n, cursor = 0;
 
 	if (!cap.s || pinfo->num <= cap.last_fed)
 		return;
 	cap.last_fed = pinfo->num;
 	cap.cur_frame = pinfo->num;
+	cap.cur_rec = r;
+	cap.done_frag_id = 0;
+	cap.head_bytes = 0;
 	g_array_set_size(cap.pieces, 0);
 
 	note_peer(r);
 	ts_ns = (uint64_t)pinfo->abs_ts.secs * 1000000000u + (uint64_t)pinfo->abs_ts.nsecs;
 	fr = frame_get_or_new(pinfo->num);
 	vhu_session_record(cap.s, pinfo->num, ts_ns, r);
+	cap.cur_rec = NULL;	/* its bytes live in pinfo->pool */
 	record_endpoints(fr, r);
 
-	n = wmem_array_get_count(fr->msgs);
-	for (i = 0; i < n; i++) {
-		struct vhu_ws_msg *wm = *(struct vhu_ws_msg **)wmem_array_index(fr->msgs, i);
-
-		locate_in_record(wm, r, &cursor);
+	fr->head_bytes = cap.head_bytes;
+	if (cap.pieces->len) {
+		fr->npieces = cap.pieces->len;
+		fr->pieces = wmem_memdup(wmem_file_scope(), cap.pieces->data,
+					 cap.pieces->len * sizeof(struct vhu_ws_piece));
 	}
 }

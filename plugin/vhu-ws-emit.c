@@ -214,11 +214,13 @@ static void emit_note(void *ctx, int note_id, const char *text)
 	expert_add_info_format(e->pinfo, pi, &vhu_ws_ei[note_id], "%s", text);
 }
 
+/* The summary goes straight to the Info column (messages completed in the
+ * same record are separated there). */
 static void emit_summary(void *ctx, const char *text)
 {
 	struct vhu_ws_emit *e = ctx;
 
-	e->summary = wmem_strdup(e->pinfo->pool, text);
+	col_append_sep_str(e->pinfo->cinfo, COL_INFO, VHU_WS_INFO_SEP, text);
 }
 
 const struct vhu_emitter vhu_ws_emitter = {

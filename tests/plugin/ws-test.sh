@@ -62,7 +62,7 @@ fail() {
 ours_only() {
 	awk '
 		/^Frame [0-9]+:/ { print "Frame " substr($2, 1, length($2) - 1); keep = 0; next }
-		/^[^ ]/ { keep = ($0 ~ /^vhost-user/ || $0 ~ /^\[Message completed in/); if (keep) print; next }
+		/^[^ ]/ { keep = ($0 ~ /^vhost-user/ || $0 ~ /^\[Reassembled in/ || $0 ~ /^\[[0-9]+ Message fragments/); if (keep) print; next }
 		/^$/ { print; next }
 		keep { print }
 	'
@@ -149,6 +149,8 @@ filters)
 	EXPECT="5" expect_frames "vhost_user.response_to == 4" handshake.pcapng -2
 	EXPECT="16 20" expect_frames "vhost_user.request == 8 && vhost_user.request == 10" handshake.pcapng
 	EXPECT="7" expect_frames "vhost_user.reassembled_in == 8" handshake.pcapng -2
+	EXPECT="8" expect_frames "vhost_user.fragment == 7" handshake.pcapng
+	EXPECT="8" expect_frames "vhost_user.fragment.count == 2 && vhost_user.reassembled.length == 20" handshake.pcapng
 	EXPECT="2" expect_frames "vhost_user_rec.pid == 4343" handshake.pcapng
 	EXPECT="14" expect_frames "vhost_user_rec.fdinfo.name contains \"pc.ram-hi\"" handshake.pcapng
 	EXPECT="26" expect_frames "vhost_user.no_reply" handshake.pcapng -2
