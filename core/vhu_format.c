@@ -178,10 +178,18 @@ static void put_num(struct fmt_out *o, uint64_t v, bool neg, unsigned base, bool
 	char buf[24];
 	size_t i = sizeof(buf);
 
-	do {
-		buf[--i] = digits[v % base];
-		v /= base;
-	} while (v);
+	/* constant divisors: the compiler turns them into shifts/multiplies */
+	if (base == 16) {
+		do {
+			buf[--i] = digits[v & 15];
+			v >>= 4;
+		} while (v);
+	} else {
+		do {
+			buf[--i] = digits[v % 10];
+			v /= 10;
+		} while (v);
+	}
 	if (neg && !zero)
 		buf[--i] = '-';
 	if (neg && zero) {

@@ -6,15 +6,19 @@
  */
 #include "vhu-ws.h"
 
-#include <string.h>
 
 void vhu_ws_emit_init(struct vhu_ws_emit *e, packet_info *pinfo, tvbuff_t *tvb,
 		      proto_tree *tree)
 {
-	memset(e, 0, sizeof(*e));
+	/* deeper levels are set when they are opened (emit_push) */
 	e->pinfo = pinfo;
 	e->tvb = tvb;
+	e->depth = 0;
+	e->flattened = 0;
+	e->root = NULL;
 	e->lv[0].tree = tree;
+	e->lv[0].item = NULL;
+	e->lv[0].last = NULL;
 }
 
 /*
