@@ -1,20 +1,26 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# run.sh - capture-shim benchmark: bare vs. shim vs. strace.
+# run.sh - capture-shim benchmark: bare vs. floor vs. shim vs. strace.
 #
-#   bench/shim/run.sh BUILD_DIR [MESSAGES] [PIPE_ITERATIONS]
+#   bench/shim/run.sh BUILD_DIR [MESSAGES] [PIPE_ITERATIONS] [ROUNDS]
 #
 # BUILD_DIR holds the built capture-shim/vhost-user-capture.  Compiles
 # shim_bench.c, then runs, in one go:
 #   - the unix-socket ping-pong (MESSAGES messages, default 1000000) bare,
-#     under the shim writing a capture file, and under strace;
+#     with the floor's writes (bare plus one record-sized write per call,
+#     no shim), under the shim writing a capture file, and under strace;
+#   - the same calls in one process (no scheduling): bare, floor, shim;
 #   - a write/read loop on a pipe (untracked fds), bare and under the shim.
-# Prints a table; the capture file is checked for size and removed.
+# With ROUNDS (default 1) every case but strace runs that many times, the
+# cases taking turns, and the median round is shown: on a shared machine
+# one round can be off by tens of percent.  Prints a table; the capture
+# and floor files are compared in size and removed.
 set -eu
 
-BUILD=${1:?usage: run.sh BUILD_DIR [MESSAGES] [PIPE_ITERATIONS]}
+BUILD=${1:?usage: run.sh BUILD_DIR [MESSAGES] [PIPE_ITERATIONS] [ROUNDS]}
 N=${2:-1000000}
 P=${3:-5000000}
+R=${4:-1}
 HERE=$(cd "$(dirname "$0")" && pwd)
 LAUNCHER=$(cd "$BUILD" && pwd)/capture-shim/vhost-user-capture
 W=$(mktemp -d -t vhu-bench.XXXXXX)
@@ -23,22 +29,50 @@ trap 'rm -rf "$W"' EXIT
 cc -O2 -Wall -o "$W/shim_bench" "$HERE/shim_bench.c"
 cd "$W"
 
-row() {	# label, shim_bench output line
-	set -- "$1" $2
-	printf '%-34s %10s %9s s %8s ns/msg\n' "$1" "$3" "$4" "$5"
+shim() {
+	"$LAUNCHER" -q -w cap.pcapng -- ./shim_bench "$@"
 }
 
-printf '%-34s %10s %11s %15s\n' "case" "count" "time" "per message"
-row "ping-pong bare" "$(./shim_bench pingpong "$N")"
-row "ping-pong shim (capture file)" \
-	"$("$LAUNCHER" -q -w cap.pcapng -- ./shim_bench pingpong "$N")"
-echo "  capture: $(stat -c %s cap.pcapng) bytes"
-rm -f cap.pcapng
+# One round of every case; each appends its shim_bench line to CASE.out.
+round() {
+	./shim_bench pingpong "$N" >> pp-bare.out
+	./shim_bench pingpong "$N" floor.bin >> pp-floor.out
+	shim pingpong "$N" >> pp-shim.out
+	sizes="capture: $(stat -c %s cap.pcapng) bytes, floor: $(stat -c %s floor.bin) bytes"
+	rm -f cap.pcapng floor.bin
+	./shim_bench inproc "$N" >> in-bare.out
+	./shim_bench inproc "$N" floor.bin >> in-floor.out
+	shim inproc "$N" >> in-shim.out
+	rm -f cap.pcapng floor.bin
+	./shim_bench pipe "$P" >> pipe-bare.out
+	shim pipe "$P" >> pipe-shim.out
+	rm -f cap.pcapng
+}
+
+row() {	# label, CASE: the median line of CASE.out (by time)
+	# shellcheck disable=SC2046 # the line's fields become arguments
+	set -- "$1" $(sort -n -k3 "$2.out" | sed -n "$(( ($(wc -l < "$2.out") + 1) / 2 ))p")
+	printf '%-40s %10s %9s s %8s ns/msg\n' "$1" "$3" "$4" "$5"
+}
+
+i=0
+while [ "$i" -lt "$R" ]; do
+	round
+	i=$((i + 1))
+done
 if command -v strace > /dev/null; then
-	row "ping-pong strace -f (3 calls)" \
-		"$(strace -f -e trace=sendmsg,recvmsg,connect,accept -o /dev/null \
-			./shim_bench pingpong "$N")"
+	strace -f -e trace=sendmsg,recvmsg,connect,accept -o /dev/null \
+		./shim_bench pingpong "$N" > pp-strace.out
 fi
-row "pipe write+read bare" "$(./shim_bench pipe "$P")"
-row "pipe write+read shim (untracked)" \
-	"$("$LAUNCHER" -q -w cap.pcapng -- ./shim_bench pipe "$P")"
+
+printf '%-40s %10s %11s %15s\n' "case (median of $R)" "count" "time" "per message"
+row "ping-pong bare" pp-bare
+row "ping-pong floor (bare + 1 write/call)" pp-floor
+row "ping-pong shim (capture file)" pp-shim
+echo "  $sizes"
+[ ! -s pp-strace.out ] || row "ping-pong strace -f (3 calls)" pp-strace
+row "in-process bare" in-bare
+row "in-process floor (bare + 1 write/call)" in-floor
+row "in-process shim (capture file)" in-shim
+row "pipe write+read bare" pipe-bare
+row "pipe write+read shim (untracked)" pipe-shim
