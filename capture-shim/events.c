@@ -31,7 +31,7 @@ static void hdr_init(struct vhu_rec_hdr *h, int event, uint16_t call, int fd,
 	h->event = (uint8_t)event;
 	h->hdr_len = VHU_REC_HDR_LEN;
 	h->call = call;
-	h->pid = (uint32_t)getpid();
+	h->pid = vhu_getpid();
 	h->tid = vhu_gettid(h->pid);
 	h->fd = fd;
 	if (s) {

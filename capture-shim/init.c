@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,7 +31,46 @@ uint64_t vhu_new_conn_id(void)
 {
 	uint32_t seq = (uint32_t)atomic_fetch_add(&conn_seq, 1) + 1;
 
-	return ((uint64_t)(uint32_t)getpid() << 32) | seq;
+	return ((uint64_t)vhu_getpid() << 32) | seq;
+}
+
+/*
+ * The pid, asked of the kernel once per process: every record names it,
+ * and a getpid per record was a sixth of the record's cost.  It is kept
+ * in a page the kernel zeroes in the child of any fork (MADV_WIPEONFORK),
+ * including a raw clone() that runs no atfork handler, so a child asks
+ * again on its first record.  (A vfork child shares the page, and the
+ * parent's pid, until it execs.)  Without such a page (kernel before
+ * 4.14) every call asks.
+ */
+static _Atomic(_Atomic uint32_t *) pid_page;
+
+static void pid_cache_init(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t size = page > 0 ? (size_t)page : 4096;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return;
+	if (madvise(p, size, MADV_WIPEONFORK) < 0) {
+		munmap(p, size);
+		return;
+	}
+	atomic_store(&pid_page, (_Atomic uint32_t *)p);
+}
+
+uint32_t vhu_getpid(void)
+{
+	_Atomic uint32_t *cache = atomic_load_explicit(&pid_page, memory_order_relaxed);
+	uint32_t pid = cache ? atomic_load_explicit(cache, memory_order_relaxed) : 0;
+
+	if (!pid) {
+		pid = (uint32_t)getpid();
+		if (cache)
+			atomic_store_explicit(cache, pid, memory_order_relaxed);
+	}
+	return pid;
 }
 
 /* gettid once per thread: a sandbox may not allow it later (and it is a
@@ -142,6 +182,7 @@ void vhu_init(void)
 	if (!read_settings())
 		return;
 	vhu_busy++;
+	pid_cache_init();
 	if (vhu_out_open() == 0) {
 		atomic_store(&vhu_capturing, true);
 		/* Children of fork() keep capturing; exec'd images start over

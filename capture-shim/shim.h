@@ -200,6 +200,8 @@ void vhu_out_record(int p2p_dir, const uint8_t *rec, size_t rec_len,
 void vhu_stop(const char *what, int err) VHU_HIDDEN;
 void vhu_say(const char *a, const char *b, const char *c) VHU_HIDDEN;
 uint64_t vhu_now_ns(void) VHU_HIDDEN;
+/* This process's id, asked of the kernel once per process (init.c). */
+uint32_t vhu_getpid(void) VHU_HIDDEN;
 /* This thread's id, asked of the kernel once per thread (and process). */
 uint32_t vhu_gettid(uint32_t pid) VHU_HIDDEN;
 

@@ -12,7 +12,8 @@
  *                               original closed first), in one buffer with
  *                               another message
  *   shim_peer untracked PATH    text over a unix socket, and a pipe
- *   shim_peer forkexec PATH     a fork child and an exec'd image talk too
+ *   shim_peer forkexec PATH     a fork child, a child of a raw clone() (no
+ *                               atfork handlers) and an exec'd image talk too
  *   shim_peer busy PATH         ping-pong until killed
  *   shim_peer threads PATH N M  N connections, one thread each, M messages
  *   shim_peer big PATH          one 300000-byte message (cut in the record)
@@ -24,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,12 +35,14 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "vhu_proto.h"
+#include "vhu_record.h"
 #include "shim_util.h"
 
 /* The fortified entry points, called directly so they are exercised. */
@@ -344,9 +348,29 @@ static void backend_text(int fd)
 
 /* ---- fork and exec -------------------------------------------------------- */
 
+/* fork() behind libc's back: no atfork handler runs in the child. */
+static pid_t raw_fork(void)
+{
+#ifdef SYS_clone3
+	/* struct clone_args as of Linux 5.3: flags, pidfd, child_tid,
+	 * parent_tid, exit_signal, stack, stack_size, tls. */
+	uint64_t args[8] = { 0, 0, 0, 0, SIGCHLD, 0, 0, 0 };
+	long r = syscall(SYS_clone3, args, sizeof(args));
+
+	if (r >= 0 || errno != ENOSYS)
+		return (pid_t)r;
+#endif
+#if defined(__s390__) || defined(__CRIS__)
+	return (pid_t)syscall(SYS_clone, 0, SIGCHLD);
+#else
+	return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#endif
+}
+
 static void frontend_forkexec(int fd)
 {
 	uint8_t m[64];
+	uint32_t self_pid;
 	size_t n;
 	pid_t pid;
 
@@ -359,6 +383,18 @@ static void frontend_forkexec(int fd)
 		_exit(0);
 	}
 	check(wait_child(pid) == 0, "fork child");
+	/* The raw child sends its own pid (from the kernel) as the payload:
+	 * its record must name that pid, not its parent's. */
+	pid = raw_fork();
+	check(pid >= 0, "raw clone");
+	if (pid == 0) {
+		self_pid = (uint32_t)syscall(SYS_getpid);
+		n = make_msg(m, VHU_SET_FEATURES, VHU_VERSION, 8, 0);
+		vhu_put_le32(m + 12, self_pid);
+		check(write(fd, m, n) == (ssize_t)n, "raw child write");
+		syscall(SYS_exit_group, 0);
+	}
+	check(wait_child(pid) == 0, "raw clone child");
 	close(fd);
 }
 
@@ -366,8 +402,9 @@ static void backend_forkexec(int fd)
 {
 	uint8_t m[64];
 
-	read_full(fd, m, 24);
-	check(m[0] == VHU_GET_FEATURES && m[12] == VHU_SET_OWNER, "fork child message");
+	read_full(fd, m, 44);
+	check(m[0] == VHU_GET_FEATURES && m[12] == VHU_SET_OWNER && m[24] == VHU_SET_FEATURES,
+	      "fork children's messages");
 	close(fd);
 }
 

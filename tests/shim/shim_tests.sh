@@ -227,6 +227,16 @@ case_forkexec() {
 	conn=$(field conn "$(grep "ev=connect .*pid=$fe" recs.txt | head -1)")
 	# The fork child writes on its parent's connection, same conn id.
 	expect_some "ev=data_sent .*pid=$child .*conn=$conn .*data=030000000100000000000000" recs.txt
+	# So does the child of a raw clone(), which ran no atfork handler: its
+	# record names the pid it put in the payload (little-endian), and its
+	# own thread.
+	line=$(grep "ev=data_sent .*conn=$conn .*data=020000000100000008000000" recs.txt)
+	[ -n "$line" ] || fail "raw clone child's message not recorded"
+	le=$(field data "$line" | cut -c25-32)
+	raw=$(printf %d "0x$(echo "$le" | sed 's/\(..\)\(..\)\(..\)\(..\)/\4\3\2\1/')")
+	[ "$(field pid "$line")" = "$raw" ] && [ "$(field tid "$line")" = "$raw" ] ||
+		fail "raw clone child $raw recorded as pid $(field pid "$line") tid $(field tid "$line")"
+	[ "$raw" != "$fe" ] && [ "$raw" != "$child" ] || fail "raw clone child pid $raw"
 	# The exec'd image (same pid) starts over and connects again.
 	expect_some "ev=process_start call=start pid=$fe .*cmdline=.*_execd_" recs.txt
 	expect_count 2 "ev=connect .*pid=$fe " recs.txt
