@@ -81,7 +81,7 @@ int vhu_capfile_open(const char *path)
 		return -errno;
 	/* The lock orders the "is it empty? then write the header" step of
 	 * processes opening the same file at the same moment; records are
-	 * appended later without it (one writev each). */
+	 * appended later without it (one write each). */
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
 			err = -errno;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* \summary: the capture fd and the one-writev-per-record EPB writer */
+/* \summary: the capture fd and the one-write-per-record EPB writer */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,14 @@
 #include "capfile.h"
 #include "shim.h"
 #include "vhu_pcapng.h"
+
+/*
+ * A record up to this size is copied into one buffer and written with
+ * write(): for the usual small records that costs less than the kernel's
+ * import and walk of a writev's iovecs.  Bigger ones (payloads, fd names)
+ * go out with writev from the caller's buffers.  One system call either way.
+ */
+#define VHU_OUT_FLAT_MAX 1024
 
 static atomic_int out_fd = -1;
 static bool out_is_pipe;	/* EPIPE/SIGPIPE possible; PIPE_BUF atomicity */
@@ -329,13 +337,15 @@ static void sig_guard_off(struct sig_guard *g, bool failed)
 		pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
-/* writev() until all is written; returns 0 or errno. */
+/* write() or writev() until all is written; returns 0 or errno. */
 static int write_fully(int fd, struct iovec *iov, int n)
 {
 	ssize_t (*real_writev)(int, const struct iovec *, int) = vhu_real(VHU_FN_WRITEV);
+	ssize_t (*real_write)(int, const void *, size_t) = vhu_real(VHU_FN_WRITE);
 
 	while (n > 0) {
-		ssize_t w = real_writev(fd, iov, n);
+		ssize_t w = n == 1 ? real_write(fd, iov->iov_base, iov->iov_len) :
+				     real_writev(fd, iov, n);
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -386,12 +396,34 @@ static void write_record(struct iovec *iov, int n)
 			 "cannot write the capture", err);
 }
 
+/* If the n pieces of iov fit in flat (cap bytes), copies them there and
+ * makes iov[0] the one piece: returns the new count, 1 or n. */
+static int flatten(struct iovec *iov, int n, uint8_t *flat, size_t cap)
+{
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	if (len > cap)
+		return n;
+	len = 0;
+	for (i = 0; i < n; i++) {
+		memcpy(flat + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	iov[0].iov_base = flat;
+	iov[0].iov_len = len;
+	return 1;
+}
+
 void vhu_out_record(int p2p_dir, const uint8_t *rec, size_t rec_len,
 		    const struct iovec *data, int ndata, uint32_t data_len,
 		    uint32_t orig_data_len, uint64_t ts_ns)
 {
 	uint8_t head[VHU_PCAPNG_EPB_HEAD + VHU_EXP_PDU_MAX];
 	uint8_t tail[VHU_PCAPNG_EPB_TAIL_MAX];
+	uint8_t flat[VHU_OUT_FLAT_MAX];
 	struct iovec iov[VHU_OUT_MAX_IOV + 3];
 	size_t exp_len, caplen;
 	uint32_t epb_flags = 0;
@@ -417,5 +449,5 @@ void vhu_out_record(int p2p_dir, const uint8_t *rec, size_t rec_len,
 			iov[n++] = data[i];
 	iov[n].iov_base = tail;
 	iov[n++].iov_len = vhu_pcapng_epb_tail(tail, (uint32_t)caplen, epb_flags);
-	write_record(iov, n);
+	write_record(iov, flatten(iov, n, flat, sizeof(flat)));
 }

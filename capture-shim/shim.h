@@ -4,7 +4,7 @@
  *
  *   init.c    constructor, settings, real functions, fork
  *   fdtab.c   the fd table: which fds are vhost-user connections
- *   output.c  the capture fd and the one-writev-per-record writer
+ *   output.c  the capture fd and the one-write-per-record writer
  *   events.c  building the records (data, connect, adopt, close, start)
  *   hooks.c   the wrapped libc calls
  *
@@ -192,7 +192,8 @@ int vhu_out_proc_fd_dir(void) VHU_HIDDEN;
 /* Moves the capture fd away from fd (the program is about to use it). */
 void vhu_out_move_away(int fd) VHU_HIDDEN;
 /* Writes one EPB: head | exported-PDU tags | record | data | tail, with one
- * writev.  data/ndata: the traced call's own iovecs, data_len bytes. */
+ * write (copied into one buffer) or, if bigger than that, one writev.
+ * data/ndata: the traced call's own iovecs, data_len bytes. */
 void vhu_out_record(int p2p_dir, const uint8_t *rec, size_t rec_len,
 		    const struct iovec *data, int ndata, uint32_t data_len,
 		    uint32_t orig_data_len, uint64_t ts_ns) VHU_HIDDEN;

@@ -14,7 +14,11 @@
  *
  * The list is what this back-end calls itself, plus what the capture shim
  * needs on its I/O path, no more (the shim must live with that):
- *   getpid            every record names its process
+ *   write, writev     one per record (write, which the back-end makes
+ *                     itself, for the small ones)
+ *   getpid            every record names its process (asked once per
+ *                     process, or on every record on a kernel without
+ *                     MADV_WIPEONFORK)
  *   fstat/newfstatat  describing the fds a message carries
  *   readlinkat        their /proc/self/fd names
  *   clock_gettime     timestamps (normally the vDSO, no system call)
