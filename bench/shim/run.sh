@@ -12,8 +12,8 @@
 #   - the same calls in one process (no scheduling): bare, floor, shim;
 #   - a write/read loop on a pipe (untracked fds), bare and under the shim.
 # With ROUNDS (default 1) every case but strace runs that many times, the
-# cases taking turns, and the median round is shown: on a shared machine
-# one round can be off by tens of percent.  Prints a table; the capture
+# cases taking turns, and the median and the best round are shown: on a
+# shared machine one round can be off by tens of percent.  Prints a table; the capture
 # and floor files are compared in size and removed.
 set -eu
 
@@ -49,10 +49,12 @@ round() {
 	rm -f cap.pcapng
 }
 
-row() {	# label, CASE: the median line of CASE.out (by time)
+row() {	# label, CASE: the median line of CASE.out (by time), and the best
+	n=$(wc -l < "$2.out")
+	best=$(sort -n -k3 "$2.out" | sed -n 1p | cut -d' ' -f4)
 	# shellcheck disable=SC2046 # the line's fields become arguments
-	set -- "$1" $(sort -n -k3 "$2.out" | sed -n "$(( ($(wc -l < "$2.out") + 1) / 2 ))p")
-	printf '%-40s %10s %9s s %8s ns/msg\n' "$1" "$3" "$4" "$5"
+	set -- "$1" $(sort -n -k3 "$2.out" | sed -n "$(( (n + 1) / 2 ))p")
+	printf '%-40s %10s %9s s %8s %8s ns/msg\n' "$1" "$3" "$4" "$5" "$best"
 }
 
 i=0
@@ -65,7 +67,8 @@ if command -v strace > /dev/null; then
 		./shim_bench pingpong "$N" > pp-strace.out
 fi
 
-printf '%-40s %10s %11s %15s\n' "case (median of $R)" "count" "time" "per message"
+echo "median of $R rounds (time, per message) and best round (per message)"
+printf '%-40s %10s %11s %9s %8s\n' "case" "count" "time" "median" "best"
 row "ping-pong bare" pp-bare
 row "ping-pong floor (bare + 1 write/call)" pp-floor
 row "ping-pong shim (capture file)" pp-shim
