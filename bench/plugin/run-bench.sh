@@ -10,7 +10,7 @@
 # vhost-user-decode).  ROUNDS handshakes of 22 records and 23 messages each
 # are generated (default 43500: 1.0M messages, 160 MB); each configuration
 # runs REPEATS times (default 3) and the fastest run is reported, in
-# seconds of wall-clock time.  Then the one-pass summary runs again on a
+# seconds.  Then the one-pass summary runs again on a
 # quarter and a half of the capture, to show the cost per message does
 # not grow with the capture.
 set -eu
@@ -44,25 +44,40 @@ ws() {
 	ws_out "$@" > /dev/null
 }
 
-now() {
-	date +%s.%N
+# run OUT ARGS: one tshark run; appends "wall cpu" (seconds; cpu is user +
+# system time, which the VM's stolen time does not inflate) to OUT
+run() {
+	out=$1
+	shift
+	/usr/bin/time -f "%e %U %S" -o "$work/t" sh -c \
+		'"$@" > /dev/null' sh $as_user env HOME="$work/home" WIRESHARK_CONFIG_DIR="$work/home" \
+		WIRESHARK_PLUGIN_DIR="$work/plugins" tshark "$@"
+	awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$work/t" >> "$out"
 }
 
-# best of $repeats runs of: tshark ARGS
-best() {
-	b=""
+# min of column COL of FILE
+min_of() {
+	sort -n -k"$2" "$1" | head -1 | awk -v c="$2" '{ printf "%.2f", $c }'
+}
+
+# compare ARGS: tshark ARGS with the plugin, with --disable-protocol
+# vhost_user and with --disable-protocol vhost_user_rec, taking turns
+# $repeats times; prints the best wall and cpu times of each and the
+# plugin's ratios to the record layer alone
+compare() {
+	: > "$work/a"; : > "$work/b"; : > "$work/c"
 	i=0
 	while [ "$i" -lt "$repeats" ]; do
-		t0=$(now)
-		ws "$@"
-		t1=$(now)
-		t=$(echo "$t1 - $t0" | bc)
-		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then
-			b=$t
-		fi
+		run "$work/a" "$@"
+		run "$work/b" "$@" --disable-protocol vhost_user
+		run "$work/c" "$@" --disable-protocol vhost_user_rec
 		i=$((i + 1))
 	done
-	printf "%.2f" "$b"
+	aw=$(min_of "$work/a" 1) ac=$(min_of "$work/a" 2)
+	bw=$(min_of "$work/b" 1) bc=$(min_of "$work/b" 2)
+	cw=$(min_of "$work/c" 1) cc=$(min_of "$work/c" 2)
+	printf "%s | %s | %s | %.2f | %s | %s | %s | %.2f" "$aw" "$bw" "$cw" \
+		"$(echo "$aw / $bw" | bc -l)" "$ac" "$bc" "$cc" "$(echo "$ac / $bc" | bc -l)"
 }
 
 # messages in a capture, counted by the decoder (not by the code measured)
@@ -75,27 +90,30 @@ records=$(ws_out -r "$work/bulk.pcapng" -T fields -e frame.number | wc -l)
 size=$(stat -c %s "$work/bulk.pcapng")
 echo "capture: $records records, $(messages "$work/bulk.pcapng") messages, $size bytes;" \
 	"Wireshark $ver; best of $repeats"
-echo "| mode | plugin | --disable-protocol vhost_user | --disable-protocol vhost_user_rec |"
-echo "|---|---|---|---|"
+echo
+echo "Seconds, best of $repeats (wall-clock, then CPU = user + system); A: the plugin,"
+echo "B: --disable-protocol vhost_user (records only), C: --disable-protocol vhost_user_rec."
+echo
+echo "| mode | wall A | wall B | wall C | A/B | cpu A | cpu B | cpu C | A/B |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for mode in "summary (-r)" "two-pass (-2 -r)" "full tree (-V)"; do
 	case $mode in
 	summary*) args="-r $work/bulk.pcapng" ;;
 	two-pass*) args="-2 -r $work/bulk.pcapng" ;;
 	full*) args="-V -r $work/bulk.pcapng" ;;
 	esac
-	a=$(best $args)
-	b=$(best $args --disable-protocol vhost_user)
-	c=$(best $args --disable-protocol vhost_user_rec)
-	echo "| $mode | $a | $b | $c |"
+	echo "| $mode | $(compare $args) |"
 done
 
 echo
-echo "| capture | messages | plugin | --disable-protocol vhost_user | ratio | plugin µs per message |"
-echo "|---|---|---|---|---|---|"
+echo "One-pass summaries on a quarter, a half and all of the capture:"
+echo
+echo "| capture | messages | wall A | wall B | wall C | A/B | cpu A | cpu B | cpu C | A/B | plugin cpu µs/message |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for part in quarter half bulk; do
 	n=$(messages "$work/$part.pcapng")
-	a=$(best -r "$work/$part.pcapng")
-	b=$(best -r "$work/$part.pcapng" --disable-protocol vhost_user)
-	echo "| $part | $n | $a | $b | $(echo "scale=2; $a / $b" | bc) |" \
-		"$(echo "scale=2; ($a - $b) * 1000000 / $n" | bc) |"
+	row=$(compare -r "$work/$part.pcapng")
+	ac=$(echo "$row" | awk -F' [|] ' '{ print $6 }')
+	bc=$(echo "$row" | awk -F' [|] ' '{ print $7 }')
+	echo "| $part | $n | $row | $(echo "scale=2; ($ac - $bc) * 1000000 / $n" | bc) |"
 done
