@@ -45,8 +45,8 @@ else
 	rp_wait_for "the front-end's socket" 60 rp_is_socket "$sock"
 	start_backend
 fi
-rp_wait_log be "testpmd>" 60
-rp_wait_log fe "testpmd>" 60
+rp_wait_prompt be "testpmd>" 60
+rp_wait_prompt fe "testpmd>" 60
 rp_send be "set fwd rxonly"
 rp_send be "start"
 # The device is ready once the back-end has seen the rings enabled.

@@ -174,6 +174,18 @@ rp_wait_log() {
 	rp_wait_for "'$2' in $1.log" "$3" rp_log_has "$1" "$2"
 }
 
+# A prompt printed while another thread logs can come out in pieces, each
+# piece followed by whole log lines ("test" VHOST_CONFIG: ... "pmd> ").
+# The log lines of DPDK and QEMU start with "NAME: ".
+rp_log_has_prompt() {
+	sed -z 's/[A-Z][A-Z_]*: [^\n]*\n//g' "$RP_DIR/$1.log" 2>/dev/null | grep -q -a -- "$2"
+}
+
+# rp_wait_prompt NAME PROMPT SECONDS
+rp_wait_prompt() {
+	rp_wait_for "'$2' in $1.log" "$3" rp_log_has_prompt "$1" "$2"
+}
+
 rp_is_socket() {
 	[ -S "$1" ]
 }

@@ -21,7 +21,7 @@ rp_start be dpdk-testpmd -l 0,1 --no-huge -m 256 --no-pci --no-shconf \
 	--file-prefix="vhu-be-$$" --vdev "net_vhost0,iface=$sock,queues=1" \
 	--log-level=lib.vhost.config:debug -- -i --total-num-mbufs=2048
 rp_wait_for "the back-end's socket" 60 rp_is_socket "$sock"
-rp_wait_log be "testpmd>" 60
+rp_wait_prompt be "testpmd>" 60
 rp_send be "set fwd rxonly"
 rp_send be "start"
 
