@@ -24,12 +24,30 @@
 #include "vhu_proto.h"
 #include "vhu_walk.h"
 
+/* The piece contract of vhu_session.h, which the plugin's fragment table
+ * relies on: the piece that completes a message comes right before it and
+ * ends where the message ends; a cut message has no such piece. */
+static struct {
+	bool pending;
+	uint64_t stream;
+	uint64_t end;
+} last_piece;
+
 static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
 	struct vhu_walk_opts o = { .show_payload = true };
 	struct test_emit t;
+	uint64_t stream = mi->conn_id * 2 + (mi->event == VHU_EV_DATA_RECV);
 
 	(void)ctx;
+	if (m->status == VHU_MSG_TRUNCATED) {
+		if (last_piece.pending && last_piece.stream == stream)
+			abort();
+	} else if (!last_piece.pending || last_piece.stream != stream ||
+		   last_piece.end != m->len) {
+		abort();
+	}
+	last_piece.pending = false;
 	test_emit_reset(&t, NULL);
 	vhu_walk_message(m, mi, &o, &test_emitter, &t);
 	if (t.errors || t.depth)
@@ -54,12 +72,15 @@ static void on_piece(void *ctx, uint64_t sid, uint64_t seq, uint32_t off, uint32
 		     uint32_t moff, bool last)
 {
 	(void)ctx;
-	(void)sid;
 	(void)seq;
 	(void)off;
-	(void)len;
-	(void)moff;
-	(void)last;
+	if (last_piece.pending || len == 0)
+		abort();
+	if (last) {
+		last_piece.pending = true;
+		last_piece.stream = sid;
+		last_piece.end = (uint64_t)moff + len;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -109,6 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	vhu_session_finish(f.s);
 	vhu_session_free(f.s);
+	if (last_piece.pending)
+		abort(); /* a completed message that never came */
 	return 0;
 }
 
