@@ -26,7 +26,6 @@ static struct {
 	uint32_t next_frag_id;
 	uint32_t last_fed;
 	bool finished;
-	uint32_t cur_frame;
 	const struct vhu_record *cur_rec;	/* while it is fed */
 	uint32_t done_frag_id;	/* split message whose last piece just came */
 	GArray *pieces;		/* pieces of the record being fed (reused) */
@@ -346,7 +345,6 @@ void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)
 	if (!cap.s || pinfo->num <= cap.last_fed)
 		return;
 	cap.last_fed = pinfo->num;
-	cap.cur_frame = pinfo->num;
 	cap.cur_rec = r;
 	cap.done_frag_id = 0;
 	cap.head_bytes = 0;

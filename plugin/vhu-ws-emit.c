@@ -15,7 +15,6 @@ void vhu_ws_emit_init(struct vhu_ws_emit *e, packet_info *pinfo, tvbuff_t *tvb,
 	e->tvb = tvb;
 	e->depth = 0;
 	e->flattened = 0;
-	e->root = NULL;
 	e->lv[0].tree = tree;
 	e->lv[0].item = NULL;
 	e->lv[0].last = NULL;
@@ -166,8 +165,6 @@ static proto_item *place(struct vhu_ws_emit *e, const struct vhu_node *n)
 	if (pi && n->generated)
 		proto_item_set_generated(pi);
 	lv->last = pi;
-	if (!e->root)
-		e->root = pi;
 	return pi;
 }
 

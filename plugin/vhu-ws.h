@@ -42,7 +42,6 @@ struct vhu_ws_emit {
 	int depth;
 	int flattened;		/* pushes past VHU_WS_MAX_DEPTH */
 	struct vhu_ws_level lv[VHU_WS_MAX_DEPTH];
-	proto_item *root;	/* first protocol item added */
 };
 
 /* Several messages completed by one record share the Info column. */
