@@ -26,7 +26,8 @@ static struct {
 	uint32_t next_frag_id;
 	uint32_t last_fed;
 	bool finished;
-	const struct vhu_record *cur_rec;	/* while it is fed */
+	bool whole_pending;	/* the message that comes next is whole in the record */
+	uint32_t whole_off;	/* ... at this offset of its data */
 	uint32_t done_frag_id;	/* split message whose last piece just came */
 	GArray *pieces;		/* pieces of the record being fed (reused) */
 	uint32_t head_bytes;
@@ -141,18 +142,15 @@ static void message_endpoints(struct vhu_ws_msg *wm)
 
 /* ---- session callbacks ---- */
 
-/* Where the message's bytes will be found again: inside the record being
- * fed, in the fragment table, or (cut by the end of the capture) nowhere
- * but in a copy. */
+/* Where the message's bytes will be found again, as its last piece said:
+ * inside the record being fed, in the fragment table, or (cut by the end
+ * of the capture: no last piece) nowhere but in a copy. */
 static void place_bytes(struct vhu_ws_msg *wm, const struct vhu_msg *m)
 {
-	const struct vhu_record *r = cap.cur_rec;
-
 	wm->m.bytes = NULL;
-	if (r && r->data && m->bytes >= r->data && m->bytes - r->data <= (ptrdiff_t)r->data_len &&
-	    m->len <= r->data_len - (uint32_t)(m->bytes - r->data)) {
+	if (cap.whole_pending) {
 		wm->where = VHU_WS_IN_RECORD;
-		wm->rec_off = (uint32_t)(m->bytes - r->data);
+		wm->rec_off = cap.whole_off;
 	} else if (cap.done_frag_id) {
 		wm->where = VHU_WS_REASSEMBLED;
 		wm->frag_id = cap.done_frag_id;
@@ -161,6 +159,7 @@ static void place_bytes(struct vhu_ws_msg *wm, const struct vhu_msg *m)
 		if (m->len && m->bytes)
 			wm->m.bytes = wmem_memdup(wmem_file_scope(), m->bytes, m->len);
 	}
+	cap.whole_pending = false;
 	cap.done_frag_id = 0;
 }
 
@@ -216,8 +215,12 @@ static void on_piece(void *ctx _U_, uint64_t stream_id, uint64_t msg_seq _U_, ui
 	guint64 key = stream_id;
 	uint32_t id;
 
-	if (last && msg_off == 0)
-		return;		/* the whole message is in this record */
+	if (last && msg_off == 0) {
+		/* the whole message is in this record */
+		cap.whole_pending = true;
+		cap.whole_off = rec_off;
+		return;
+	}
 	if (msg_off == 0) {
 		guint64 *k = g_new(guint64, 1);
 
@@ -345,7 +348,7 @@ void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)
 	if (!cap.s || pinfo->num <= cap.last_fed)
 		return;
 	cap.last_fed = pinfo->num;
-	cap.cur_rec = r;
+	cap.whole_pending = false;
 	cap.done_frag_id = 0;
 	cap.head_bytes = 0;
 	g_array_set_size(cap.pieces, 0);
@@ -354,7 +357,6 @@ void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)
 	ts_ns = (uint64_t)pinfo->abs_ts.secs * 1000000000u + (uint64_t)pinfo->abs_ts.nsecs;
 	fr = frame_get_or_new(pinfo->num);
 	vhu_session_record(cap.s, pinfo->num, ts_ns, r);
-	cap.cur_rec = NULL;	/* its bytes live in pinfo->pool */
 	record_endpoints(fr, r);
 
 	fr->head_bytes = cap.head_bytes;

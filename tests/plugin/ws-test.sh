@@ -127,6 +127,16 @@ verbose)
 	golden handshake-V.txt "$work/out/handshake-V.txt"
 	ws -2 -V -r "$work/errors.pcapng" | ours_only > "$work/out/errors-V.txt"
 	golden errors-V.txt "$work/out/errors-V.txt"
+	# data sources: a message inside its record is shown over the record's
+	# bytes; only the split reply gets a reassembled one, only the header
+	# cut by the end of the capture a copy
+	for c in "handshake Reassembled 1" "handshake Truncated 0" \
+		 "errors Reassembled 0" "errors Truncated 1"; do
+		# shellcheck disable=SC2086 # three words
+		set -- $c
+		n=$(ws -2 -x -r "$work/$1.pcapng" | grep -c "^$2 vhost-user message (") || true
+		[ "$n" = "$3" ] || fail "$1: $n '$2 vhost-user message' data sources, expected $3"
+	done
 	;;
 fields)
 	ws -2 -r "$work/handshake.pcapng" -T fields -E separator=/t -E occurrence=a \
