@@ -40,10 +40,6 @@ ws_out() {
 		WIRESHARK_PLUGIN_DIR="$work/plugins" tshark "$@"
 }
 
-ws() {
-	ws_out "$@" > /dev/null
-}
-
 # run OUT ARGS: one tshark run; appends "wall cpu" (seconds; cpu is user +
 # system time, which the VM's stolen time does not inflate) to OUT
 run() {
