@@ -109,7 +109,7 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for part in quarter half bulk; do
 	n=$(messages "$work/$part.pcapng")
 	row=$(compare -r "$work/$part.pcapng")
-	ac=$(echo "$row" | awk -F' [|] ' '{ print $6 }')
-	bc=$(echo "$row" | awk -F' [|] ' '{ print $7 }')
+	ac=$(echo "$row" | awk -F' [|] ' '{ print $5 }')
+	bc=$(echo "$row" | awk -F' [|] ' '{ print $6 }')
 	echo "| $part | $n | $row | $(echo "scale=2; ($ac - $bc) * 1000000 / $n" | bc) |"
 done
