@@ -3,9 +3,9 @@
  * vhu_msgs.h - the message tables: one row per request id and channel.
  *
  * A row says what the request and its reply carry (a layout), how many fds
- * ride with it, whether it is answered, and which feature gates it.  The
- * layouts' payload walkers live in vhu_walk.c; adding a message is one row
- * in vhu_msgs.c (plus a walker if its layout is new).
+ * ride with it, whether it is answered, and which feature gates it.  Each
+ * layout's walker and size rule are a row of the layout table in
+ * vhu_walk.c; docs/architecture.md lists the steps of adding a message.
  */
 #ifndef VHU_MSGS_H
 #define VHU_MSGS_H
@@ -24,7 +24,6 @@ extern "C" {
 enum vhu_layout {
 	VHU_L_NONE = 0,		/* no payload / no reply */
 	VHU_L_EMPTY,
-	VHU_L_U64,		/* generic u64 */
 	VHU_L_FEATURES,
 	VHU_L_PROTOCOL_FEATURES,
 	VHU_L_VRING_STATE,	/* index + num */
@@ -94,7 +93,6 @@ struct vhu_msg_desc {
 	enum vhu_reply_rule reply_rule;
 	enum vhu_fd_rule req_fds, reply_fds;
 	int gate;		/* protocol feature bit that enables it, or -1 */
-	const char *spec;	/* spec section */
 };
 
 /* Row for (channel, request), or NULL for an unknown id. */

@@ -74,7 +74,8 @@ enum vhu_fe_req {
 	VHU_CHECK_DEVICE_STATE = 43,
 	VHU_GET_SHMEM_CONFIG = 44,
 	VHU_GET_VRING_BASE_SKIP_DRAIN = 45,
-	VHU_FE_REQ_MAX = 45
+	VHU_FE_REQ__END,	/* a new request goes above this line */
+	VHU_FE_REQ_MAX = VHU_FE_REQ__END - 1
 };
 
 /* Back-end requests (back-end channel). */
@@ -89,7 +90,8 @@ enum vhu_be_req {
 	VHU_BACKEND_SHARED_OBJECT_LOOKUP = 8,
 	VHU_BACKEND_SHMEM_MAP = 9,
 	VHU_BACKEND_SHMEM_UNMAP = 10,
-	VHU_BE_REQ_MAX = 10
+	VHU_BE_REQ__END,	/* a new request goes above this line */
+	VHU_BE_REQ_MAX = VHU_BE_REQ__END - 1
 };
 
 /* vhost-user-gpu requests (GPU socket, back-end sends, front-end replies). */
@@ -106,7 +108,8 @@ enum vhu_gpu_req {
 	VHU_GPU_DMABUF_UPDATE = 10,
 	VHU_GPU_GET_EDID = 11,
 	VHU_GPU_DMABUF_SCANOUT2 = 12,
-	VHU_GPU_REQ_MAX = 12
+	VHU_GPU_REQ__END,	/* a new request goes above this line */
+	VHU_GPU_REQ_MAX = VHU_GPU_REQ__END - 1
 };
 
 /* Protocol feature bits (GET/SET_PROTOCOL_FEATURES). */

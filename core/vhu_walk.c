@@ -23,7 +23,6 @@ struct walker {
 	const struct vhu_msg_info *mi;
 	const uint8_t *pl;	/* payload */
 	uint32_t plen;		/* payload bytes present */
-	bool short_read;	/* a layout wanted more than plen */
 	uint32_t limit;		/* payload size limit of the reassembler */
 	bool no_tree;		/* summary_only: nodes are neither formatted nor emitted */
 	char sum[512];
@@ -188,11 +187,7 @@ static void bytes_node(struct walker *w, int field, uint32_t off, const uint8_t 
 
 static bool have(struct walker *w, uint32_t off, uint32_t len)
 {
-	if (off > w->plen || len > w->plen - off) {
-		w->short_read = true;
-		return false;
-	}
-	return true;
+	return off <= w->plen && len <= w->plen - off;
 }
 
 static uint64_t get_le(const uint8_t *p, unsigned width)
@@ -384,7 +379,7 @@ static void lay_vring_addr(struct walker *w)
 }
 
 /* u64 with a vring index in bits 0-7 and the NOFD flag in bit 8. */
-static void lay_vring_file(struct walker *w, int word, int idx_f, int nofd_f, int ett)
+static void vring_file_word(struct walker *w, int word, int idx_f, int nofd_f, int ett)
 {
 	uint64_t v;
 
@@ -432,24 +427,21 @@ static void region(struct walker *w, uint32_t off, uint32_t stride, int index)
 
 #define MAX_REGIONS_SHOWN 512
 
-static uint32_t lay_mem_table(struct walker *w)
+static void lay_mem_table(struct walker *w)
 {
 	uint64_t n;
 	uint32_t stride = xen_regions(w->mi) ? 40 : 32;
 	uint32_t i, fit;
 
 	if (!pl_uint(w, VHU_F_MEM_NREGIONS, 0, &n, -1))
-		return 0;
+		return;
 	pl_uint(w, VHU_F_MEM_PADDING, 4, NULL, -1);
 	sum_add(w, " %" PRIu64 " region%s", n, n == 1 ? "" : "s");
 	fit = w->plen >= 8 ? (w->plen - 8) / stride : 0;
-	if (n > fit) {
+	if (n > fit)
 		note(w, VHU_N_MALFORMED, "%" PRIu64 " regions announced, the payload holds %u", n, fit);
-		w->short_read = true;
-	}
 	for (i = 0; i < n && i < fit && i < MAX_REGIONS_SHOWN; i++)
 		region(w, 8 + i * stride, stride, (int)i);
-	return (uint32_t)(n < fit ? n : fit);
 }
 
 static void lay_mem_region(struct walker *w)
@@ -739,7 +731,7 @@ static void gpu_rect(struct walker *w)
 		sum_add(w, " scanout=%" PRIu64 " %" PRIu64 "x%" PRIu64 "+%" PRIu64 "+%" PRIu64, id, wd, ht, x, y);
 }
 
-static void lay_gpu_dmabuf(struct walker *w, bool v2)
+static void gpu_dmabuf(struct walker *w, bool v2)
 {
 	gpu_rect(w);
 	pl_uint(w, VHU_F_GPU_FD_WIDTH, 20, NULL, -1);
@@ -800,154 +792,265 @@ static void lay_gpu_edid(struct walker *w)
 	sum_add(w, " edid=%" PRIu64 " bytes", size);
 }
 
-/* Expected payload size of a fixed layout, or -1 when it varies. */
-static long layout_size(enum vhu_layout l, const struct vhu_msg_info *mi)
+/* ---- the layout table ----------------------------------------------------- */
+
+/* Layouts that are one of the walkers above with their own fields. */
+static void lay_nothing(struct walker *w)
 {
-	switch (l) {
-	case VHU_L_EMPTY: return 0;
-	case VHU_L_U64: case VHU_L_FEATURES: case VHU_L_PROTOCOL_FEATURES:
-	case VHU_L_VRING_FILE: case VHU_L_STATUS: case VHU_L_QUEUE_NUM:
-	case VHU_L_MAX_MEM_SLOTS: case VHU_L_MTU: case VHU_L_RARP: case VHU_L_ACK:
-	case VHU_L_SESSION_ID: case VHU_L_DEVICE_STATE: case VHU_L_DEVICE_STATE_REPLY:
-	case VHU_L_GPU_PROTOCOL_FEATURES:
-	case VHU_L_VRING_STATE: case VHU_L_VRING_NUM: case VHU_L_VRING_ENABLE:
-	case VHU_L_VRING_ENDIAN: case VHU_L_VRING_BASE:
-		return 8;
-	case VHU_L_VRING_ADDR: return 40;
-	case VHU_L_MEM_REGION: return xen_regions(mi) ? 48 : 40;
-	case VHU_L_IOTLB: return 32;
-	case VHU_L_VRING_AREA: return 24;
-	case VHU_L_SHARED_OBJECT: return 16;
-	case VHU_L_SHMEM_MAP: return 40;
-	case VHU_L_SHMEM_CONFIG: return 2056;
-	case VHU_L_GPU_CURSOR_POS: return 12;
-	case VHU_L_GPU_CURSOR_UPDATE: return 16404;
-	case VHU_L_GPU_SCANOUT: return 12;
-	case VHU_L_GPU_DMABUF_SCANOUT: return 40;
-	case VHU_L_GPU_DMABUF_SCANOUT2: return 48;
-	case VHU_L_GPU_EDID_REQUEST: return 4;
-	case VHU_L_GPU_DISPLAY_INFO: return 408;
-	case VHU_L_GPU_EDID: return 1056;
-	default: return -1;
-	}
+	(void)w;	/* no payload: nothing to read */
 }
 
-/* Sizes accepted for variable layouts. */
-static bool size_ok(enum vhu_layout l, const struct vhu_msg_info *mi, uint32_t plen)
-{
-	long fixed = layout_size(l, mi);
-
-	if (fixed >= 0)
-		return (long)plen == fixed;
-	switch (l) {
-	case VHU_L_MEM_TABLE: return plen >= 8;
-	case VHU_L_LOG: return plen == 8 || plen == 16;
-	case VHU_L_LOG_REPLY: return plen == 0 || plen == 8 || plen == 16;
-	case VHU_L_CONFIG: return plen >= 12;
-	case VHU_L_CRYPTO_SESSION: return plen == 632 || plen == 1072;
-	case VHU_L_INFLIGHT: return plen == 24 || plen == 20;
-	case VHU_L_GPU_UPDATE: return plen >= 20;
-	default: return true;
-	}
-}
-
-/* Runs a layout; returns the number of fds the message should carry
- * according to it (or -1 if the layout does not say). */
-static void walk_layout(struct walker *w, enum vhu_layout l)
+static void lay_virtio_features(struct walker *w)
 {
 	const struct vhu_msg_info *mi = w->mi;
 
-	switch (l) {
-	case VHU_L_NONE:
-	case VHU_L_EMPTY:
-		break;
-	case VHU_L_U64: lay_u64_named(w, VHU_F_U64, "value"); break;
-	case VHU_L_FEATURES:
-		lay_features(w, VHU_F_FEATURES, vhu_bits_transport, mi->device ? vhu_device_bits(mi->device) : NULL,
-			     VHU_F_FEATURE_UNKNOWN, VHU_ETT_FEATURES, "features");
-		break;
-	case VHU_L_PROTOCOL_FEATURES:
-		lay_features(w, VHU_F_PROTOCOL_FEATURES, vhu_bits_protocol, NULL,
-			     VHU_F_PROTOCOL_FEATURE_UNKNOWN, VHU_ETT_PROTOCOL_FEATURES, "protocol_features");
-		break;
-	case VHU_L_GPU_PROTOCOL_FEATURES:
-		lay_features(w, VHU_F_GPU_PROTOCOL_FEATURES, vhu_bits_gpu_protocol, NULL,
-			     VHU_F_PROTOCOL_FEATURE_UNKNOWN, VHU_ETT_PROTOCOL_FEATURES, "gpu_features");
-		break;
-	case VHU_L_VRING_STATE: lay_vring_state(w, VHU_F_VRING_STATE_NUM); break;
-	case VHU_L_VRING_NUM: lay_vring_state(w, VHU_F_VRING_NUM); break;
-	case VHU_L_VRING_ENABLE: lay_vring_state(w, VHU_F_VRING_ENABLE); break;
-	case VHU_L_VRING_ENDIAN: lay_vring_state(w, VHU_F_VRING_ENDIAN); break;
-	case VHU_L_VRING_BASE: lay_vring_base(w); break;
-	case VHU_L_VRING_ADDR: lay_vring_addr(w); break;
-	case VHU_L_VRING_FILE:
-		lay_vring_file(w, VHU_F_VRING_FILE, VHU_F_VRING_FILE_INDEX, VHU_F_VRING_FILE_NOFD, VHU_ETT_VRING_FILE);
-		break;
-	case VHU_L_MEM_TABLE: lay_mem_table(w); break;
-	case VHU_L_MEM_REGION: lay_mem_region(w); break;
-	case VHU_L_LOG: lay_log(w); break;
-	case VHU_L_LOG_REPLY:
-		if (w->plen == 16)
-			lay_log(w);
-		else if (w->plen == 8)
-			lay_u64_named(w, VHU_F_U64, "value");
-		break;
-	case VHU_L_IOTLB: lay_iotlb(w); break;
-	case VHU_L_CONFIG: lay_config(w); break;
-	case VHU_L_CRYPTO_SESSION: lay_crypto(w); break;
-	case VHU_L_SESSION_ID: {
-		uint64_t id = 0;
+	lay_features(w, VHU_F_FEATURES, vhu_bits_transport, mi->device ? vhu_device_bits(mi->device) : NULL,
+		     VHU_F_FEATURE_UNKNOWN, VHU_ETT_FEATURES, "features");
+}
 
-		if (pl_uint(w, VHU_F_CRYPTO_SESSION_ID, 0, &id, -1))
-			sum_add(w, " session=%" PRId64, (int64_t)id);
-		break;
-	}
-	case VHU_L_VRING_AREA:
-		lay_vring_file(w, VHU_F_AREA_U64, VHU_F_AREA_INDEX, VHU_F_AREA_NOFD, VHU_ETT_AREA);
-		pl_uint(w, VHU_F_AREA_SIZE, 8, NULL, -1);
-		pl_uint(w, VHU_F_AREA_OFFSET, 16, NULL, -1);
-		break;
-	case VHU_L_INFLIGHT: lay_inflight(w); break;
-	case VHU_L_SHARED_OBJECT: lay_shared_object(w); break;
-	case VHU_L_DEVICE_STATE: lay_device_state(w); break;
-	case VHU_L_DEVICE_STATE_REPLY: lay_device_state_reply(w); break;
-	case VHU_L_SHMEM_MAP: lay_shmem_map(w); break;
-	case VHU_L_SHMEM_CONFIG: lay_shmem_config(w); break;
-	case VHU_L_STATUS: lay_status(w); break;
-	case VHU_L_QUEUE_NUM: lay_u64_named(w, VHU_F_QUEUE_NUM, "queues"); break;
-	case VHU_L_MAX_MEM_SLOTS: lay_u64_named(w, VHU_F_MAX_MEM_SLOTS, "slots"); break;
-	case VHU_L_MTU: lay_u64_named(w, VHU_F_MTU, "mtu"); break;
-	case VHU_L_RARP: lay_rarp(w); break;
-	case VHU_L_ACK: lay_ack(w); break;
-	case VHU_L_GPU_CURSOR_POS: gpu_pos(w, 0); break;
-	case VHU_L_GPU_CURSOR_UPDATE:
-		gpu_pos(w, 0);
-		pl_uint(w, VHU_F_GPU_HOT_X, 12, NULL, -1);
-		pl_uint(w, VHU_F_GPU_HOT_Y, 16, NULL, -1);
-		pl_bytes(w, VHU_F_GPU_DATA, 20, 16384);
-		break;
-	case VHU_L_GPU_SCANOUT: {
-		uint64_t id, wd, ht;
+static void lay_protocol_features(struct walker *w)
+{
+	lay_features(w, VHU_F_PROTOCOL_FEATURES, vhu_bits_protocol, NULL,
+		     VHU_F_PROTOCOL_FEATURE_UNKNOWN, VHU_ETT_PROTOCOL_FEATURES, "protocol_features");
+}
 
-		pl_uint(w, VHU_F_GPU_SCANOUT_ID, 0, &id, -1);
-		pl_uint(w, VHU_F_GPU_WIDTH, 4, &wd, -1);
-		if (pl_uint(w, VHU_F_GPU_HEIGHT, 8, &ht, -1))
-			sum_add(w, " scanout=%" PRIu64 " %" PRIu64 "x%" PRIu64, id, wd, ht);
+static void lay_gpu_protocol_features(struct walker *w)
+{
+	lay_features(w, VHU_F_GPU_PROTOCOL_FEATURES, vhu_bits_gpu_protocol, NULL,
+		     VHU_F_PROTOCOL_FEATURE_UNKNOWN, VHU_ETT_PROTOCOL_FEATURES, "gpu_features");
+}
+
+static void lay_vring_state_num(struct walker *w)
+{
+	lay_vring_state(w, VHU_F_VRING_STATE_NUM);
+}
+
+static void lay_vring_num(struct walker *w)
+{
+	lay_vring_state(w, VHU_F_VRING_NUM);
+}
+
+static void lay_vring_enable(struct walker *w)
+{
+	lay_vring_state(w, VHU_F_VRING_ENABLE);
+}
+
+static void lay_vring_endian(struct walker *w)
+{
+	lay_vring_state(w, VHU_F_VRING_ENDIAN);
+}
+
+static void lay_vring_file(struct walker *w)
+{
+	vring_file_word(w, VHU_F_VRING_FILE, VHU_F_VRING_FILE_INDEX, VHU_F_VRING_FILE_NOFD, VHU_ETT_VRING_FILE);
+}
+
+static void lay_vring_area(struct walker *w)
+{
+	vring_file_word(w, VHU_F_AREA_U64, VHU_F_AREA_INDEX, VHU_F_AREA_NOFD, VHU_ETT_AREA);
+	pl_uint(w, VHU_F_AREA_SIZE, 8, NULL, -1);
+	pl_uint(w, VHU_F_AREA_OFFSET, 16, NULL, -1);
+}
+
+/* SET_LOG_BASE's reply: empty, a u64, or the log description echoed. */
+static void lay_log_reply(struct walker *w)
+{
+	if (w->plen == 16)
+		lay_log(w);
+	else if (w->plen == 8)
+		lay_u64_named(w, VHU_F_U64, "value");
+}
+
+static void lay_session_id(struct walker *w)
+{
+	uint64_t id;
+
+	if (pl_uint(w, VHU_F_CRYPTO_SESSION_ID, 0, &id, -1))
+		sum_add(w, " session=%" PRId64, (int64_t)id);
+}
+
+static void lay_queue_num(struct walker *w)
+{
+	lay_u64_named(w, VHU_F_QUEUE_NUM, "queues");
+}
+
+static void lay_max_mem_slots(struct walker *w)
+{
+	lay_u64_named(w, VHU_F_MAX_MEM_SLOTS, "slots");
+}
+
+static void lay_mtu(struct walker *w)
+{
+	lay_u64_named(w, VHU_F_MTU, "mtu");
+}
+
+static void lay_gpu_cursor_pos(struct walker *w)
+{
+	gpu_pos(w, 0);
+}
+
+static void lay_gpu_cursor_update(struct walker *w)
+{
+	gpu_pos(w, 0);
+	pl_uint(w, VHU_F_GPU_HOT_X, 12, NULL, -1);
+	pl_uint(w, VHU_F_GPU_HOT_Y, 16, NULL, -1);
+	pl_bytes(w, VHU_F_GPU_DATA, 20, 16384);
+}
+
+static void lay_gpu_scanout(struct walker *w)
+{
+	uint64_t id, wd, ht;
+
+	pl_uint(w, VHU_F_GPU_SCANOUT_ID, 0, &id, -1);
+	pl_uint(w, VHU_F_GPU_WIDTH, 4, &wd, -1);
+	if (pl_uint(w, VHU_F_GPU_HEIGHT, 8, &ht, -1))
+		sum_add(w, " scanout=%" PRIu64 " %" PRIu64 "x%" PRIu64, id, wd, ht);
+}
+
+static void lay_gpu_update(struct walker *w)
+{
+	gpu_rect(w);
+	if (w->plen > 20)
+		pl_bytes(w, VHU_F_GPU_DATA, 20, w->plen - 20);
+}
+
+static void lay_gpu_dmabuf_scanout(struct walker *w)
+{
+	gpu_dmabuf(w, false);
+}
+
+static void lay_gpu_dmabuf_scanout2(struct walker *w)
+{
+	gpu_dmabuf(w, true);
+}
+
+static void lay_gpu_edid_request(struct walker *w)
+{
+	lay_u64_named(w, VHU_F_GPU_SCANOUT_ID, "scanout");
+}
+
+/* How long a layout's payload is: tcpdump's REQ_FIXLEN / REQ_MINLEN, and
+ * the few layouts that come in more than one size. */
+enum size_rule {
+	SIZE_MISSING = 0,	/* a layout left out of the table: the table test fails */
+	SIZE_ANY,		/* no rule: whatever comes */
+	SIZE_FIXED,		/* exactly size[0] bytes */
+	SIZE_AT_LEAST,		/* size[0] bytes or more */
+	SIZE_ONE_OF,		/* one of the n sizes in size[] */
+	SIZE_REGION		/* a memory region: size[0], 8 more with XEN_MMAP */
+};
+
+struct layout {
+	void (*walk)(struct walker *w);
+	enum size_rule rule;
+	unsigned n;
+	uint32_t size[3];
+};
+
+#define ANY(fn) { fn, SIZE_ANY, 0, { 0 } }
+#define FIXED(fn, s) { fn, SIZE_FIXED, 1, { s } }
+#define AT_LEAST(fn, s) { fn, SIZE_AT_LEAST, 1, { s } }
+#define ONE_OF(fn, n, ...) { fn, SIZE_ONE_OF, n, { __VA_ARGS__ } }
+#define REGION(fn, s) { fn, SIZE_REGION, 1, { s } }
+
+static const struct layout layouts[VHU_L__COUNT] = {
+	[VHU_L_NONE] = ANY(lay_nothing),
+	[VHU_L_EMPTY] = FIXED(lay_nothing, 0),
+	[VHU_L_FEATURES] = FIXED(lay_virtio_features, 8),
+	[VHU_L_PROTOCOL_FEATURES] = FIXED(lay_protocol_features, 8),
+	[VHU_L_VRING_STATE] = FIXED(lay_vring_state_num, 8),
+	[VHU_L_VRING_NUM] = FIXED(lay_vring_num, 8),
+	[VHU_L_VRING_ENABLE] = FIXED(lay_vring_enable, 8),
+	[VHU_L_VRING_ENDIAN] = FIXED(lay_vring_endian, 8),
+	[VHU_L_VRING_BASE] = FIXED(lay_vring_base, 8),
+	[VHU_L_VRING_ADDR] = FIXED(lay_vring_addr, 40),
+	[VHU_L_VRING_FILE] = FIXED(lay_vring_file, 8),
+	[VHU_L_MEM_TABLE] = AT_LEAST(lay_mem_table, 8),
+	[VHU_L_MEM_REGION] = REGION(lay_mem_region, 40),
+	[VHU_L_LOG] = ONE_OF(lay_log, 2, 8, 16),
+	[VHU_L_LOG_REPLY] = ONE_OF(lay_log_reply, 3, 0, 8, 16),
+	[VHU_L_IOTLB] = FIXED(lay_iotlb, 32),
+	[VHU_L_CONFIG] = AT_LEAST(lay_config, 12),
+	[VHU_L_CRYPTO_SESSION] = ONE_OF(lay_crypto, 2, 632, 1072),
+	[VHU_L_VRING_AREA] = FIXED(lay_vring_area, 24),
+	[VHU_L_INFLIGHT] = ONE_OF(lay_inflight, 2, 24, 20),
+	[VHU_L_SHARED_OBJECT] = FIXED(lay_shared_object, 16),
+	[VHU_L_DEVICE_STATE] = FIXED(lay_device_state, 8),
+	[VHU_L_DEVICE_STATE_REPLY] = FIXED(lay_device_state_reply, 8),
+	[VHU_L_SHMEM_MAP] = FIXED(lay_shmem_map, 40),
+	[VHU_L_SHMEM_CONFIG] = FIXED(lay_shmem_config, 2056),
+	[VHU_L_STATUS] = FIXED(lay_status, 8),
+	[VHU_L_QUEUE_NUM] = FIXED(lay_queue_num, 8),
+	[VHU_L_MAX_MEM_SLOTS] = FIXED(lay_max_mem_slots, 8),
+	[VHU_L_MTU] = FIXED(lay_mtu, 8),
+	[VHU_L_RARP] = FIXED(lay_rarp, 8),
+	[VHU_L_ACK] = FIXED(lay_ack, 8),
+	[VHU_L_SESSION_ID] = FIXED(lay_session_id, 8),
+	[VHU_L_GPU_PROTOCOL_FEATURES] = FIXED(lay_gpu_protocol_features, 8),
+	[VHU_L_GPU_CURSOR_POS] = FIXED(lay_gpu_cursor_pos, 12),
+	[VHU_L_GPU_CURSOR_UPDATE] = FIXED(lay_gpu_cursor_update, 16404),
+	[VHU_L_GPU_SCANOUT] = FIXED(lay_gpu_scanout, 12),
+	[VHU_L_GPU_UPDATE] = AT_LEAST(lay_gpu_update, 20),
+	[VHU_L_GPU_DMABUF_SCANOUT] = FIXED(lay_gpu_dmabuf_scanout, 40),
+	[VHU_L_GPU_DMABUF_SCANOUT2] = FIXED(lay_gpu_dmabuf_scanout2, 48),
+	[VHU_L_GPU_EDID_REQUEST] = FIXED(lay_gpu_edid_request, 4),
+	[VHU_L_GPU_DISPLAY_INFO] = FIXED(lay_gpu_display_info, 408),
+	[VHU_L_GPU_EDID] = FIXED(lay_gpu_edid, 1056),
+};
+
+static const struct layout *layout_of(enum vhu_layout l)
+{
+	return (unsigned)l < VHU_L__COUNT ? &layouts[l] : &layouts[VHU_L_NONE];
+}
+
+bool vhu_layout_described(enum vhu_layout l)
+{
+	return (unsigned)l < VHU_L__COUNT && layouts[l].walk && layouts[l].rule != SIZE_MISSING;
+}
+
+long vhu_layout_size(enum vhu_layout l, const struct vhu_msg_info *mi)
+{
+	const struct layout *t = layout_of(l);
+
+	switch (t->rule) {
+	case SIZE_FIXED:
+		return t->size[0];
+	case SIZE_REGION:
+		return t->size[0] + (xen_regions(mi) ? 8 : 0);
+	default:
+		return -1;
+	}
+}
+
+bool vhu_layout_size_ok(enum vhu_layout l, const struct vhu_msg_info *mi, uint32_t plen)
+{
+	const struct layout *t = layout_of(l);
+	unsigned i;
+
+	switch (t->rule) {
+	case SIZE_FIXED:
+	case SIZE_REGION:
+		return (long)plen == vhu_layout_size(l, mi);
+	case SIZE_AT_LEAST:
+		return plen >= t->size[0];
+	case SIZE_ONE_OF:
+		for (i = 0; i < t->n; i++)
+			if (plen == t->size[i])
+				return true;
+		return false;
+	case SIZE_ANY:
+	case SIZE_MISSING:
 		break;
 	}
-	case VHU_L_GPU_UPDATE:
-		gpu_rect(w);
-		if (w->plen > 20)
-			pl_bytes(w, VHU_F_GPU_DATA, 20, w->plen - 20);
-		break;
-	case VHU_L_GPU_DMABUF_SCANOUT: lay_gpu_dmabuf(w, false); break;
-	case VHU_L_GPU_DMABUF_SCANOUT2: lay_gpu_dmabuf(w, true); break;
-	case VHU_L_GPU_EDID_REQUEST: lay_u64_named(w, VHU_F_GPU_SCANOUT_ID, "scanout"); break;
-	case VHU_L_GPU_DISPLAY_INFO: lay_gpu_display_info(w); break;
-	case VHU_L_GPU_EDID: lay_gpu_edid(w); break;
-	case VHU_L__COUNT:
-		break;
-	}
+	return true;
+}
+
+static void walk_layout(struct walker *w, enum vhu_layout l)
+{
+	const struct layout *t = layout_of(l);
+
+	if (t->walk)
+		t->walk(w);
 }
 
 /* The layout of this message, given request or reply and the state. */
@@ -966,7 +1069,7 @@ static enum vhu_layout pick_layout(const struct vhu_msg_desc *d, const struct vh
 	/* A reply nobody waited for (its request was malformed, or came
 	 * before the capture): 8 bytes where the reply layout is not 8 bytes
 	 * long is a NEED_REPLY ack. */
-	if (!mi->matched && plen == 8 && layout_size(d->reply, mi) != 8)
+	if (!mi->matched && plen == 8 && vhu_layout_size(d->reply, mi) != 8)
 		return VHU_L_ACK;
 	/* ADD_MEM_REG: 8 bytes is a NEED_REPLY ack, 40/48 the old postcopy echo */
 	if (d->reply == VHU_L_MEM_REGION && plen == 8)
@@ -1178,8 +1281,8 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	if (d && decodable) {
 		l = pick_layout(d, m, mi, w.plen);
 		walk_layout(&w, l);
-		if (m->status == VHU_MSG_OK && !size_ok(l, mi, m->size)) {
-			long want = layout_size(l, mi);
+		if (m->status == VHU_MSG_OK && !vhu_layout_size_ok(l, mi, m->size)) {
+			long want = vhu_layout_size(l, mi);
 
 			if (want >= 0)
 				note(&w, VHU_N_BAD_SIZE, "Payload size %u, expected %ld", m->size, want);
@@ -1188,7 +1291,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		}
 		/* bytes beyond what the layout read */
 		{
-			long want = layout_size(l, mi);
+			long want = vhu_layout_size(l, mi);
 
 			if (want >= 0 && w.plen > (uint32_t)want)
 				pl_bytes(&w, VHU_F_TRAILING, (uint32_t)want, w.plen - (uint32_t)want);

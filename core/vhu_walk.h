@@ -6,6 +6,7 @@
 #define VHU_WALK_H
 
 #include "vhu_emit.h"
+#include "vhu_msgs.h"
 #include "vhu_record.h"
 #include "vhu_session.h"
 
@@ -19,6 +20,13 @@ struct vhu_walk_opts {
 	bool summary_only;	/* no tree: only notes and the summary (one-line
 				 * output), which saves formatting every line */
 };
+
+/* The layout table: does the walker have a walker and a size rule for l? */
+bool vhu_layout_described(enum vhu_layout l);
+/* The payload size a layout expects in this state, or -1 when it varies. */
+long vhu_layout_size(enum vhu_layout l, const struct vhu_msg_info *mi);
+/* Does a payload of plen bytes fit the layout's size rule in this state? */
+bool vhu_layout_size_ok(enum vhu_layout l, const struct vhu_msg_info *mi, uint32_t plen);
 
 /* Draws one vhost-user message: the "vhost-user" root item and everything
  * below it, the expert notes, and the summary line. */

@@ -14,8 +14,7 @@ void sample_header(uint8_t *p, uint32_t req, uint32_t flags, uint32_t size)
 	vhu_put_le32(p + 8, size);
 }
 
-/* Fills payload p for layout l; returns its size and sets the fd count. */
-static uint32_t payload(enum vhu_layout l, uint8_t *p, unsigned *nfds, uint8_t *kind, int reply)
+uint32_t sample_payload(enum vhu_layout l, uint8_t *p, unsigned *nfds, uint8_t *kind, int reply)
 {
 	uint32_t i;
 
@@ -25,7 +24,6 @@ static uint32_t payload(enum vhu_layout l, uint8_t *p, unsigned *nfds, uint8_t *
 	case VHU_L_NONE:
 	case VHU_L_EMPTY:
 		return 0;
-	case VHU_L_U64:
 	case VHU_L_QUEUE_NUM:
 	case VHU_L_MAX_MEM_SLOTS:
 		vhu_put_le64(p, 8);
@@ -57,7 +55,7 @@ static uint32_t payload(enum vhu_layout l, uint8_t *p, unsigned *nfds, uint8_t *
 		return 8;
 	case VHU_L_VRING_STATE:
 		vhu_put_le32(p, 1);
-		vhu_put_le32(p + 4, reply ? 0 : 0);
+		vhu_put_le32(p + 4, 0);	/* GET_VRING_BASE and the kicks leave num 0 */
 		return 8;
 	case VHU_L_VRING_NUM:
 		vhu_put_le32(p, 1);
@@ -259,7 +257,7 @@ int sample_build(struct sample *s, unsigned channel, uint32_t id, int reply, int
 			return 0;
 		flags = channel == VHU_CHAN_GPU ? VHU_FLAG_REPLY : VHU_VERSION | VHU_FLAG_REPLY;
 	}
-	size = payload(l, s->bytes + VHU_HDR_SIZE, &s->nfds, &s->fd_kind, reply);
+	size = sample_payload(l, s->bytes + VHU_HDR_SIZE, &s->nfds, &s->fd_kind, reply);
 	/* replies that carry an fd by table (GET_INFLIGHT_FD, POSTCOPY_ADVISE,
 	 * GET_SHARED_OBJECT, LOOKUP) */
 	if (reply && !need_reply && d->reply_fds == VHU_FDS_ONE && s->nfds == 0) {

@@ -24,6 +24,11 @@ struct sample {
  * Returns 0 if the message has no such form. */
 int sample_build(struct sample *s, unsigned channel, uint32_t id, int reply, int need_reply);
 
+/* Fills p with a valid payload of layout l (the request's form, or the
+ * reply's with reply set); returns its size and sets the fd count and kind.
+ * The switch has no default: a layout without a sample does not compile. */
+uint32_t sample_payload(enum vhu_layout l, uint8_t *p, unsigned *nfds, uint8_t *kind, int reply);
+
 /* Writes a header. */
 void sample_header(uint8_t *p, uint32_t req, uint32_t flags, uint32_t size);
 

@@ -32,4 +32,21 @@ void test_emit_reset(struct test_emit *t, FILE *out);
 		}                                                                 \
 	} while (0)
 
+/* CHECK with the context that makes a failure readable: the loop index,
+ * the values compared (printf arguments after the condition). */
+#define CHECKF(cond, ...)                                                         \
+	do {                                                                      \
+		if (!(cond)) {                                                    \
+			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__);                             \
+			fputc('\n', stderr);                                      \
+			failures++;                                               \
+		}                                                                 \
+	} while (0)
+
+/* Two integers that must be equal; a failure shows both. */
+#define CHECK_EQ(a, b)                                                            \
+	CHECKF((unsigned long long)(a) == (unsigned long long)(b), "%llu != %llu", \
+	       (unsigned long long)(a), (unsigned long long)(b))
+
 #endif
