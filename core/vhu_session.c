@@ -22,8 +22,6 @@
 
 struct pending {
 	uint32_t request;
-	uint32_t flags;
-	uint32_t size;
 	uint64_t frame;
 	uint64_t ts_ns;
 	bool ack;		/* the answer is a u64 ack */
@@ -37,7 +35,7 @@ struct conn {
 	uint64_t link;
 	bool has_link;
 	uint32_t peer_pid;
-	uint64_t features, offered_features, pfeatures, offered_pfeatures, gpu_pfeatures;
+	uint64_t features, offered_features, pfeatures, offered_pfeatures;
 	bool features_set, pfeatures_set, postcopy;
 	uint8_t device;
 	uint64_t messages;
@@ -60,12 +58,21 @@ struct vhu_session {
 	struct conn **conns;	/* open addressing by id */
 	uint32_t conn_cap, nconns;
 	struct proc procs[MAX_PROCS];	/* open addressing by pid */
-	/* the record being fed, for the stream callbacks */
-	struct conn *cur;
-	const struct vhu_record *cur_rec;
-	uint64_t cur_frame, cur_ts;
-	uint32_t cur_index;
-	uint64_t cur_frame_seen;
+	/* messages completed in one frame are numbered from 0 */
+	uint64_t index_frame;
+	uint32_t next_index;
+};
+
+/* Where the bytes handed to a stream came from.  The reassembler passes it
+ * back to its callbacks, so a message learns its connection, frame and
+ * sender from its argument, not from state left in the session. */
+struct origin {
+	struct vhu_session *s;
+	struct conn *c;
+	uint64_t frame, ts_ns;
+	uint32_t pid;
+	uint8_t event;		/* VHU_EV_DATA_SENT or RECV: the stream's direction */
+	uint16_t rec_flags;
 };
 
 /* ---- processes ------------------------------------------------------------ */
@@ -318,11 +325,6 @@ static void update_state(struct conn *c, uint8_t channel, const struct vhu_msg *
 	uint64_t v = payload_u64(m);
 	bool has_u64 = m->len >= VHU_HDR_SIZE + 8 && m->size >= 8 && m->status == VHU_MSG_OK;
 
-	if (channel == VHU_CHAN_GPU) {
-		if (!reply && m->request == VHU_GPU_SET_PROTOCOL_FEATURES && has_u64)
-			c->gpu_pfeatures = v;
-		return;
-	}
 	if (channel != VHU_CHAN_MAIN)
 		return;
 	switch (m->request) {
@@ -366,9 +368,9 @@ static void update_state(struct conn *c, uint8_t channel, const struct vhu_msg *
 
 static void on_message(void *arg, const struct vhu_msg *m)
 {
-	struct vhu_session *s = arg;
-	struct conn *c = s->cur;
-	const struct vhu_record *r = s->cur_rec;
+	const struct origin *o = arg;
+	struct vhu_session *s = o->s;
+	struct conn *c = o->c;
 	const struct conn *st = state_conn(s, c);
 	const struct vhu_msg_desc *d;
 	struct vhu_msg_info mi;
@@ -377,24 +379,21 @@ static void on_message(void *arg, const struct vhu_msg *m)
 	bool ack = true, expects = false, header = m->len >= VHU_HDR_SIZE;
 
 	memset(&mi, 0, sizeof(mi));
-	mi.frame = s->cur_frame;
-	mi.index = s->cur_index++;
-	mi.ts_ns = s->cur_ts;
+	mi.frame = o->frame;
+	mi.index = s->next_index++;
+	mi.ts_ns = o->ts_ns;
 	mi.conn_id = c->id;
-	mi.pid = r->h.pid;
-	p = proc_slot(s, r->h.pid, false);
+	mi.pid = o->pid;
+	p = proc_slot(s, o->pid, false);
 	mi.comm = p ? p->comm : "";
-	mi.event = r->h.event;
+	mi.event = o->event;
 	mi.channel = c->channel;
-	mi.rec_flags = r->h.flags;
+	mi.rec_flags = o->rec_flags;
 	mi.is_reply = header && msg_is_reply(m->flags);
 	mi.sender = sender_of(c->channel, mi.is_reply);
 
 	mi.features = st->features;
-	mi.offered_features = st->offered_features;
 	mi.pfeatures = st->pfeatures;
-	mi.offered_pfeatures = st->offered_pfeatures;
-	mi.gpu_pfeatures = c->gpu_pfeatures;
 	mi.features_set = st->features_set;
 	mi.pfeatures_set = st->pfeatures_set;
 	mi.postcopy = st->postcopy;
@@ -418,14 +417,11 @@ static void on_message(void *arg, const struct vhu_msg *m)
 				q = &c->q[c->qhead];
 				mi.matched = true;
 				mi.request_frame = q->frame;
-				mi.request_flags = q->flags;
-				mi.request_size = q->size;
-				mi.latency_ns = s->cur_ts >= q->ts_ns ? s->cur_ts - q->ts_ns : 0;
+				mi.latency_ns = o->ts_ns >= q->ts_ns ? o->ts_ns - q->ts_ns : 0;
 				mi.reply_is_ack = q->ack;
 			}
 		} else {
 			expects = expects_reply(st, d, m, &ack);
-			mi.expects_reply = expects;
 		}
 	}
 	if (header && m->status == VHU_MSG_OK)
@@ -449,10 +445,8 @@ static void on_message(void *arg, const struct vhu_msg *m)
 			drop_pending(s, c, 1);
 		q = &c->q[(c->qhead + c->qlen) % MAX_PENDING];
 		q->request = m->request;
-		q->flags = m->flags;
-		q->size = m->size;
-		q->frame = s->cur_frame;
-		q->ts_ns = s->cur_ts;
+		q->frame = o->frame;
+		q->ts_ns = o->ts_ns;
 		q->ack = ack;
 		q->cookie = cookie;
 		c->qlen++;
@@ -461,11 +455,29 @@ static void on_message(void *arg, const struct vhu_msg *m)
 
 static void on_piece(void *arg, uint64_t seq, uint32_t rec_off, uint32_t len, uint32_t msg_off, bool last)
 {
-	struct vhu_session *s = arg;
+	const struct origin *o = arg;
+	struct vhu_session *s = o->s;
 
 	if (s->cbs.piece)
-		s->cbs.piece(s->ctx, s->cur->id * 2 + (s->cur_rec->h.event == VHU_EV_DATA_RECV), seq,
+		s->cbs.piece(s->ctx, o->c->id * 2 + (o->event == VHU_EV_DATA_RECV), seq,
 			     rec_off, len, msg_off, last);
+}
+
+/* Messages are numbered within their frame: a new frame starts at 0. */
+static void enter_frame(struct vhu_session *s, uint64_t frame)
+{
+	if (frame != s->index_frame) {
+		s->index_frame = frame;
+		s->next_index = 0;
+	}
+}
+
+static struct origin record_origin(struct vhu_session *s, struct conn *c, uint64_t frame,
+				   uint64_t ts_ns, const struct vhu_rec_hdr *h)
+{
+	struct origin o = { s, c, frame, ts_ns, h->pid, h->event, h->flags };
+
+	return o;
 }
 
 static uint8_t conn_device(struct vhu_session *s, uint32_t pid, uint32_t peer_pid)
@@ -482,13 +494,11 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 			const struct vhu_record *r)
 {
 	const struct vhu_rec_hdr *h = &r->h;
+	struct origin o;
 	struct conn *c;
 	int dir;
 
-	if (frame != s->cur_frame_seen) {
-		s->cur_frame_seen = frame;
-		s->cur_index = 0;
-	}
+	enter_frame(s, frame);
 	switch (h->event) {
 	case VHU_EV_PROCESS_START: {
 		struct proc *p = proc_slot(s, h->pid, true);
@@ -523,12 +533,9 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 		c = conn_get(s, h->conn_id, false);
 		if (!c)
 			return;
-		s->cur = c;
-		s->cur_rec = r;
-		s->cur_frame = frame;
-		s->cur_ts = ts_ns;
-		vhu_stream_flush(&c->st[0], on_message, s);
-		vhu_stream_flush(&c->st[1], on_message, s);
+		o = record_origin(s, c, frame, ts_ns, h);
+		vhu_stream_flush(&c->st[0], on_message, &o);
+		vhu_stream_flush(&c->st[1], on_message, &o);
 		drop_pending(s, c, c->qlen);
 		vhu_stream_free(&c->st[0]);
 		vhu_stream_free(&c->st[1]);
@@ -555,16 +562,13 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 	dir = h->event == VHU_EV_DATA_RECV;
 	c->last_frame = frame;
 	c->last_ts = ts_ns;
-	s->cur = c;
-	s->cur_rec = r;
-	s->cur_frame = frame;
-	s->cur_ts = ts_ns;
+	o = record_origin(s, c, frame, ts_ns, h);
 	if (r->data_len)
-		vhu_stream_feed(&c->st[dir], frame, r->data, r->data_len, r, on_message, on_piece, s);
+		vhu_stream_feed(&c->st[dir], frame, r->data, r->data_len, r, on_message, on_piece, &o);
 	/* A record cut by the shim leaves a hole: what was assembled so far
 	 * cannot be completed. */
 	if (h->flags & VHU_RF_CUT)
-		vhu_stream_flush(&c->st[dir], on_message, s);
+		vhu_stream_flush(&c->st[dir], on_message, &o);
 }
 
 void vhu_session_finish(struct vhu_session *s)
@@ -573,27 +577,17 @@ void vhu_session_finish(struct vhu_session *s)
 
 	for (i = 0; i < s->conn_cap; i++) {
 		struct conn *c = s->conns[i];
-		struct vhu_record fake;
+		struct origin o;
 
 		if (!c)
 			continue;
-		memset(&fake.h, 0, sizeof(fake.h));
-		fake.h.pid = c->pid;
-		fake.h.event = VHU_EV_DATA_SENT;
-		fake.nfd_items = 0;
 		/* what is still buffered is reported in the connection's last
-		 * frame: the capture ended there */
-		s->cur = c;
-		s->cur_rec = &fake;
-		s->cur_frame = c->last_frame;
-		s->cur_ts = c->last_ts;
-		if (s->cur_frame != s->cur_frame_seen) {
-			s->cur_frame_seen = s->cur_frame;
-			s->cur_index = 0;
-		}
-		vhu_stream_flush(&c->st[0], on_message, s);
-		fake.h.event = VHU_EV_DATA_RECV;
-		vhu_stream_flush(&c->st[1], on_message, s);
+		 * frame, from its process: the capture ended there */
+		o = (struct origin){ s, c, c->last_frame, c->last_ts, c->pid, VHU_EV_DATA_SENT, 0 };
+		enter_frame(s, c->last_frame);
+		vhu_stream_flush(&c->st[0], on_message, &o);
+		o.event = VHU_EV_DATA_RECV;
+		vhu_stream_flush(&c->st[1], on_message, &o);
 		drop_pending(s, c, c->qlen);
 	}
 }

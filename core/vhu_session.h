@@ -72,22 +72,16 @@ struct vhu_msg_info {
 
 	/* negotiated state before this message */
 	uint64_t features;	/* last SET_FEATURES */
-	uint64_t offered_features;	/* last GET_FEATURES reply */
 	uint64_t pfeatures;	/* last SET_PROTOCOL_FEATURES */
-	uint64_t offered_pfeatures;
-	uint64_t gpu_pfeatures;
 	bool features_set, pfeatures_set;
 	bool postcopy;		/* between POSTCOPY_LISTEN and POSTCOPY_END */
 	uint8_t device;		/* enum vhu_device */
 
 	/* request/reply */
 	bool is_reply;
-	bool expects_reply;	/* a request that must be answered */
 	bool reply_is_ack;	/* a reply that is a NEED_REPLY u64 ack */
 	bool matched;		/* a reply matched to its request */
 	uint64_t request_frame;	/* for a reply */
-	uint32_t request_flags;
-	uint32_t request_size;
 	uint64_t latency_ns;
 	uint64_t reply_frame;	/* for a request, once the reply was seen (0 before) */
 	bool unanswered;	/* a request whose reply never came */
