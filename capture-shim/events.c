@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "shim.h"
+#include "vhu_le.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
 

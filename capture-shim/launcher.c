@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "capfile.h"
+#include "vhu_le.h"
 #include "vhu_pcapng.h"
 #include "vhu_record.h"
 

@@ -38,13 +38,30 @@ const struct vhu_val vhu_vals_call[] = {
 	{ 0, NULL }
 };
 
-const struct vhu_val vhu_vals_channel[] = {
-	{ VHU_CHAN_UNKNOWN, "unknown" },
-	{ VHU_CHAN_MAIN, "main" },
-	{ VHU_CHAN_BACKEND, "back-end channel" },
-	{ VHU_CHAN_GPU, "GPU socket" },
-	{ 0, NULL }
-};
+/*
+ * Channels and fd kinds have two spellings, side by side in one table: the
+ * label a tree shows, and the word (without spaces) of the summaries, the
+ * decoder's columns and JSON, and its --channel option.
+ */
+#define CHANNEL_NAMES(X) \
+	X(VHU_CHAN_UNKNOWN, "unknown", "unknown") \
+	X(VHU_CHAN_MAIN, "main", "main") \
+	X(VHU_CHAN_BACKEND, "back-end channel", "backend") \
+	X(VHU_CHAN_GPU, "GPU socket", "gpu")
+
+#define FD_KIND_NAMES(X) \
+	X(VHU_FDK_OTHER, "other", "other") \
+	X(VHU_FDK_MEMFD, "memfd", "memfd") \
+	X(VHU_FDK_EVENTFD, "eventfd", "eventfd") \
+	X(VHU_FDK_SOCKET, "socket", "socket") \
+	X(VHU_FDK_REGULAR, "regular file", "file") \
+	X(VHU_FDK_PIPE, "pipe", "pipe")
+
+#define VAL_LABEL(v, label, word) { v, label },
+#define VAL_WORD(v, label, word) { v, word },
+
+const struct vhu_val vhu_vals_channel[] = { CHANNEL_NAMES(VAL_LABEL) { 0, NULL } };
+static const struct vhu_val channel_words[] = { CHANNEL_NAMES(VAL_WORD) { 0, NULL } };
 
 const struct vhu_val vhu_vals_role[] = {
 	{ VHU_ROLE_UNKNOWN, "unknown" },
@@ -59,15 +76,8 @@ const struct vhu_val vhu_vals_byte_order[] = {
 	{ 0, NULL }
 };
 
-const struct vhu_val vhu_vals_fd_kind[] = {
-	{ VHU_FDK_OTHER, "other" },
-	{ VHU_FDK_MEMFD, "memfd" },
-	{ VHU_FDK_EVENTFD, "eventfd" },
-	{ VHU_FDK_SOCKET, "socket" },
-	{ VHU_FDK_REGULAR, "regular file" },
-	{ VHU_FDK_PIPE, "pipe" },
-	{ 0, NULL }
-};
+const struct vhu_val vhu_vals_fd_kind[] = { FD_KIND_NAMES(VAL_LABEL) { 0, NULL } };
+static const struct vhu_val fd_kind_words[] = { FD_KIND_NAMES(VAL_WORD) { 0, NULL } };
 
 /* Request names come from the message tables; these arrays are filled by
  * vhu_fields_init() so that there is one list of names. */
@@ -147,6 +157,15 @@ const struct vhu_val vhu_vals_ds_phase[] = {
 	{ 0, NULL }
 };
 
+uint64_t vhu_field_value(const struct vhu_field *f, uint64_t word)
+{
+	if (!f->mask)
+		return word;
+	if (f->type == VHU_FT_BOOL)
+		return (word & f->mask) != 0;
+	return (word & f->mask) >> __builtin_ctzll(f->mask);
+}
+
 const char *vhu_val_name(const struct vhu_val *vals, uint64_t v)
 {
 	if (!vals)
@@ -155,6 +174,38 @@ const char *vhu_val_name(const struct vhu_val *vals, uint64_t v)
 		if (vals->value == v)
 			return vals->name;
 	return NULL;
+}
+
+static const char *name_or(const struct vhu_val *vals, uint64_t v, const char *unknown)
+{
+	const char *name = vhu_val_name(vals, v);
+
+	return name ? name : unknown;
+}
+
+const char *vhu_event_name(unsigned ev)
+{
+	return name_or(vhu_vals_event, ev, "unknown event");
+}
+
+const char *vhu_call_name(unsigned call)
+{
+	return name_or(vhu_vals_call, call, "unknown call");
+}
+
+const char *vhu_channel_name(unsigned ch)
+{
+	return name_or(channel_words, ch, "unknown");
+}
+
+const char *vhu_role_name(unsigned role)
+{
+	return name_or(vhu_vals_role, role, "unknown");
+}
+
+const char *vhu_fd_kind_name(unsigned kind)
+{
+	return name_or(fd_kind_words, kind, "other");
 }
 
 /* ---- the field table ----------------------------------------------------- */

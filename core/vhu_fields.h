@@ -5,7 +5,7 @@
  * The plugin turns this table into its hf_register_info array (the filter
  * name is "vhost_user." followed by the abbrev), the decoder uses the same
  * labels and abbrevs for -V and JSON output.  Feature-bit fields (one per
- * named bit of each bit table in vhu_tables.c) are appended after the
+ * named bit of each bit table in vhu_features.c) are appended after the
  * static fields by vhu_fields_init().
  */
 #ifndef VHU_FIELDS_H
@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "vhu_features.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,14 +40,6 @@ enum vhu_base {
 struct vhu_val {
 	uint64_t value;
 	const char *name;
-};
-
-/* A named bit of a flag word (features, protocol features, status ...). */
-struct vhu_bit {
-	uint8_t bit;
-	const char *name;	/* e.g. VIRTIO_F_RING_PACKED */
-	const char *abbrev;	/* filter suffix below the word, e.g. ring_packed */
-	const char *alias;	/* historical name (SLAVE_*, F_MTU ...), or NULL */
 };
 
 struct vhu_field {
@@ -292,7 +286,23 @@ const struct vhu_field *vhu_field_get(int id);
 /* Id of the boolean field for bit `bit` of the given bit table, or -1. */
 int vhu_bit_field(const struct vhu_bit *table, unsigned bit);
 
+/* The value of a field in the word the walker hands over (a sub-field
+ * comes with its whole word, for the bit pattern): a boolean is whether its
+ * bit is set, another masked field its bits shifted down, a field without
+ * a mask the word itself. */
+uint64_t vhu_field_value(const struct vhu_field *f, uint64_t word);
+
 const char *vhu_val_name(const struct vhu_val *vals, uint64_t v);
+
+/* Names of the record's enums, from the value tables below ("unknown ..."
+ * for a value this version does not know).  vhu_channel_name() and
+ * vhu_fd_kind_name() give the word of the summaries and the decoder's
+ * columns, the value tables the label of the trees. */
+const char *vhu_event_name(unsigned ev);
+const char *vhu_call_name(unsigned call);
+const char *vhu_channel_name(unsigned ch);
+const char *vhu_role_name(unsigned role);
+const char *vhu_fd_kind_name(unsigned kind);
 
 /* Value tables referenced from VHU_FIELD_LIST (the request-name tables are
  * built from the message tables by vhu_fields_init()). */

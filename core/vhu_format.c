@@ -37,15 +37,9 @@ void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 	out[n] = 0;
 }
 
-static unsigned lowest_bit(uint64_t mask)
+void vhu_format_conn(char *out, size_t cap, uint64_t conn)
 {
-	unsigned s = 0;
-
-	while (mask && !(mask & 1)) {
-		mask >>= 1;
-		s++;
-	}
-	return s;
+	snprintf(out, cap, "%u.%u", (unsigned)(conn >> 32), (unsigned)(conn & 0xffffffffu));
 }
 
 /* The value part, without the label. */
@@ -92,10 +86,8 @@ void vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_t 
 		return;
 	}
 	if (f->mask) {
-		uint64_t shifted = (v & f->mask) >> lowest_bit(f->mask);
-
 		vhu_format_bitpattern(pat, sizeof(pat), f->mask, v, vhu_field_bits(f));
-		format_value(val, sizeof(val), f, shifted);
+		format_value(val, sizeof(val), f, vhu_field_value(f, v));
 		snprintf(out, cap, "%s = %s: %s", pat, f->label, val);
 		return;
 	}

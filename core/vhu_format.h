@@ -28,6 +28,10 @@ void vhu_format_string(char *out, size_t cap, const struct vhu_field *f,
 /* ".... .1.." style pattern of the bits of mask in value, width bits. */
 void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 			   unsigned width);
+/* A connection id as users see and type it: "<pid>.<n>", the recording
+ * process and its connection counter. */
+#define VHU_CONN_TEXT_MAX 24
+void vhu_format_conn(char *out, size_t cap, uint64_t conn);
 /* Shortens a feature name for summaries: "VIRTIO_NET_F_MRG_RXBUF" ->
  * "MRG_RXBUF". */
 const char *vhu_short_feature(const char *name);

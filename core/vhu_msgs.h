@@ -111,25 +111,6 @@ uint32_t vhu_msg_max(unsigned channel);
  * shim's test for "this socket speaks vhost-user"; no allocation. */
 bool vhu_hdr_plausible(const uint8_t *p, size_t len);
 
-/* Bit tables. */
-struct vhu_bit_table {
-	const char *word;	/* filter prefix, e.g. "features" */
-	const struct vhu_bit *bits;	/* terminated by name == NULL */
-};
-extern const struct vhu_bit vhu_bits_transport[];	/* virtio bits 24..41 */
-extern const struct vhu_bit vhu_bits_protocol[];	/* protocol features */
-extern const struct vhu_bit vhu_bits_status[];		/* virtio device status */
-extern const struct vhu_bit vhu_bits_gpu_protocol[];
-/* Device-specific feature bits (0-23 and a few high ones) by device type. */
-const struct vhu_bit *vhu_device_bits(unsigned device);
-const char *vhu_device_abbrev(unsigned device);
-/* All bit tables, for vhu_fields_init(): prefix + table, NULL-terminated. */
-extern const struct vhu_bit_table vhu_all_bit_tables[];
-
-/* Name of a feature bit given the device type ("" if unnamed). */
-const char *vhu_feature_name(unsigned device, unsigned bit);
-const char *vhu_pfeature_name(unsigned bit);
-
 #ifdef __cplusplus
 }
 #endif

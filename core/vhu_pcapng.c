@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: pcapng SHB/IDB/EPB writers for capture files */
 #include "vhu_pcapng.h"
+#include "vhu_le.h"
 #include "vhu_record.h"
 
 #include <string.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: stream reassembly of vhost-user messages from capture records */
 #include "vhu_reasm.h"
+#include "vhu_le.h"
 #include "vhu_proto.h"
 
 #include <stdlib.h>

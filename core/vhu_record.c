@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: capture record writer (no allocation) and reader (bounded) */
 #include "vhu_record.h"
+#include "vhu_le.h"
 
 #include <string.h>
 
@@ -318,71 +319,5 @@ long vhu_exp_pdu_skip(const uint8_t *buf, size_t len, int *is_ours)
 				*is_ours = 1;
 		}
 		off += tlen;
-	}
-}
-
-/* ---- names ------------------------------------------------------------ */
-
-const char *vhu_event_name(unsigned ev)
-{
-	static const char *const names[] = {
-		[VHU_EV_DATA_SENT] = "data sent",
-		[VHU_EV_DATA_RECV] = "data received",
-		[VHU_EV_CONNECT] = "connect",
-		[VHU_EV_ACCEPT] = "accept",
-		[VHU_EV_ADOPT] = "socket adopted",
-		[VHU_EV_CLOSE] = "close",
-		[VHU_EV_PROCESS_START] = "process start",
-	};
-	return ev < sizeof(names) / sizeof(names[0]) && names[ev] ? names[ev] : "unknown event";
-}
-
-const char *vhu_call_name(unsigned call)
-{
-	static const char *const names[] = {
-		[VHU_CALL_NONE] = "none",
-		[VHU_CALL_SENDMSG] = "sendmsg", [VHU_CALL_RECVMSG] = "recvmsg",
-		[VHU_CALL_SENDMMSG] = "sendmmsg", [VHU_CALL_RECVMMSG] = "recvmmsg",
-		[VHU_CALL_SEND] = "send", [VHU_CALL_RECV] = "recv",
-		[VHU_CALL_SENDTO] = "sendto", [VHU_CALL_RECVFROM] = "recvfrom",
-		[VHU_CALL_WRITE] = "write", [VHU_CALL_READ] = "read",
-		[VHU_CALL_WRITEV] = "writev", [VHU_CALL_READV] = "readv",
-		[VHU_CALL_CONNECT] = "connect", [VHU_CALL_ACCEPT] = "accept",
-		[VHU_CALL_ACCEPT4] = "accept4", [VHU_CALL_SOCKETPAIR] = "socketpair",
-		[VHU_CALL_CLOSE] = "close", [VHU_CALL_DUP] = "dup",
-		[VHU_CALL_FCNTL] = "fcntl", [VHU_CALL_EXEC] = "exec",
-		[VHU_CALL_FORK] = "fork", [VHU_CALL_START] = "start",
-	};
-	return call < sizeof(names) / sizeof(names[0]) && names[call] ? names[call] : "unknown call";
-}
-
-const char *vhu_channel_name(unsigned ch)
-{
-	switch (ch) {
-	case VHU_CHAN_MAIN: return "main";
-	case VHU_CHAN_BACKEND: return "backend";
-	case VHU_CHAN_GPU: return "gpu";
-	default: return "unknown";
-	}
-}
-
-const char *vhu_role_name(unsigned role)
-{
-	switch (role) {
-	case VHU_ROLE_FRONTEND: return "front-end";
-	case VHU_ROLE_BACKEND: return "back-end";
-	default: return "unknown";
-	}
-}
-
-const char *vhu_fd_kind_name(unsigned kind)
-{
-	switch (kind) {
-	case VHU_FDK_MEMFD: return "memfd";
-	case VHU_FDK_EVENTFD: return "eventfd";
-	case VHU_FDK_SOCKET: return "socket";
-	case VHU_FDK_REGULAR: return "file";
-	case VHU_FDK_PIPE: return "pipe";
-	default: return "other";
 	}
 }

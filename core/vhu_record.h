@@ -233,45 +233,6 @@ size_t vhu_exp_pdu_write(uint8_t *out, int p2p_dir);
  * whether the dissector-name tag names the record dissector. */
 long vhu_exp_pdu_skip(const uint8_t *buf, size_t len, int *is_ours);
 
-/* Names for display. */
-const char *vhu_event_name(unsigned ev);
-const char *vhu_call_name(unsigned call);
-const char *vhu_channel_name(unsigned ch);
-const char *vhu_role_name(unsigned role);
-const char *vhu_fd_kind_name(unsigned kind);
-
-/* Little-endian helpers shared by the writer and the reader. */
-static inline uint16_t vhu_get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-static inline uint32_t vhu_get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) |
-	       ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-static inline uint64_t vhu_get_le64(const uint8_t *p)
-{
-	return (uint64_t)vhu_get_le32(p) | ((uint64_t)vhu_get_le32(p + 4) << 32);
-}
-static inline void vhu_put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-static inline void vhu_put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-static inline void vhu_put_le64(uint8_t *p, uint64_t v)
-{
-	vhu_put_le32(p, (uint32_t)v);
-	vhu_put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@
  * requests queued before that one are known never to be answered.
  */
 #include "vhu_session.h"
+#include "vhu_le.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
 #include "vhu_reasm.h"

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vhu_features.h"
 #include "vhu_record.h"
 
 #ifdef __cplusplus
@@ -35,13 +36,6 @@ enum vhu_msg_status {
 	VHU_MSG_OK = 0,
 	VHU_MSG_TRUNCATED,	/* the capture (or the record) ended inside it */
 	VHU_MSG_OVERSIZE	/* size field above the limit: header only */
-};
-
-enum vhu_device {
-	VHU_DEV_UNKNOWN = 0, VHU_DEV_NET, VHU_DEV_BLK, VHU_DEV_FS, VHU_DEV_VSOCK,
-	VHU_DEV_SCSI, VHU_DEV_GPU, VHU_DEV_INPUT, VHU_DEV_CRYPTO, VHU_DEV_CONSOLE,
-	VHU_DEV_RNG, VHU_DEV_I2C, VHU_DEV_GPIO, VHU_DEV_SOUND, VHU_DEV_SCMI,
-	VHU_DEV__COUNT
 };
 
 /* A complete (or truncated) message out of the reassembler. */
@@ -142,8 +136,6 @@ struct vhu_conn_summary {
 /* Calls fn for every connection seen so far. */
 void vhu_session_each_conn(const struct vhu_session *s,
 			   void (*fn)(void *arg, const struct vhu_conn_summary *c), void *arg);
-
-const char *vhu_device_name(unsigned dev);
 
 #ifdef __cplusplus
 }

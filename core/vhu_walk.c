@@ -8,6 +8,7 @@
  */
 #include "vhu_walk.h"
 #include "vhu_format.h"
+#include "vhu_le.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
 
@@ -1334,24 +1335,19 @@ static void rec_uint(struct walker *w, int field, uint32_t off, uint32_t len, ui
 	uint_node(w, field, off, len, v, -1, false);
 }
 
-static void format_conn(char *buf, size_t cap, uint64_t conn)
-{
-	snprintf(buf, cap, "%u.%u", (unsigned)(conn >> 32), (unsigned)(conn & 0xffffffffu));
-}
-
 void vhu_walk_record(const struct vhu_record *r, const char *comm,
 		     const struct vhu_emitter *e, void *ctx)
 {
 	const struct vhu_rec_hdr *h = &r->h;
 	struct walker w;
 	struct vhu_node n;
-	char text[VHU_TEXT_MAX], conn[32];
+	char text[VHU_TEXT_MAX], conn[VHU_CONN_TEXT_MAX];
 	unsigned i;
 
 	memset(&w, 0, sizeof(w));
 	w.e = e;
 	w.ctx = ctx;
-	format_conn(conn, sizeof(conn), h->conn_id);
+	vhu_format_conn(conn, sizeof(conn), h->conn_id);
 	snprintf(text, sizeof(text), "%s, %s, %s[%u], conn %s, fd %d", VHU_REC_PROTO_NAME,
 		 vhu_event_name(h->event), comm && *comm ? comm : "?", h->pid, conn, h->fd);
 	node_init(&n, VHU_F_NONE, 0, h->hdr_len);
@@ -1417,7 +1413,7 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 		string_node(&w, VHU_F_REC_CMDLINE, 0, 0, cmd, len, false);
 	}
 	if (r->has_link) {
-		format_conn(conn, sizeof(conn), r->link_conn);
+		vhu_format_conn(conn, sizeof(conn), r->link_conn);
 		string_node(&w, VHU_F_REC_LINK, 0, 0, conn, strlen(conn), false);
 	}
 	if (h->flags & VHU_RF_LOST)
@@ -1450,10 +1446,10 @@ void vhu_walk_bad_record(enum vhu_rec_status st, uint32_t len,
 void vhu_record_summary(const struct vhu_record *r, const char *comm, char *buf, size_t cap)
 {
 	const struct vhu_rec_hdr *h = &r->h;
-	char conn[32];
+	char conn[VHU_CONN_TEXT_MAX];
 	int n;
 
-	format_conn(conn, sizeof(conn), h->conn_id);
+	vhu_format_conn(conn, sizeof(conn), h->conn_id);
 	switch (h->event) {
 	case VHU_EV_CONNECT:
 	case VHU_EV_ACCEPT:
@@ -1464,9 +1460,9 @@ void vhu_record_summary(const struct vhu_record *r, const char *comm, char *buf,
 		break;
 	case VHU_EV_ADOPT:
 		if (r->has_link) {
-			char link[32];
+			char link[VHU_CONN_TEXT_MAX];
 
-			format_conn(link, sizeof(link), r->link_conn);
+			vhu_format_conn(link, sizeof(link), r->link_conn);
 			snprintf(buf, cap, "ADOPT %s fd=%d %s channel, arrived over %s", conn, h->fd,
 				 vhu_channel_name(h->channel), link);
 		} else {

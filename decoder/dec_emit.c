@@ -25,15 +25,6 @@ static void tree_line(GString *s, int depth, const char *text, bool generated)
 	g_string_append_c(s, '\n');
 }
 
-/* Masked fields carry the whole word (as proto_tree_add_uint wants it);
- * the filterable value is the masked bits, shifted down. */
-static uint64_t field_value(const struct vhu_field *f, uint64_t v)
-{
-	if (!f->mask || f->type == VHU_FT_BOOL)
-		return v;
-	return (v & f->mask) >> __builtin_ctzll(f->mask);
-}
-
 static void json_hex_bytes(GString *s, const uint8_t *p, uint32_t len)
 {
 	uint32_t i;
@@ -50,7 +41,7 @@ static bool json_value(GString *s, const struct vhu_field *f, const struct vhu_n
 	switch (f->type) {
 	case VHU_FT_U8: case VHU_FT_U16: case VHU_FT_U32: case VHU_FT_U64:
 	case VHU_FT_FRAME_REQ: case VHU_FT_FRAME_RESP: case VHU_FT_RELTIME:
-		dec_json_u64(s, field_value(f, n->value));
+		dec_json_u64(s, vhu_field_value(f, n->value));
 		return true;
 	case VHU_FT_I32:
 		g_string_append_printf(s, "%d", (int32_t)n->value);
@@ -59,7 +50,7 @@ static bool json_value(GString *s, const struct vhu_field *f, const struct vhu_n
 		g_string_append_printf(s, "%" G_GINT64_FORMAT, (int64_t)n->value);
 		return true;
 	case VHU_FT_BOOL:
-		g_string_append(s, (f->mask ? (n->value & f->mask) : n->value) ? "true" : "false");
+		g_string_append(s, vhu_field_value(f, n->value) ? "true" : "false");
 		return true;
 	case VHU_FT_STRING:
 		if (!n->bytes)

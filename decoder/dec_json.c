@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "dec.h"
+#include "vhu_format.h"
 
 /* Largest integer a double holds exactly: JSON readers (jq, JavaScript,
  * Python's float paths) lose bits above it, so such values become hex
@@ -60,7 +61,10 @@ void dec_json_string(GString *s, const char *str, size_t len)
 
 void dec_json_conn(GString *s, uint64_t conn)
 {
-	g_string_append_printf(s, "\"%u.%u\"", (unsigned)(conn >> 32), (unsigned)conn);
+	char buf[VHU_CONN_TEXT_MAX];
+
+	vhu_format_conn(buf, sizeof(buf), conn);
+	g_string_append_printf(s, "\"%s\"", buf);
 }
 
 /* "vhost_user.vring.index", or "vhost_user_rec.pid" for record fields. */

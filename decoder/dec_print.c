@@ -3,6 +3,7 @@
 
 #include "dec.h"
 
+#include "vhu_format.h"
 #include "vhu_msgs.h"
 
 static const struct dec_colors colors_on = {
@@ -27,9 +28,9 @@ static void append_rel_time(GString *s, int64_t rel_ns)
 
 static void append_conn(GString *s, uint64_t conn)
 {
-	char buf[32];
+	char buf[VHU_CONN_TEXT_MAX];
 
-	snprintf(buf, sizeof(buf), "%u.%u", (unsigned)(conn >> 32), (unsigned)conn);
+	vhu_format_conn(buf, sizeof(buf), conn);
 	g_string_append_printf(s, "%-11s", buf);
 }
 

@@ -4,6 +4,7 @@
 
 #include "dec.h"
 
+#include "vhu_format.h"
 #include "vhu_msgs.h"
 
 /*
@@ -244,10 +245,11 @@ struct conn_print {
 static void text_conn(struct conn_print *cp, const struct vhu_conn_summary *c)
 {
 	GString *s = cp->s;
+	char conn[VHU_CONN_TEXT_MAX];
 
-	g_string_printf(s, "%u.%u %s, pid %u, device %s, %" G_GUINT64_FORMAT " messages\n",
-			(unsigned)(c->conn_id >> 32), (unsigned)c->conn_id,
-			vhu_channel_name(c->channel), c->pid, vhu_device_name(c->device),
+	vhu_format_conn(conn, sizeof(conn), c->conn_id);
+	g_string_printf(s, "%s %s, pid %u, device %s, %" G_GUINT64_FORMAT " messages\n",
+			conn, vhu_channel_name(c->channel), c->pid, vhu_device_name(c->device),
 			c->messages);
 	if (c->features_set || c->offered_features) {
 		g_string_append_printf(s, "  features 0x%016" G_GINT64_MODIFIER "x: ", c->features);

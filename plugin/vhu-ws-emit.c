@@ -39,26 +39,6 @@ static void clamp_span(tvbuff_t *tvb, uint32_t off, uint32_t len, gint *start, g
 	*length = (gint)len;
 }
 
-/*
- * The walker hands over a sub-field's whole word (the text shows the bit
- * pattern); the hf has no bitmask, so take the sub-field out here.
- */
-static uint64_t field_value(const struct vhu_field *f, uint64_t v)
-{
-	uint64_t mask = f->mask;
-
-	if (!mask)
-		return v;
-	if (f->type == VHU_FT_BOOL)
-		return (v & mask) != 0;
-	v &= mask;
-	while (!(mask & 1)) {
-		mask >>= 1;
-		v >>= 1;
-	}
-	return v;
-}
-
 static int hf_of(int field)
 {
 	if (field < 0 || field >= vhu_field_count())
@@ -117,7 +97,7 @@ static proto_item *add_node(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
 		return add_text(tree, tvb, start, length, n->text);
 	}
 
-	v = field_value(f, n->value);
+	v = vhu_field_value(f, n->value);
 	switch (f->type) {
 	case VHU_FT_PROTOCOL:
 		return add_protocol(tree, tvb, start, length, n);

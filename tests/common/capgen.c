@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vhu_le.h"
 #include "vhu_pcapng.h"
 #include "vhu_proto.h"
 

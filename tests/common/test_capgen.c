@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "capgen.h"
+#include "vhu_le.h"
 #include "vhu_pcapng.h"
 #include "vhu_proto.h"
 

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "vhu_le.h"
 #include "vhu_proto.h"
 #include "vhu_record.h"
 

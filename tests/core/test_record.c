@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "test_emit.h"
+#include "vhu_le.h"
 #include "vhu_pcapng.h"
 #include "vhu_record.h"
 

@@ -11,6 +11,7 @@
 #include "feed.h"
 #include "samples.h"
 #include "test_emit.h"
+#include "vhu_le.h"
 #include "vhu_proto.h"
 #include "vhu_walk.h"
 

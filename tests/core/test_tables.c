@@ -10,6 +10,7 @@
 
 #include "samples.h"
 #include "test_emit.h"
+#include "vhu_le.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
 #include "vhu_session.h"

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "capgen.h"
+#include "vhu_le.h"
 #include "vhu_proto.h"
 #include "vhu_record.h"
 

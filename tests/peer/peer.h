@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "vhu_fields.h"
+#include "vhu_le.h"
 #include "vhu_proto.h"
 #include "vhu_record.h"
 

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vhu_fields.h"
+#include "vhu_le.h"
 #include "vhu_pcapng.h"
 #include "vhu_record.h"
 

@@ -41,6 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vhu_le.h"
 #include "vhu_proto.h"
 #include "vhu_record.h"
 #include "shim_util.h"

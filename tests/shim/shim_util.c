@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "vhu_le.h"
 #include "vhu_record.h"
 #include "shim_util.h"
 
