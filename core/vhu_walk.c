@@ -26,6 +26,7 @@ struct walker {
 	uint32_t plen;		/* payload bytes present */
 	uint32_t limit;		/* payload size limit of the reassembler */
 	bool no_tree;		/* summary_only: nodes are neither formatted nor emitted */
+	bool no_text;		/* values_only: nodes are emitted with an empty text */
 	char sum[512];
 	size_t slen;
 };
@@ -119,9 +120,12 @@ static void text_node(struct walker *w, int field, uint32_t off, uint32_t len, i
 
 	if (w->no_tree)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
+	text[0] = 0;
+	if (!w->no_text) {
+		va_start(ap, fmt);
+		vsnprintf(text, sizeof(text), fmt, ap);
+		va_end(ap);
+	}
 	node_init(&n, field, off, len);
 	n.text = text;
 	emit(w, &n, ett);
@@ -140,7 +144,9 @@ static void uint_node(struct walker *w, int field, uint32_t off, uint32_t len,
 	f = vhu_field_get(field);
 	if (!f)
 		return;
-	vhu_format_uint(text, sizeof(text), f, v);
+	text[0] = 0;
+	if (!w->no_text)
+		vhu_format_uint(text, sizeof(text), f, v);
 	node_init(&n, field, off, len);
 	n.value = v;
 	n.generated = generated;
@@ -157,7 +163,9 @@ static void string_node(struct walker *w, int field, uint32_t off, uint32_t len,
 
 	if (!f || w->no_tree)
 		return;
-	vhu_format_string(text, sizeof(text), f, s, slen);
+	text[0] = 0;
+	if (!w->no_text)
+		vhu_format_string(text, sizeof(text), f, s, slen);
 	node_init(&n, field, off, len);
 	n.bytes = (const uint8_t *)s;
 	n.blen = (uint32_t)slen;
@@ -174,7 +182,9 @@ static void bytes_node(struct walker *w, int field, uint32_t off, const uint8_t 
 
 	if (w->no_tree)
 		return;
-	vhu_format_bytes(text, sizeof(text), f, p, len);
+	text[0] = 0;
+	if (!w->no_text)
+		vhu_format_bytes(text, sizeof(text), f, p, len);
 	node_init(&n, field, off, len);
 	n.bytes = p;
 	n.blen = len;
@@ -1229,6 +1239,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	w.mi = mi;
 	w.limit = o && o->max_payload ? o->max_payload : VHU_DEFAULT_MAX_PAYLOAD;
 	w.no_tree = o && o->summary_only;
+	w.no_text = o && o->values_only;
 	if (m->len > VHU_HDR_SIZE) {
 		w.pl = m->bytes + VHU_HDR_SIZE;
 		w.plen = m->len - VHU_HDR_SIZE;
@@ -1253,15 +1264,15 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 			sum_add(&w, " [NEED_REPLY]");
 	}
 
-	/* the root (no line to format without a tree) */
+	/* the root (no line to format without a tree or without texts) */
 	root[0] = 0;
-	if (!w.no_tree && m->len >= VHU_HDR_SIZE)
+	if (!w.no_tree && !w.no_text && m->len >= VHU_HDR_SIZE)
 		snprintf(root, sizeof(root), "%s, %s%s%s, %s to %s", VHU_PROTO_NAME,
 			 name ? name : "Unknown request", mi->is_reply ? " reply" : "",
 			 mi->channel == VHU_CHAN_BACKEND ? " (back-end channel)" :
 			 mi->channel == VHU_CHAN_GPU ? " (GPU)" : "",
 			 role_word(mi->sender), role_word(mi->sender == VHU_ROLE_BACKEND ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND));
-	else if (!w.no_tree)
+	else if (!w.no_tree && !w.no_text)
 		snprintf(root, sizeof(root), "%s, incomplete header (%u bytes)", VHU_PROTO_NAME, m->len);
 	node_init(&n, VHU_F_NONE, 0, m->len);
 	n.text = root;

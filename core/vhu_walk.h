@@ -19,6 +19,9 @@ struct vhu_walk_opts {
 	uint32_t max_payload;	/* the limit the reassembler used */
 	bool summary_only;	/* no tree: only notes and the summary (one-line
 				 * output), which saves formatting every line */
+	bool values_only;	/* every node with its value but an empty text:
+				 * comparing two messages needs the values, not
+				 * the lines (vhost-user-decode --diff) */
 };
 
 /* The layout table: does the walker have a walker and a size rule for l? */

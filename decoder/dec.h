@@ -37,6 +37,16 @@ struct dec_filter {
 	uint8_t channel;	/* enum vhu_channel, 0: any */
 };
 
+/* --diff A B: the second capture and what to compare (dec_diff.c). */
+struct dec_diff_opts {
+	const char *b;		/* capture B; dec_opts.input is capture A */
+	bool by_conn_a, by_conn_b;	/* --conn A:PID.SEQ,B:PID.SEQ */
+	uint64_t conn_a, conn_b;
+	bool strict;		/* compare every field */
+	const char *compare;	/* FIELD,... compared although ignored by default */
+	int context;		/* equal messages shown around a difference */
+};
+
 struct dec_opts {
 	const char *input;	/* file name, "-" for stdin */
 	enum dec_format format;
@@ -49,6 +59,7 @@ struct dec_opts {
 	bool line_buffered;
 	struct dec_filter filter;
 	struct vhu_options vopt;
+	struct dec_diff_opts diff;	/* --diff when diff.b is set */
 };
 
 /* dec_opts.c */
@@ -134,6 +145,12 @@ void dec_json_bad(GString *s, uint64_t frame, uint64_t ts_ns, int64_t rel_ns,
 
 /* dec_run.c */
 int dec_run(const struct dec_opts *o);
+/* Opens a capture of link type 252, or says why not on stderr. */
+struct pcap;
+struct pcap *dec_open_capture(const char *path);
+
+/* dec_diff.c */
+int dec_diff_run(const struct dec_opts *o);
 
 
 #endif

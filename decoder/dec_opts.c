@@ -24,6 +24,10 @@ static const char dec_description[] =
 	"  --channel main|backend|gpu\n"
 	"Capture events (connect, close ...) are hidden by --request and --from.\n"
 	"\n"
+	"Compare two captures (see vhost-user-decode(1)):\n"
+	"  --diff A.pcapng B.pcapng [--conn A:PID.SEQ,B:PID.SEQ] [--strict | --compare FIELD,...]\n"
+	"  exit status 0: no differences, 1: differences, 2: trouble\n"
+	"\n"
 	"Exit status:\n"
 	"  0  everything decoded\n"
 	"  1  a malformed or truncated record or message was found (the rest was decoded)\n"
@@ -37,6 +41,9 @@ struct raw_opts {
 	gboolean verbose, no_record, payload, two_pass, stats, quiet, line_buffered, version;
 	gchar *format, *request, *conn, *from, *channel, *color, *device;
 	gint64 max_size;
+	gboolean diff, strict;
+	gchar *compare;
+	gint context;
 	gchar **rest;
 };
 
@@ -87,6 +94,14 @@ static const GOptionEntry dec_entries[] = {
 	  "Largest payload size accepted, in bytes (default 65536)", "N" },
 	{ "device", 0, 0, G_OPTION_ARG_STRING, &raw.device,
 	  "Decode as this device type (net, blk, fs, ...) instead of guessing", "TYPE" },
+	{ "diff", 0, 0, G_OPTION_ARG_NONE, &raw.diff,
+	  "Compare two captures: vhost-user-decode --diff A B", NULL },
+	{ "strict", 0, 0, G_OPTION_ARG_NONE, &raw.strict,
+	  "With --diff: compare every field, addresses and fds too", NULL },
+	{ "compare", 0, 0, G_OPTION_ARG_STRING, &raw.compare,
+	  "With --diff: also compare these fields ignored by default", "FIELD[,FIELD]" },
+	{ "context", 0, 0, G_OPTION_ARG_INT, &raw.context,
+	  "With --diff: equal messages shown around a difference (default 3)", "N" },
 	{ "version", 0, 0, G_OPTION_ARG_NONE, &raw.version,
 	  "Print the version and exit", NULL },
 	{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &raw.rest, NULL, "[FILE]" },
@@ -197,12 +212,66 @@ static bool want_color(const char *when)
 	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
 }
 
+/* "A:PID.SEQ,B:PID.SEQ" (either part may be left out). */
+static bool parse_diff_conns(const char *s, struct dec_diff_opts *d)
+{
+	gchar **parts = g_strsplit(s, ",", -1);
+	bool ok = parts[0] != NULL;
+	int i;
+
+	for (i = 0; parts[i] && ok; i++) {
+		const char *p = parts[i];
+
+		if ((p[0] == 'A' || p[0] == 'a') && p[1] == ':' && !d->by_conn_a)
+			ok = d->by_conn_a = dec_parse_conn(p + 2, &d->conn_a);
+		else if ((p[0] == 'B' || p[0] == 'b') && p[1] == ':' && !d->by_conn_b)
+			ok = d->by_conn_b = dec_parse_conn(p + 2, &d->conn_b);
+		else
+			ok = false;
+	}
+	g_strfreev(parts);
+	return ok;
+}
+
+/* --diff A B: two files, and only the options that mean something there. */
+static int check_diff_opts(struct dec_opts *o)
+{
+	struct dec_diff_opts *d = &o->diff;
+	int nrest = raw.rest ? (int)g_strv_length(raw.rest) : 0;
+
+	if (nrest + (raw.read ? 1 : 0) != 2)
+		return usage_error("%s", "--diff compares two capture files: --diff A B");
+	o->input = raw.read ? raw.read : raw.rest[0];
+	d->b = raw.read ? raw.rest[0] : raw.rest[1];
+	if (!strcmp(o->input, "-") || !strcmp(d->b, "-"))
+		return usage_error("%s", "--diff reads each capture twice: give files, not standard input");
+	if (raw.two_pass || raw.stats || raw.quiet || raw.request || raw.from || raw.channel)
+		return usage_error("%s", "--diff does not go with -2, --stats, -q, --request, --from or --channel");
+	if (raw.conn && !parse_diff_conns(raw.conn, d))
+		return usage_error("bad --conn '%s' with --diff (A:PID.SEQ,B:PID.SEQ)", raw.conn);
+	if (raw.strict && raw.compare)
+		return usage_error("%s", "--strict compares every field already: no --compare with it");
+	if (raw.context < -1 || raw.context > 1000)
+		return usage_error("%s", "--context must be between 0 and 1000");
+	d->strict = raw.strict;
+	d->compare = raw.compare;
+	d->context = raw.context < 0 ? 3 : raw.context;
+	return -1;
+}
+
 /* Turns the raw values into *o; returns -1 or an exit status. */
 static int check_opts(struct dec_opts *o)
 {
 	char err[160];
 
-	if (raw.rest && raw.rest[0]) {
+	if (raw.diff) {
+		int ret = check_diff_opts(o);
+
+		if (ret >= 0)
+			return ret;
+	} else if (raw.strict || raw.compare || raw.context >= 0) {
+		return usage_error("%s", "--strict, --compare and --context go with --diff");
+	} else if (raw.rest && raw.rest[0]) {
 		if (raw.read || raw.rest[1])
 			return usage_error("%s", "give one capture file only");
 		o->input = raw.rest[0];
@@ -227,7 +296,7 @@ static int check_opts(struct dec_opts *o)
 		return usage_error("%s", "-2 reads the capture twice: give a file, not standard input");
 	if (raw.request && !dec_parse_requests(raw.request, &o->filter, err, sizeof(err)))
 		return usage_error("%s", err);
-	if (raw.conn) {
+	if (raw.conn && !raw.diff) {
 		if (!dec_parse_conn(raw.conn, &o->filter.conn))
 			return usage_error("bad --conn '%s' (PID.SEQ, e.g. 4242.1)", raw.conn);
 		o->filter.by_conn = true;
@@ -258,6 +327,7 @@ int dec_parse_args(int argc, char **argv, struct dec_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	memset(&raw, 0, sizeof(raw));
+	raw.context = -1;	/* not given */
 	g_option_context_add_main_entries(ctx, dec_entries, NULL);
 	g_option_context_set_description(ctx, dec_description);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
@@ -284,6 +354,7 @@ void dec_free_args(void)
 	g_free(raw.channel);
 	g_free(raw.color);
 	g_free(raw.device);
+	g_free(raw.compare);
 	g_strfreev(raw.rest);
 	memset(&raw, 0, sizeof(raw));
 }

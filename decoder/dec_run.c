@@ -360,7 +360,7 @@ static void handle_packet(struct dec_run *r, const struct pcap_pkthdr *ph, const
 
 /* ---- input ------------------------------------------------------------ */
 
-static pcap_t *open_capture(const char *path)
+pcap_t *dec_open_capture(const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p;
@@ -414,7 +414,7 @@ static bool run_pass(struct dec_run *r, int pass)
 {
 	struct pcap_pkthdr *ph;
 	const u_char *data;
-	pcap_t *p = open_capture(r->o->input);
+	pcap_t *p = dec_open_capture(r->o->input);
 	int rc;
 
 	if (!p)

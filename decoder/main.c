@@ -12,7 +12,7 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	vhu_fields_init();
-	ret = dec_run(&o);
+	ret = o.diff.b ? dec_diff_run(&o) : dec_run(&o);
 	dec_free_args();
 	return ret;
 }

@@ -79,6 +79,8 @@ struct peer_opts {
 	enum peer_io io;
 	int timeout_ms;		/* bound on every wait for bytes */
 	bool use_socketpair;	/* pair: socketpair instead of a path */
+	bool healthy;		/* a broken-* script without its fault: the session
+				 * it breaks, for comparing the two */
 };
 
 /* One vhost-user message: header fields, payload and the fds it carries. */

@@ -430,6 +430,8 @@ static bool script_hook(struct be *b, int *done)
 {
 	uint32_t id = b->req->request;
 
+	if (b->o->healthy)
+		return false;
 	switch (b->o->script) {
 	case SCRIPT_BROKEN_CLOSE:
 		if (id != VHU_GET_PROTOCOL_FEATURES)

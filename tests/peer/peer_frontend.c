@@ -696,27 +696,32 @@ static int script_broken_fds(struct fe *f)
 	STEP(f, negotiate(f, qemu_net_pfeatures()));
 	/* 2 regions, 1 fd: the back-end must reject the table */
 	peer_msg_init(f->req, VHU_SET_MEM_TABLE, NEED);
-	if (build_mem_table(f->req, 2, 1) != PEER_OK)
+	if (build_mem_table(f->req, 2, f->o->healthy ? 2 : 1) != PEER_OK)
 		return PEER_ERR;
 	STEP(f, call(f));
 	STEP(f, request(f, VHU_GET_QUEUE_NUM, VHU_VERSION, 0));
 	return PEER_OK;
 }
 
-static int script_broken_oversize(struct fe *f)
+/* A header announcing 4 GiB, with no payload behind it. */
+static int send_oversize_header(struct fe *f)
 {
 	uint8_t hdr[VHU_HDR_SIZE];
 	struct peer_msg *m = f->req;
 
-	STEP(f, request(f, VHU_GET_FEATURES, VHU_VERSION, 0));
-	/* a header announcing 4 GiB, with no payload behind it */
 	peer_msg_init(m, VHU_SET_MEM_TABLE, VHU_VERSION);
 	m->size = 0xffffffffu;
 	vhu_put_le32(hdr, m->request);
 	vhu_put_le32(hdr + 4, m->flags);
 	vhu_put_le32(hdr + 8, m->size);
 	peer_log_msg(&f->main, "sent", m, "oversized");
-	if (peer_send_raw(&f->main, hdr, sizeof(hdr)) != PEER_OK)
+	return peer_send_raw(&f->main, hdr, sizeof(hdr));
+}
+
+static int script_broken_oversize(struct fe *f)
+{
+	STEP(f, request(f, VHU_GET_FEATURES, VHU_VERSION, 0));
+	if (!f->o->healthy && send_oversize_header(f) != PEER_OK)
 		return PEER_ERR;
 	STEP(f, request(f, VHU_SET_OWNER, VHU_VERSION, 0));
 	STEP(f, request(f, VHU_GET_PROTOCOL_FEATURES, VHU_VERSION, 0));
@@ -733,6 +738,12 @@ static int script_broken_noreply(struct fe *f)
 	 * waiting: the first reply to come must then be the ack. */
 	const char *name;
 	int ret;
+
+	if (f->o->healthy) {
+		STEP(f, request(f, VHU_SET_VRING_ENABLE, NEED, 0));
+		STEP(f, request(f, VHU_GET_FEATURES, VHU_VERSION, 0));
+		return PEER_OK;
+	}
 
 	if (build_request(f, VHU_SET_VRING_ENABLE, NEED, 0) != PEER_OK ||
 	    peer_send(&f->main, f->req) != PEER_OK)
@@ -756,7 +767,8 @@ static int script_broken_noreply(struct fe *f)
 static int script_broken_unknown(struct fe *f)
 {
 	STEP(f, negotiate(f, qemu_net_pfeatures()));
-	STEP(f, request(f, PEER_UNKNOWN_REQUEST, NEED, 0));
+	if (!f->o->healthy)
+		STEP(f, request(f, PEER_UNKNOWN_REQUEST, NEED, 0));
 	STEP(f, request(f, VHU_GET_QUEUE_NUM, VHU_VERSION, 0));
 	return PEER_OK;
 }

@@ -52,6 +52,7 @@ static void usage(void)
 		"  --log FILE      append one line per message sent and received\n"
 		"  --timeout MS    bound on every wait (default 10000)\n"
 		"  --socketpair    pair: a socketpair instead of a socket path\n"
+		"  --healthy       a broken-* script without its fault (both sides exit 0)\n"
 		"scripts:");
 	for (i = 0; i < SCRIPT__COUNT; i++)
 		fprintf(stderr, " %s", peer_scripts[i].name);
@@ -186,11 +187,13 @@ static int child_status(pid_t pid)
 static int pair_verdict(const struct peer_opts *o, int fe, int be)
 {
 	const struct peer_script_info *s = &peer_scripts[o->script];
+	int fe_doc = o->healthy ? PEER_OK : s->frontend_status;
+	int be_doc = o->healthy ? PEER_OK : s->backend_status;
 
-	if (fe != s->frontend_status || be != s->backend_status) {
+	if (fe != fe_doc || be != be_doc) {
 		fprintf(stderr,
 			"pair: %s: front-end exit %d (documented %d), back-end exit %d (documented %d)\n",
-			s->name, fe, s->frontend_status, be, s->backend_status);
+			s->name, fe, fe_doc, be, be_doc);
 		return PEER_ERR;
 	}
 	fprintf(stderr, "pair: %s: front-end exit %d, back-end exit %d, as documented\n",
@@ -261,6 +264,7 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "socketpair", no_argument, NULL, 'p' },
+		{ "healthy", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -301,6 +305,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			o.use_socketpair = true;
+			break;
+		case 'H':
+			o.healthy = true;
 			break;
 		case 'h':
 			usage();
