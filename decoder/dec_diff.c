@@ -716,8 +716,11 @@ static void print_header(struct diff_run *r)
 				       c[i]->conns->len);
 	for (i = 0; i < (int)r->pairs->len; i++)
 		print_pair(r, i);
-	print_unpaired(r, &r->ca);
-	print_unpaired(r, &r->cb);
+	/* --conn chose what to compare: the rest is not missing */
+	if (!r->o->diff.by_conn_a && !r->o->diff.by_conn_b) {
+		print_unpaired(r, &r->ca);
+		print_unpaired(r, &r->cb);
+	}
 	for (i = 0; i < (int)r->pairs->len && !r->json; i++) {
 		const struct diff_pair *p = &g_array_index(r->pairs, struct diff_pair, i);
 
