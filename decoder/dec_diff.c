@@ -4,6 +4,7 @@
 
 #include "dec_diff.h"
 
+#include "vhu_format.h"
 #include "vhu_msgs.h"
 
 struct diff_hunk {
@@ -121,11 +122,11 @@ static bool pair_connections(struct diff_run *r)
 		int b = d->by_conn_b ? conn_by_id(&r->cb, d->conn_b) : next_main(&r->cb, &(guint){ 0 }, VHU_CHAN_MAIN, 0);
 
 		if (a < 0 || b < 0) {
-			fprintf(stderr, "vhost-user-decode: --conn: no messages of %s connection %u.%u in %s\n",
-				a < 0 ? "A's" : "B's",
-				(unsigned)((a < 0 ? d->conn_a : d->conn_b) >> 32),
-				(unsigned)(a < 0 ? d->conn_a : d->conn_b),
-				a < 0 ? r->ca.path : r->cb.path);
+			char conn[VHU_CONN_TEXT_MAX];
+
+			vhu_format_conn(conn, sizeof(conn), a < 0 ? d->conn_a : d->conn_b);
+			fprintf(stderr, "vhost-user-decode: --conn: no messages of connection %s in %s\n",
+				conn, a < 0 ? r->ca.path : r->cb.path);
 			return false;
 		}
 		add_pair(r, a, b, -1);
@@ -258,9 +259,11 @@ static const char *view_name(uint8_t view)
 
 static void text_conn(GString *s, const struct diff_conn *k)
 {
-	g_string_append_printf(s, "%u.%u %s, %s[%u], %u messages", (unsigned)(k->id >> 32),
-			       (unsigned)k->id, view_name(k->view), *k->comm ? k->comm : "?", k->pid,
-			       k->msgs->len);
+	char conn[VHU_CONN_TEXT_MAX];
+
+	vhu_format_conn(conn, sizeof(conn), k->id);
+	g_string_append_printf(s, "%s %s, %s[%u], %u messages", conn, view_name(k->view),
+			       *k->comm ? k->comm : "?", k->pid, k->msgs->len);
 }
 
 static void json_conn(GString *s, const struct diff_conn *k)

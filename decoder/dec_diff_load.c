@@ -77,7 +77,7 @@ static uint64_t mix_bytes(uint64_t h, const uint8_t *p, uint32_t len)
 static uint64_t node_key(const struct vhu_node *n)
 {
 	const struct vhu_field *f = vhu_field_get(n->field);
-	uint64_t h = mix((uint64_t)n->field, f && f->mask ? n->value & f->mask : n->value);
+	uint64_t h = mix((uint64_t)n->field, f ? vhu_field_value(f, n->value) : n->value);
 
 	if (n->bytes)
 		h = mix_bytes(h, n->bytes, n->blen);
