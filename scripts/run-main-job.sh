@@ -66,83 +66,11 @@ fi
 # ---- the live handshake ----------------------------------------------------
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vhu-main-job.XXXXXX") || exit 1
-pids=
-cleanup() {
-	local pid
-	# Stop only what this script started (timeout(1) leads a process
-	# group of its own, the signal reaches testpmd through it).
-	for pid in $pids; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$work" "/var/run/dpdk/vhu-main-be-$$" "/var/run/dpdk/vhu-main-fe-$$"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-sock=$work/vhost.sock
-eal=(-l 0,1 --no-huge -m 256 --no-pci --no-shconf)
-
-# start_peer NAME ARGS... : testpmd under the shim; commands through NAME.in.
-start_peer() {
-	local name=$1 fd
-	shift
-	mkfifo "$work/$name.in"
-	exec {fd}<>"$work/$name.in"
-	eval "fd_$name=$fd"
-	timeout -k 5 120 "$capture" -w "$work/$name.pcapng" -- \
-		dpdk-testpmd "${eal[@]}" --file-prefix="vhu-main-$name-$$" "$@" \
-		-- -i --total-num-mbufs=2048 <"$work/$name.in" >"$work/$name.log" 2>&1 &
-	pids="$pids $!"
-	eval "pid_$name=$!"
-}
-
-send() {
-	local fd
-	eval "fd=\$fd_$1"
-	printf '%s\n' "$2" >&"$fd"
-}
-
-wait_for() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 600; i++)); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "run-main-job: timed out waiting for $what" >&2
-	tail -n 20 "$work"/*.log >&2
-	exit 1
-}
-
-wait_exit() {
-	local pid
-	eval "pid=\$pid_$1"
-	wait_for "$1 to exit" eval "! kill -0 $pid"
-	wait "$pid" || { echo "run-main-job: $1 failed" >&2; tail -n 20 "$work/$1.log" >&2; exit 1; }
-}
-
-command -v dpdk-testpmd >/dev/null || {
-	echo "run-main-job: dpdk-testpmd is missing; try --sample samples/dpdk-pair-server.pcapng" >&2
-	exit 1
-}
+trap 'rm -rf "$work"' EXIT
 
 say "live handshake: testpmd net_vhost (back-end) <-> testpmd virtio_user (front-end)"
-start_peer be --vdev "net_vhost0,iface=$sock,queues=1"
-wait_for "the back-end's socket" test -S "$sock"
-wait_for "the back-end's prompt" grep -q "testpmd>" "$work/be.log"
-send be "set fwd rxonly"
-send be "start"
-start_peer fe --vdev "virtio_user0,path=$sock,queues=1,queue_size=256"
-wait_for "the device to be ready" grep -q "virtio is now ready" "$work/be.log"
-wait_for "the front-end's prompt" grep -q "testpmd>" "$work/fe.log"
-send fe "start tx_first"
-sleep 1
-send fe "stop"
-send fe "quit"
-wait_exit fe
-send be "quit"
-wait_exit be
+"$top/scripts/dpdk-pair-session.sh" --capture "$capture" "$work" ||
+	{ echo "run-main-job: the DPDK session failed; try --sample samples/dpdk-pair-server.pcapng" >&2; exit 1; }
 
 mkdir -p "$out"
 cp "$work/fe.pcapng" "$work/be.pcapng" "$out/"

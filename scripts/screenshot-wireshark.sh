@@ -95,8 +95,6 @@ stop_started() {
 cleanup() {
 	stop_started
 	rm -rf "$work"
-	# What DPDK's EAL leaves behind (nothing to remove when not root).
-	rm -rf "/var/run/dpdk/vhu-shot-be-$$" "/var/run/dpdk/vhu-shot-fe-$$" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -143,47 +141,12 @@ plugin_release=$(basename "$(dirname "$(dirname "$plugin")")")
 # ---- the session -----------------------------------------------------------
 
 # record_dpdk FILE: testpmd net_vhost back-end <-> testpmd virtio_user
-# front-end, the front-end under the shim.  Its capture holds the whole
-# handshake once (each request as sent, each reply as received).  Both run
-# in the work directory with a relative socket path, so that no path of
-# this machine ends up in the pictures.
+# front-end (scripts/dpdk-pair-session.sh), each under the shim; FILE gets
+# the front-end's capture, which holds the whole handshake once (each
+# request as sent, each reply as received).
 record_dpdk() {
-	local file=$1 be_in fe_in be_pid fe_pid
-	# shellcheck disable=SC2054 # -l takes a list of cores
-	local eal=(-l 0,1 --no-huge -m 256 --no-pci --no-shconf)
-
-	command -v dpdk-testpmd >/dev/null || { echo "dpdk-testpmd is missing" >&2; return 1; }
-	mkfifo "$work/be.in" "$work/fe.in" || return 1
-	exec {be_in}<>"$work/be.in" {fe_in}<>"$work/fe.in"
-	(cd "$work" && exec timeout -k 5 120 dpdk-testpmd "${eal[@]}" \
-		--file-prefix="vhu-shot-be-$$" --vdev "net_vhost0,iface=vhost.sock,queues=1" \
-		-- -i --total-num-mbufs=2048 <be.in >be.log 2>&1) &
-	be_pid=$!
-	pids="$pids $be_pid"
-	watch=$be_pid
-	wait_for "the back-end's socket" 60 test -S "$work/vhost.sock" || return 1
-	wait_for "the back-end's prompt" 60 grep -q "testpmd>" "$work/be.log" || return 1
-	echo "set fwd rxonly" >&"$be_in"
-	echo "start" >&"$be_in"
-	(cd "$work" && exec timeout -k 5 120 "$shim" -w "$file" -- dpdk-testpmd "${eal[@]}" \
-		--file-prefix="vhu-shot-fe-$$" \
-		--vdev "virtio_user0,path=vhost.sock,queues=1,queue_size=256" \
-		-- -i --total-num-mbufs=2048 <fe.in >fe.log 2>&1) &
-	fe_pid=$!
-	pids="$pids $fe_pid"
-	watch="$be_pid $fe_pid"
-	wait_for "the device to be ready" 60 grep -q "virtio is now ready" "$work/be.log" || return 1
-	wait_for "the front-end's prompt" 60 grep -q "testpmd>" "$work/fe.log" || return 1
-	watch=
-	# A burst, then stop and quit: the front-end fetches the ring bases.
-	echo "start tx_first" >&"$fe_in"
-	sleep 1
-	echo "stop" >&"$fe_in"
-	echo "quit" >&"$fe_in"
-	wait "$fe_pid" || { tail -n 20 "$work/fe.log" >&2; return 1; }
-	echo "quit" >&"$be_in"
-	wait "$be_pid" || { tail -n 20 "$work/be.log" >&2; return 1; }
-	exec {be_in}>&- {fe_in}>&-
+	"$top/scripts/dpdk-pair-session.sh" --capture "$shim" "$work/dpdk" &&
+		cp "$work/dpdk/fe.pcapng" "$1"
 }
 
 # record_test_peer FILE: the repository's test peer (front-end and back-end
