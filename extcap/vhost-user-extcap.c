@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhost-user-extcap - Wireshark's external capture interface for the
+ * vhost-user toolkit: "vhost-user: launch" in Wireshark's interface list
+ * runs a command under vhost-user-capture and streams the capture into the
+ * fifo Wireshark reads.
+ *
+ * Wireshark calls an extcap program in four ways (see extcap(4)):
+ *   --extcap-interfaces                     which interfaces exist
+ *   --extcap-interface IF --extcap-dlts     the link type of IF
+ *   --extcap-interface IF --extcap-config   the options of IF, for its dialog
+ *   --extcap-interface IF --capture --fifo PATH [options]
+ *                                           capture until SIGTERM
+ * It shows what the program wrote to stderr in an error dialog, so every
+ * failure is one line there; the command's own output goes to a log file.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROG "vhost-user-extcap"
+#define IF_LAUNCH "vhost-user-launch"
+
+#ifndef VHU_VERSION
+#define VHU_VERSION "unknown"
+#endif
+/* Where cmake --install puts the launcher; VHU_CAPTURE overrides it. */
+#ifndef VHU_CAPTURE_PATH
+#define VHU_CAPTURE_PATH "/usr/bin/vhost-user-capture"
+#endif
+
+/* Exit statuses, as Wireshark's own extcap programs use them. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* The link type of every record: exported PDUs (docs/capture-format.md). */
+#define LINKTYPE_WIRESHARK_UPPER_PDU 252
+
+struct options {
+	bool list_interfaces, list_dlts, config, capture;
+	const char *interface;
+	const char *fifo;
+	const char *command;	/* --command: a shell command line */
+	const char *workdir;	/* --workdir */
+	const char *sockets;	/* --sockets GLOB */
+	bool all_unix;		/* --all-unix */
+	const char *log;	/* --log FILE: the command's stdout and stderr */
+};
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- what Wireshark asks before a capture ------------------------------ */
+
+static void print_interfaces(void)
+{
+	printf("extcap {version=%s}{display=vhost-user toolkit}\n", VHU_VERSION);
+	printf("interface {value=%s}{display=vhost-user: launch a program under the capture shim}\n",
+	       IF_LAUNCH);
+}
+
+static void print_dlts(void)
+{
+	printf("dlt {number=%d}{name=WIRESHARK_UPPER_PDU}"
+	       "{display=vhost-user capture records}\n", LINKTYPE_WIRESHARK_UPPER_PDU);
+}
+
+/*
+ * The options dialog.  Validation patterns are checked by Wireshark before
+ * it starts the capture; check_options() checks the same again, since
+ * tshark passes -o values without a dialog.
+ */
+static void print_config(void)
+{
+	printf("arg {number=0}{call=--command}{display=Command line}{type=string}{required=true}"
+	       "{validation=\\S}"
+	       "{tooltip=The program to run and its arguments, as a shell command line: "
+	       "it and its children are recorded (e.g. a back-end and a front-end started by a script)}\n");
+	printf("arg {number=1}{call=--workdir}{display=Working directory}{type=string}"
+	       "{tooltip=The directory the command runs in (default: the one Wireshark runs in)}\n");
+	printf("arg {number=2}{call=--sockets}{display=Socket path glob}{type=string}"
+	       "{tooltip=Record only unix sockets whose path matches this pattern (fnmatch), "
+	       "whatever they carry; empty: sockets whose first bytes are vhost-user}\n");
+	printf("arg {number=3}{call=--all-unix}{display=Every unix stream socket}{type=boolflag}"
+	       "{default=false}{tooltip=Record every unix stream socket of the command}\n");
+	printf("arg {number=4}{call=--log}{display=Output of the command}{type=fileselect}"
+	       "{mustexist=false}{tooltip=A file that receives the command's standard output "
+	       "and error (default: discarded)}\n");
+}
+
+/* ---- checks ------------------------------------------------------------- */
+
+/* Is the first word of a shell command line something sh can run?  Only
+ * a plain word is checked (no quotes, no variables, no redirections first):
+ * anything else is left to the shell, whose message reaches the dialog. */
+static bool first_word_runnable(const char *cmd, char *word, size_t cap)
+{
+	size_t n = 0;
+	const char *path, *p;
+
+	while (*cmd == ' ' || *cmd == '\t')
+		cmd++;
+	while (cmd[n] && !strchr(" \t\n;&|<>()", cmd[n]) && n + 1 < cap)
+		n++;
+	memcpy(word, cmd, n);
+	word[n] = 0;
+	if (n == 0 || strpbrk(word, "\"'$`\\=*?[~"))
+		return true;
+	if (strchr(word, '/'))
+		return access(word, X_OK) == 0;
+	/* Shell keywords and builtins need no file. */
+	static const char *const builtins[] = {
+		"exec", "cd", "set", "export", "env", "if", "for", "while", "case", "{",
+		"command", "eval", ".", "true", "false", "ulimit", "umask", "trap", NULL
+	};
+	for (int i = 0; builtins[i]; i++)
+		if (strcmp(word, builtins[i]) == 0)
+			return true;
+	path = getenv("PATH");
+	for (p = path ? path : "/usr/bin:/bin"; *p;) {
+		const char *end = strchrnul(p, ':');
+		char full[PATH_MAX];
+
+		if (snprintf(full, sizeof(full), "%.*s/%s", (int)(end - p), end == p ? "." : p,
+			     word) < (int)sizeof(full) && access(full, X_OK) == 0)
+			return true;
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+static bool check_options(const struct options *o)
+{
+	struct stat st;
+	char word[256];
+
+	if (!o->interface || strcmp(o->interface, IF_LAUNCH) != 0) {
+		fail("unknown interface '%s' (this program offers %s)",
+		     o->interface ? o->interface : "", IF_LAUNCH);
+		return false;
+	}
+	if (!o->fifo) {
+		fail("--capture needs --fifo PATH");
+		return false;
+	}
+	if (!o->command || !o->command[strspn(o->command, " \t\n")]) {
+		fail("no command line: set the interface's \"Command line\" option");
+		return false;
+	}
+	if (o->workdir && *o->workdir) {
+		if (stat(o->workdir, &st) != 0) {
+			fail("working directory %s: %s", o->workdir, strerror(errno));
+			return false;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			fail("working directory %s: not a directory", o->workdir);
+			return false;
+		}
+	}
+	if (!first_word_runnable(o->command, word, sizeof(word))) {
+		fail("%s: command not found (in the command line \"%s\")", word, o->command);
+		return false;
+	}
+	return true;
+}
+
+/* ---- the capture -------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static const char *launcher_path(void)
+{
+	const char *env = getenv("VHU_CAPTURE");
+
+	return env && *env ? env : VHU_CAPTURE_PATH;
+}
+
+/* In the child: the launcher, in a process group of its own so that a stop
+ * reaches the command and all its children, writing pcapng into the fifo. */
+static void run_launcher(const struct options *o, int fifo_fd, int log_fd)
+{
+	const char *argv[16];
+	int n = 0;
+
+	setpgid(0, 0);
+	if (o->workdir && *o->workdir && chdir(o->workdir) != 0) {
+		dprintf(log_fd, PROG ": cannot enter %s: %s\n", o->workdir, strerror(errno));
+		_exit(126);
+	}
+	if (dup2(fifo_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
+		_exit(126);
+	argv[n++] = launcher_path();
+	argv[n++] = "-q";
+	argv[n++] = "-w";
+	argv[n++] = "-";
+	if (o->sockets && *o->sockets) {
+		argv[n++] = "--sockets";
+		argv[n++] = o->sockets;
+	}
+	if (o->all_unix)
+		argv[n++] = "--all-unix";
+	argv[n++] = "--";
+	argv[n++] = "/bin/sh";
+	argv[n++] = "-c";
+	argv[n++] = o->command;
+	argv[n] = NULL;
+	execv(argv[0], (char *const *)argv);
+	dprintf(log_fd, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* The last line of the log (the command's last words), for the dialog. */
+static void last_line(int fd, char *out, size_t cap)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t start = end > (off_t)cap ? end - (off_t)cap + 1 : 0;
+	ssize_t n;
+	char *nl;
+
+	out[0] = 0;
+	if (end <= 0 || (n = pread(fd, out, cap - 1, start)) <= 0)
+		return;
+	out[n] = 0;
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = 0;
+	nl = strrchr(out, '\n');
+	if (nl)
+		memmove(out, nl + 1, strlen(nl + 1) + 1);
+}
+
+static int capture(const struct options *o)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	int fifo_fd, log_fd, status = 0;
+	char why[512];
+	pid_t pid;
+
+	if (!check_options(o))
+		return EXIT_FAIL;
+	fifo_fd = open(o->fifo, O_WRONLY | O_CLOEXEC);
+	if (fifo_fd < 0) {
+		fail("cannot open the fifo %s: %s", o->fifo, strerror(errno));
+		return EXIT_FAIL;
+	}
+	/* The log is also where the launcher's own errors go: an anonymous
+	 * file unless the user named one. */
+	if (o->log && *o->log)
+		log_fd = open(o->log, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	else
+		log_fd = open("/tmp", O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	if (log_fd < 0) {
+		fail("cannot open the log %s: %s", o->log && *o->log ? o->log : "(temporary)",
+		     strerror(errno));
+		return EXIT_FAIL;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	pid = fork();
+	if (pid < 0) {
+		fail("fork: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (pid == 0)
+		run_launcher(o, fifo_fd, log_fd);
+	setpgid(pid, pid);	/* also here: no race with an early stop */
+	close(fifo_fd);
+
+	/* Wait for the command to end or for Wireshark to stop the capture;
+	 * a stop is passed on to the whole group, and the launcher then closes
+	 * the capture cleanly before it exits. */
+	for (;;) {
+		if (stop_requested == 1) {
+			kill(-pid, SIGTERM);
+			stop_requested = 2;
+		}
+		if (waitpid(pid, &status, 0) == pid)
+			break;
+		if (errno != EINTR) {
+			fail("waitpid: %s", strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	if (stop_requested)
+		return EXIT_OK;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return EXIT_OK;
+	last_line(log_fd, why, sizeof(why));
+	if (WIFEXITED(status))
+		fail("the command exited with status %d%s%s", WEXITSTATUS(status),
+		     why[0] ? ": " : "", why);
+	else
+		fail("the command was killed by signal %d (%s)%s%s", WTERMSIG(status),
+		     strsignal(WTERMSIG(status)), why[0] ? ": " : "", why);
+	return EXIT_FAIL;
+}
+
+/* ---- command line ------------------------------------------------------- */
+
+enum {
+	OPT_INTERFACES = 256, OPT_INTERFACE, OPT_DLTS, OPT_CONFIG, OPT_CAPTURE, OPT_FIFO,
+	OPT_VERSION, OPT_FILTER, OPT_COMMAND, OPT_WORKDIR, OPT_SOCKETS, OPT_ALL_UNIX, OPT_LOG,
+	OPT_HELP
+};
+
+static const struct option long_options[] = {
+	{ "extcap-interfaces", no_argument, NULL, OPT_INTERFACES },
+	{ "extcap-interface", required_argument, NULL, OPT_INTERFACE },
+	{ "extcap-dlts", no_argument, NULL, OPT_DLTS },
+	{ "extcap-config", no_argument, NULL, OPT_CONFIG },
+	{ "capture", no_argument, NULL, OPT_CAPTURE },
+	{ "fifo", required_argument, NULL, OPT_FIFO },
+	{ "extcap-version", optional_argument, NULL, OPT_VERSION },
+	{ "extcap-capture-filter", required_argument, NULL, OPT_FILTER },
+	{ "command", required_argument, NULL, OPT_COMMAND },
+	{ "workdir", required_argument, NULL, OPT_WORKDIR },
+	{ "sockets", required_argument, NULL, OPT_SOCKETS },
+	{ "all-unix", no_argument, NULL, OPT_ALL_UNIX },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: " PROG " --extcap-interfaces\n"
+	      "       " PROG " --extcap-interface " IF_LAUNCH " --extcap-dlts|--extcap-config\n"
+	      "       " PROG " --extcap-interface " IF_LAUNCH " --capture --fifo PATH\n"
+	      "                --command CMDLINE [--workdir DIR] [--sockets GLOB] [--all-unix]\n"
+	      "                [--log FILE]\n"
+	      "Wireshark's external capture program for vhost-user: runs CMDLINE (with\n"
+	      "/bin/sh -c) under vhost-user-capture and writes the capture into PATH\n"
+	      "until it is stopped (SIGTERM) or the command ends.\n"
+	      "Environment: VHU_CAPTURE overrides the launcher's path.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_INTERFACES: o.list_interfaces = true; break;
+		case OPT_INTERFACE: o.interface = optarg; break;
+		case OPT_DLTS: o.list_dlts = true; break;
+		case OPT_CONFIG: o.config = true; break;
+		case OPT_CAPTURE: o.capture = true; break;
+		case OPT_FIFO: o.fifo = optarg; break;
+		case OPT_VERSION: break;	/* Wireshark's version: nothing depends on it */
+		case OPT_FILTER: break;		/* no capture filter: the interface offers none */
+		case OPT_COMMAND: o.command = optarg; break;
+		case OPT_WORKDIR: o.workdir = optarg; break;
+		case OPT_SOCKETS: o.sockets = optarg; break;
+		case OPT_ALL_UNIX: o.all_unix = true; break;
+		case OPT_LOG: o.log = optarg; break;
+		case 'h':
+		case OPT_HELP: usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fail("unexpected argument %s", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o.list_interfaces) {
+		print_interfaces();
+		return EXIT_OK;
+	}
+	if (o.interface && strcmp(o.interface, IF_LAUNCH) != 0) {
+		fail("unknown interface '%s' (this program offers %s)", o.interface, IF_LAUNCH);
+		return EXIT_USAGE;
+	}
+	if (o.list_dlts && o.interface) {
+		print_dlts();
+		return EXIT_OK;
+	}
+	if (o.config && o.interface) {
+		print_config();
+		return EXIT_OK;
+	}
+	if (o.capture)
+		return capture(&o);
+	usage(stderr);
+	return EXIT_USAGE;
+}
