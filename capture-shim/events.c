@@ -78,9 +78,8 @@ static ssize_t fd_link(int fd, char *name, size_t cap)
 	return readlinkat(AT_FDCWD, link, name, cap);
 }
 
-/* What fd is, for a VHU_IT_FD item: fstat and readlinkat are syscalls
- * that sandboxes allow (the program itself stats the fds it gets), nothing
- * is allocated. */
+/* What fd is, for a VHU_IT_FD item: fstat and readlinkat, nothing
+ * allocated.  In a sandbox neither is asked: the kind is unknown. */
 static void describe_fd(int fd, struct vhu_rec_fd *d, char *name, size_t cap)
 {
 	struct stat st;
@@ -89,6 +88,10 @@ static void describe_fd(int fd, struct vhu_rec_fd *d, char *name, size_t cap)
 	memset(d, 0, sizeof(*d));
 	d->fd = fd;
 	d->name = name;
+	if (vhu_sandboxed()) {
+		d->kind = VHU_FDK_UNKNOWN;
+		return;
+	}
 	n = fd_link(fd, name, cap);
 	d->name_len = n > 0 ? (uint16_t)n : 0;
 	if (fstat(fd, &st) == 0) {
@@ -448,14 +451,18 @@ static void adopt(int fd, uint16_t call, uint8_t chan, uint8_t role, uint64_t li
 	emit_adopt(fd, call, &snap, link);
 }
 
+/* Is fd a socket, of which inode?  In a sandbox it is not asked: the
+ * message that carries it says it is one (id 21/33), the inode is 0. */
 static bool is_socket(int fd, uint64_t *ino)
 {
 	struct stat st;
 
+	*ino = 0;
+	if (vhu_sandboxed())
+		return true;
 	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return false;
-	if (ino)
-		*ino = st.st_ino;
+	*ino = st.st_ino;
 	return true;
 }
 
@@ -463,22 +470,25 @@ static bool is_socket(int fd, uint64_t *ino)
  * The kept end of the socketpair whose other end is fd (a socket of inode
  * ino), or -1.  fd may be a dup of the end socketpair() returned (a sender
  * that keeps a copy until the message leaves, and closes the original):
- * the ends are matched by inode, not by number.
+ * the ends are matched by the inodes taken at socketpair(), not by
+ * number.  Outside a sandbox both numbers are checked against the kernel
+ * too, in case one was reused behind our back; in a sandbox the table is
+ * all there is.
  */
 static int pair_partner(int fd, uint64_t ino)
 {
 	struct vhu_slot *s = vhu_slot(fd), *p;
+	bool ask = !vhu_sandboxed();
 	uint64_t kept_ino;
 	int partner;
 
-	if (!s || atomic_load(&s->state) != VHU_SLOT_PAIR || s->ino != ino)
+	if (!s || atomic_load(&s->state) != VHU_SLOT_PAIR || (ask && s->ino != ino))
 		return -1;
 	partner = s->partner;
 	p = vhu_slot(partner);
-	if (!p || atomic_load(&p->state) != VHU_SLOT_PAIR || p->partner_ino != ino)
+	if (!p || atomic_load(&p->state) != VHU_SLOT_PAIR || p->partner_ino != s->ino)
 		return -1;
-	/* The number may have been reused behind our back: check the inode. */
-	if (!is_socket(partner, &kept_ino) || kept_ino != p->ino)
+	if (ask && (!is_socket(partner, &kept_ino) || kept_ino != p->ino))
 		return -1;
 	return partner;
 }
@@ -607,37 +617,29 @@ static bool path_selected(const struct vhu_open_info *info)
 }
 
 /*
- * A connection was just made: every system call about it is made now,
- * while the program makes its own.  Sandboxed programs (virtiofsd) accept
- * before they install their seccomp filter and may forbid these calls by
- * the time the first bytes move.
+ * fd is a new unix stream connection, info what is known of it: it
+ * becomes a candidate (the first bytes decide), or is recorded at once
+ * when the options select it.
  */
-void vhu_on_open(int fd, int event, uint16_t call)
+static void track_opened(int fd, int event, uint16_t call, const struct vhu_open_info *info)
 {
 	struct vhu_slot *s = vhu_slot(fd), snap;
-	struct vhu_open_info info, *kept;
+	struct vhu_open_info *kept;
 	uint8_t st = VHU_SLOT_CANDIDATE;
 	uint16_t idx = 0;
 
-	if (!s)
-		return;
-	if (!is_unix_stream(fd)) {
-		vhu_slot_clear(fd, NULL);
-		return;
-	}
-	read_open_info(fd, event, &info);
 	if (vhu_cfg.have_glob)
-		st = path_selected(&info) ? VHU_SLOT_TRACKED : VHU_SLOT_NONE;
+		st = path_selected(info) ? VHU_SLOT_TRACKED : VHU_SLOT_NONE;
 	else if (vhu_cfg.all_unix)
 		st = VHU_SLOT_TRACKED;
 	if (st == VHU_SLOT_CANDIDATE) {
 		idx = vhu_open_info_get();
 		kept = vhu_open_info_at(idx);
 		if (kept) {
-			kept->path_len = info.path_len;
-			kept->has_cred = info.has_cred;
-			memcpy(kept->cred, info.cred, sizeof(kept->cred));
-			memcpy(kept->path, info.path, info.path_len);
+			kept->path_len = info->path_len;
+			kept->has_cred = info->has_cred;
+			memcpy(kept->cred, info->cred, sizeof(kept->cred));
+			memcpy(kept->path, info->path, info->path_len);
 		}
 	}
 	vhu_slot_lock(s);
@@ -655,7 +657,115 @@ void vhu_on_open(int fd, int event, uint16_t call)
 	atomic_store(&s->state, st);
 	vhu_slot_unlock(s);
 	if (st == VHU_SLOT_TRACKED)
-		emit_open(fd, &snap, &info);
+		emit_open(fd, &snap, info);
+}
+
+/*
+ * What a connection just made is, asked of the kernel now, while the
+ * program makes its own socket calls (outside a sandbox only).  False if
+ * it is not a unix stream socket.
+ */
+static bool ask_open_info(int fd, int event, struct vhu_open_info *info)
+{
+	if (!is_unix_stream(fd))
+		return false;
+	read_open_info(fd, event, info);
+	return true;
+}
+
+static bool is_unix_addr(const struct sockaddr *addr, socklen_t len)
+{
+	return addr && len >= sizeof(sa_family_t) && addr->sa_family == AF_UNIX;
+}
+
+/* In a sandbox, the path is the address connect() was given; the peer
+ * credentials are unknown. */
+void vhu_on_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct vhu_open_info info = { .path_len = 0 };
+
+	if (!vhu_slot(fd))
+		return;
+	if (vhu_sandboxed()) {
+		if (!is_unix_addr(addr, len)) {
+			vhu_slot_clear(fd, NULL);
+			return;
+		}
+		info.path_len = (uint8_t)unix_path((const struct sockaddr_un *)addr, len,
+						   info.path);
+	} else if (!ask_open_info(fd, VHU_EV_CONNECT, &info)) {
+		vhu_slot_clear(fd, NULL);
+		return;
+	}
+	track_opened(fd, VHU_EV_CONNECT, VHU_CALL_CONNECT, &info);
+}
+
+/* The path a listener was bound to (bind() seen), copied into info. */
+static void listener_path(int listener, struct vhu_open_info *info)
+{
+	struct vhu_slot *l = vhu_slot(listener);
+	struct vhu_open_info *known;
+
+	if (!l)
+		return;
+	vhu_slot_lock(l);
+	known = atomic_load(&l->state) == VHU_SLOT_LISTENER ? vhu_open_info_at(l->open_info) :
+							      NULL;
+	if (known) {
+		info->path_len = known->path_len;
+		memcpy(info->path, known->path, known->path_len);
+	}
+	vhu_slot_unlock(l);
+}
+
+/* In a sandbox, the path is the one the listener was bound to (if the
+ * program bound it under the shim), the peer credentials are unknown, and
+ * an address accept() filled in tells a socket of another family. */
+void vhu_on_accept(int fd, int listener, uint16_t call, const struct sockaddr *peer,
+		   const socklen_t *peer_len)
+{
+	struct vhu_open_info info = { .path_len = 0 };
+
+	if (!vhu_slot(fd))
+		return;
+	if (vhu_sandboxed()) {
+		if (peer && peer_len && !is_unix_addr(peer, *peer_len) &&
+		    *peer_len >= sizeof(sa_family_t)) {
+			vhu_slot_clear(fd, NULL);
+			return;
+		}
+		listener_path(listener, &info);
+	} else if (!ask_open_info(fd, VHU_EV_ACCEPT, &info)) {
+		vhu_slot_clear(fd, NULL);
+		return;
+	}
+	track_opened(fd, VHU_EV_ACCEPT, call, &info);
+}
+
+/* A unix socket bound to a path: what its accepted connections are
+ * reached by, remembered without a system call for a sandbox to come. */
+void vhu_on_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct vhu_slot *s = vhu_slot(fd);
+	struct vhu_open_info *info;
+	uint16_t idx;
+
+	if (!s)
+		return;
+	if (!is_unix_addr(addr, len) || !(idx = vhu_open_info_get())) {
+		vhu_slot_clear(fd, NULL);
+		return;
+	}
+	info = vhu_open_info_at(idx);
+	info->has_cred = false;
+	info->path_len = (uint8_t)unix_path((const struct sockaddr_un *)addr, len, info->path);
+	vhu_slot_lock(s);
+	vhu_slot_drop_open_info(s);
+	s->open_info = idx;
+	s->pend_len = 0;
+	s->partner = -1;
+	atomic_store(&s->state, VHU_SLOT_LISTENER);
+	vhu_slot_unlock(s);
 }
 
 void vhu_on_close(int fd, uint16_t call)
@@ -721,30 +831,55 @@ static size_t read_proc(const char *path, uint8_t *buf, size_t cap)
 	return got;
 }
 
+/*
+ * What the start record says of the process: ppid, name, command line.
+ * Kept for the records of its fork children, which in a sandbox take it
+ * from here instead of asking (a fork keeps the command line and the
+ * name).  Static, not on the stack: a process starts, or a fork child
+ * runs its atfork handler, on one thread.
+ */
+static uint8_t start_proc[VHU_REC_PROC_LEN], start_cmdline[VHU_REC_MAX_CMDLINE];
+static size_t start_cmdline_len;
+static uint8_t start_rec[VHU_REC_HDR_LEN + 2 * VHU_REC_ITEM_HDR + VHU_REC_PROC_LEN +
+			 VHU_REC_MAX_CMDLINE];
+
+/* The parent of a fork child is the process that forked: its pid is the
+ * one the shim knew before the fork (getppid would say 1 if it exited). */
+static uint32_t parent_pid(uint16_t call)
+{
+	uint32_t known = vhu_last_pid();
+
+	if (call == VHU_CALL_FORK && known)
+		return known;
+	return (uint32_t)getppid();
+}
+
 void vhu_emit_process_start(uint16_t call)
 {
-	uint8_t buf[VHU_REC_HDR_LEN + 2 * VHU_REC_ITEM_HDR + VHU_REC_PROC_LEN +
-		    VHU_REC_MAX_CMDLINE];
-	uint8_t proc[VHU_REC_PROC_LEN], cmdline[VHU_REC_MAX_CMDLINE];
-	char comm[17] = "";
 	struct vhu_rec_builder b;
 	struct vhu_rec_hdr h;
-	size_t len, clen;
+	uint32_t ppid;
+	size_t len;
 	int saved = errno;
 
 	vhu_busy++;
+	ppid = parent_pid(call);
 	hdr_init(&h, VHU_EV_PROCESS_START, call, -1, NULL);
-	prctl(PR_GET_NAME, comm, 0, 0, 0);
-	memset(proc, 0, sizeof(proc));
-	vhu_put_le32(proc, (uint32_t)getppid());
-	memcpy(proc + 4, comm, 16);
-	clen = read_proc("/proc/self/cmdline", cmdline, sizeof(cmdline));
-	vhu_rec_begin(&b, buf, sizeof(buf), &h);
-	vhu_rec_add_item(&b, VHU_IT_PROC, proc, sizeof(proc));
-	vhu_rec_add_item(&b, VHU_IT_CMDLINE, cmdline, (uint32_t)clen);
+	if (call == VHU_CALL_START || !vhu_sandboxed()) {
+		char comm[17] = "";
+
+		prctl(PR_GET_NAME, comm, 0, 0, 0);
+		memcpy(start_proc + 4, comm, 16);
+		start_cmdline_len = read_proc("/proc/self/cmdline", start_cmdline,
+					      sizeof(start_cmdline));
+	}
+	vhu_put_le32(start_proc, ppid);
+	vhu_rec_begin(&b, start_rec, sizeof(start_rec), &h);
+	vhu_rec_add_item(&b, VHU_IT_PROC, start_proc, sizeof(start_proc));
+	vhu_rec_add_item(&b, VHU_IT_CMDLINE, start_cmdline, (uint32_t)start_cmdline_len);
 	len = vhu_rec_end(&b);
 	if (len)
-		vhu_out_record(-1, buf, len, NULL, 0, 0, 0, vhu_now_ns());
+		vhu_out_record(-1, start_rec, len, NULL, 0, 0, 0, vhu_now_ns());
 	vhu_busy--;
 	errno = saved;
 }

@@ -431,6 +431,11 @@ static void before_dup_onto(int oldfd, int newfd)
 	if (is_capture_fd(newfd)) {
 		int saved = errno;
 
+		if (vhu_sandboxed()) {
+			/* Moving it takes system calls: stop quietly instead. */
+			atomic_store(&vhu_capturing, false);
+			return;
+		}
 		vhu_busy++;
 		vhu_out_move_away(newfd);
 		vhu_busy--;
@@ -508,15 +513,18 @@ int fcntl64(int fd, int cmd, ...)
 
 /* ---- new connections -------------------------------------------------------- */
 
-static void opened(int fd, int event, uint16_t call)
+/* Should a new socket fd be looked at?  Then errno is saved in *saved. */
+static bool begin_open(int fd, int *saved)
 {
-	int saved;
-
 	if (fd < 0 || fd >= VHU_FDTAB_SIZE || !vhu_on() || vhu_busy)
-		return;
-	saved = errno;
+		return false;
+	*saved = errno;
 	vhu_busy++;
-	vhu_on_open(fd, event, call);
+	return true;
+}
+
+static void end_open(int saved)
+{
 	vhu_busy--;
 	errno = saved;
 }
@@ -524,34 +532,57 @@ static void opened(int fd, int event, uint16_t call)
 int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
 	__typeof__(&connect) real = REAL(connect, CONNECT);
-	int ret;
+	int ret, saved;
 
 	NEED_REAL(real);
 	ret = real(fd, addr, len);
-	if (ret == 0)
-		opened(fd, VHU_EV_CONNECT, VHU_CALL_CONNECT);
+	if (ret == 0 && begin_open(fd, &saved)) {
+		vhu_on_connect(fd, addr.__sockaddr__, len);
+		end_open(saved);
+	}
+	return ret;
+}
+
+static int accepted(int ret, int fd, uint16_t call, const struct sockaddr *addr,
+		    const socklen_t *len)
+{
+	int saved;
+
+	if (begin_open(ret, &saved)) {
+		vhu_on_accept(ret, fd, call, addr, len);
+		end_open(saved);
+	}
 	return ret;
 }
 
 int accept(int fd, __SOCKADDR_ARG addr, socklen_t *len)
 {
 	__typeof__(&accept) real = REAL(accept, ACCEPT);
-	int ret;
 
 	NEED_REAL(real);
-	ret = real(fd, addr, len);
-	opened(ret, VHU_EV_ACCEPT, VHU_CALL_ACCEPT);
-	return ret;
+	return accepted(real(fd, addr, len), fd, VHU_CALL_ACCEPT, addr.__sockaddr__, len);
 }
 
 int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *len, int flags)
 {
 	__typeof__(&accept4) real = REAL(accept4, ACCEPT4);
-	int ret;
 
 	NEED_REAL(real);
-	ret = real(fd, addr, len, flags);
-	opened(ret, VHU_EV_ACCEPT, VHU_CALL_ACCEPT4);
+	return accepted(real(fd, addr, len, flags), fd, VHU_CALL_ACCEPT4, addr.__sockaddr__, len);
+}
+
+/* A listener's path, for its connections once the program is sandboxed. */
+int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	__typeof__(&bind) real = REAL(bind, BIND);
+	int ret, saved;
+
+	NEED_REAL(real);
+	ret = real(fd, addr, len);
+	if (ret == 0 && begin_open(fd, &saved)) {
+		vhu_on_bind(fd, addr.__sockaddr__, len);
+		end_open(saved);
+	}
 	return ret;
 }
 

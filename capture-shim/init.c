@@ -44,6 +44,9 @@ uint64_t vhu_new_conn_id(void)
  * 4.14) every call asks.
  */
 static _Atomic(_Atomic uint32_t *) pid_page;
+/* The pid last asked, in ordinary memory: a fork child finds its
+ * parent's here. */
+static atomic_uint_fast32_t last_pid;
 
 static void pid_cache_init(void)
 {
@@ -67,23 +70,39 @@ uint32_t vhu_getpid(void)
 
 	if (!pid) {
 		pid = (uint32_t)getpid();
+		atomic_store_explicit(&last_pid, pid, memory_order_relaxed);
 		if (cache)
 			atomic_store_explicit(cache, pid, memory_order_relaxed);
 	}
 	return pid;
 }
 
-/* gettid once per thread: a sandbox may not allow it later (and it is a
+uint32_t vhu_last_pid(void)
+{
+	return (uint32_t)atomic_load_explicit(&last_pid, memory_order_relaxed);
+}
+
+/*
+ * gettid once per thread: a sandbox may not allow it later (and it is a
  * system call per record otherwise).  The pid it was taken in tells a
- * fork child, whose thread keeps the parent's TLS, to ask again. */
+ * fork child, whose thread keeps the parent's TLS: the one thread of a
+ * fork child has the child's pid as its id, no need to ask.  A thread
+ * that starts after a sandbox does not ask: its records say 0, unknown.
+ */
 static VHU_TLS uint32_t tid_cache, tid_cache_pid;
 
 uint32_t vhu_gettid(uint32_t pid)
 {
-	if (tid_cache_pid != pid || !tid_cache) {
+	if (tid_cache_pid == pid && tid_cache)
+		return tid_cache;
+	if (tid_cache_pid) {
+		tid_cache = pid;	/* a fork child's only thread */
+	} else {
+		if (vhu_sandboxed())
+			return 0;
 		tid_cache = (uint32_t)syscall(SYS_gettid);
-		tid_cache_pid = pid;
 	}
+	tid_cache_pid = pid;
 	return tid_cache;
 }
 
@@ -182,6 +201,7 @@ void vhu_init(void)
 	if (!read_settings())
 		return;
 	vhu_busy++;
+	vhu_sandbox_check_inherited();
 	pid_cache_init();
 	if (vhu_out_open() == 0) {
 		atomic_store(&vhu_capturing, true);

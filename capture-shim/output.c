@@ -221,6 +221,10 @@ void vhu_out_reopen_after_fork(void)
 	int fd;
 
 	pthread_mutex_init(&pipe_write_lock, NULL);
+	/* In a sandbox the child opens nothing: it writes to its parent's
+	 * capture (and names no fds). */
+	if (vhu_sandboxed())
+		return;
 	fd = atomic_exchange(&proc_fd_dir, -1);
 	if (fd >= 0)
 		((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);

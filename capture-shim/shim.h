@@ -7,6 +7,7 @@
  *   output.c  the capture fd and the one-write-per-record writer
  *   events.c  building the records (data, connect, adopt, close, start)
  *   hooks.c   the wrapped libc calls
+ *   sandbox.c seccomp: the calls that install a filter, and what that means
  *
  * Rules every file follows: no malloc, no stdio, no lock held across a
  * traced call, errno as the traced call left it.
@@ -29,7 +30,8 @@
 
 /* ---- real functions (init.c) ------------------------------------------ */
 
-/* Every libc function the shim wraps: X(index, name). */
+/* Every libc function the shim wraps: X(index, name).  The exports map
+ * of the library is made from this list (CMakeLists.txt). */
 #define VHU_REAL_FUNCS(X) \
 	X(SENDMSG, sendmsg) X(RECVMSG, recvmsg) \
 	X(SENDMMSG, sendmmsg) X(RECVMMSG, recvmmsg) \
@@ -41,7 +43,8 @@
 	X(DUP, dup) X(DUP2, dup2) X(DUP3, dup3) \
 	X(FCNTL, fcntl) X(FCNTL64, fcntl64) \
 	X(CONNECT, connect) X(ACCEPT, accept) X(ACCEPT4, accept4) \
-	X(SOCKETPAIR, socketpair)
+	X(SOCKETPAIR, socketpair) X(BIND, bind) \
+	X(PRCTL, prctl) X(SYSCALL, syscall) X(SECCOMP_LOAD, seccomp_load)
 
 enum vhu_real_index {
 #define X(idx, name) VHU_FN_##idx,
@@ -83,6 +86,23 @@ static inline bool vhu_on(void)
 	return atomic_load_explicit(&vhu_capturing, memory_order_relaxed);
 }
 
+/*
+ * Could a seccomp filter be in place?  Set at load when the process
+ * inherited one, and when the program installs one (sandbox.c).  From
+ * then on the shim makes no system call of its own but its record
+ * writes: a kill filter gives no second chance.  What a record needs is
+ * taken from the arguments and results of the calls it wraps, or said to
+ * be unknown.
+ */
+extern atomic_bool vhu_sandbox VHU_HIDDEN;
+static inline bool vhu_sandboxed(void)
+{
+	return atomic_load_explicit(&vhu_sandbox, memory_order_relaxed);
+}
+
+/* At load: does this process run under a filter already? */
+void vhu_sandbox_check_inherited(void) VHU_HIDDEN;
+
 void vhu_init(void) VHU_HIDDEN;
 void vhu_after_fork_child(void) VHU_HIDDEN;
 uint64_t vhu_new_conn_id(void) VHU_HIDDEN;
@@ -94,6 +114,7 @@ uint64_t vhu_new_conn_id(void) VHU_HIDDEN;
 enum vhu_slot_state {
 	VHU_SLOT_NONE = 0,	/* not a socket we know about */
 	VHU_SLOT_DROPPED,	/* a candidate whose first bytes were not vhost-user */
+	VHU_SLOT_LISTENER,	/* bound to a unix path, kept in its open info */
 	VHU_SLOT_PAIR,		/* socketpair() end, tracked once sent in id 21/33 */
 	VHU_SLOT_CANDIDATE,	/* connected/accepted, waiting for the first bytes */
 	VHU_SLOT_TRACKED	/* recorded */
@@ -109,7 +130,7 @@ struct vhu_slot {
 	uint8_t pend_len;	/* candidate: first bytes seen so far */
 	uint8_t pend_dir;	/* candidate: their direction (VHU_EV_DATA_*) */
 	uint8_t pend[12];	/* candidate: the bytes */
-	uint16_t open_info;	/* candidate: vhu_open_infos index + 1, or 0 */
+	uint16_t open_info;	/* candidate, listener: vhu_open_infos index + 1, or 0 */
 	int32_t partner;	/* pair: fd of the other end */
 	uint64_t conn_id;
 	uint64_t ino;		/* pair: inode of this end */
@@ -203,7 +224,11 @@ void vhu_say(const char *a, const char *b, const char *c) VHU_HIDDEN;
 uint64_t vhu_now_ns(void) VHU_HIDDEN;
 /* This process's id, asked of the kernel once per process (init.c). */
 uint32_t vhu_getpid(void) VHU_HIDDEN;
-/* This thread's id, asked of the kernel once per thread (and process). */
+/* The pid asked last, without asking: in a fork child before its first
+ * record, the parent's. */
+uint32_t vhu_last_pid(void) VHU_HIDDEN;
+/* This thread's id, asked of the kernel once per thread (and process);
+ * 0 (unknown) in a thread that starts after a sandbox. */
 uint32_t vhu_gettid(uint32_t pid) VHU_HIDDEN;
 
 /* ---- events (events.c) ------------------------------------------------ */
@@ -223,7 +248,13 @@ struct vhu_io {
 };
 
 void vhu_on_io(const struct vhu_io *io) VHU_HIDDEN;
-void vhu_on_open(int fd, int event, uint16_t call) VHU_HIDDEN;
+/* connect() to addr succeeded on fd. */
+void vhu_on_connect(int fd, const struct sockaddr *addr, socklen_t len) VHU_HIDDEN;
+/* accept() on listener returned fd (peer: the address it filled, or NULL). */
+void vhu_on_accept(int fd, int listener, uint16_t call, const struct sockaddr *peer,
+		   const socklen_t *peer_len) VHU_HIDDEN;
+/* bind() of fd to addr succeeded. */
+void vhu_on_bind(int fd, const struct sockaddr *addr, socklen_t len) VHU_HIDDEN;
 void vhu_on_close(int fd, uint16_t call) VHU_HIDDEN;
 void vhu_on_socketpair(const int sv[2]) VHU_HIDDEN;
 void vhu_emit_process_start(uint16_t call) VHU_HIDDEN;

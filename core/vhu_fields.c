@@ -55,7 +55,8 @@ const struct vhu_val vhu_vals_call[] = {
 	X(VHU_FDK_EVENTFD, "eventfd", "eventfd") \
 	X(VHU_FDK_SOCKET, "socket", "socket") \
 	X(VHU_FDK_REGULAR, "regular file", "file") \
-	X(VHU_FDK_PIPE, "pipe", "pipe")
+	X(VHU_FDK_PIPE, "pipe", "pipe") \
+	X(VHU_FDK_UNKNOWN, "unknown", "unknown")
 
 #define VAL_LABEL(v, label, word) { v, label },
 #define VAL_WORD(v, label, word) { v, word },

@@ -102,7 +102,8 @@ enum vhu_fd_kind {
 	VHU_FDK_SOCKET = 3,
 	VHU_FDK_REGULAR = 4,
 	VHU_FDK_PIPE = 5,
-	VHU_FDK_MAX_KNOWN = 5
+	VHU_FDK_UNKNOWN = 6,	/* not looked at: the recording process was sandboxed */
+	VHU_FDK_MAX_KNOWN = 6
 };
 
 enum vhu_item_type {

@@ -1,30 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * shim_seccomp.c - a back-end that sandboxes itself after accept(), like
- * virtiofsd, for the shim tests.
+ * shim_seccomp.c - a back-end that sandboxes itself before it waits for
+ * the front-end, like virtiofsd, for the shim tests.
  *
- *   shim_seccomp PATH [CHROOT_DIR]
+ *   shim_seccomp kill|errno PATH [CHROOT_DIR]
  *
- * The front-end is a fork child that connects to PATH and talks; the
- * back-end (the forked child) accepts, chroots into CHROOT_DIR if given
- * (virtiofsd's sandbox=chroot: no /proc in there), then installs a seccomp
- * filter that kills the process (SECCOMP_RET_KILL_PROCESS) on any system
- * call not in its list, and serves the front-end's requests: a reply, fds
+ * The front-end is the parent, which connects to PATH and talks; the
+ * back-end (the forked child) chroots into CHROOT_DIR if given
+ * (virtiofsd's sandbox=chroot: no /proc in there), installs a seccomp
+ * filter, then accepts and serves the front-end's requests: a reply, fds
  * received (memfd, eventfd), a back-end channel socket received and used.
  *
- * The list is what this back-end calls itself, plus what the capture shim
- * needs on its I/O path, no more (the shim must live with that):
- *   write, writev     one per record (write, which the back-end makes
- *                     itself, for the small ones)
- *   getpid            every record names its process (asked once per
- *                     process, or on every record on a kernel without
- *                     MADV_WIPEONFORK)
- *   fstat/newfstatat  describing the fds a message carries
- *   readlinkat        their /proc/self/fd names
- *   clock_gettime     timestamps (normally the vDSO, no system call)
- * Not in it, on purpose: getsockname, getpeername, getsockopt (the shim
- * takes a connection's path and peer credentials at accept time), readlink
- * (readlinkat instead), gettid (asked once per thread, before the filter).
+ * The filter allows what this back-end calls itself and the shim's record
+ * writes, nothing else: on any other call it kills the process
+ * (SECCOMP_RET_KILL_PROCESS, "kill") or makes the call fail with
+ * EHWPOISON ("errno"), which no call of the back-end's own returns.
+ *   accept, read, write, recvmsg, sendmsg, close, exit_group, rt_sigreturn
+ *                     the back-end's own
+ *   writev            the shim's record over 1 KiB (write is the back-end's)
+ *   clock_gettime     the record's time stamp: the vDSO, a system call only
+ *                     where the clock has no vDSO
+ * The shim must live with that: no getpid, gettid, fstat, readlinkat,
+ * getsockname, getpeername or getsockopt once the filter is in.  Before
+ * every call of the back-end errno is set to EDOM, and after every call
+ * that succeeds it must still be EDOM: the shim leaks no errno.
  *
  * Exit 0 if the back-end lived to the end, 1 otherwise (SIGSYS: the shim
  * made a call the filter forbids), 77 where the filter cannot be built.
@@ -106,13 +105,27 @@ void shim_fail(const char *what)
 	die(what);
 }
 
+/* errno before each call of the sandboxed back-end; what the filter's
+ * "errno" action returns. */
+#define ERRNO_MARK EDOM
+#define ERRNO_DENIED EHWPOISON
+
+/* Runs call; if it succeeded (ok), errno must be what it was before. */
+#define KEEPS_ERRNO(call, ok) \
+	do { \
+		errno = ERRNO_MARK; \
+		call; \
+		sandboxed_check(ok, #call " failed"); \
+		sandboxed_check(errno == ERRNO_MARK, "errno changed by " #call); \
+	} while (0)
+
 #ifdef FILTER_ARCH
 #define ALLOW(nr) \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
-/* Kills the process on any system call not listed (see the top comment). */
-static void install_filter(void)
+/* Denies any system call not listed (see the top comment) with deny. */
+static void install_filter(uint32_t deny)
 {
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -120,6 +133,7 @@ static void install_filter(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		/* the back-end's own calls */
+		ALLOW(SYS_accept), ALLOW(SYS_accept4),
 		ALLOW(SYS_read), ALLOW(SYS_write), ALLOW(SYS_recvmsg), ALLOW(SYS_sendmsg),
 		ALLOW(SYS_close), ALLOW(SYS_exit), ALLOW(SYS_exit_group),
 		ALLOW(SYS_rt_sigreturn),
@@ -127,14 +141,9 @@ static void install_filter(void)
 		/* ASan's __asan_handle_no_return, before exit_group */
 		ALLOW(SYS_sigaltstack),
 #endif
-		/* the shim's */
-		ALLOW(SYS_getpid), ALLOW(SYS_writev), ALLOW(SYS_readlinkat),
-		ALLOW(SYS_newfstatat),
-#ifdef SYS_fstat
-		ALLOW(SYS_fstat),
-#endif
-		ALLOW(SYS_clock_gettime),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		/* the shim's record writes */
+		ALLOW(SYS_writev), ALLOW(SYS_clock_gettime),
+		BPF_STMT(BPF_RET | BPF_K, deny),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
 
@@ -143,47 +152,46 @@ static void install_filter(void)
 		die("seccomp filter");
 }
 #else
-static void install_filter(void)
+static void install_filter(uint32_t deny)
 {
+	(void)deny;
 }
 #endif
 
-/* The back-end, inside its sandbox from the first byte on. */
-static void backend(int lfd, const char *jail)
+/* The back-end, inside its sandbox before the front-end comes. */
+static void backend(int lfd, const char *jail, uint32_t deny)
 {
 	uint8_t m[64];
-	int fds[4], n, i, chan;
-	int fd = accept(lfd, NULL, NULL);
+	int fds[4], n = 0, i, chan, fd = -1;
+	ssize_t r = 0;
 
-	if (fd < 0)
-		die("accept");
-	close(lfd);
 	if (jail && (chroot(jail) < 0 || chdir("/") < 0))
 		die("chroot");
-	install_filter();
+	install_filter(deny);
 	sandboxed = true;
 
-	read_full(fd, m, 12);
+	KEEPS_ERRNO(fd = accept(lfd, NULL, NULL), fd >= 0);
+	KEEPS_ERRNO(r = close(lfd), r == 0);
+	KEEPS_ERRNO(read_full(fd, m, 12), true);
 	sandboxed_check(vhu_get_le32(m) == VHU_GET_FEATURES, "GET_FEATURES expected");
-	send_fds(fd, m, make_msg(m, VHU_GET_FEATURES, VHU_VERSION | VHU_FLAG_REPLY, 8, 0xaa),
-		 NULL, 0);
+	KEEPS_ERRNO(send_fds(fd, m, make_msg(m, VHU_GET_FEATURES, VHU_VERSION | VHU_FLAG_REPLY,
+					     8, 0xaa), NULL, 0), true);
 
-	n = recv_fds(fd, m, 12, fds, 4);
-	sandboxed_check(n == 2 && vhu_get_le32(m) == VHU_SET_MEM_TABLE, "SET_MEM_TABLE fds");
-	read_full(fd, m + 12, 8);
+	KEEPS_ERRNO(n = recv_fds(fd, m, 12, fds, 4), n == 2);
+	sandboxed_check(vhu_get_le32(m) == VHU_SET_MEM_TABLE, "SET_MEM_TABLE fds");
+	KEEPS_ERRNO(read_full(fd, m + 12, 8), true);
 	for (i = 0; i < n; i++)
-		close(fds[i]);
+		KEEPS_ERRNO(r = close(fds[i]), r == 0);
 
-	n = recv_fds(fd, m, 12, &chan, 1);
-	sandboxed_check(n == 1 && vhu_get_le32(m) == VHU_SET_BACKEND_REQ_FD,
-			"SET_BACKEND_REQ_FD socket");
+	KEEPS_ERRNO(n = recv_fds(fd, m, 12, &chan, 1), n == 1);
+	sandboxed_check(vhu_get_le32(m) == VHU_SET_BACKEND_REQ_FD, "SET_BACKEND_REQ_FD socket");
 	n = (int)make_msg(m, VHU_BACKEND_CONFIG_CHANGE_MSG, VHU_VERSION | VHU_FLAG_NEED_REPLY,
 			  0, 0);
-	sandboxed_check(write(chan, m, (size_t)n) == n, "back-end channel request");
-	read_full(chan, m, 20);
-	close(chan);
-	sandboxed_check(read(fd, m, 1) == 0, "EOF");
-	close(fd);
+	KEEPS_ERRNO(r = write(chan, m, (size_t)n), r == n);
+	KEEPS_ERRNO(read_full(chan, m, 20), true);
+	KEEPS_ERRNO(r = close(chan), r == 0);
+	KEEPS_ERRNO(r = read(fd, m, 1), r == 0);
+	KEEPS_ERRNO(r = close(fd), r == 0);
 	sandboxed_exit(0);
 }
 
@@ -227,13 +235,19 @@ static bool frontend(const char *path)
 
 int main(int argc, char **argv)
 {
-	const char *path = argc > 1 ? argv[1] : NULL, *jail = argc > 2 ? argv[2] : NULL;
+	const char *mode = argc > 1 ? argv[1] : "", *path = argc > 2 ? argv[2] : NULL;
+	const char *jail = argc > 3 ? argv[3] : NULL;
+	uint32_t deny = SECCOMP_RET_KILL_PROCESS;
 	int lfd, st;
 	bool fe_ok;
 	pid_t pid;
 
+	if (strcmp(mode, "errno") == 0)
+		deny = SECCOMP_RET_ERRNO | ERRNO_DENIED;
+	else if (strcmp(mode, "kill") != 0)
+		path = NULL;
 	if (!path) {
-		fprintf(stderr, "usage: shim_seccomp PATH [CHROOT_DIR]\n");
+		fprintf(stderr, "usage: shim_seccomp kill|errno PATH [CHROOT_DIR]\n");
 		return 2;
 	}
 #ifndef FILTER_ARCH
@@ -245,7 +259,7 @@ int main(int argc, char **argv)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0)
-		backend(lfd, jail);
+		backend(lfd, jail, deny);
 	close(lfd);
 	/* A back-end killed mid-way must not take the front-end with it. */
 	signal(SIGPIPE, SIG_IGN);
