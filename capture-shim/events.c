@@ -17,12 +17,57 @@
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
 
-/* Stack space for one record without its data (the data is written from
- * the traced call's buffers).  Enough for the usual few fds with names;
- * with many fds the names are shortened, then fd items left out (the
- * header's nfds keeps the real count). */
+/*
+ * Where a record is built, without its data (the data is written from the
+ * traced call's buffers).  The shim runs on the caller's stack, which may
+ * be small: green threads and coroutines, signal handlers on a
+ * sigaltstack, user-mode-linux's 16 KiB thread stacks.  So only a record
+ * without fds is built on the stack (header and data item header); one
+ * with fds takes one of a few static buffers, without waiting (a signal
+ * handler may have interrupted the holder).  When all are taken it is
+ * built in a small one on the stack, with two fd items without names (the
+ * header's nfds keeps the real count).  The work done once per connection
+ * (its first bytes, adopting a channel) is kept out of line, off the
+ * stack of every other call.
+ */
 #define REC_BUF 8192
 #define FD_ITEM_MIN (VHU_REC_ITEM_HDR + VHU_REC_FD_FIXED)
+#define REC_SMALL (VHU_REC_HDR_LEN + VHU_REC_ITEM_HDR + 2 * FD_ITEM_MIN)
+#define FD_REC_BUFS 8
+
+struct fd_rec_buf {
+	atomic_flag taken;
+	char name[VHU_REC_MAX_NAME];	/* an fd's /proc/self/fd name */
+	uint8_t rec[REC_BUF];
+};
+
+static struct fd_rec_buf fd_rec_bufs[FD_REC_BUFS];
+
+static struct fd_rec_buf *fd_rec_buf_take(void)
+{
+	int i;
+
+	for (i = 0; i < FD_REC_BUFS; i++)
+		if (!atomic_flag_test_and_set_explicit(&fd_rec_bufs[i].taken,
+						       memory_order_acquire))
+			return &fd_rec_bufs[i];
+	return NULL;
+}
+
+static void fd_rec_buf_give(struct fd_rec_buf *r)
+{
+	if (r)
+		atomic_flag_clear_explicit(&r->taken, memory_order_release);
+}
+
+/* A thread that held a buffer at fork() does not exist in the child. */
+void vhu_events_after_fork(void)
+{
+	int i;
+
+	for (i = 0; i < FD_REC_BUFS; i++)
+		atomic_flag_clear(&fd_rec_bufs[i].taken);
+}
 
 static void hdr_init(struct vhu_rec_hdr *h, int event, uint16_t call, int fd,
 		     const struct vhu_slot *s)
@@ -114,11 +159,48 @@ static void describe_fd(int fd, struct vhu_rec_fd *d, char *name, size_t cap)
 		d->kind = VHU_FDK_OTHER;
 }
 
-/* Adds one fd item per fd, sharing what is left of the buffer fairly and
- * leaving room for the data item header. */
-static void add_fd_items(struct vhu_rec_builder *b, const int *fds, int nfds)
+/* The k-th fd an SCM_RIGHTS message carries (sent or received), or -1:
+ * read where the message has it, not copied into an array on the stack. */
+static int fd_at(const struct msghdr *msg, int k)
 {
-	char name[VHU_REC_MAX_NAME];
+	struct msghdr *m = (struct msghdr *)msg;
+	struct cmsghdr *c;
+	int fd;
+
+	if (!msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+		return -1;
+	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		size_t cnt;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if ((size_t)k < cnt) {
+			memcpy(&fd, CMSG_DATA(c) + (size_t)k * sizeof(int), sizeof(int));
+			return fd;
+		}
+		k -= (int)cnt;
+	}
+	return -1;
+}
+
+/* How many fds the message carries (at most VHU_REC_MAX_FDS are looked at). */
+static int count_fds(const struct msghdr *msg)
+{
+	int n = 0;
+
+	while (n < (int)VHU_REC_MAX_FDS && fd_at(msg, n) >= 0)
+		n++;
+	return n;
+}
+
+/* Adds one fd item per fd, sharing what is left of the buffer fairly and
+ * leaving room for the data item header; name is scratch for the names
+ * (shorter than a name can be: the names are left out). */
+static void add_fd_items(struct vhu_rec_builder *b, const struct msghdr *msg, int nfds,
+			 char *name, size_t name_cap)
+{
 	int i;
 
 	for (i = 0; i < nfds; i++) {
@@ -128,8 +210,8 @@ static void add_fd_items(struct vhu_rec_builder *b, const int *fds, int nfds)
 
 		if (left < FD_ITEM_MIN + VHU_REC_ITEM_HDR)
 			return;
-		describe_fd(fds[i], &d, name, sizeof(name));
-		if (left < need)
+		describe_fd(fd_at(msg, i), &d, name, name_cap);
+		if (left < need || name_cap < VHU_REC_MAX_NAME)	/* or only its start */
 			d.name_len = 0;
 		else if (d.name_len > (left - need) / (size_t)(nfds - i))
 			d.name_len = (uint16_t)((left - need) / (size_t)(nfds - i));
@@ -137,31 +219,9 @@ static void add_fd_items(struct vhu_rec_builder *b, const int *fds, int nfds)
 	}
 }
 
-/* The fds an SCM_RIGHTS message carries (sent or received). */
-static int collect_fds(const struct msghdr *msg, int *fds, int max)
-{
-	struct msghdr *m = (struct msghdr *)msg;
-	struct cmsghdr *c;
-	int n = 0;
-
-	if (!msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
-		return 0;
-	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-		size_t k, cnt;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-		    c->cmsg_len < CMSG_LEN(0))
-			continue;
-		cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (k = 0; k < cnt && n < max; k++)
-			memcpy(&fds[n++], CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-	}
-	return n;
-}
-
-/* The caller's iovecs, cut to the bytes really moved, to the record limit
- * and to the iovecs one record can hold.  Returns the bytes kept. */
-static uint32_t data_iov(const struct vhu_io *io, struct iovec *out, int *nout)
+/* The bytes of the call one record keeps: what it moved, cut to the
+ * record limit and to the iovecs one record can hold. */
+static uint32_t data_span(const struct vhu_io *io)
 {
 	size_t want = io->moved < VHU_REC_MAX_DATA ? io->moved : VHU_REC_MAX_DATA;
 	size_t got = 0;
@@ -172,13 +232,10 @@ static uint32_t data_iov(const struct vhu_io *io, struct iovec *out, int *nout)
 
 		if (len > want - got)
 			len = want - got;
-		if (!len)
-			continue;
-		out[n].iov_base = io->iov[i].iov_base;
-		out[n++].iov_len = len;
+		if (len)
+			n++;
 		got += len;
 	}
-	*nout = n;
 	return (uint32_t)got;
 }
 
@@ -223,18 +280,16 @@ static int p2p_dir(int event)
 	return event == VHU_EV_DATA_SENT ? 0 : event == VHU_EV_DATA_RECV ? 1 : -1;
 }
 
-static void emit_data(const struct vhu_io *io, const struct vhu_slot *s,
-		      const int *fds, int nfds)
+static void emit_data(const struct vhu_io *io, const struct vhu_slot *s, int nfds)
 {
-	uint8_t buf[REC_BUF];
+	struct fd_rec_buf *big = nfds ? fd_rec_buf_take() : NULL;
+	uint8_t small[REC_SMALL];
+	char kind_only[24];	/* enough of a name to tell memfd and eventfd */
 	struct vhu_rec_builder b;
 	struct vhu_rec_hdr h;
-	struct iovec data[VHU_OUT_MAX_IOV];
-	uint32_t data_len;
+	uint32_t data_len = data_span(io);
 	size_t len;
-	int ndata;
 
-	data_len = data_iov(io, data, &ndata);
 	hdr_init(&h, io->event, io->call, io->fd, s);
 	if (io->call_flags & MSG_PEEK)
 		h.flags |= VHU_RF_PEEK;
@@ -248,13 +303,19 @@ static void emit_data(const struct vhu_io *io, const struct vhu_slot *s,
 		h.flags |= VHU_RF_CUT;
 	h.nfds = (uint8_t)(nfds > 255 ? 255 : nfds);
 	h.orig_len = (uint32_t)io->moved;
-	vhu_rec_begin(&b, buf, sizeof(buf), &h);
-	add_fd_items(&b, fds, nfds);
+	if (big) {
+		vhu_rec_begin(&b, big->rec, sizeof(big->rec), &h);
+		add_fd_items(&b, io->msg, nfds, big->name, sizeof(big->name));
+	} else {
+		vhu_rec_begin(&b, small, sizeof(small), &h);
+		add_fd_items(&b, io->msg, nfds, kind_only, sizeof(kind_only));
+	}
 	vhu_rec_add_data_ref(&b, data_len);
 	len = vhu_rec_end(&b);
 	if (len)
-		vhu_out_record(p2p_dir(io->event), buf, len, data, ndata, data_len,
-			       (uint32_t)io->moved, vhu_now_ns());
+		vhu_out_record(p2p_dir(io->event), big ? big->rec : small, len, io->iov,
+			       io->iovcnt, data_len, (uint32_t)io->moved, vhu_now_ns());
+	fd_rec_buf_give(big);
 }
 
 /* The first bytes of a candidate, moved by calls before the one that
@@ -268,7 +329,7 @@ static void emit_pending(const struct vhu_io *io, const struct vhu_slot *s,
 		.iov = &iov, .iovcnt = 1, .moved = len, .asked = len,
 	};
 
-	emit_data(&early, s, NULL, 0);
+	emit_data(&early, s, 0);
 }
 
 /* Path of a unix socket address; an abstract name is shown as "@name". */
@@ -332,7 +393,7 @@ static void read_open_info(int fd, int event, struct vhu_open_info *info)
  * (info may be NULL): no system call but the capture write. */
 static void emit_open(int fd, const struct vhu_slot *s, const struct vhu_open_info *info)
 {
-	uint8_t buf[512];
+	uint8_t buf[VHU_REC_HDR_LEN + 2 * VHU_REC_ITEM_HDR + VHU_SUN_PATH_MAX + 12];
 	struct vhu_rec_builder b;
 	struct vhu_rec_hdr h;
 	size_t len;
@@ -356,7 +417,7 @@ static void emit_open(int fd, const struct vhu_slot *s, const struct vhu_open_in
 
 /* Decides on a candidate once 12 bytes went one way: tracked if they are a
  * plausible vhost-user request, dropped otherwise.  Returns the state. */
-static uint8_t check_candidate(const struct vhu_io *io)
+__attribute__((noinline)) static uint8_t check_candidate(const struct vhu_io *io)
 {
 	struct vhu_slot *s = vhu_slot(io->fd), snap;
 	struct vhu_open_info info, *known;
@@ -546,8 +607,8 @@ static uint8_t channel_of_call(const struct vhu_io *io)
  * receiver tracks the socket it got; the sender tracks the socketpair end
  * it kept (and the sent end, until it closes it).
  */
-static void maybe_adopt(const struct vhu_io *io, const struct vhu_slot *conn,
-			const int *fds, int nfds)
+__attribute__((noinline)) static void maybe_adopt(const struct vhu_io *io,
+						  const struct vhu_slot *conn, int nfds)
 {
 	uint8_t chan, role;
 	int i;
@@ -562,11 +623,13 @@ static void maybe_adopt(const struct vhu_io *io, const struct vhu_slot *conn,
 		uint64_t ino;
 		int partner = -1;
 
-		if (!is_socket(fds[i], &ino))
+		int fd = fd_at(io->msg, i);
+
+		if (!is_socket(fd, &ino))
 			continue;
 		if (io->event == VHU_EV_DATA_SENT)
-			partner = pair_partner(fds[i], ino);
-		adopt(fds[i], io->call, chan, role, conn->conn_id);
+			partner = pair_partner(fd, ino);
+		adopt(fd, io->call, chan, role, conn->conn_id);
 		if (partner >= 0)
 			adopt(partner, io->call, chan, role, conn->conn_id);
 	}
@@ -575,7 +638,7 @@ static void maybe_adopt(const struct vhu_io *io, const struct vhu_slot *conn,
 void vhu_on_io(const struct vhu_io *io)
 {
 	struct vhu_slot *s = vhu_slot(io->fd), snap;
-	int fds[VHU_REC_MAX_FDS], nfds, i;
+	int nfds, i;
 	uint8_t st = vhu_slot_state(io->fd);
 
 	if (st == VHU_SLOT_CANDIDATE)
@@ -585,14 +648,14 @@ void vhu_on_io(const struct vhu_io *io)
 	vhu_slot_lock(s);
 	memcpy(&snap, s, sizeof(snap));
 	vhu_slot_unlock(s);
-	nfds = collect_fds(io->msg, fds, VHU_REC_MAX_FDS);
+	nfds = count_fds(io->msg);
 	/* Received fds are new numbers here: forget what they used to be. */
 	if (io->event == VHU_EV_DATA_RECV)
 		for (i = 0; i < nfds; i++)
-			vhu_slot_clear(fds[i], NULL);
-	emit_data(io, &snap, fds, nfds);
+			vhu_slot_clear(fd_at(io->msg, i), NULL);
+	emit_data(io, &snap, nfds);
 	if (nfds)
-		maybe_adopt(io, &snap, fds, nfds);
+		maybe_adopt(io, &snap, nfds);
 }
 
 static bool is_unix_stream(int fd)
@@ -843,27 +906,27 @@ static size_t start_cmdline_len;
 static uint8_t start_rec[VHU_REC_HDR_LEN + 2 * VHU_REC_ITEM_HDR + VHU_REC_PROC_LEN +
 			 VHU_REC_MAX_CMDLINE];
 
-/* The parent of a fork child is the process that forked: its pid is the
- * one the shim knew before the fork (getppid would say 1 if it exited). */
-static uint32_t parent_pid(uint16_t call)
+/*
+ * getppid, or in a sandboxed fork child the pid its parent knew itself by
+ * (the child then asks nothing).  The first process of a new pid
+ * namespace, pid 1, has its parent outside: ppid 0, as getppid says.
+ */
+static uint32_t parent_pid(uint16_t call, uint32_t pid, uint32_t forker)
 {
-	uint32_t known = vhu_last_pid();
-
-	if (call == VHU_CALL_FORK && known)
-		return known;
-	return (uint32_t)getppid();
+	if (call != VHU_CALL_FORK || !vhu_sandboxed() || !forker)
+		return (uint32_t)getppid();
+	return pid == 1 ? 0 : forker;
 }
 
 void vhu_emit_process_start(uint16_t call)
 {
 	struct vhu_rec_builder b;
 	struct vhu_rec_hdr h;
-	uint32_t ppid;
+	uint32_t forker = vhu_last_pid();	/* before this process asks */
 	size_t len;
 	int saved = errno;
 
 	vhu_busy++;
-	ppid = parent_pid(call);
 	hdr_init(&h, VHU_EV_PROCESS_START, call, -1, NULL);
 	if (call == VHU_CALL_START || !vhu_sandboxed()) {
 		char comm[17] = "";
@@ -873,7 +936,7 @@ void vhu_emit_process_start(uint16_t call)
 		start_cmdline_len = read_proc("/proc/self/cmdline", start_cmdline,
 					      sizeof(start_cmdline));
 	}
-	vhu_put_le32(start_proc, ppid);
+	vhu_put_le32(start_proc, parent_pid(call, h.pid, forker));
 	vhu_rec_begin(&b, start_rec, sizeof(start_rec), &h);
 	vhu_rec_add_item(&b, VHU_IT_PROC, start_proc, sizeof(start_proc));
 	vhu_rec_add_item(&b, VHU_IT_CMDLINE, start_cmdline, (uint32_t)start_cmdline_len);

@@ -430,11 +430,8 @@ void vhu_out_record(int p2p_dir, const uint8_t *rec, size_t rec_len,
 	uint8_t flat[VHU_OUT_FLAT_MAX];
 	struct iovec iov[VHU_OUT_MAX_IOV + 3];
 	size_t exp_len, caplen;
-	uint32_t epb_flags = 0;
+	uint32_t epb_flags = 0, left = data_len;
 	int i, n = 0;
-
-	if (ndata > VHU_OUT_MAX_IOV)
-		return;		/* callers cut to VHU_OUT_MAX_IOV */
 	exp_len = vhu_exp_pdu_write(head + VHU_PCAPNG_EPB_HEAD, p2p_dir);
 	caplen = exp_len + rec_len + data_len;
 	vhu_pcapng_epb_head(head, ts_ns, (uint32_t)caplen,
@@ -448,9 +445,15 @@ void vhu_out_record(int p2p_dir, const uint8_t *rec, size_t rec_len,
 	iov[n++].iov_len = VHU_PCAPNG_EPB_HEAD + exp_len;
 	iov[n].iov_base = (void *)rec;
 	iov[n++].iov_len = rec_len;
-	for (i = 0; i < ndata; i++)
-		if (data[i].iov_len)
-			iov[n++] = data[i];
+	for (i = 0; i < ndata && left && n < VHU_OUT_MAX_IOV + 2; i++) {
+		size_t len = data[i].iov_len < left ? data[i].iov_len : left;
+
+		if (!len)
+			continue;
+		iov[n].iov_base = data[i].iov_base;
+		iov[n++].iov_len = len;
+		left -= (uint32_t)len;
+	}
 	iov[n].iov_base = tail;
 	iov[n++].iov_len = vhu_pcapng_epb_tail(tail, (uint32_t)caplen, epb_flags);
 	write_record(iov, flatten(iov, n, flat, sizeof(flat)));

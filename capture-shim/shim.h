@@ -214,7 +214,8 @@ int vhu_out_proc_fd_dir(void) VHU_HIDDEN;
 void vhu_out_move_away(int fd) VHU_HIDDEN;
 /* Writes one EPB: head | exported-PDU tags | record | data | tail, with one
  * write (copied into one buffer) or, if bigger than that, one writev.
- * data/ndata: the traced call's own iovecs, data_len bytes. */
+ * data/ndata: the traced call's own iovecs, of which the first data_len
+ * bytes are written (they lie in at most VHU_OUT_MAX_IOV of them). */
 void vhu_out_record(int p2p_dir, const uint8_t *rec, size_t rec_len,
 		    const struct iovec *data, int ndata, uint32_t data_len,
 		    uint32_t orig_data_len, uint64_t ts_ns) VHU_HIDDEN;
@@ -258,5 +259,6 @@ void vhu_on_bind(int fd, const struct sockaddr *addr, socklen_t len) VHU_HIDDEN;
 void vhu_on_close(int fd, uint16_t call) VHU_HIDDEN;
 void vhu_on_socketpair(const int sv[2]) VHU_HIDDEN;
 void vhu_emit_process_start(uint16_t call) VHU_HIDDEN;
+void vhu_events_after_fork(void) VHU_HIDDEN;
 
 #endif

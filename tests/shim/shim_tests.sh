@@ -235,6 +235,36 @@ case_exports() {
 	diff want.txt got.txt >&2 || fail "the exports are not the wrapped calls (< missing, > extra)"
 }
 
+# Recorded calls from a thread with the smallest stack pthreads allows and
+# from a signal handler on an 8 KiB sigaltstack (shim_stack.c): they must
+# not overflow (a guard page turns that into a crash), and every message
+# is recorded.  The stack the shim adds to a call, measured against a run
+# without it, stays within STACK_BUDGET bytes: its own part is under
+# 1 KiB, the rest is the writer's (output.c).  Sanitized builds, whose
+# frames are several times bigger, get four times the stacks and are not
+# measured.
+STACK_BUDGET=4096
+case_stack() {
+	scale=1
+	[ -z "${SANITIZED-}" ] || scale=4
+	"$STACK" "$W/bare.sock" $scale > bare.out || fail "the program fails without the shim"
+	capture -- "$STACK" "$W/vu.sock" $scale > shim.out
+	grep -q "^signal" shim.out || fail "no result: $(cat shim.out)"
+	for where in thread signal; do
+		bare=$(sed -n "s/^$where //p" bare.out)
+		shim=$(sed -n "s/^$where //p" shim.out)
+		echo "$where: $bare bytes of stack without the shim, $shim with it"
+		[ -n "${SANITIZED-}" ] || [ $((shim - bare)) -le $STACK_BUDGET ] ||
+			fail "the shim adds $((shim - bare)) bytes of stack on the $where (budget $STACK_BUDGET)"
+	done
+	expect_count 1 "ev=data_sent call=sendmsg .*nfds=2 .*fds=[0-9]+:memfd:/memfd:vhu-stack-mem" recs.txt
+	expect_count 1 "ev=data_received call=recvmsg .*nfds=2 .*fds=[0-9]+:memfd:/memfd:vhu-stack-mem" recs.txt
+	expect_count 1 "ev=data_sent call=writev .*orig=20 " recs.txt
+	expect_count 1 "ev=data_sent call=write .*role=back-end .*orig=20 " recs.txt
+	expect_count 1 "ev=data_sent call=write .*role=front-end .*data=0b0000000100000008000000" recs.txt
+	expect_count 1 "ev=data_received call=read .*role=back-end .*data=0b0000000100000008000000" recs.txt
+}
+
 case_untracked() {
 	capture -- "$PEER" untracked "$W/vu.sock"
 	expect_count 2 'ev=process_start' recs.txt
