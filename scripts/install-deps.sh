@@ -12,7 +12,7 @@ packages=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libpcap-dev libglib2.0-dev wireshark-dev tshark
 	# tests: witnesses and comparison scripts
-	strace python3 jq valgrind
+	strace python3 jq valgrind bash-completion
 	# real peers: DPDK testpmd with the vhost and virtio_user drivers
 	dpdk-dev librte-net-vhost23 librte-net-virtio23 librte-mempool-ring23
 	# real peers: QEMU 7.2 (qemu-system-common brings qemu-storage-daemon
