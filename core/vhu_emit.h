@@ -51,8 +51,7 @@ enum vhu_group { VHU_GRP_MALFORMED, VHU_GRP_PROTOCOL, VHU_GRP_SEQUENCE, VHU_GRP_
 	X(ACK_FAILURE, "ack_failure", NOTE, SEQUENCE, "Back-end reports failure") \
 	X(BAD_RECORD, "bad_record", ERROR, MALFORMED, "Malformed capture record") \
 	X(RESYNC, "resync", WARN, MALFORMED, "Bytes skipped to find the next message") \
-	X(FDS_DROPPED, "fds_dropped", WARN, PROTOCOL, "The kernel dropped passed fds (MSG_CTRUNC)") \
-	X(STATE_CHANGE, "state_change", CHAT, SEQUENCE, "Negotiation step")
+	X(FDS_DROPPED, "fds_dropped", WARN, PROTOCOL, "The kernel dropped passed fds (MSG_CTRUNC)")
 
 enum vhu_note_id {
 #define VHU_X_NOTE(id, ab, sev, grp, sum) VHU_N_##id,

@@ -124,8 +124,6 @@ struct vhu_field {
 	X(RESPONSE_IN, "response_in", "Response in", FRAME_RESP, NONE, NULL, 0) \
 	X(RESPONSE_TO, "response_to", "Response to", FRAME_REQ, NONE, NULL, 0) \
 	X(TIME, "time", "Time since request", RELTIME, NONE, NULL, 0) \
-	X(NO_RESPONSE, "no_response", "No response seen", NONE, NONE, NULL, 0) \
-	X(FRAGMENTS, "fragment_count", "Records carrying this message", U32, DEC, NULL, 0) \
 	/* ---- payloads ---- */ \
 	X(U64, "u64", "Value", U64, HEX_DEC, NULL, 0) \
 	X(ACK, "ack", "Acknowledgement", U64, DEC, vhu_vals_ack, 0) \
@@ -133,14 +131,12 @@ struct vhu_field {
 	X(FEATURE_UNKNOWN, "features.unknown", "Unnamed feature bit", U8, DEC, NULL, 0) \
 	X(PROTOCOL_FEATURES, "protocol_features", "Protocol features", U64, HEX, NULL, 0) \
 	X(PROTOCOL_FEATURE_UNKNOWN, "protocol_features.unknown", "Unnamed protocol feature bit", U8, DEC, NULL, 0) \
-	X(DEVICE_TYPE, "device_type", "Device type (inferred)", STRING, NONE, NULL, 0) \
 	X(VRING_INDEX, "vring.index", "Vring index", U32, DEC, NULL, 0) \
 	X(VRING_NUM, "vring.num", "Number of descriptors", U32, DEC, NULL, 0) \
 	X(VRING_ENABLE, "vring.enable", "Enable", U32, DEC, vhu_vals_enable, 0) \
 	X(VRING_ENDIAN, "vring.endian", "Endianness", U32, DEC, vhu_vals_endian, 0) \
 	X(VRING_STATE_NUM, "vring.state", "State", U32, HEX_DEC, NULL, 0) \
 	X(VRING_BASE, "vring.base", "Base (next avail index)", U32, DEC, NULL, 0) \
-	X(VRING_BASE_RESERVED, "vring.base_reserved", "Reserved", U32, HEX, NULL, 0) \
 	X(VRING_AVAIL_IDX, "vring.avail_idx", "Next avail index", U32, DEC, NULL, 0x00007fff) \
 	X(VRING_AVAIL_WRAP, "vring.avail_wrap", "Avail wrap counter", BOOL, 32, NULL, 0x00008000) \
 	X(VRING_USED_IDX, "vring.used_idx", "Used index", U32, DEC, NULL, 0x7fff0000) \
@@ -227,7 +223,6 @@ struct vhu_field {
 	X(MAX_MEM_SLOTS, "max_mem_slots", "Maximum memory slots", U64, DEC, NULL, 0) \
 	X(MTU, "mtu", "MTU", U64, DEC, NULL, 0) \
 	X(RARP_MAC, "rarp.mac", "Guest MAC address", STRING, NONE, NULL, 0) \
-	X(LOG_FD_NOTE, "log_fd", "Log eventfd", NONE, NONE, NULL, 0) \
 	X(GPU_SCANOUT_ID, "gpu.scanout_id", "Scanout id", U32, DEC, NULL, 0) \
 	X(GPU_X, "gpu.x", "X", U32, DEC, NULL, 0) \
 	X(GPU_Y, "gpu.y", "Y", U32, DEC, NULL, 0) \
@@ -266,7 +261,7 @@ enum vhu_field_id {
 
 /* Subtree kinds (the plugin's ett array). */
 #define VHU_ETT_LIST(X) \
-	X(REC) X(REC_FLAGS) X(REC_FD) X(ROOT) X(HEADER) X(FLAGS) X(PAYLOAD) \
+	X(REC) X(REC_FLAGS) X(REC_FD) X(ROOT) X(FLAGS) \
 	X(FEATURES) X(PROTOCOL_FEATURES) X(STATUS) X(VRING_FILE) X(VRING_STATE) \
 	X(VRING_FLAGS) X(REGION) X(FDS) X(FD) X(CRYPTO) X(GPU) X(SHMEM) X(DEVSTATE) X(AREA)
 

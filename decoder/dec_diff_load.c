@@ -21,7 +21,6 @@ bool diff_ignored_by_default(int field)
 	case VHU_F_CRYPTO_HOST_PTR:
 	case VHU_F_FD: case VHU_F_FD_NAME: case VHU_F_FD_INO:
 	case VHU_F_RESPONSE_IN: case VHU_F_RESPONSE_TO: case VHU_F_TIME:
-	case VHU_F_FRAGMENTS:
 		return true;
 	default:
 		return false;
@@ -31,7 +30,7 @@ bool diff_ignored_by_default(int field)
 bool diff_is_vring_state(int field)
 {
 	switch (field) {
-	case VHU_F_VRING_STATE_NUM: case VHU_F_VRING_BASE: case VHU_F_VRING_BASE_RESERVED:
+	case VHU_F_VRING_STATE_NUM: case VHU_F_VRING_BASE:
 	case VHU_F_VRING_AVAIL_IDX: case VHU_F_VRING_AVAIL_WRAP:
 	case VHU_F_VRING_USED_IDX: case VHU_F_VRING_USED_WRAP:
 		return true;

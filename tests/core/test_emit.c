@@ -35,6 +35,8 @@ static void push(void *ctx, const struct vhu_node *n)
 
 	if (n->ett < 0 || n->ett >= VHU_ETT__COUNT)
 		t->errors++;
+	else
+		t->etts[n->ett]++;
 	line(t, n, '+');
 	t->depth++;
 	if (t->depth > t->max_depth)

@@ -17,6 +17,7 @@ struct test_emit {
 	int max_depth;
 	int nodes;
 	int notes[VHU_N__COUNT];
+	int etts[VHU_ETT__COUNT];	/* subtrees opened, by kind */
 	int errors;		/* unbalanced pops, bad field ids, long texts */
 	char summary[512];
 };

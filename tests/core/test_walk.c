@@ -6,7 +6,10 @@
  * Every valid example must come out with no protocol-error note, balanced
  * subtrees and texts that fit a Wireshark label; the whole output is then
  * compared with golden/walk_all.txt (VHU_UPDATE_GOLDEN=1 rewrites it).
+ * Every kind of subtree must open somewhere in it, or be on the short list
+ * below (fields and notes: check_used.py).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,13 @@
 
 static int failures;
 static FILE *out;
+static int etts_opened[VHU_ETT__COUNT];
+
+/* Subtrees the golden messages do not open, and why. */
+static const int etts_elsewhere[] = {
+	VHU_ETT_REC, VHU_ETT_REC_FLAGS, VHU_ETT_REC_FD,	/* the record tree: decoder goldens */
+	VHU_ETT_VRING_STATE,	/* GET_VRING_BASE with VIRTIO_F_RING_PACKED negotiated */
+};
 
 static const int bad_notes[] = {
 	VHU_N_MALFORMED, VHU_N_OVERSIZE, VHU_N_TRUNCATED, VHU_N_UNKNOWN_REQUEST, VHU_N_BAD_VERSION,
@@ -41,6 +51,8 @@ static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_inf
 	CHECK(t.depth == 0);
 	CHECK(t.nodes >= 5);
 	CHECK(t.summary[0] != 0);
+	for (i = 0; i < VHU_ETT__COUNT; i++)
+		etts_opened[i] += t.etts[i];
 	for (i = 0; i < sizeof(bad_notes) / sizeof(bad_notes[0]); i++) {
 		if (t.notes[bad_notes[i]]) {
 			fprintf(stderr, "frame %llu (%s): unexpected note %s\n", (unsigned long long)mi->frame,
@@ -49,6 +61,21 @@ static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_inf
 		}
 	}
 	return NULL;
+}
+
+static void check_etts(void)
+{
+	size_t e, i;
+
+	for (e = 0; e < VHU_ETT__COUNT; e++) {
+		bool elsewhere = false;
+
+		for (i = 0; i < sizeof(etts_elsewhere) / sizeof(etts_elsewhere[0]); i++)
+			elsewhere |= etts_elsewhere[i] == (int)e;
+		CHECKF(elsewhere ? !etts_opened[e] : etts_opened[e] > 0,
+		       "subtree kind %zu: opened %d times%s", e, etts_opened[e],
+		       elsewhere ? ", but it is listed as opened elsewhere" : "");
+	}
 }
 
 static void exchange(struct feeder *f, unsigned channel, uint32_t id, uint64_t conn)
@@ -100,6 +127,7 @@ int main(int argc, char **argv)
 	vhu_session_finish(f.s);
 	vhu_session_free(f.s);
 	fclose(out);
+	check_etts();
 
 	if (getenv("VHU_UPDATE_GOLDEN")) {
 		g = fopen(golden, "w");
