@@ -56,7 +56,7 @@ def load_request_names(proto_h):
 LINE_RE = re.compile(r"^(\d+)\s+(\d+\.\d+)\s+(.*)$")
 CALL_RE = re.compile(r"^(\w+)\((.*)$")
 RET_RE = re.compile(r"\)\s+=\s+(-?\d+)(?:<[^>]*>)?(?:\s.*)?$")
-SOCK_RE = re.compile(r"^(\d+)<UNIX-STREAM:\[(\d+)(?:->(\d+))?[^\]]*\]>")
+SOCK_RE = re.compile(r"^(\d+)<UNIX-STREAM:\[(\d+)(?:->(\d+))?(?:,\"((?:\\x[0-9a-f]{2})*)\")?[^\]]*\]>")
 STRING_RE = re.compile(r'"((?:\\x[0-9a-f]{2})*)"')
 IOV_RE = re.compile(r'iov_base="((?:\\x[0-9a-f]{2})*)"')
 CMSG_FDS_RE = re.compile(r"cmsg_type=SCM_RIGHTS, cmsg_data=\[(.*?)\]\}")
@@ -106,8 +106,9 @@ def socket_inode(annotation):
 class StraceRun:
 	"""Socket transfers of one strace -f log, joined and sorted per thread group."""
 
-	def __init__(self, path):
+	def __init__(self, path, monitors=()):
 		self.path = path
+		self.monitors = set(monitors)	# socket names of QMP monitors: not vhost-user
 		self.tgid = {}		# tid -> process id (thread group)
 		self.transfers = []	# dicts: pid, time, dir, ino, peer, data, fds
 		self.peers = {}		# socket inode -> peer inode
@@ -163,6 +164,8 @@ class StraceRun:
 			return
 		count = int(ret.group(1))
 		if name in ("recv", "recvfrom", "recvmsg", "recvmmsg") and "MSG_PEEK" in args:
+			return
+		if s.group(4) and os.path.basename(unescape(s.group(4))) in self.monitors:
 			return
 		ino = int(s.group(2))
 		if s.group(3):
@@ -326,8 +329,8 @@ def classify(messages, runs, names):
 			msg.direction = "fe->be" if is_reply else "be->fe"
 
 
-def strace_sequences(paths, names):
-	runs = [StraceRun(p) for p in paths]
+def strace_sequences(paths, names, monitors=()):
+	runs = [StraceRun(p, monitors) for p in paths]
 	messages, problems = reassemble(runs)
 	classify(messages, runs, names)
 	seqs = {}
@@ -573,14 +576,21 @@ def check_dpdk(report, names, aliases, seqs, log_path):
 	if not logged:
 		report.fail("dpdk log %s: no 'read message' lines" % log_path)
 		return
-	be = strace_pid_by_role(seqs, "be")
-	if len(be) != 1:
-		report.fail("dpdk: expected one back-end process in strace, found %s" % sorted(be))
+	be = sorted(strace_pid_by_role(seqs, "be"))
+	if not be:
+		report.fail("dpdk: no back-end process in strace")
 		return
-	pid = be.pop()
-	got = [describe(names, "main", m.request) for m in seqs.get((pid, "main", "fe->be"), [])]
-	if compare_lists(report, "dpdk back-end main fe->be", "strace", got, "dpdk log", logged):
-		report.note("dpdk log: %d requests read agree with strace" % len(logged))
+	got = {pid: [describe(names, "main", m.request) for m in seqs.get((pid, "main", "fe->be"), [])]
+	       for pid in be}
+	# Several back-ends (one restarted, each with its own log): the log
+	# must be exactly what one of them read.
+	for pid in be:
+		if got[pid] == logged:
+			report.note("dpdk log %s: %d requests read agree with strace (pid %d)" %
+				    (os.path.basename(log_path), len(logged), pid))
+			return
+	compare_lists(report, "dpdk back-end main fe->be (%s)" % os.path.basename(log_path),
+		      "strace pid %d" % be[0], got[be[0]], "dpdk log", logged)
 
 
 def dump(names, seqs, out):
@@ -601,10 +611,11 @@ def missing_witnesses(report, paths):
 	return bool(report.failures)
 
 
-def strace_session(report, names, straces, expected):
+def strace_session(report, names, straces, expected, phase=None, monitors=()):
 	"""strace's message sequences of the session; every name in expected
-	must be among their requests."""
-	seqs, problems = strace_sequences(straces, names)
+	must be among their requests (a miss names the phase, when given).
+	Sockets named in monitors carry QMP, not vhost-user: left out."""
+	seqs, problems = strace_sequences(straces, names, monitors)
 	for p in problems:
 		report.fail("strace: " + p)
 	if not seqs:
@@ -612,8 +623,93 @@ def strace_session(report, names, straces, expected):
 	seen = {describe(names, k[1], m.request) for k, msgs in seqs.items() for m in msgs}
 	for name in expected:
 		if name not in seen:
-			report.fail("strace: expected %s in the session, not seen" % name)
+			report.fail("%sstrace: expected %s in the session, not seen" %
+				    ("phase %s: " % phase if phase else "", name))
 	return seqs
+
+
+RING_REQUESTS = ("VHOST_USER_SET_VRING_ADDR", "VHOST_USER_SET_VRING_KICK", "VHOST_USER_SET_VRING_ENABLE")
+
+
+def check_rings(report, names, seqs, count, phase=None):
+	"""Every ring 0..count-1 was given its address, its kick fd and an
+	enable by the front-end (the first payload byte is the ring index in
+	all three: the low bits of a u32 index or of the kick's u64)."""
+	seen = {name: set() for name in RING_REQUESTS}
+	for (pid, ch, d), msgs in seqs.items():
+		if ch != "main" or d != "fe->be":
+			continue
+		for m in msgs:
+			name = describe(names, ch, m.request)
+			if m.xfer_dir == "out" and name in seen and m.payload:
+				seen[name].add(m.payload[0])
+	prefix = "phase %s: " % phase if phase else ""
+	ok = True
+	for name in RING_REQUESTS:
+		missing = sorted(set(range(count)) - seen[name])
+		if missing:
+			ok = False
+			report.fail("%sstrace: %s never sent for ring(s) %s (sent for %s)" %
+				    (prefix, name, missing, sorted(seen[name])))
+	if ok:
+		report.note("rings 0..%d: address, kick and enable each sent" % (count - 1))
+
+
+F_LOG_ALL = 1 << 26		# VHOST_F_LOG_ALL in SET_FEATURES
+VRING_F_LOG = 0x1		# VHOST_VRING_F_LOG in SET_VRING_ADDR's flags
+
+
+def sent_by_fe(names, seqs, name):
+	"""The main-channel messages called name that a front-end sent."""
+	return [m for (pid, ch, d), msgs in seqs.items() if ch == "main" and d == "fe->be"
+		for m in msgs if m.xfer_dir == "out" and describe(names, ch, m.request) == name]
+
+
+def check_dirty_log(report, names, seqs, phase=None):
+	"""Dirty logging switched on: LOG_ALL in a SET_FEATURES, SET_LOG_BASE
+	with one fd and its reply, a ring address with the log flag."""
+	prefix = "phase %s: strace: " % (phase or "dirty log")
+	features = [int.from_bytes(m.payload[:8], "little") for m in
+		    sent_by_fe(names, seqs, "VHOST_USER_SET_FEATURES")]
+	if not any(f & F_LOG_ALL for f in features):
+		report.fail(prefix + "no SET_FEATURES with LOG_ALL (bit 26) among %d" % len(features))
+	bases = sent_by_fe(names, seqs, "VHOST_USER_SET_LOG_BASE")
+	if not any(len(m.fds) == 1 for m in bases):
+		report.fail(prefix + "no SET_LOG_BASE with the log's fd (%d sent)" % len(bases))
+	replies = [m for (pid, ch, d), msgs in seqs.items() if ch == "main" and d == "be->fe"
+		   for m in msgs if m.xfer_dir == "out" and
+		   describe(names, ch, m.request) == "VHOST_USER_SET_LOG_BASE"]
+	if bases and not replies:
+		report.fail(prefix + "SET_LOG_BASE was never answered")
+	addrs = sent_by_fe(names, seqs, "VHOST_USER_SET_VRING_ADDR")
+	if not any(int.from_bytes(m.payload[4:8], "little") & VRING_F_LOG for m in addrs):
+		report.fail(prefix + "no SET_VRING_ADDR with the log flag among %d" % len(addrs))
+	if features and bases and replies and addrs:
+		report.note("dirty log: LOG_ALL set, %d SET_LOG_BASE (fd kinds %s), %d replies" %
+			    (len(bases), [f["kind"] for m in bases for f in m.fds], len(replies)))
+
+
+def check_sessions(report, decoded_paths, count):
+	"""A front-end's capture holds count main-channel connections or more
+	on one socket path (a back-end restarted under it)."""
+	best = (0, None)
+	for path in decoded_paths:
+		per_path = {}
+		with open(path, encoding="utf-8") as f:
+			for line in f:
+				if '"event":"connect"' not in line:
+					continue
+				ev = json.loads(line)
+				m = re.search(r" path=(\S+)", ev.get("summary", ""))
+				if m and ev.get("role") == "front-end":
+					per_path.setdefault(m.group(1), set()).add(ev.get("conn"))
+		for sock, conns in per_path.items():
+			best = max(best, (len(conns), sock))
+	if best[0] < count:
+		report.fail("phase reconnect: decoder: at most %d connection(s) on one path, %d expected" %
+			    (best[0], count))
+	else:
+		report.note("%d sessions on %s in one capture" % best)
 
 
 def print_report(report, tool=None, seqs=None):
@@ -640,6 +736,15 @@ def main():
 	ap.add_argument("--dpdk-log", action="append", default=[])
 	ap.add_argument("--expect", action="append", default=[],
 			help="a request name that must appear in the strace record")
+	ap.add_argument("--monitor-socket", action="append", default=[],
+			help="file name of a QMP monitor socket a peer serves (not vhost-user: left out)")
+	ap.add_argument("--expect-rings", type=int, default=0,
+			help="rings 0..N-1 must each get SET_VRING_ADDR, _KICK and _ENABLE")
+	ap.add_argument("--expect-dirty-log", action="store_true",
+			help="LOG_ALL, SET_LOG_BASE with its fd and reply, a logged ring address")
+	ap.add_argument("--expect-sessions", type=int, default=0,
+			help="a front-end's capture has N connections on one socket path")
+	ap.add_argument("--phase", help="the protocol phase the run exercises (named when a message is missing)")
 	ap.add_argument("--dump", action="store_true", help="print strace's message list")
 	args = ap.parse_args()
 
@@ -648,11 +753,16 @@ def main():
 	if missing_witnesses(report, args.strace + args.decoded + args.qemu_trace + args.dpdk_log):
 		return print_report(report)
 
-	seqs = strace_session(report, names, args.strace, args.expect)
+	seqs = strace_session(report, names, args.strace, args.expect, args.phase,
+			      args.monitor_socket)
 	if args.dump:
 		dump(names, seqs, sys.stdout)
 
 	check_strace_pairs(report, seqs)
+	if args.expect_dirty_log:
+		check_dirty_log(report, names, seqs, args.phase)
+	if args.expect_rings:
+		check_rings(report, names, seqs, args.expect_rings, args.phase)
 	for path in args.qemu_trace:
 		check_qemu(report, seqs, path)
 	for path in args.dpdk_log:
@@ -661,6 +771,8 @@ def main():
 		decoded = load_decoded(args.decoded)
 		check_decoded(report, names, seqs, decoded)
 		check_decoded_sides(report, decoded)
+		if args.expect_sessions:
+			check_sessions(report, args.decoded, args.expect_sessions)
 	return print_report(report, "crosscheck", seqs)
 
 

@@ -21,6 +21,10 @@ set -u
 
 RP_STRACE_CALLS=sendmsg,recvmsg,sendmmsg,recvmmsg,read,write,readv,writev,recvfrom,sendto,connect,accept,accept4,socketpair,close,clone,clone3,fork,vfork
 RP_PEER_TIMEOUT=${RP_PEER_TIMEOUT:-120}
+# How many bytes of each buffer strace shows: a whole vhost-user message.
+# A scenario whose peers also move bulk data through read/write (QEMU's
+# migration stream) lowers it; crosscheck.py fails on a cut message.
+RP_STRACE_SIZE=${RP_STRACE_SIZE:-65536}
 
 rp_log() {
 	echo "[$(date +%T)] $RP_NAME: $*"
@@ -127,7 +131,7 @@ rp_start() {
 		fi
 	fi
 	timeout -k 5 "$RP_PEER_TIMEOUT" \
-		strace --seccomp-bpf -f -ttt -yy -xx -s 65536 -e trace=$RP_STRACE_CALLS \
+		strace --seccomp-bpf -f -ttt -yy -xx -s "$RP_STRACE_SIZE" -e trace=$RP_STRACE_CALLS \
 		-o "$RP_DIR/$name.strace" "${shim[@]}" "$@" \
 		<"$RP_DIR/$name.in" >"$RP_DIR/$name.log" 2>&1 &
 	eval "RP_PID_$name=$!"
@@ -209,6 +213,22 @@ rp_wait_exit() {
 		rp_fail "$1 was killed by its ${RP_PEER_TIMEOUT}s timeout"
 	fi
 	return 0
+}
+
+# rp_kill NAME : kills the peer itself (SIGKILL, a crash), not its
+# strace or timeout, and waits for them to end.  The peer is the child of
+# strace, which is the child of timeout (the launcher execs the peer).
+rp_kill() {
+	local pid tracer='' child=''
+	eval "pid=\$RP_PID_$1"
+	read -r tracer _ <"/proc/$pid/task/$pid/children" 2>/dev/null
+	[ -n "$tracer" ] && read -r child _ <"/proc/$tracer/task/$tracer/children" 2>/dev/null
+	[ -n "$child" ] || rp_fail "cannot find $1's process under strace (timeout pid $pid)"
+	kill -KILL "$child"
+	# (bash would report the killed job on stderr)
+	{ wait "$pid"; } 2>/dev/null
+	RP_LIVE=$(echo " $RP_LIVE " | sed "s/ $1 / /")
+	rp_log "$1 (pid $child) killed"
 }
 
 # rp_signal_pidfile PIDFILE SIGNAL : signals a peer we started, by its own pid file.

@@ -5,7 +5,7 @@
 # Writes OUTDIR/vmlinuz and OUTDIR/initrd.gz (nothing to do if they exist).
 # The kernel and busybox come from Debian packages fetched with
 # 'apt-get download' and unpacked with 'dpkg-deb -x': nothing is installed.
-# The guest's /init reads vhu.test=net|fs|blk from the kernel command line,
+# The guest's /init reads vhu.test=net|netloop|fs|blk from the kernel command line,
 # exercises that device, prints VHU-<TEST>-OK on the console and powers off.
 
 set -eu
@@ -83,6 +83,12 @@ net)
 	ping -c 3 -W 1 10.11.12.1 >/dev/null
 	# no one answers the pings (testpmd only counts them): reaching here is enough
 	ip link show eth0 | grep -q UP && echo VHU-NET-OK
+	;;
+netloop)
+	# the NIC stays in use until the test stops the machine: while it
+	# migrates, or while its back-end is killed and started again
+	ip link set eth0 up && ip addr add 10.11.12.2/24 dev eth0 && echo VHU-NET-UP
+	while :; do ping -c 1 -W 1 10.11.12.1 >/dev/null; done
 	;;
 fs)
 	mount -t virtiofs t /mnt && cat /mnt/hello.txt &&

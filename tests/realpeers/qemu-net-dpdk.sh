@@ -6,10 +6,24 @@
 # both peers, QEMU's -trace 'vhost_user_*', DPDK's lib.vhost.config debug log.
 # vectors=0: QEMU 7.2 crashes in vhost_net_start when the guest starts the
 # device with MSI-X (fixed in later QEMU); without vectors it uses INTx.
+#
+# Usage: qemu-net-dpdk.sh [mq]
+#   mq: two queue pairs on both sides (queues=2, mq=on): GET_QUEUE_NUM
+#       answers 2, four rings are set up and each is enabled on its own
+#       (the guest's one CPU uses the first pair; the second is disabled).
 
 . "$(dirname "$0")/lib.sh"
 
-rp_init qemu-net-dpdk
+mode=${1:-}
+case $mode in
+"") queues=1 name=qemu-net-dpdk mq=() expect=() ;;
+mq)
+	queues=2 name=qemu-net-mq mq=(,mq=on)
+	expect=(--phase multiqueue --expect VHOST_USER_GET_QUEUE_NUM --expect-rings 4)
+	;;
+*) echo "usage: $0 [mq]" >&2; exit 2 ;;
+esac
+rp_init $name
 RP_DPDK_PREFIXES="vhu-be-$$"
 rp_need qemu-system-x86_64 dpdk-testpmd
 guest=${VHU_RP_GUEST:-}
@@ -18,7 +32,7 @@ guest=${VHU_RP_GUEST:-}
 sock=$RP_DIR/vhost.sock
 
 rp_start be dpdk-testpmd -l 0,1 --no-huge -m 256 --no-pci --no-shconf \
-	--file-prefix="vhu-be-$$" --vdev "net_vhost0,iface=$sock,queues=1" \
+	--file-prefix="vhu-be-$$" --vdev "net_vhost0,iface=$sock,queues=$queues" \
 	--log-level=lib.vhost.config:debug -- -i --total-num-mbufs=2048
 rp_wait_for "the back-end's socket" 60 rp_is_socket "$sock"
 rp_wait_prompt be "testpmd>" 60
@@ -30,8 +44,8 @@ rp_start fe qemu-system-x86_64 -nodefaults -no-user-config -display none \
 	-cpu max -smp 1 -m 256M \
 	-object memory-backend-memfd,id=mem,size=256M,share=on \
 	-chardev "socket,id=vu0,path=$sock" \
-	-netdev vhost-user,id=n0,chardev=vu0,queues=1 \
-	-device virtio-net-pci,netdev=n0,romfile=,vectors=0 \
+	-netdev vhost-user,id=n0,chardev=vu0,queues=$queues \
+	-device "virtio-net-pci,netdev=n0,romfile=,vectors=0${mq[*]}" \
 	-kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet vhu.test=net" \
 	-serial "file:$RP_DIR/console.log" \
@@ -48,4 +62,4 @@ rp_wait_exit be 60
 RP_CAPTURED="be fe"
 rp_check --qemu-trace "$RP_DIR/qemu.trace" --dpdk-log "$RP_DIR/be.log" \
 	--expect VHOST_USER_SET_MEM_TABLE --expect VHOST_USER_SET_VRING_KICK \
-	--expect VHOST_USER_SET_VRING_ENABLE --expect VHOST_USER_GET_VRING_BASE
+	--expect VHOST_USER_SET_VRING_ENABLE --expect VHOST_USER_GET_VRING_BASE "${expect[@]}"
