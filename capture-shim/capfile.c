@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* \summary: open a capture file for appending; write its header once */
+/* \summary: open a capture file for appending, safely; write its header once */
 #include "capfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,17 +71,60 @@ int vhu_capfile_write_header(int fd)
 	return write_all(fd, hdr, len);
 }
 
+/*
+ * The capture target: an existing regular file of ours, or a new one made
+ * with O_EXCL.  A FIFO, device or another user's file planted at the name
+ * in a shared directory is refused, never written to (nor waited on).
+ */
+static int open_target(const char *path)
+{
+	const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+	struct stat st;
+	int fd, tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		fd = open(path, flags);
+		if (fd < 0 && errno == ENOENT) {
+			fd = open(path, flags | O_CREAT | O_EXCL, 0600);
+			if (fd < 0 && errno == EEXIST)
+				continue;	/* made meanwhile: look again */
+		}
+		if (fd < 0)
+			return errno == ELOOP ? -VHU_CAPFILE_NOT_REGULAR : -errno;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return -VHU_CAPFILE_NOT_REGULAR;
+		}
+		if (st.st_uid != geteuid()) {
+			close(fd);
+			return -VHU_CAPFILE_NOT_OURS;
+		}
+		fcntl(fd, F_SETFL, O_APPEND);
+		return fd;
+	}
+	return -EEXIST;
+}
+
+const char *vhu_capfile_strerror(int err)
+{
+	if (err == VHU_CAPFILE_NOT_REGULAR)
+		return "not a regular file (or a symbolic link)";
+	if (err == VHU_CAPFILE_NOT_OURS)
+		return "owned by another user";
+	return strerror(err);
+}
+
 int vhu_capfile_open(const char *path)
 {
 	struct stat st;
 	int fd, err = 0;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open_target(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* The lock orders the "is it empty? then write the header" step of
-	 * processes opening the same file at the same moment; records are
-	 * appended later without it (one write each). */
+	 * processes opening the same file at the same moment; blocks are
+	 * appended later without it (whole blocks per write). */
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
 			err = -errno;
@@ -90,7 +133,7 @@ int vhu_capfile_open(const char *path)
 	}
 	if (fstat(fd, &st) < 0)
 		err = -errno;
-	else if (S_ISREG(st.st_mode) && st.st_size == 0)
+	else if (st.st_size == 0)
 		err = vhu_capfile_write_header(fd);
 	flock(fd, LOCK_UN);
 	if (err)
@@ -99,21 +142,4 @@ int vhu_capfile_open(const char *path)
 fail:
 	close(fd);
 	return err;
-}
-
-int vhu_capfile_move_high(int fd, int cloexec)
-{
-	struct rlimit rl;
-	int base = 1000, moved;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur <= 1024)
-		base = (int)(rl.rlim_cur / 2);
-	if (base <= fd)
-		return fd;
-	moved = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, base);
-	if (moved < 0)
-		return fd;	/* the low number works too */
-	close(fd);
-	return moved;
 }

@@ -14,6 +14,7 @@
 
 #include "shim.h"
 #include "vhu_le.h"
+#include "spool.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
 
@@ -219,26 +220,6 @@ static void add_fd_items(struct vhu_rec_builder *b, const struct msghdr *msg, in
 	}
 }
 
-/* The bytes of the call one record keeps: what it moved, cut to the
- * record limit and to the iovecs one record can hold. */
-static uint32_t data_span(const struct vhu_io *io)
-{
-	size_t want = io->moved < VHU_REC_MAX_DATA ? io->moved : VHU_REC_MAX_DATA;
-	size_t got = 0;
-	int i, n = 0;
-
-	for (i = 0; i < io->iovcnt && got < want && n < VHU_OUT_MAX_IOV; i++) {
-		size_t len = io->iov[i].iov_len;
-
-		if (len > want - got)
-			len = want - got;
-		if (len)
-			n++;
-		got += len;
-	}
-	return (uint32_t)got;
-}
-
 /* Copies len bytes the call moved, from offset off, into out; returns
  * the bytes copied (fewer if the call moved fewer). */
 static size_t gather_at(const struct vhu_io *io, size_t off, uint8_t *out, size_t len)
@@ -280,6 +261,13 @@ static int p2p_dir(int event)
 	return event == VHU_EV_DATA_SENT ? 0 : event == VHU_EV_DATA_RECV ? 1 : -1;
 }
 
+/*
+ * One record per VHU_SPOOL_PIECE bytes the call moved, consecutive and
+ * alike but for their bytes: every record stays far below the packet
+ * size libpcap and Wireshark read, and nothing is cut.  The first record
+ * carries the passed fds (and MSG_CTRUNC), the last one MSG_TRUNC and a
+ * short transfer; each piece says its own length.
+ */
 static void emit_data(const struct vhu_io *io, const struct vhu_slot *s, int nfds)
 {
 	struct fd_rec_buf *big = nfds ? fd_rec_buf_take() : NULL;
@@ -287,34 +275,42 @@ static void emit_data(const struct vhu_io *io, const struct vhu_slot *s, int nfd
 	char kind_only[24];	/* enough of a name to tell memfd and eventfd */
 	struct vhu_rec_builder b;
 	struct vhu_rec_hdr h;
-	uint32_t data_len = data_span(io);
-	size_t len;
+	uint64_t ts = vhu_now_ns();
+	size_t off = 0, len;
 
-	hdr_init(&h, io->event, io->call, io->fd, s);
-	if (io->call_flags & MSG_PEEK)
-		h.flags |= VHU_RF_PEEK;
-	if (io->msg_flags & MSG_TRUNC)
-		h.flags |= VHU_RF_TRUNC;
-	if (io->msg_flags & MSG_CTRUNC)
-		h.flags |= VHU_RF_CTRUNC;
-	if (io->moved < io->asked)
-		h.flags |= VHU_RF_SHORT;
-	if (data_len < io->moved)
-		h.flags |= VHU_RF_CUT;
-	h.nfds = (uint8_t)(nfds > 255 ? 255 : nfds);
-	h.orig_len = (uint32_t)io->moved;
-	if (big) {
-		vhu_rec_begin(&b, big->rec, sizeof(big->rec), &h);
-		add_fd_items(&b, io->msg, nfds, big->name, sizeof(big->name));
-	} else {
-		vhu_rec_begin(&b, small, sizeof(small), &h);
-		add_fd_items(&b, io->msg, nfds, kind_only, sizeof(kind_only));
-	}
-	vhu_rec_add_data_ref(&b, data_len);
-	len = vhu_rec_end(&b);
-	if (len)
-		vhu_out_record(p2p_dir(io->event), big ? big->rec : small, len, io->iov,
-			       io->iovcnt, data_len, (uint32_t)io->moved, vhu_now_ns());
+	do {
+		uint32_t piece = io->moved - off > VHU_SPOOL_PIECE ? VHU_SPOOL_PIECE :
+				 (uint32_t)(io->moved - off);
+		bool first = off == 0, last = off + piece == io->moved;
+		uint8_t *rec = first && big ? big->rec : small;
+
+		hdr_init(&h, io->event, io->call, io->fd, s);
+		if (io->call_flags & MSG_PEEK)
+			h.flags |= VHU_RF_PEEK;
+		if (last && (io->msg_flags & MSG_TRUNC))
+			h.flags |= VHU_RF_TRUNC;
+		if (first && (io->msg_flags & MSG_CTRUNC))
+			h.flags |= VHU_RF_CTRUNC;
+		if (last && io->moved < io->asked)
+			h.flags |= VHU_RF_SHORT;
+		if (first)
+			h.nfds = (uint8_t)(nfds > 255 ? 255 : nfds);
+		h.orig_len = piece;
+		if (rec == small) {
+			vhu_rec_begin(&b, small, sizeof(small), &h);
+			if (first)
+				add_fd_items(&b, io->msg, nfds, kind_only, sizeof(kind_only));
+		} else {
+			vhu_rec_begin(&b, big->rec, sizeof(big->rec), &h);
+			add_fd_items(&b, io->msg, nfds, big->name, sizeof(big->name));
+		}
+		vhu_rec_add_data_ref(&b, piece);
+		len = vhu_rec_end(&b);
+		if (len)
+			vhu_out_record(p2p_dir(io->event), rec, len, io->iov, io->iovcnt, off,
+				       piece, piece, ts);
+		off += piece;
+	} while (off < io->moved);
 	fd_rec_buf_give(big);
 }
 
@@ -412,7 +408,7 @@ static void emit_open(int fd, const struct vhu_slot *s, const struct vhu_open_in
 	}
 	len = vhu_rec_end(&b);
 	if (len)
-		vhu_out_record(-1, buf, len, NULL, 0, 0, 0, s->open_ts);
+		vhu_out_record(-1, buf, len, NULL, 0, 0, 0, 0, s->open_ts);
 }
 
 /* Decides on a candidate once 12 bytes went one way: tracked if they are a
@@ -489,7 +485,7 @@ static void emit_adopt(int fd, uint16_t call, const struct vhu_slot *s, uint64_t
 	vhu_rec_add_item(&b, VHU_IT_LINK, lk, sizeof(lk));
 	len = vhu_rec_end(&b);
 	if (len)
-		vhu_out_record(-1, buf, len, NULL, 0, 0, 0, vhu_now_ns());
+		vhu_out_record(-1, buf, len, NULL, 0, 0, 0, 0, vhu_now_ns());
 }
 
 /* fd becomes a tracked connection of channel chan. */
@@ -848,7 +844,7 @@ void vhu_on_close(int fd, uint16_t call)
 	vhu_rec_begin(&b, buf, sizeof(buf), &h);
 	len = vhu_rec_end(&b);
 	if (len)
-		vhu_out_record(-1, buf, len, NULL, 0, 0, 0, vhu_now_ns());
+		vhu_out_record(-1, buf, len, NULL, 0, 0, 0, 0, vhu_now_ns());
 }
 
 void vhu_on_socketpair(const int sv[2])
@@ -942,7 +938,7 @@ void vhu_emit_process_start(uint16_t call)
 	vhu_rec_add_item(&b, VHU_IT_CMDLINE, start_cmdline, (uint32_t)start_cmdline_len);
 	len = vhu_rec_end(&b);
 	if (len)
-		vhu_out_record(-1, start_rec, len, NULL, 0, 0, 0, vhu_now_ns());
+		vhu_out_record(-1, start_rec, len, NULL, 0, 0, 0, 0, vhu_now_ns());
 	vhu_busy--;
 	errno = saved;
 }

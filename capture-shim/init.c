@@ -11,9 +11,10 @@
 #include <unistd.h>
 
 #include "shim.h"
+#include "spool.h"
 
 _Atomic(void *) vhu_real_fns[VHU_FN__COUNT];
-struct vhu_settings vhu_cfg = { .inherited_fd = -1 };
+struct vhu_settings vhu_cfg = { .spool_chunks = VHU_SPOOL_CHUNKS_DEFAULT };
 VHU_TLS int vhu_busy;
 atomic_bool vhu_capturing;
 
@@ -157,21 +158,24 @@ static bool read_settings(void)
 	v = secure_getenv("VHU_CAPTURE_ALL_UNIX");
 	vhu_cfg.all_unix = v && *v && strcmp(v, "0") != 0;
 
-	v = secure_getenv("VHU_CAPTURE_FD");
+	v = secure_getenv("VHU_CAPTURE_SPOOL_CHUNKS");
 	if (v && *v) {
 		char *end;
-		long fd = strtol(v, &end, 10);
+		unsigned long n = strtoul(v, &end, 10);
 
-		if (*end || fd < 0 || fd > 0x7fffffff) {
-			vhu_say("VHU_CAPTURE_FD=", v, ": not an fd number: capture stopped");
+		if (*end || n < VHU_SPOOL_CHUNKS_MIN || n > VHU_SPOOL_CHUNKS_MAX) {
+			vhu_say("VHU_CAPTURE_SPOOL_CHUNKS=", v, ": not a chunk count: capture stopped");
 			return false;
 		}
-		vhu_cfg.inherited_fd = (int)fd;
-		return true;
+		vhu_cfg.spool_chunks = (uint32_t)n;
 	}
-	v = secure_getenv("VHU_CAPTURE_FILE");
+	v = secure_getenv("VHU_CAPTURE_SPOOL");
 	if (v && *v) {
-		copy_setting(vhu_cfg.file, sizeof(vhu_cfg.file), v);
+		if (strlen(v) >= sizeof(vhu_cfg.spool_dir)) {
+			vhu_say("VHU_CAPTURE_SPOOL: name too long", NULL, ": capture stopped");
+			return false;
+		}
+		copy_setting(vhu_cfg.spool_dir, sizeof(vhu_cfg.spool_dir), v);
 		return true;
 	}
 	return false;	/* loaded without a capture to write: stay passive */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* \summary: vhost-user-capture: run a command with the capture shim preloaded */
+/* \summary: vhost-user-capture: run a command with the capture shim preloaded, merge its spools */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
@@ -11,12 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capfile.h"
 #include "vhu_le.h"
+#include "merge.h"
+#include "sink.h"
+#include "spool.h"
 #include "vhu_pcapng.h"
 #include "vhu_record.h"
 
@@ -35,8 +41,12 @@ enum {
 struct options {
 	const char *file;	/* -w, "-" for stdout */
 	const char *sockets;	/* --sockets GLOB */
+	const char *spool_mib;	/* --spool-size MiB */
 	bool all_unix;
 	bool quiet;
+	bool merge;		/* --merge: the operands are spools */
+	char **spools;		/* --merge operands */
+	int nspools;
 	char **cmd;
 };
 
@@ -55,6 +65,7 @@ static void errorf(const char *fmt, ...)
 static void usage(FILE *out)
 {
 	fputs("Usage: " PROG " [-w FILE|-] [--sockets GLOB] [--all-unix] [-q] -- CMD [ARGS...]\n"
+	      "       " PROG " --merge SPOOL... -w FILE|-\n"
 	      "Run CMD with the vhost-user capture shim preloaded and record the\n"
 	      "vhost-user traffic of CMD and its children to a pcapng file.\n"
 	      "\n"
@@ -64,6 +75,9 @@ static void usage(FILE *out)
 	      "  --sockets GLOB  record only unix sockets whose path matches GLOB (fnmatch),\n"
 	      "                  from connect/accept on, whatever they carry\n"
 	      "  --all-unix      record every unix stream socket from connect/accept on\n"
+	      "  --spool-size MIB  each process's spool (default 16 MiB, taken at start)\n"
+	      "  --merge SPOOL...  write the records left in spool files or directories\n"
+	      "                  (of a run whose launcher was killed) to -w FILE|-\n"
 	      "  -q              no informational message\n"
 	      "  -h, --help      this help\n"
 	      "\n"
@@ -102,10 +116,43 @@ static bool is_opt(const char *a, const char *name)
 	return true;
 }
 
+/* One option taking a value: where it goes. */
+struct valued_option {
+	const char *name;
+	size_t offset;		/* of the const char * in struct options */
+};
+
+static const struct valued_option valued_options[] = {
+	{ "-w", offsetof(struct options, file) },
+	{ "--sockets", offsetof(struct options, sockets) },
+	{ "--spool-size", offsetof(struct options, spool_mib) },
+};
+
+/* Returns -1 to go on, 0 if a is none of the valued options, or an exit
+ * status. */
+static int parse_valued(int argc, char **argv, int *i, struct options *o)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(valued_options) / sizeof(valued_options[0]); k++) {
+		const struct valued_option *v = &valued_options[k];
+		const char *val;
+
+		if (!is_opt(argv[*i], v->name))
+			continue;
+		val = option_value(argc, argv, i, v->name);
+		if (!val)
+			return EXIT_USAGE;
+		*(const char **)((char *)o + v->offset) = val;
+		return -1;
+	}
+	return 0;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	int i;
+	int i, st;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -114,8 +161,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 			i++;
 			break;
 		}
-		if (a[0] != '-')
-			break;
+		if (a[0] != '-' || !a[1]) {
+			if (!o->merge)
+				break;
+			o->spools[o->nspools++] = argv[i];
+			continue;
+		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage(stdout);
 			return 0;
@@ -123,25 +174,32 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->quiet = true;
 		} else if (strcmp(a, "--all-unix") == 0) {
 			o->all_unix = true;
-		} else if (is_opt(a, "-w")) {
-			o->file = option_value(argc, argv, &i, "-w");
-			if (!o->file)
-				return EXIT_USAGE;
-		} else if (is_opt(a, "--sockets")) {
-			o->sockets = option_value(argc, argv, &i, "--sockets");
-			if (!o->sockets)
-				return EXIT_USAGE;
+		} else if (strcmp(a, "--merge") == 0) {
+			o->merge = true;
+			o->spools = calloc((size_t)argc, sizeof(*o->spools));
+			if (!o->spools)
+				return EXIT_SETUP;
+		} else if ((st = parse_valued(argc, argv, &i, o)) != 0) {
+			if (st > 0)
+				return st;
 		} else {
 			errorf("unknown option '%s' (try '" PROG " --help')", a);
 			return EXIT_USAGE;
 		}
 	}
-	if (i >= argc) {
-		errorf("no command given (try '" PROG " --help')");
-		return EXIT_USAGE;
-	}
 	if (o->file && !*o->file) {
 		errorf("empty file name for -w");
+		return EXIT_USAGE;
+	}
+	if (o->merge) {
+		if (i < argc || !o->nspools || !o->file) {
+			errorf("--merge takes spool files or directories and -w FILE, no command");
+			return EXIT_USAGE;
+		}
+		return -1;
+	}
+	if (i >= argc) {
+		errorf("no command given (try '" PROG " --help')");
 		return EXIT_USAGE;
 	}
 	o->cmd = argv + i;
@@ -216,72 +274,86 @@ static bool check_existing(const char *path)
 	return ok;
 }
 
-/* Creates the capture file (header included) so that errors show here,
- * and returns its absolute name, %p unexpanded, for the shims. */
-static bool prepare_file(const char *name, char *abs, size_t cap)
+/* The absolute form of name, so that it stays right whatever the command
+ * does with its working directory. */
+static bool absolute_name(const char *name, char *abs, size_t cap)
 {
-	char path[PATH_MAX + 64];
-	int fd;
+	char cwd[PATH_MAX];
 
 	if (name[0] == '/') {
-		snprintf(abs, cap, "%s", name);
-	} else {
-		char cwd[PATH_MAX];
-
-		if (!getcwd(cwd, sizeof(cwd))) {
-			errorf("cannot get the current directory: %s", strerror(errno));
-			return false;
-		}
-		if ((size_t)snprintf(abs, cap, "%s/%s", cwd, name) >= cap) {
-			errorf("%s: file name too long", name);
-			return false;
-		}
+		if ((size_t)snprintf(abs, cap, "%s", name) >= cap)
+			goto too_long;
+		return true;
 	}
-	/* After exec, the command has our pid: its shim opens this name. */
-	if (vhu_capfile_expand(abs, getpid(), path, sizeof(path)) < 0) {
-		errorf("%s: file name too long", name);
+	if (!getcwd(cwd, sizeof(cwd))) {
+		errorf("cannot get the current directory: %s", strerror(errno));
 		return false;
 	}
-	if (!check_existing(path))
-		return false;
-	fd = vhu_capfile_open(path);
-	if (fd < 0) {
-		errorf("cannot write capture file %s: %s", path, strerror(-fd));
-		return false;
-	}
-	close(fd);
-	return true;
+	if ((size_t)snprintf(abs, cap, "%s/%s", cwd, name) < cap)
+		return true;
+too_long:
+	errorf("%s: file name too long", name);
+	return false;
 }
 
-/* -w -: the header goes to stdout now; the shims get a copy of stdout at a
- * high number, and the command's stdout becomes our stderr so its output
- * cannot mix into the pcapng stream. */
-static bool prepare_stdout(char *fdnum, size_t cap)
+/* -w FILE: FILE's absolute name in abs; the file itself (header included)
+ * is made now, unless its name holds %p, so that errors show here. */
+static struct vhu_sink *prepare_file(const char *name, char *abs, size_t cap)
 {
-	struct rlimit rl;
-	int hi = 100, fd, err;
+	char path[PATH_MAX + 64];
+
+	if (!absolute_name(name, abs, cap))
+		return NULL;
+	if (vhu_capfile_expand(abs, getpid(), path, sizeof(path)) < 0) {
+		errorf("%s: file name too long", name);
+		return NULL;
+	}
+	if (!check_existing(path))
+		return NULL;
+	return vhu_sink_new(abs);
+}
+
+/* -w -: the header goes to stdout now; the command's stdout becomes our
+ * stderr (in the child) so its output cannot mix into the pcapng stream. */
+static struct vhu_sink *prepare_stdout(void)
+{
+	int err;
 
 	if (isatty(STDOUT_FILENO)) {
 		errorf("refusing to write a pcapng stream to a terminal (use -w FILE or a pipe)");
-		return false;
+		return NULL;
 	}
-	/* A reader already gone is our error, not a signal. */
-	signal(SIGPIPE, SIG_IGN);
 	err = vhu_capfile_write_header(STDOUT_FILENO);
-	signal(SIGPIPE, SIG_DFL);
 	if (err) {
 		errorf("cannot write to stdout: %s", strerror(-err));
+		return NULL;
+	}
+	return vhu_sink_new(NULL);
+}
+
+/*
+ * The spool directory: private (mkdtemp, 0700), next to the capture file
+ * so that spools a killed launcher leaves are found beside it, or in
+ * $TMPDIR for -w -.
+ */
+static bool make_spool_dir(const char *capture, char *dir, size_t cap)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[PATH_MAX + 64];
+	size_t n;
+
+	if (capture) {
+		if (vhu_capfile_expand(capture, getpid(), path, sizeof(path)) < 0)
+			path[0] = 0;
+		n = (size_t)snprintf(dir, cap, "%s.spool-XXXXXX", path);
+	} else {
+		n = (size_t)snprintf(dir, cap, "%s/" PROG ".XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	}
+	if (n >= cap || !mkdtemp(dir)) {
+		errorf("cannot make a spool directory %s: %s", dir,
+		       n >= cap ? "name too long" : strerror(errno));
 		return false;
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur <= (rlim_t)hi)
-		hi = rl.rlim_cur > 8 ? (int)rl.rlim_cur - 4 : 3;
-	fd = fcntl(STDOUT_FILENO, F_DUPFD, hi);	/* no FD_CLOEXEC: it must survive exec */
-	if (fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
-		errorf("cannot set up the output: %s", strerror(errno));
-		return false;
-	}
-	snprintf(fdnum, cap, "%d", fd);
 	return true;
 }
 
@@ -440,36 +512,236 @@ static bool set_preload(const char *shim)
 	return ok;
 }
 
+/* --spool-size MiB as the shim's chunk count. */
+static bool set_spool_size(const char *mib)
+{
+	unsigned long long n, chunks;
+	char *end, v[16];
+
+	if (!mib)
+		return set_env("VHU_CAPTURE_SPOOL_CHUNKS", NULL);
+	errno = 0;
+	n = strtoull(mib, &end, 10);
+	chunks = n * (1024 * 1024 / VHU_SPOOL_CHUNK_SIZE);
+	if (errno || *end || end == mib || n > 1024 || chunks < VHU_SPOOL_CHUNKS_MIN ||
+	    chunks > VHU_SPOOL_CHUNKS_MAX) {
+		errorf("--spool-size %s: want MiB from 1 to 1024", mib);
+		return false;
+	}
+	snprintf(v, sizeof(v), "%llu", chunks);
+	return set_env("VHU_CAPTURE_SPOOL_CHUNKS", v);
+}
+
+/* ---- running the command ------------------------------------------------ */
+
+/* Signals a user sends the launcher are meant for the command. */
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+static volatile pid_t child_pid;
+
+static void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+/* The dispositions we were started with: the command gets them back. */
+static struct sigaction saved_pipe, saved_xfsz, saved_fwd[sizeof(forwarded) / sizeof(forwarded[0])];
+
+static void set_signals(void (*handler)(int))
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = handler;
+	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &sa, &saved_fwd[i]);
+	/* A reader gone or a file-size limit is a write error of ours. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &saved_pipe);
+	sigaction(SIGXFSZ, &sa, &saved_xfsz);
+}
+
+static void restore_signals(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &saved_fwd[i], NULL);
+	sigaction(SIGPIPE, &saved_pipe, NULL);
+	sigaction(SIGXFSZ, &saved_xfsz, NULL);
+}
+
+/* In the child: the command as if run directly, but for its stdout with
+ * -w - (our stderr) and its death with us (a killed launcher must not
+ * leave it running unrecorded). */
+static void exec_command(char **cmd, bool stdout_is_capture, pid_t launcher)
+{
+	int err;
+
+	restore_signals();
+	if (stdout_is_capture && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		_exit(EXIT_SETUP);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != launcher)
+		_exit(EXIT_SETUP);
+	execvp(cmd[0], cmd);
+	err = errno;
+	errorf("cannot run %s: %s", cmd[0], strerror(err));
+	_exit(err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+}
+
+/* Our exit status: the command's, or its death by the same signal. */
+static int pass_status(int status)
+{
+	if (WIFSIGNALED(status)) {
+		struct rlimit none = { 0, 0 };
+		int sig = WTERMSIG(status);
+
+		setrlimit(RLIMIT_CORE, &none);	/* its core, if any, is dumped */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return 128 + sig;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_SETUP;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { 0, ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Records may be taken this late after their timestamp (a thread between
+ * its clock read and its copy) and still go out in time order. */
+#define HOLDBACK_NS (100u * 1000000u)
+#define IDLE_POLL_MS 10
+
+static void report(const struct vhu_merge_stats *st, const char *leftover)
+{
+	if (st->lost)
+		errorf("%llu records lost: a spool was full (see --spool-size)",
+		       (unsigned long long)st->lost);
+	if (st->torn)
+		errorf("%llu records cut by a killed process were left out",
+		       (unsigned long long)st->torn);
+	if (leftover)
+		errorf("records of processes still running stay in %s "
+		       "(" PROG " --merge %s -w FILE)", leftover, leftover);
+}
+
+/*
+ * Runs the command as our child and merges the spools while it runs,
+ * until it has ended and no process that may write a spool lives (its
+ * children that took the shim along).  Processes that do not carry the
+ * shim are not waited for.
+ */
+static int run(const struct options *o, struct vhu_sink *sink, const char *spool_dir)
+{
+	struct vhu_merge *m = vhu_merge_new(spool_dir, false, vhu_sink_block, sink);
+	struct vhu_merge_stats st;
+	int status = 0;
+	bool child_done = false, alive;
+	pid_t pid, self = getpid();
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		errorf("cannot fork: %s", strerror(errno));
+		return EXIT_SETUP;
+	}
+	if (pid == 0)
+		exec_command(o->cmd, o->file && strcmp(o->file, "-") == 0, self);
+	child_pid = pid;
+	for (;;) {
+		size_t got = vhu_merge_poll(m, HOLDBACK_NS, false);
+		int ws;
+		pid_t done;
+
+		vhu_sink_flush(sink);
+		while ((done = waitpid(-1, &ws, WNOHANG)) > 0)
+			if (done == pid) {
+				status = ws;
+				child_done = true;
+			}
+		if (child_done && !vhu_merge_writers_alive(m))
+			break;
+		if (!got)
+			sleep_ms(IDLE_POLL_MS);
+	}
+	vhu_merge_poll(m, 0, true);
+	alive = vhu_merge_writers_alive(m);
+	vhu_merge_end(m, true, &st);
+	vhu_sink_close(sink);
+	report(&st, alive ? spool_dir : NULL);
+	return pass_status(status);
+}
+
+/* --merge: the blocks of leftover spools, read only, into the output. */
+static int merge_leftovers(const struct options *o, struct vhu_sink *sink)
+{
+	struct vhu_merge *m = vhu_merge_new(NULL, true, vhu_sink_block, sink);
+	struct vhu_merge_stats st;
+	bool ok = true;
+	int i;
+
+	for (i = 0; i < o->nspools; i++) {
+		struct stat sb;
+
+		if (stat(o->spools[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			struct vhu_merge *d = vhu_merge_new(o->spools[i], true, vhu_sink_block, sink);
+
+			vhu_merge_poll(d, 0, true);
+			vhu_merge_end(d, false, &st);
+			ok = ok && st.bad == 0 && st.spools > 0;
+			if (!st.spools)
+				errorf("%s: no spool in it", o->spools[i]);
+			report(&st, NULL);
+		} else if (vhu_merge_add_file(m, o->spools[i]) < 0) {
+			ok = false;
+		}
+	}
+	vhu_merge_poll(m, 0, true);
+	vhu_merge_end(m, false, &st);
+	report(&st, NULL);
+	ok = vhu_sink_close(sink) && ok && st.bad == 0;
+	return ok ? 0 : EXIT_SETUP;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	char shim[PATH_MAX], file[PATH_MAX + 64], fdnum[16];
+	char shim[PATH_MAX], file[PATH_MAX + 64], spool_dir[PATH_MAX + 96];
+	struct vhu_sink *sink;
+	bool to_stdout;
 	int st;
 
 	st = parse_args(argc, argv, &o);
 	if (st >= 0)
 		return st;
+	set_signals(forward_signal);
 	if (!o.file)
 		o.file = DEFAULT_FILE;
-	if (!find_shim(shim, sizeof(shim)))
+	to_stdout = strcmp(o.file, "-") == 0;
+	if (!o.merge && !find_shim(shim, sizeof(shim)))
 		return EXIT_SETUP;
-	if (strcmp(o.file, "-") == 0) {
-		if (!prepare_stdout(fdnum, sizeof(fdnum)) ||
-		    !set_env("VHU_CAPTURE_FD", fdnum) || !set_env("VHU_CAPTURE_FILE", NULL))
-			return EXIT_SETUP;
-	} else {
-		if (!prepare_file(o.file, file, sizeof(file)) ||
-		    !set_env("VHU_CAPTURE_FILE", file) || !set_env("VHU_CAPTURE_FD", NULL))
-			return EXIT_SETUP;
+	sink = to_stdout ? prepare_stdout() : prepare_file(o.file, file, sizeof(file));
+	if (!sink)
+		return EXIT_SETUP;
+	if (o.merge)
+		return merge_leftovers(&o, sink);
+	if (!make_spool_dir(to_stdout ? NULL : file, spool_dir, sizeof(spool_dir)))
+		return EXIT_SETUP;
+	if (!set_env("VHU_CAPTURE_SPOOL", spool_dir) || !set_spool_size(o.spool_mib) ||
+	    !set_env("VHU_CAPTURE_SOCKETS", o.sockets) ||
+	    !set_env("VHU_CAPTURE_ALL_UNIX", o.all_unix ? "1" : NULL) || !set_preload(shim)) {
+		rmdir(spool_dir);
+		return EXIT_SETUP;
 	}
-	if (!set_env("VHU_CAPTURE_SOCKETS", o.sockets) ||
-	    !set_env("VHU_CAPTURE_ALL_UNIX", o.all_unix ? "1" : NULL) || !set_preload(shim))
-		return EXIT_SETUP;
-	if (!o.quiet && strcmp(o.file, "-") != 0)
+	if (!o.quiet && !to_stdout)
 		errorf("capturing to %s", file);
-	fflush(NULL);
-	execvp(o.cmd[0], o.cmd);
-	st = errno;
-	errorf("cannot run %s: %s", o.cmd[0], strerror(st));
-	return st == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	return run(&o, sink, spool_dir);
 }

@@ -1,46 +1,37 @@
 /* SPDX-License-Identifier: MIT */
-/* \summary: the capture fd and the one-write-per-record EPB writer */
+/* \summary: the shim's spool: created and mapped at start, records copied in */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "capfile.h"
 #include "shim.h"
+#include "spool.h"
 #include "vhu_pcapng.h"
 
 /*
- * A record up to this size is copied into one buffer and written with
- * write(): for the usual small records that costs less than the kernel's
- * import and walk of a writev's iovecs.  Bigger ones (payloads, fd names)
- * go out with writev from the caller's buffers.  One system call either way.
+ * This process's spool (spool.h), mapped MAP_SHARED by the constructor of
+ * the image that created it and shared with its fork children.  Nothing
+ * here makes a system call once the spool is mapped: a sandbox the
+ * program installs later cannot be offended by a record.
  */
-#define VHU_OUT_FLAT_MAX 1024
+static _Atomic(struct vhu_spool_hdr *) spool;
+static uint32_t spool_nchunks;
 
-static atomic_int out_fd = -1;
-static bool out_is_pipe;	/* EPIPE/SIGPIPE possible; PIPE_BUF atomicity */
-static bool out_fsize_limited;	/* RLIMIT_FSIZE set: EFBIG/SIGXFSZ possible */
-static bool name_has_pid;	/* reopen after fork */
-
-/*
- * A pipe keeps a write whole only up to PIPE_BUF bytes, and a big write
- * can be split with another writer's bytes in between.  So on a pipe,
- * every record is written holding a mutex (threads of this process) and
- * a flock (other processes).  The flock needs an open file description of
- * the pipe that is this process's own: opened from /proc/self/fd, not
- * inherited.
- */
-static pthread_mutex_t pipe_write_lock = PTHREAD_MUTEX_INITIALIZER;
-static atomic_int pipe_lock_fd = -1;
+/* The chunk this thread appends to, and the process it claimed it in: a
+ * fork child's thread inherits the parent's values and claims its own. */
+static VHU_TLS struct vhu_spool_chunk *cur_chunk;
+static VHU_TLS uint32_t cur_chunk_pid;
+/* A record being written on this thread: a signal handler's record must
+ * not append to the same chunk underneath it. */
+static VHU_TLS int in_record;
 
 /*
  * /proc/self/fd as a directory fd, opened at start: passed fds are named
@@ -50,6 +41,10 @@ static atomic_int pipe_lock_fd = -1;
  */
 static atomic_int proc_fd_dir = -1;
 
+/* Is fd 2 a place for our few start-up messages (not a socket the
+ * program speaks a protocol on)?  0 not known yet, 1 yes, -1 no. */
+static int stderr_is_ours;
+
 uint64_t vhu_now_ns(void)
 {
 	struct timespec ts;
@@ -58,11 +53,22 @@ uint64_t vhu_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static void note_stderr(void)
+{
+	struct stat st;
+
+	stderr_is_ours = fstat(2, &st) == 0 && !S_ISSOCK(st.st_mode) ? 1 : -1;
+}
+
 /* Our messages go straight to the kernel: no stdio, no hook. */
 static void say_raw(const char *s)
 {
 	size_t n = strlen(s);
 
+	if (!stderr_is_ours)
+		note_stderr();
+	if (stderr_is_ours < 0)
+		return;
 	while (n) {
 		long w = syscall(SYS_write, 2, s, n);
 
@@ -73,22 +79,26 @@ static void say_raw(const char *s)
 	}
 }
 
-/* "vhost-user-capture: pid N: ": several processes may share a stderr. */
-static void say_prefix(void)
+static size_t put_decimal(char *out, unsigned v)
 {
-	char num[12];
-	unsigned v = (unsigned)getpid();
-	int k = 0;
-	char out[12];
-	int n = 0;
+	char tmp[12];
+	size_t k = 0, n = 0;
 
 	do {
-		num[k++] = (char)('0' + v % 10);
+		tmp[k++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
 	while (k)
-		out[n++] = num[--k];
-	out[n] = 0;
+		out[n++] = tmp[--k];
+	return n;
+}
+
+/* "vhost-user-capture: pid N: ": several processes may share a stderr. */
+static void say_prefix(void)
+{
+	char out[12];
+
+	out[put_decimal(out, (unsigned)getpid())] = 0;
 	say_raw("vhost-user-capture: pid ");
 	say_raw(out);
 	say_raw(": ");
@@ -118,73 +128,20 @@ void vhu_stop(const char *what, int err)
 		say_raw(desc);
 	}
 	say_raw(": capture stopped\n");
-	/* The fd stays open: another thread may be about to write to it, and
-	 * closing would let the program reuse the number under its feet. */
-}
-
-int vhu_out_fd(void)
-{
-	return atomic_load_explicit(&out_fd, memory_order_relaxed);
-}
-
-static void note_output_kind(int fd)
-{
-	struct stat st;
-	struct rlimit rl;
-
-	out_is_pipe = fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-	out_fsize_limited = !out_is_pipe && getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
-			    rl.rlim_cur != RLIM_INFINITY;
-}
-
-static void open_pipe_lock(void)
-{
-	char link[32] = "/proc/self/fd/";
-	int fd = vhu_out_fd(), n = 14, k = 0;
-	char tmp[12];
-
-	if (!out_is_pipe || fd < 0)
-		return;
-	do {
-		tmp[k++] = (char)('0' + fd % 10);
-		fd /= 10;
-	} while (fd);
-	while (k)
-		link[n++] = tmp[--k];
-	link[n] = 0;
-	fd = open(link, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0)
-		fd = vhu_capfile_move_high(fd, 1);
-	atomic_store(&pipe_lock_fd, fd);
-}
-
-static int open_named(void)
-{
-	char path[sizeof(vhu_cfg.file) + 16];
-	int fd;
-
-	if (vhu_capfile_expand(vhu_cfg.file, getpid(), path, sizeof(path)) < 0) {
-		vhu_say("capture file name too long: ", vhu_cfg.file, ": capture stopped");
-		return -1;
-	}
-	fd = vhu_capfile_open(path);
-	if (fd < 0) {
-		say_prefix();
-		say_raw(path);
-		say_raw(": ");
-		say_raw(strerrordesc_np(-fd));
-		say_raw(": capture stopped\n");
-		return -1;
-	}
-	return vhu_capfile_move_high(fd, 1);
 }
 
 static void open_proc_fd_dir(void)
 {
 	int fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd >= 0)
-		fd = vhu_capfile_move_high(fd, 1);
+	if (fd >= 0 && fd < 1000) {
+		int moved = fcntl(fd, F_DUPFD_CLOEXEC, 1000);
+
+		if (moved >= 0) {
+			((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
+			fd = moved;
+		}
+	}
 	atomic_store(&proc_fd_dir, fd);
 }
 
@@ -193,25 +150,107 @@ int vhu_out_proc_fd_dir(void)
 	return atomic_load_explicit(&proc_fd_dir, memory_order_relaxed);
 }
 
+/* ---- creating the spool ------------------------------------------------ */
+
+/* dir/PID-N.spool, the first N free: an exec'd image keeps its pid and
+ * gets a spool of its own next to its former image's. */
+static int create_spool_file(char *path, size_t cap)
+{
+	size_t dlen = strlen(vhu_cfg.spool_dir);
+	unsigned n;
+
+	if (dlen + 32 + sizeof(VHU_SPOOL_SUFFIX) > cap)
+		return -ENAMETOOLONG;
+	for (n = 0; n < 1000; n++) {
+		char *p = path + dlen;
+		int fd;
+
+		memcpy(path, vhu_cfg.spool_dir, dlen);
+		*p++ = '/';
+		p += put_decimal(p, (unsigned)getpid());
+		*p++ = '-';
+		p += put_decimal(p, n);
+		memcpy(p, VHU_SPOOL_SUFFIX, sizeof(VHU_SPOOL_SUFFIX));
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+/*
+ * Gives the file its blocks now, so that a full disk is an error here and
+ * never a SIGBUS on a record's memory copy later.  A file-size limit of
+ * the program's is an error here too, not its SIGXFSZ.
+ */
+static int size_spool_file(int fd, uint64_t size)
+{
+	sigset_t xfsz, old, pend;
+	struct timespec zero = { 0, 0 };
+	bool was_pending;
+	int err;
+
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
+	sigpending(&pend);
+	was_pending = sigismember(&pend, SIGXFSZ);
+	err = posix_fallocate(fd, 0, (off_t)size);
+	if (err && !was_pending)
+		sigtimedwait(&xfsz, NULL, &zero);	/* ours, not the program's */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -err;
+}
+
+static void init_header(struct vhu_spool_hdr *h, uint32_t nchunks)
+{
+	h->version = VHU_SPOOL_VERSION;
+	h->hdr_size = VHU_SPOOL_HDR_SIZE;
+	h->chunk_size = VHU_SPOOL_CHUNK_SIZE;
+	h->nchunks = nchunks;
+	h->creator_pid = (uint32_t)getpid();
+	/* The magic last: a reader trusts the header once it sees it. */
+	atomic_thread_fence(memory_order_release);
+	memcpy(h->magic, VHU_SPOOL_MAGIC, sizeof(h->magic));
+}
+
+static void say_spool_error(const char *path, int err)
+{
+	say_prefix();
+	say_raw("cannot create the spool ");
+	say_raw(path);
+	say_raw(": ");
+	say_raw(strerrordesc_np(err));
+	say_raw(": capture stopped\n");
+}
+
 int vhu_out_open(void)
 {
-	int fd;
+	char path[sizeof(vhu_cfg.spool_dir) + 48];
+	uint32_t nchunks = vhu_cfg.spool_chunks;
+	uint64_t size = vhu_spool_file_size(nchunks);
+	int (*real_close)(int) = vhu_real(VHU_FN_CLOSE);
+	void *map;
+	int fd, err;
 
-	if (vhu_cfg.inherited_fd >= 0) {
-		fd = vhu_cfg.inherited_fd;
-		if (fcntl(fd, F_GETFD) < 0) {
-			vhu_say("VHU_CAPTURE_FD is not an open fd", NULL, ": capture stopped");
-			return -1;
-		}
-	} else {
-		name_has_pid = strstr(vhu_cfg.file, "%p") != NULL;
-		fd = open_named();
-		if (fd < 0)
-			return -1;
+	fd = create_spool_file(path, sizeof(path));
+	if (fd < 0) {
+		say_spool_error(fd == -ENAMETOOLONG ? vhu_cfg.spool_dir : path, -fd);
+		return -1;
 	}
-	note_output_kind(fd);
-	atomic_store(&out_fd, fd);
-	open_pipe_lock();
+	err = size_spool_file(fd, size);
+	map = err ? MAP_FAILED : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED && !err)
+		err = -errno;
+	real_close(fd);
+	if (err) {
+		unlink(path);
+		say_spool_error(path, -err);
+		return -1;
+	}
+	init_header(map, nchunks);
+	spool_nchunks = nchunks;
+	atomic_store(&spool, (struct vhu_spool_hdr *)map);
 	open_proc_fd_dir();
 	return 0;
 }
@@ -220,241 +259,161 @@ void vhu_out_reopen_after_fork(void)
 {
 	int fd;
 
-	pthread_mutex_init(&pipe_write_lock, NULL);
-	/* In a sandbox the child opens nothing: it writes to its parent's
-	 * capture (and names no fds). */
+	/* In a sandbox the child opens nothing: it names no fds. */
 	if (vhu_sandboxed())
 		return;
 	fd = atomic_exchange(&proc_fd_dir, -1);
 	if (fd >= 0)
 		((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
 	open_proc_fd_dir();
-	if (out_is_pipe) {
-		/* The parent's lock description is shared with us: get ours. */
-		int old = atomic_exchange(&pipe_lock_fd, -1);
-
-		if (old >= 0)
-			((int (*)(int))vhu_real(VHU_FN_CLOSE))(old);
-		open_pipe_lock();
-	}
-	if (!name_has_pid)
-		return;		/* the shared O_APPEND file description is right */
-	fd = atomic_exchange(&out_fd, -1);
-	if (fd >= 0)
-		((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
-	vhu_busy++;
-	fd = open_named();
-	vhu_busy--;
-	if (fd < 0) {
-		atomic_store(&vhu_capturing, false);
-		return;
-	}
-	atomic_store(&out_fd, fd);
+	/* The spool mapping is shared: nothing to reopen. */
 }
 
 void vhu_out_own_fds(int *own)
 {
-	own[0] = vhu_out_fd();
-	own[1] = atomic_load_explicit(&pipe_lock_fd, memory_order_relaxed);
-	own[2] = vhu_out_proc_fd_dir();
+	own[0] = vhu_out_proc_fd_dir();
 }
 
 bool vhu_out_owns(int fd)
 {
-	return fd >= 0 && (fd == vhu_out_fd() ||
-			   fd == atomic_load_explicit(&pipe_lock_fd, memory_order_relaxed) ||
-			   fd == vhu_out_proc_fd_dir());
+	return fd >= 0 && fd == vhu_out_proc_fd_dir();
 }
 
 void vhu_out_move_away(int fd)
 {
-	int cur, moved;
+	int moved;
 
-	if (fd < 0)
+	if (fd < 0 || fd != vhu_out_proc_fd_dir())
 		return;
-	if (fd == atomic_load(&pipe_lock_fd)) {
-		moved = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
-		atomic_store(&pipe_lock_fd, moved);
-		((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
-		return;
-	}
-	if (fd == vhu_out_proc_fd_dir()) {
-		moved = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
-		atomic_store(&proc_fd_dir, moved);
-		((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
-		return;
-	}
-	cur = vhu_out_fd();
-	if (fd != cur)
-		return;
-	/* The launcher's pipe must survive exec; a file is reopened by name. */
-	moved = fcntl(cur, vhu_cfg.inherited_fd >= 0 ? F_DUPFD : F_DUPFD_CLOEXEC, cur + 1);
-	if (moved < 0) {
-		vhu_stop("cannot move the capture fd out of the program's way", errno);
-		return;
-	}
-	atomic_store(&out_fd, moved);
-	((int (*)(int))vhu_real(VHU_FN_CLOSE))(cur);
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
+	atomic_store(&proc_fd_dir, moved);
+	((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
 }
 
-/* Blocks sig on this thread for our write; remembers whether one was
- * already pending so we consume only the one our write raised. */
-struct sig_guard {
-	int sig;
-	bool blocked;		/* we blocked it */
-	bool was_pending;
-	sigset_t old;
-};
+/* ---- writing a record -------------------------------------------------- */
 
-static void sig_guard_on(struct sig_guard *g, int sig)
+/* A free chunk, now owned by tid; NULL if every chunk is taken. */
+static struct vhu_spool_chunk *claim_chunk(struct vhu_spool_hdr *sp, uint32_t pid,
+					   uint32_t tid)
 {
-	sigset_t set;
+	uint32_t tries;
 
-	g->sig = sig;
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	pthread_sigmask(SIG_BLOCK, &set, &g->old);
-	g->blocked = !sigismember(&g->old, sig);
-	g->was_pending = false;
-	if (!g->blocked) {
-		/* The program blocks it itself: rare, pay for a check. */
-		sigset_t pend;
+	for (tries = 0; tries < spool_nchunks; tries++) {
+		uint64_t k = atomic_fetch_add_explicit(&sp->claims, 1, memory_order_relaxed);
+		struct vhu_spool_chunk *c = vhu_spool_chunk_at(sp, (uint32_t)(k % spool_nchunks));
+		uint32_t expect = VHU_SPOOL_FREE;
 
-		sigpending(&pend);
-		g->was_pending = sigismember(&pend, sig);
-	}
-}
-
-static void sig_guard_off(struct sig_guard *g, bool failed)
-{
-	if (failed && !g->was_pending) {
-		sigset_t set, pend;
-		struct timespec zero = { 0, 0 };
-
-		sigemptyset(&set);
-		sigaddset(&set, g->sig);
-		sigpending(&pend);
-		if (sigismember(&pend, g->sig))
-			sigtimedwait(&set, NULL, &zero);
-	}
-	if (g->blocked)
-		pthread_sigmask(SIG_SETMASK, &g->old, NULL);
-}
-
-/* write() or writev() until all is written; returns 0 or errno. */
-static int write_fully(int fd, struct iovec *iov, int n)
-{
-	ssize_t (*real_writev)(int, const struct iovec *, int) = vhu_real(VHU_FN_WRITEV);
-	ssize_t (*real_write)(int, const void *, size_t) = vhu_real(VHU_FN_WRITE);
-
-	while (n > 0) {
-		ssize_t w = n == 1 ? real_write(fd, iov->iov_base, iov->iov_len) :
-				     real_writev(fd, iov, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (w == 0)
-			return EIO;
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
+		if (atomic_compare_exchange_strong_explicit(&c->owner, &expect, tid,
+							    memory_order_acquire,
+							    memory_order_relaxed)) {
+			c->pid = pid;
+			atomic_store_explicit(&c->seq, k, memory_order_relaxed);
+			return c;
 		}
 	}
-	return 0;
+	return NULL;
 }
 
-static void write_record(struct iovec *iov, int n)
+static void seal_chunk(struct vhu_spool_chunk *c)
 {
-	int fd = vhu_out_fd(), lock = atomic_load(&pipe_lock_fd), err;
-	struct sig_guard g;
-	bool guard = out_is_pipe || out_fsize_limited;
-
-	if (fd < 0 || !vhu_on())
-		return;
-	if (guard)
-		sig_guard_on(&g, out_is_pipe ? SIGPIPE : SIGXFSZ);
-	if (out_is_pipe) {
-		pthread_mutex_lock(&pipe_write_lock);
-		if (lock >= 0)
-			while (flock(lock, LOCK_EX) < 0 && errno == EINTR)
-				;
-	}
-	err = write_fully(fd, iov, n);
-	if (out_is_pipe) {
-		if (lock >= 0)
-			flock(lock, LOCK_UN);
-		pthread_mutex_unlock(&pipe_write_lock);
-	}
-	if (guard)
-		sig_guard_off(&g, err != 0);
-	if (err)
-		vhu_stop(err == EPIPE ? "the capture reader went away" :
-			 "cannot write the capture", err);
+	atomic_store_explicit(&c->owner, VHU_SPOOL_SEALED, memory_order_release);
 }
 
-/* If the n pieces of iov fit in flat (cap bytes), copies them there and
- * makes iov[0] the one piece: returns the new count, 1 or n. */
-static int flatten(struct iovec *iov, int n, uint8_t *flat, size_t cap)
+/* Where this thread's next block of len bytes goes: its chunk, or a new
+ * one (the old one sealed).  NULL: no room, the record is lost. */
+static struct vhu_spool_chunk *chunk_for(struct vhu_spool_hdr *sp, size_t len, bool nested)
 {
-	size_t len = 0;
+	uint32_t pid = vhu_getpid(), tid = vhu_gettid(pid);
+	struct vhu_spool_chunk *c = nested || cur_chunk_pid != pid ? NULL : cur_chunk;
+
+	if (c && VHU_SPOOL_CHUNK_DATA - atomic_load_explicit(&c->committed,
+							     memory_order_relaxed) < len) {
+		seal_chunk(c);
+		c = NULL;
+	}
+	if (!c) {
+		/* A thread whose id is not known (it started in a sandbox)
+		 * owns its chunk under its process's id. */
+		c = claim_chunk(sp, pid, tid ? tid : pid);
+		if (!nested) {
+			cur_chunk = c;
+			cur_chunk_pid = pid;
+		}
+	}
+	return c;
+}
+
+static void note_lost(struct vhu_spool_hdr *sp)
+{
+	atomic_fetch_add_explicit(&sp->lost, 1, memory_order_relaxed);
+	atomic_store_explicit(&sp->lost_pending, 1, memory_order_relaxed);
+}
+
+/* Copies len bytes from offset off of the iovecs to out. */
+static void copy_iov(uint8_t *out, const struct iovec *iov, int n, size_t off, size_t len)
+{
 	int i;
 
-	for (i = 0; i < n; i++)
-		len += iov[i].iov_len;
-	if (len > cap)
-		return n;
-	len = 0;
-	for (i = 0; i < n; i++) {
-		memcpy(flat + len, iov[i].iov_base, iov[i].iov_len);
-		len += iov[i].iov_len;
+	for (i = 0; i < n && len; i++) {
+		size_t k = iov[i].iov_len;
+
+		if (off >= k) {
+			off -= k;
+			continue;
+		}
+		k -= off;
+		if (k > len)
+			k = len;
+		memcpy(out, (const uint8_t *)iov[i].iov_base + off, k);
+		out += k;
+		len -= k;
+		off = 0;
 	}
-	iov[0].iov_base = flat;
-	iov[0].iov_len = len;
-	return 1;
 }
 
 void vhu_out_record(int p2p_dir, const uint8_t *rec, size_t rec_len,
-		    const struct iovec *data, int ndata, uint32_t data_len,
-		    uint32_t orig_data_len, uint64_t ts_ns)
+		    const struct iovec *data, int ndata, size_t data_off,
+		    uint32_t data_len, uint32_t orig_data_len, uint64_t ts_ns)
 {
-	uint8_t head[VHU_PCAPNG_EPB_HEAD + VHU_EXP_PDU_MAX];
-	uint8_t tail[VHU_PCAPNG_EPB_TAIL_MAX];
-	uint8_t flat[VHU_OUT_FLAT_MAX];
-	struct iovec iov[VHU_OUT_MAX_IOV + 3];
-	size_t exp_len, caplen;
-	uint32_t epb_flags = 0, left = data_len;
-	int i, n = 0;
-	exp_len = vhu_exp_pdu_write(head + VHU_PCAPNG_EPB_HEAD, p2p_dir);
+	struct vhu_spool_hdr *sp = atomic_load_explicit(&spool, memory_order_relaxed);
+	uint32_t epb_flags = p2p_dir == 0 ? VHU_EPB_OUTBOUND : p2p_dir == 1 ? VHU_EPB_INBOUND : 0;
+	size_t exp_len = VHU_EXP_PDU_MAX, caplen, total, off;
+	struct vhu_spool_chunk *c;
+	uint8_t *p;
+	bool nested;
+
+	if (!sp || !vhu_on())
+		return;
+	nested = in_record++ > 0;
+	/* The exported-PDU tags are written in place; their length is known
+	 * only then, so the room asked for assumes the longest. */
 	caplen = exp_len + rec_len + data_len;
-	vhu_pcapng_epb_head(head, ts_ns, (uint32_t)caplen,
-			    (uint32_t)(caplen - data_len + orig_data_len));
-	if (p2p_dir == 0)
-		epb_flags = VHU_EPB_OUTBOUND;
-	else if (p2p_dir == 1)
-		epb_flags = VHU_EPB_INBOUND;
-
-	iov[n].iov_base = head;
-	iov[n++].iov_len = VHU_PCAPNG_EPB_HEAD + exp_len;
-	iov[n].iov_base = (void *)rec;
-	iov[n++].iov_len = rec_len;
-	for (i = 0; i < ndata && left && n < VHU_OUT_MAX_IOV + 2; i++) {
-		size_t len = data[i].iov_len < left ? data[i].iov_len : left;
-
-		if (!len)
-			continue;
-		iov[n].iov_base = data[i].iov_base;
-		iov[n++].iov_len = len;
-		left -= (uint32_t)len;
+	total = vhu_pcapng_epb_total((uint32_t)caplen);
+	c = total <= VHU_SPOOL_CHUNK_DATA ? chunk_for(sp, total, nested) : NULL;
+	if (!c) {
+		note_lost(sp);
+		goto out;
 	}
-	iov[n].iov_base = tail;
-	iov[n++].iov_len = vhu_pcapng_epb_tail(tail, (uint32_t)caplen, epb_flags);
-	write_record(iov, flatten(iov, n, flat, sizeof(flat)));
+	off = atomic_load_explicit(&c->committed, memory_order_relaxed);
+	p = vhu_spool_chunk_data(c) + off;
+	exp_len = vhu_exp_pdu_write(p + VHU_PCAPNG_EPB_HEAD, p2p_dir);
+	caplen = exp_len + rec_len + data_len;
+	vhu_pcapng_epb_head(p, ts_ns, (uint32_t)caplen,
+			    (uint32_t)(caplen - data_len + orig_data_len));
+	p += VHU_PCAPNG_EPB_HEAD + exp_len;
+	memcpy(p, rec, rec_len);
+	if (rec_len >= VHU_REC_HDR_LEN &&
+	    atomic_load_explicit(&sp->lost_pending, memory_order_relaxed) &&
+	    atomic_exchange_explicit(&sp->lost_pending, 0, memory_order_relaxed))
+		p[28] |= VHU_RF_LOST;	/* flags, u16 little-endian at 28 */
+	p += rec_len;
+	copy_iov(p, data, ndata, data_off, data_len);
+	p += data_len;
+	vhu_pcapng_epb_tail(p, (uint32_t)caplen, epb_flags);
+	atomic_store_explicit(&c->committed, off + vhu_pcapng_epb_total((uint32_t)caplen),
+			      memory_order_release);
+	if (nested)
+		seal_chunk(c);
+out:
+	in_record--;
 }

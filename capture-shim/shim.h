@@ -4,7 +4,7 @@
  *
  *   init.c    constructor, settings, real functions, fork
  *   fdtab.c   the fd table: which fds are vhost-user connections
- *   output.c  the capture fd and the one-write-per-record writer
+ *   output.c  the spool: created at start, records copied into it
  *   events.c  building the records (data, connect, adopt, close, start)
  *   hooks.c   the wrapped libc calls
  *   sandbox.c seccomp: the calls that install a filter, and what that means
@@ -71,8 +71,8 @@ struct vhu_settings {
 	bool all_unix;			/* record every AF_UNIX stream socket */
 	bool have_glob;
 	char glob[256];			/* --sockets: fnmatch pattern on the path */
-	char file[4096];		/* capture file name, may hold %p */
-	int inherited_fd;		/* -w -: fd given by the launcher, or -1 */
+	char spool_dir[4096];		/* where this image creates its spool */
+	uint32_t spool_chunks;		/* its size, in chunks (spool.h) */
 };
 
 extern struct vhu_settings vhu_cfg VHU_HIDDEN;
@@ -195,31 +195,30 @@ void vhu_fdtab_after_fork(void) VHU_HIDDEN;
 
 /* ---- output (output.c) ------------------------------------------------ */
 
-/* Data iovecs one record may carry; a call with more is cut (VHU_RF_CUT). */
-#define VHU_OUT_MAX_IOV 64
-
 int vhu_out_open(void) VHU_HIDDEN;	/* 0 or -1 (message printed) */
 void vhu_out_reopen_after_fork(void) VHU_HIDDEN;
-int vhu_out_fd(void) VHU_HIDDEN;
 /* Is fd one the shim opened for itself (hidden from the program)? */
 bool vhu_out_owns(int fd) VHU_HIDDEN;
-/* The shim's own fds (capture, pipe lock, /proc/self/fd), -1 where none:
- * fills own[VHU_OWN_FDS]. */
-#define VHU_OWN_FDS 3
+/* The shim's own fds (/proc/self/fd), -1 where none: fills own[VHU_OWN_FDS]. */
+#define VHU_OWN_FDS 1
 void vhu_out_own_fds(int *own) VHU_HIDDEN;
 /* A directory fd of this process's /proc/self/fd, opened at start (and
  * after fork) so that passed fds can be named in a chroot too; -1 if none. */
 int vhu_out_proc_fd_dir(void) VHU_HIDDEN;
-/* Moves the capture fd away from fd (the program is about to use it). */
+/* Moves the shim's own fd away from fd (the program is about to use it). */
 void vhu_out_move_away(int fd) VHU_HIDDEN;
-/* Writes one EPB: head | exported-PDU tags | record | data | tail, with one
- * write (copied into one buffer) or, if bigger than that, one writev.
- * data/ndata: the traced call's own iovecs, of which the first data_len
- * bytes are written (they lie in at most VHU_OUT_MAX_IOV of them). */
+/*
+ * Copies one EPB into this thread's spool chunk: head | exported-PDU tags
+ * | record | data | tail; no system call, nothing on the stack but a few
+ * words.  The data are data_len bytes from offset data_off of the traced
+ * call's own iovecs (any number of them).  No room in the spool: the
+ * record is counted as lost and the next one flagged VHU_RF_LOST.
+ */
 void vhu_out_record(int p2p_dir, const uint8_t *rec, size_t rec_len,
-		    const struct iovec *data, int ndata, uint32_t data_len,
-		    uint32_t orig_data_len, uint64_t ts_ns) VHU_HIDDEN;
-/* Stops capturing with one line on stderr: "vhost-user-capture: WHAT: capture stopped". */
+		    const struct iovec *data, int ndata, size_t data_off,
+		    uint32_t data_len, uint32_t orig_data_len, uint64_t ts_ns) VHU_HIDDEN;
+/* Stops capturing with one line on stderr (at start only, and only if fd 2
+ * is not a socket): "vhost-user-capture: pid N: WHAT: capture stopped". */
 void vhu_stop(const char *what, int err) VHU_HIDDEN;
 void vhu_say(const char *a, const char *b, const char *c) VHU_HIDDEN;
 uint64_t vhu_now_ns(void) VHU_HIDDEN;

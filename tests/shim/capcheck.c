@@ -145,6 +145,9 @@ static uint32_t epb_flags_of(const uint8_t *opt, size_t len)
 	return 0;
 }
 
+/* The biggest packet libpcap (MAXIMUM_SNAPLEN) and Wireshark read. */
+#define PCAP_MAX_PACKET 262144u
+
 static int check_epb(const uint8_t *b, uint32_t blen, long off, unsigned idx)
 {
 	static struct vhu_record r;
@@ -158,6 +161,8 @@ static int check_epb(const uint8_t *b, uint32_t blen, long off, unsigned idx)
 	caplen = vhu_get_le32(b + 20);
 	if (28 + (size_t)caplen + 4 > blen)
 		return fail("EPB captured length past its block", off);
+	if (caplen > PCAP_MAX_PACKET)
+		return fail("packet bigger than libpcap and Wireshark read", off);
 	rec = vhu_exp_pdu_skip(b + 28, caplen, &ours);
 	if (rec < 0 || !ours)
 		return fail("EPB without the record dissector tag", off);

@@ -16,7 +16,8 @@
  *                               atfork handlers) and an exec'd image talk too
  *   shim_peer busy PATH         ping-pong until killed
  *   shim_peer threads PATH N M  N connections, one thread each, M messages
- *   shim_peer big PATH          one 300000-byte message (cut in the record)
+ *   shim_peer big PATH          one 1 MiB message in one sendmsg/recvmsg of
+ *                               100 iovecs, with an fd
  *
  * The messages are well-formed headers with made-up payloads: the shim
  * only needs plausible first bytes.  Exits non-zero on any failure.
@@ -563,33 +564,81 @@ static int run_threads(const char *path, int nthreads, int nmsg)
 	return wait_child(pid);
 }
 
-#define BIG_LEN 300000u
+#define BIG_LEN (1024u * 1024u)
+#define BIG_IOVS 100	/* more than one record used to hold */
 
+/* A sendmsg/recvmsg of BIG_IOVS iovecs with room for one fd. */
+struct big_msg {
+	union {
+		struct cmsghdr c;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov[BIG_IOVS];
+	struct msghdr msg;
+};
+
+/* buf cut into BIG_IOVS iovecs of about equal size, control room for an fd. */
+static void big_msg_init(struct big_msg *b, uint8_t *buf, size_t len)
+{
+	size_t step = len / BIG_IOVS, off = 0;
+	int i;
+
+	for (i = 0; i < BIG_IOVS; i++) {
+		b->iov[i].iov_base = buf + off;
+		b->iov[i].iov_len = i == BIG_IOVS - 1 ? len - off : step;
+		off += b->iov[i].iov_len;
+	}
+	memset(&b->msg, 0, sizeof(b->msg));
+	b->msg.msg_iov = b->iov;
+	b->msg.msg_iovlen = BIG_IOVS;
+	b->msg.msg_control = b->ctl.buf;
+	b->msg.msg_controllen = sizeof(b->ctl.buf);
+}
+
+/* One 1 MiB message in one sendmsg of BIG_IOVS iovecs, an eventfd with it. */
 static void frontend_big(int fd)
 {
 	uint8_t *m = malloc(12 + BIG_LEN);
-	size_t n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0), done = 0;
+	size_t n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0);
+	int efd = eventfd(0, EFD_CLOEXEC);
+	struct big_msg b;
 
+	check(m && efd >= 0, "big setup");
 	check(write(fd, m, n) == (ssize_t)n, "first write");
 	/* Oversized for the protocol, fine for the shim: only the first
-	 * bytes of a connection are checked.  A socket may take it in pieces. */
+	 * bytes of a connection are checked. */
 	n = make_msg(m, VHU_SET_CONFIG, VHU_VERSION, BIG_LEN, 0x42);
-	while (done < n) {
-		ssize_t w = write(fd, m + done, n - done);
-
-		check(w > 0, "big write");
-		done += (size_t)w;
-	}
+	big_msg_init(&b, m, n);
+	b.ctl.c.cmsg_level = SOL_SOCKET;
+	b.ctl.c.cmsg_type = SCM_RIGHTS;
+	b.ctl.c.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&b.ctl.c), &efd, sizeof(int));
+	check(sendmsg(fd, &b.msg, 0) == (ssize_t)n, "big sendmsg");
 	free(m);
+	close(efd);
 	close(fd);
 }
 
+/* The same message received by recvmsg of BIG_IOVS iovecs: the first call
+ * ends with the bytes the fd came with, the second takes all the rest. */
 static void backend_big(int fd)
 {
 	uint8_t *m = malloc(12 + BIG_LEN);
+	struct big_msg b;
+	ssize_t got;
+	int efd;
 
+	check(m != NULL, "big setup");
 	check(recv(fd, m, 12, MSG_WAITALL) == 12, "first recv");
-	check(recv(fd, m, 12 + BIG_LEN, MSG_WAITALL) == 12 + BIG_LEN, "big recv");
+	big_msg_init(&b, m, 12 + BIG_LEN);
+	got = recvmsg(fd, &b.msg, MSG_WAITALL);
+	check(got > 0 && b.msg.msg_controllen >= CMSG_LEN(sizeof(int)), "big recvmsg with the fd");
+	memcpy(&efd, CMSG_DATA(&b.ctl.c), sizeof(int));
+	close(efd);
+	big_msg_init(&b, m + got, 12 + BIG_LEN - (size_t)got);
+	b.msg.msg_control = NULL;
+	b.msg.msg_controllen = 0;
+	check(recvmsg(fd, &b.msg, MSG_WAITALL) == (ssize_t)(12 + BIG_LEN) - got, "big recvmsg");
 	free(m);
 	close(fd);
 }

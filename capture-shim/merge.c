@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the launcher reads the spools and merges their blocks in time order */
+#define _GNU_SOURCE
+#include "merge.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spool.h"
+#include "vhu_le.h"
+#include "vhu_pcapng.h"
+#include "vhu_record.h"
+
+/*
+ * Bytes past a chunk's committed end that a block cut by a kill can have
+ * written: the longest block (head, tags, record with fd items, a piece
+ * of data, tail) with room to spare.  Cleared when the chunk is freed, so
+ * that a cut block is told from an old one.
+ */
+#define MAX_BLOCK (VHU_SPOOL_PIECE + 16384u)
+
+struct chunk_state {
+	uint64_t consumed;	/* bytes taken (mirrors the chunk's, when written) */
+	uint64_t last_ts;	/* newest timestamp taken: a chunk's order is kept */
+};
+
+struct spool {
+	char *path;
+	uint8_t *map;
+	size_t size;
+	uint32_t nchunks;
+	uint32_t creator;
+	struct chunk_state *cs;
+};
+
+struct pending {
+	uint64_t ts;
+	uint64_t seq;
+	uint64_t off;
+	uint32_t spool;
+	uint32_t pid;
+	uint32_t len;
+	uint8_t *block;
+};
+
+struct vhu_merge {
+	char *dir;
+	bool readonly;
+	vhu_merge_sink sink;
+	void *ctx;
+	bool sink_stopped;
+	struct spool *spools;
+	unsigned nspools;
+	char **refused;		/* files in dir that are not spools: said once */
+	unsigned nrefused;
+	struct pending *pend;
+	size_t npend, cap_pend;
+	struct vhu_merge_stats st;
+};
+
+static void warn(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "vhost-user-capture: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q) {
+		fputs("vhost-user-capture: out of memory\n", stderr);
+		exit(1);
+	}
+	return q;
+}
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(xrealloc(NULL, n), s, n);
+}
+
+struct vhu_merge *vhu_merge_new(const char *dir, bool readonly, vhu_merge_sink sink, void *ctx)
+{
+	struct vhu_merge *m = xrealloc(NULL, sizeof(*m));
+
+	memset(m, 0, sizeof(*m));
+	m->dir = dir ? xstrdup(dir) : NULL;
+	m->readonly = readonly;
+	m->sink = sink;
+	m->ctx = ctx;
+	return m;
+}
+
+/* Is the process or thread id running (not gone, not a zombie)? */
+static bool id_alive(uint32_t id)
+{
+	char path[40], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	if (id == 0 || id == VHU_SPOOL_SEALED)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/stat", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? false : kill((pid_t)id, 0) == 0 || errno == EPERM;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+/* A spool file the header of which is complete and agrees with its size;
+ * -EAGAIN if its writer is still creating it. */
+static int check_header(const struct vhu_spool_hdr *h, size_t size)
+{
+	if (size < VHU_SPOOL_HDR_SIZE)
+		return -EAGAIN;
+	if (memcmp(h->magic, VHU_SPOOL_MAGIC, sizeof(h->magic)) != 0)
+		return -EAGAIN;
+	atomic_thread_fence(memory_order_acquire);
+	if (h->version != VHU_SPOOL_VERSION || h->hdr_size != VHU_SPOOL_HDR_SIZE ||
+	    h->chunk_size != VHU_SPOOL_CHUNK_SIZE || h->nchunks < VHU_SPOOL_CHUNKS_MIN ||
+	    h->nchunks > VHU_SPOOL_CHUNKS_MAX || vhu_spool_file_size(h->nchunks) != size)
+		return -EINVAL;
+	return 0;
+}
+
+/* Opens and maps path; 0, -EAGAIN (not ready yet) or another -errno. */
+static int map_spool(struct vhu_merge *m, const char *path, struct spool *sp)
+{
+	struct stat st;
+	void *map;
+	int fd, err;
+	uint32_t i;
+
+	fd = open(path, (m->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if ((size_t)st.st_size < VHU_SPOOL_HDR_SIZE) {
+		close(fd);
+		return -EAGAIN;
+	}
+	map = mmap(NULL, (size_t)st.st_size, m->readonly ? PROT_READ : PROT_READ | PROT_WRITE,
+		   MAP_SHARED, fd, 0);
+	err = map == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	err = check_header(map, (size_t)st.st_size);
+	if (err) {
+		munmap(map, (size_t)st.st_size);
+		return err;
+	}
+	sp->path = xstrdup(path);
+	sp->map = map;
+	sp->size = (size_t)st.st_size;
+	sp->nchunks = ((struct vhu_spool_hdr *)map)->nchunks;
+	sp->creator = ((struct vhu_spool_hdr *)map)->creator_pid;
+	sp->cs = xrealloc(NULL, sp->nchunks * sizeof(*sp->cs));
+	memset(sp->cs, 0, sp->nchunks * sizeof(*sp->cs));
+	for (i = 0; i < sp->nchunks; i++) {
+		struct vhu_spool_chunk *c = vhu_spool_chunk_at(map, i);
+		uint64_t done = atomic_load(&c->consumed);
+
+		sp->cs[i].consumed = done <= VHU_SPOOL_CHUNK_DATA ? done : 0;
+	}
+	return 0;
+}
+
+static bool have_spool(const struct vhu_merge *m, const char *path)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nspools; i++)
+		if (strcmp(m->spools[i].path, path) == 0)
+			return true;
+	for (i = 0; i < m->nrefused; i++)
+		if (strcmp(m->refused[i], path) == 0)
+			return true;
+	return false;
+}
+
+static void refuse(struct vhu_merge *m, const char *path, int err)
+{
+	warn("%s: %s: not read", path, err == -EINVAL || err == -EAGAIN ?
+	     "not a spool (or from another version)" : strerror(-err));
+	m->refused = xrealloc(m->refused, (m->nrefused + 1) * sizeof(*m->refused));
+	m->refused[m->nrefused++] = xstrdup(path);
+}
+
+/* Adds path; a spool not complete yet is tried again later unless final. */
+static int add_spool(struct vhu_merge *m, const char *path, bool final)
+{
+	struct spool sp;
+	int err;
+
+	if (have_spool(m, path))
+		return 0;
+	memset(&sp, 0, sizeof(sp));
+	err = map_spool(m, path, &sp);
+	if (err == -EAGAIN && !final)
+		return err;
+	if (err) {
+		refuse(m, path, err);
+		return err;
+	}
+	m->spools = xrealloc(m->spools, (m->nspools + 1) * sizeof(*m->spools));
+	m->spools[m->nspools++] = sp;
+	return 0;
+}
+
+int vhu_merge_add_file(struct vhu_merge *m, const char *path)
+{
+	return add_spool(m, path, true);
+}
+
+static void scan_dir(struct vhu_merge *m, bool final)
+{
+	size_t suf = strlen(VHU_SPOOL_SUFFIX);
+	struct dirent *e;
+	DIR *d;
+
+	if (!m->dir || !(d = opendir(m->dir)))
+		return;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		char path[4096 + 256];
+
+		if (n <= suf || strcmp(e->d_name + n - suf, VHU_SPOOL_SUFFIX) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", m->dir, e->d_name);
+		add_spool(m, path, final);
+	}
+	closedir(d);
+}
+
+static void push(struct vhu_merge *m, const struct pending *p)
+{
+	if (m->npend == m->cap_pend) {
+		m->cap_pend = m->cap_pend ? m->cap_pend * 2 : 1024;
+		m->pend = xrealloc(m->pend, m->cap_pend * sizeof(*m->pend));
+	}
+	m->pend[m->npend++] = *p;
+}
+
+/* The recording process named in the block's record; 0 if unreadable. */
+static uint32_t block_pid(const uint8_t *b, uint32_t total)
+{
+	uint32_t caplen = vhu_get_le32(b + 20);
+	long off;
+
+	if (caplen > total - 32)
+		return 0;
+	off = vhu_exp_pdu_skip(b + VHU_PCAPNG_EPB_HEAD, caplen, NULL);
+	if (off < 0 || caplen - (uint32_t)off < VHU_REC_HDR_LEN)
+		return 0;
+	return vhu_get_le32(b + VHU_PCAPNG_EPB_HEAD + off + 8);
+}
+
+/* Takes the blocks of chunk i between what was taken and committed. */
+static size_t take_chunk(struct vhu_merge *m, unsigned si, uint32_t i, uint64_t committed)
+{
+	struct spool *sp = &m->spools[si];
+	struct vhu_spool_chunk *c = vhu_spool_chunk_at(sp->map, i);
+	struct chunk_state *cs = &sp->cs[i];
+	const uint8_t *data = vhu_spool_chunk_data(c);
+	uint64_t pos = cs->consumed, seq = atomic_load(&c->seq);
+
+	while (committed - pos >= 12) {
+		const uint8_t *b = data + pos;
+		uint32_t type = vhu_get_le32(b), total = vhu_get_le32(b + 4);
+		struct pending p;
+
+		if (type != VHU_PCAPNG_EPB_TYPE || total < 32 || total % 4 ||
+		    total > committed - pos || vhu_get_le32(b + total - 4) != total) {
+			char where[64];
+
+			snprintf(where, sizeof(where), "chunk %u at %llu", i, (unsigned long long)pos);
+			warn("%s: %s: not a block, the rest of the chunk skipped", sp->path, where);
+			m->st.bad++;
+			pos = committed;
+			break;
+		}
+		p.ts = (uint64_t)vhu_get_le32(b + 12) << 32 | vhu_get_le32(b + 16);
+		if (p.ts < cs->last_ts)
+			p.ts = cs->last_ts;
+		cs->last_ts = p.ts;
+		p.seq = seq;
+		p.off = pos;
+		p.spool = si;
+		p.pid = block_pid(b, total);
+		p.len = total;
+		p.block = memcpy(xrealloc(NULL, total), b, total);
+		push(m, &p);
+		pos += total;
+	}
+	if (committed - pos > 0 && committed - pos < 12) {
+		m->st.bad++;
+		pos = committed;
+	}
+	pos -= cs->consumed;
+	cs->consumed += pos;
+	if (!m->readonly)
+		atomic_store(&c->consumed, cs->consumed);
+	return (size_t)pos;
+}
+
+/* Were bytes written past committed (a block its writer did not finish)? */
+static bool torn_after(struct vhu_spool_chunk *c, uint64_t committed)
+{
+	return committed + 4 <= VHU_SPOOL_CHUNK_DATA &&
+	       vhu_get_le32(vhu_spool_chunk_data(c) + committed) != 0;
+}
+
+/* Gives chunk i back to the writers: read to its end, its owner done. */
+static void free_chunk(struct spool *sp, uint32_t i, uint64_t committed)
+{
+	struct vhu_spool_chunk *c = vhu_spool_chunk_at(sp->map, i);
+	uint64_t used = committed + MAX_BLOCK;
+
+	memset(vhu_spool_chunk_data(c), 0, used < VHU_SPOOL_CHUNK_DATA ? used : VHU_SPOOL_CHUNK_DATA);
+	atomic_store(&c->consumed, 0);
+	atomic_store(&c->committed, 0);
+	atomic_store(&c->seq, 0);
+	memset(&sp->cs[i], 0, sizeof(sp->cs[i]));
+	atomic_store_explicit(&c->owner, VHU_SPOOL_FREE, memory_order_release);
+}
+
+static size_t poll_spool(struct vhu_merge *m, unsigned si, bool final)
+{
+	struct spool *sp = &m->spools[si];
+	size_t got = 0;
+	uint32_t i;
+
+	for (i = 0; i < sp->nchunks; i++) {
+		struct vhu_spool_chunk *c = vhu_spool_chunk_at(sp->map, i);
+		uint32_t owner = atomic_load_explicit(&c->owner, memory_order_acquire);
+		uint64_t committed = atomic_load_explicit(&c->committed, memory_order_acquire);
+		bool done;
+
+		if (owner == VHU_SPOOL_FREE && !m->readonly)
+			continue;
+		if (committed > VHU_SPOOL_CHUNK_DATA || committed < sp->cs[i].consumed) {
+			m->st.bad++;
+			committed = sp->cs[i].consumed;
+		}
+		got += take_chunk(m, si, i, committed);
+		if (m->readonly) {
+			if (final && owner != VHU_SPOOL_SEALED && torn_after(c, committed))
+				m->st.torn++;
+			continue;
+		}
+		done = owner == VHU_SPOOL_SEALED || !id_alive(owner);
+		/* A writer that died after we loaded committed may have
+		 * committed more: take that on the next round. */
+		if (!done || atomic_load_explicit(&c->committed, memory_order_acquire) != committed)
+			continue;
+		if (owner != VHU_SPOOL_SEALED && torn_after(c, committed))
+			m->st.torn++;
+		free_chunk(sp, i, committed);
+	}
+	return got;
+}
+
+static int cmp_pending(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->spool != y->spool)
+		return x->spool < y->spool ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Hands out the pending blocks up to cutoff, in time order. */
+static void hand_out(struct vhu_merge *m, uint64_t cutoff)
+{
+	size_t i, keep = 0;
+
+	if (!m->npend)
+		return;
+	qsort(m->pend, m->npend, sizeof(*m->pend), cmp_pending);
+	for (i = 0; i < m->npend; i++) {
+		struct pending *p = &m->pend[i];
+
+		if (p->ts > cutoff) {
+			m->pend[keep++] = *p;
+			continue;
+		}
+		if (!m->sink_stopped && !m->sink(m->ctx, p->pid, p->block, p->len))
+			m->sink_stopped = true;
+		m->st.records++;
+		free(p->block);
+	}
+	m->npend = keep;
+}
+
+size_t vhu_merge_poll(struct vhu_merge *m, uint64_t holdback_ns, bool final)
+{
+	size_t got = 0;
+	unsigned i;
+
+	scan_dir(m, final);
+	for (i = 0; i < m->nspools; i++)
+		got += poll_spool(m, i, final);
+	hand_out(m, final ? UINT64_MAX : now_ns() - holdback_ns);
+	return got;
+}
+
+bool vhu_merge_writers_alive(struct vhu_merge *m)
+{
+	unsigned i;
+	uint32_t k;
+
+	for (i = 0; i < m->nspools; i++) {
+		struct spool *sp = &m->spools[i];
+
+		if (id_alive(sp->creator))
+			return true;
+		for (k = 0; k < sp->nchunks; k++) {
+			uint32_t owner = atomic_load(&vhu_spool_chunk_at(sp->map, k)->owner);
+
+			if (owner != VHU_SPOOL_FREE && id_alive(owner))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Everything in the spool taken and freed, and nobody left to write? */
+static bool spool_finished(struct spool *sp)
+{
+	uint32_t k;
+
+	if (id_alive(sp->creator))
+		return false;
+	for (k = 0; k < sp->nchunks; k++)
+		if (atomic_load(&vhu_spool_chunk_at(sp->map, k)->owner) != VHU_SPOOL_FREE)
+			return false;
+	return true;
+}
+
+void vhu_merge_end(struct vhu_merge *m, bool remove, struct vhu_merge_stats *st)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nspools; i++) {
+		struct spool *sp = &m->spools[i];
+
+		m->st.lost += atomic_load(&((struct vhu_spool_hdr *)sp->map)->lost);
+		if (remove && !m->readonly && spool_finished(sp))
+			unlink(sp->path);
+		munmap(sp->map, sp->size);
+		free(sp->path);
+		free(sp->cs);
+	}
+	m->st.spools = m->nspools;
+	if (remove && m->dir)
+		rmdir(m->dir);
+	for (i = 0; i < m->nrefused; i++)
+		free(m->refused[i]);
+	for (i = 0; i < m->npend; i++)
+		free(m->pend[i].block);
+	if (st)
+		*st = m->st;
+	free(m->refused);
+	free(m->pend);
+	free(m->spools);
+	free(m->dir);
+	free(m);
+}
