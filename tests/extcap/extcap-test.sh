@@ -37,12 +37,8 @@ fail() {
 	exit 1
 }
 
-if [ "$(id -u)" = 0 ]; then
-	command -v setpriv >/dev/null || { echo "setpriv missing: cannot drop root"; exit $SKIP; }
-	as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
-else
-	as_user=""
-fi
+# shellcheck source=../common/as-user.sh
+. "$(dirname "$0")/../common/as-user.sh"
 
 # extcap ARGS... : the program as Wireshark runs it.
 extcap() {

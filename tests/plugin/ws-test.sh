@@ -34,12 +34,8 @@ cp "$VHU_PLUGIN_SO" "$work/plugins/$VHU_WS_VERSION_DIR/epan/vhost-user.so"
 chmod -R a+rX "$work"
 chmod 777 "$work/home" "$work/out"
 
-if [ "$(id -u)" = 0 ]; then
-	command -v setpriv >/dev/null || { echo "setpriv missing: cannot drop root"; exit $SKIP; }
-	as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
-else
-	as_user=""
-fi
+# shellcheck source=../common/as-user.sh
+. "$(dirname "$0")/../common/as-user.sh"
 
 # tshark with only this plugin dir, a throw-away profile and UTC times.
 ws() {
