@@ -119,24 +119,33 @@ void vhu_format_bytes(char *out, size_t cap, const struct vhu_field *f,
 		snprintf(out + n, cap - n, "\xe2\x80\xa6"); /* U+2026, as Wireshark */
 }
 
+size_t vhu_escape(char *out, size_t cap, const char *s, size_t len)
+{
+	size_t n = 0, i;
+
+	if (!cap)
+		return 0;
+	for (i = 0; s && i < len && s[i] && n + 5 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = 0;
+	return n;
+}
+
 void vhu_format_string(char *out, size_t cap, const struct vhu_field *f,
 		       const char *s, size_t len)
 {
-	size_t n, i;
+	size_t n;
 
 	n = (size_t)snprintf(out, cap, "%s: ", f->label);
 	if (n >= cap)
 		return;
-	for (i = 0; i < len && s[i] && n + 5 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
-		} else {
-			out[n++] = (char)c;
-		}
-	}
-	out[n] = 0;
+	vhu_escape(out + n, cap - n, s, len);
 }
 
 const char *vhu_short_feature(const char *name)

@@ -22,6 +22,11 @@ void vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_t 
 /* "Label: 0011aabb…" (at most max_show bytes shown). */
 void vhu_format_bytes(char *out, size_t cap, const struct vhu_field *f,
 		      const uint8_t *p, uint32_t len);
+/* Copies at most len bytes of s (up to a NUL) into out with control
+ * characters written as \xNN, so that names from a capture (process
+ * names, paths, fd names, command lines) cannot move the cursor or fake
+ * lines on a terminal.  Returns the length written. */
+size_t vhu_escape(char *out, size_t cap, const char *s, size_t len);
 /* "Label: string" with control characters escaped. */
 void vhu_format_string(char *out, size_t cap, const struct vhu_field *f,
 		       const char *s, size_t len);

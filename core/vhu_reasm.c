@@ -2,6 +2,7 @@
 /* \summary: stream reassembly of vhost-user messages from capture records */
 #include "vhu_reasm.h"
 #include "vhu_le.h"
+#include "vhu_msgs.h"
 #include "vhu_proto.h"
 
 #include <stdlib.h>
@@ -18,6 +19,18 @@ void vhu_stream_free(struct vhu_stream *s)
 	free(s->buf);
 	s->buf = NULL;
 	s->cap = 0;
+	free(s->fds);
+	s->fds = NULL;
+}
+
+uint32_t vhu_stream_limit(const struct vhu_stream *s, uint32_t request)
+{
+	uint32_t bound;
+
+	if (s->max_payload)
+		return s->max_payload;
+	bound = vhu_msg_size_limit(s->channel, request);
+	return bound ? bound : VHU_DEFAULT_MAX_PAYLOAD;
 }
 
 static void reset_msg(struct vhu_stream *s)
@@ -25,6 +38,7 @@ static void reset_msg(struct vhu_stream *s)
 	s->have = 0;
 	s->need = 0;
 	s->nfds = 0;
+	s->nfd_info = 0;
 	s->nrecords = 0;
 	s->seq++;
 }
@@ -47,8 +61,11 @@ static void deliver(struct vhu_stream *s, const uint8_t *bytes, uint32_t len,
 	m.bytes = bytes;
 	m.len = len;
 	fill_header(&m, bytes, len);
+	if (len >= VHU_HDR_SIZE)
+		m.limit = vhu_stream_limit(s, m.request);
 	m.status = st;
 	m.nfds = s->nfds;
+	m.nfd_info = s->nfd_info;
 	m.fds = s->fds;
 	m.nrecords = s->nrecords;
 	m.first_frame = s->first_frame;
@@ -58,6 +75,8 @@ static void deliver(struct vhu_stream *s, const uint8_t *bytes, uint32_t len,
 	reset_msg(s);
 }
 
+/* Room for want bytes; the buffer grows with the bytes that arrive, never
+ * to what a header announces. */
 static bool grow(struct vhu_stream *s, uint32_t want)
 {
 	uint8_t *nb;
@@ -67,7 +86,7 @@ static bool grow(struct vhu_stream *s, uint32_t want)
 		return true;
 	ncap = s->cap ? s->cap : 256;
 	while (ncap < want)
-		ncap *= 2;
+		ncap = ncap > UINT32_MAX / 2 ? want : ncap * 2;
 	nb = realloc(s->buf, ncap);
 	if (!nb)
 		return false;
@@ -82,11 +101,13 @@ static void take_fds(struct vhu_stream *s, const struct vhu_record *rec)
 
 	if (!rec)
 		return;
+	if (rec->nfd_items && !s->fds)
+		s->fds = calloc(VHU_MSG_MAX_FDS, sizeof(*s->fds));
 	for (i = 0; i < rec->nfd_items; i++) {
 		const struct vhu_rec_fd *f = &rec->fds[i];
 
-		if (s->nfds < VHU_MSG_MAX_FDS) {
-			struct vhu_fdinfo *d = &s->fds[s->nfds];
+		if (s->fds && s->nfd_info < VHU_MSG_MAX_FDS) {
+			struct vhu_fdinfo *d = &s->fds[s->nfd_info++];
 			size_t n = f->name_len < VHU_FD_NAME_MAX - 1 ? f->name_len : VHU_FD_NAME_MAX - 1;
 
 			d->fd = f->fd;
@@ -103,6 +124,60 @@ static void take_fds(struct vhu_stream *s, const struct vhu_record *rec)
 		s->nfds += rec->h.nfds - rec->nfd_items;
 }
 
+/* Passing over more than this on a header's word would risk the rest of
+ * the stream on one bad size field (a peer that sends a header with size
+ * 0xffffffff and then goes on). */
+#define SKIP_MAX VHU_ABSOLUTE_MAX_PAYLOAD
+
+/*
+ * A header whose size is above its type's limit: delivered alone, not
+ * decoded.  A header the channel can carry, with a size a peer could
+ * really send, is believed: its payload is passed over by its declared
+ * size, in this record and the next ones.  Any other means the framing is
+ * lost: the rest of the
+ * record is dropped and reading takes up again at the first record that
+ * starts with a plausible header, so payload bytes never turn into
+ * messages.  rest: bytes of the record after the header.  Returns the
+ * bytes of those it used.
+ */
+static uint32_t oversize(struct vhu_stream *s, const uint8_t *hdr, uint32_t rest,
+			 vhu_stream_msg_fn msg, void *arg)
+{
+	uint32_t size = vhu_get_le32(hdr + 8);
+	bool believed = vhu_hdr_plausible_on(s->channel, hdr, VHU_HDR_SIZE, SKIP_MAX);
+
+	deliver(s, hdr, VHU_HDR_SIZE, VHU_MSG_OVERSIZE, msg, arg);
+	if (believed) {
+		s->skip_left = size;
+		return 0;
+	}
+	s->resync = true;
+	s->skipped = rest;
+	return rest;
+}
+
+/* Feeds the bytes after an oversize header: passed over, not kept. */
+static uint32_t skip_payload(struct vhu_stream *s, uint32_t avail)
+{
+	uint32_t take = avail < s->skip_left ? avail : s->skip_left;
+
+	s->skip_left -= take;
+	return take;
+}
+
+/* Framing lost: does this record start with a header again? */
+static bool resynced(struct vhu_stream *s, const uint8_t *data, uint32_t len)
+{
+	uint32_t limit = len >= 4 ? vhu_stream_limit(s, vhu_get_le32(data)) : 0;
+
+	if (vhu_hdr_plausible_on(s->channel, data, len, limit)) {
+		s->resync = false;
+		return true;
+	}
+	s->skipped = s->skipped + len < s->skipped ? UINT32_MAX : s->skipped + len;
+	return false;
+}
+
 void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, uint32_t len,
 		     const struct vhu_record *rec, vhu_stream_msg_fn msg, vhu_stream_piece_fn piece,
 		     void *arg)
@@ -110,11 +185,17 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 	uint32_t off = 0;
 	bool fds_taken = false;
 
+	if (s->resync && !resynced(s, data, len))
+		return;
 	if (s->have > 0)
 		s->nrecords++;	/* the message in progress continues here */
 	while (off < len) {
 		uint32_t avail = len - off, take;
 
+		if (s->skip_left) {
+			off += skip_payload(s, avail);
+			continue;
+		}
 		if (s->have == 0) {
 			s->first_frame = frame;
 			s->nrecords = 1;
@@ -128,15 +209,12 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 		if (s->have == 0 && avail >= VHU_HDR_SIZE) {
 			uint32_t size = vhu_get_le32(data + off + 8);
 
-			if (size > s->max_payload) {
+			if (size > vhu_stream_limit(s, vhu_get_le32(data + off))) {
 				if (piece)
 					piece(arg, s->seq, off, VHU_HDR_SIZE, 0, true);
-				deliver(s, data + off, VHU_HDR_SIZE, VHU_MSG_OVERSIZE, msg, arg);
-				/* Resynchronise at the next record: peers send a
-				 * message per call, so that is where a header is
-				 * likeliest to start. */
-				s->skipped = avail - VHU_HDR_SIZE;
-				return;
+				off += VHU_HDR_SIZE +
+				       oversize(s, data + off, avail - VHU_HDR_SIZE, msg, arg);
+				continue;
 			}
 			if (avail >= VHU_HDR_SIZE + size) {
 				if (piece)
@@ -168,16 +246,13 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 				/* the piece that completes the header may also
 				 * end the message: say so (last), as for any
 				 * other message, before it is delivered */
-				if (size > s->max_payload) {
+				if (size > vhu_stream_limit(s, vhu_get_le32(s->buf))) {
 					if (piece)
 						piece(arg, s->seq, off - take, take, s->have - take, true);
-					deliver(s, s->buf, VHU_HDR_SIZE, VHU_MSG_OVERSIZE, msg, arg);
-					s->skipped = len - off;
-					return;
+					off += oversize(s, s->buf, len - off, msg, arg);
+					continue;
 				}
 				s->need = VHU_HDR_SIZE + size;
-				if (!grow(s, s->need))
-					return;
 			}
 			if (piece)
 				piece(arg, s->seq, off - take, take, s->have - take, s->have == s->need);
@@ -188,6 +263,8 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 		take = s->need - s->have;
 		if (take > avail)
 			take = avail;
+		if (!grow(s, s->have + take))
+			return;
 		memcpy(s->buf + s->have, data + off, take);
 		if (piece)
 			piece(arg, s->seq, off, take, s->have, s->have + take == s->need);
@@ -200,6 +277,9 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 
 void vhu_stream_flush(struct vhu_stream *s, vhu_stream_msg_fn msg, void *arg)
 {
+	/* a hole in the stream: what it skipped or looked for ends here */
+	s->skip_left = 0;
+	s->resync = false;
 	if (s->have == 0)
 		return;
 	deliver(s, s->buf, s->have, VHU_MSG_TRUNCATED, msg, arg);

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Requests of one connection waiting for an answer: peers wait for each
+ * answer, so more than a few means the answers were lost. */
 #define MAX_PENDING 64
-#define MAX_CONNS 65536
-#define MAX_PROCS 4096
 
 struct pending {
 	uint32_t request;
@@ -29,10 +29,17 @@ struct pending {
 	void *cookie;
 };
 
+/*
+ * A connection keeps only small state for its whole life; what a message
+ * in progress or a waiting request needs is allocated while it lives and
+ * freed when the connection closes, so memory follows the live state, not
+ * the length of the capture.
+ */
 struct conn {
 	uint64_t id;
 	uint32_t pid;
 	uint8_t channel;
+	uint8_t role;		/* the recording process's role, from the records */
 	uint64_t link;
 	bool has_link;
 	uint32_t peer_pid;
@@ -41,15 +48,18 @@ struct conn {
 	uint8_t device;
 	uint64_t messages;
 	uint64_t last_frame, last_ts;	/* last record of this connection */
-	struct pending q[MAX_PENDING];
-	unsigned qhead, qlen;
+	struct pending *q;	/* ring of qcap entries, allocated on demand */
+	unsigned qcap, qhead, qlen;
 	struct vhu_stream st[2];	/* [0] sent by this process, [1] received */
+	struct conn *next_minted;	/* next connection whose id the same pid made */
+	struct conn *next_retired;
 };
 
 struct proc {
 	uint32_t pid;
 	char comm[17];
 	uint8_t device;
+	struct conn *minted;	/* live connections whose id this pid made */
 };
 
 struct vhu_session {
@@ -58,7 +68,9 @@ struct vhu_session {
 	void *ctx;
 	struct conn **conns;	/* open addressing by id */
 	uint32_t conn_cap, nconns;
-	struct proc procs[MAX_PROCS];	/* open addressing by pid */
+	struct conn *retired;	/* earlier lives of reused pids, for statistics */
+	struct proc *procs;	/* open addressing by pid */
+	uint32_t proc_cap, nprocs;
 	/* messages completed in one frame are numbered from 0 */
 	uint64_t index_frame;
 	uint32_t next_index;
@@ -78,23 +90,51 @@ struct origin {
 
 /* ---- processes ------------------------------------------------------------ */
 
+static struct proc *proc_find(struct proc *t, uint32_t cap, uint32_t pid)
+{
+	uint32_t h = (pid * 2654435761u) & (cap - 1);
+
+	while (t[h].pid && t[h].pid != pid)
+		h = (h + 1) & (cap - 1);
+	return &t[h];
+}
+
+static bool proc_grow(struct vhu_session *s)
+{
+	uint32_t i, ncap = s->proc_cap ? s->proc_cap * 2 : 64;
+	struct proc *n = calloc(ncap, sizeof(*n));
+
+	if (!n)
+		return false;
+	for (i = 0; i < s->proc_cap; i++)
+		if (s->procs[i].pid)
+			*proc_find(n, ncap, s->procs[i].pid) = s->procs[i];
+	free(s->procs);
+	s->procs = n;
+	s->proc_cap = ncap;
+	return true;
+}
+
+/* pid 0 is no process: never stored. */
 static struct proc *proc_slot(struct vhu_session *s, uint32_t pid, bool create)
 {
-	uint32_t i, h = (pid * 2654435761u) % MAX_PROCS;
+	struct proc *p;
 
-	for (i = 0; i < MAX_PROCS; i++) {
-		struct proc *p = &s->procs[(h + i) % MAX_PROCS];
-
-		if (p->pid == pid)
-			return p;
-		if (p->pid == 0) {
-			if (!create)
-				return NULL;
-			p->pid = pid;
-			return p;
-		}
+	if (!pid)
+		return NULL;
+	if (s->proc_cap) {
+		p = proc_find(s->procs, s->proc_cap, pid);
+		if (p->pid || !create)
+			return p->pid ? p : NULL;
 	}
-	return NULL;
+	if (!create)
+		return NULL;
+	if ((s->nprocs + 1) * 2 > s->proc_cap && !proc_grow(s))
+		return NULL;
+	p = proc_find(s->procs, s->proc_cap, pid);
+	p->pid = pid;
+	s->nprocs++;
+	return p;
 }
 
 const char *vhu_session_comm(const struct vhu_session *s, uint32_t pid)
@@ -183,7 +223,7 @@ static struct conn *conn_get(struct vhu_session *s, uint64_t id, bool create)
 			if (s->conns[h]->id == id)
 				return s->conns[h];
 	}
-	if (!create || s->nconns >= MAX_CONNS)
+	if (!create)
 		return NULL;
 	if ((s->nconns + 1) * 2 > s->conn_cap && !conn_grow(s))
 		return NULL;
@@ -198,7 +238,37 @@ static struct conn *conn_get(struct vhu_session *s, uint64_t id, bool create)
 		;
 	s->conns[h] = c;
 	s->nconns++;
+	{
+		struct proc *p = proc_slot(s, (uint32_t)(id >> 32), true);
+
+		if (p) {
+			c->next_minted = p->minted;
+			p->minted = c;
+		}
+	}
 	return c;
+}
+
+/* Takes c out of the table (linear probing: the entries after it move up
+ * to where a lookup will find them). */
+static void conn_unlink(struct vhu_session *s, const struct conn *c)
+{
+	uint32_t mask = s->conn_cap - 1, i, j, k;
+
+	for (i = conn_hash(c->id, s->conn_cap); s->conns[i] != c; i = (i + 1) & mask)
+		;
+	s->conns[i] = NULL;
+	for (j = (i + 1) & mask; s->conns[j]; j = (j + 1) & mask) {
+		k = conn_hash(s->conns[j]->id, s->conn_cap);
+		/* the entry at j may fill the hole at i if its home k does
+		 * not lie cyclically in (i, j] */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		s->conns[i] = s->conns[j];
+		s->conns[j] = NULL;
+		i = j;
+	}
+	s->nconns--;
 }
 
 /* ---- public --------------------------------------------------------------- */
@@ -212,8 +282,6 @@ struct vhu_session *vhu_session_new(const struct vhu_options *opt,
 		return NULL;
 	if (opt)
 		s->opt = *opt;
-	if (!s->opt.max_payload)
-		s->opt.max_payload = VHU_DEFAULT_MAX_PAYLOAD;
 	if (s->opt.max_payload > VHU_ABSOLUTE_MAX_PAYLOAD)
 		s->opt.max_payload = VHU_ABSOLUTE_MAX_PAYLOAD;
 	s->cbs = *cbs;
@@ -221,16 +289,57 @@ struct vhu_session *vhu_session_new(const struct vhu_options *opt,
 	return s;
 }
 
+static struct pending *pending_at(const struct conn *c, unsigned i)
+{
+	return &c->q[(c->qhead + i) % c->qcap];
+}
+
+static void pending_pop(struct conn *c)
+{
+	c->qhead = (c->qhead + 1) % c->qcap;
+	c->qlen--;
+}
+
 static void drop_pending(struct vhu_session *s, struct conn *c, unsigned n)
 {
 	while (n-- && c->qlen) {
-		struct pending *p = &c->q[c->qhead];
-
 		if (s->cbs.unanswered)
-			s->cbs.unanswered(s->ctx, p->cookie);
-		c->qhead = (c->qhead + 1) % MAX_PENDING;
-		c->qlen--;
+			s->cbs.unanswered(s->ctx, pending_at(c, 0)->cookie);
+		pending_pop(c);
 	}
+}
+
+/* A free entry at the tail of the queue (the oldest is given up when
+ * MAX_PENDING wait), or NULL without memory. */
+static struct pending *pending_push(struct vhu_session *s, struct conn *c)
+{
+	if (c->qlen == MAX_PENDING)
+		drop_pending(s, c, 1);
+	if (c->qlen == c->qcap) {
+		unsigned i, ncap = c->qcap ? c->qcap * 2 : 4;
+		struct pending *n = malloc(ncap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		for (i = 0; i < c->qlen; i++)
+			n[i] = *pending_at(c, i);
+		free(c->q);
+		c->q = n;
+		c->qcap = ncap;
+		c->qhead = 0;
+	}
+	c->qlen++;
+	return pending_at(c, c->qlen - 1);
+}
+
+/* What only a live connection needs. */
+static void conn_free_live(struct conn *c)
+{
+	vhu_stream_free(&c->st[0]);
+	vhu_stream_free(&c->st[1]);
+	free(c->q);
+	c->q = NULL;
+	c->qcap = c->qhead = c->qlen = 0;
 }
 
 void vhu_session_free(struct vhu_session *s)
@@ -244,26 +353,45 @@ void vhu_session_free(struct vhu_session *s)
 
 		if (!c)
 			continue;
-		vhu_stream_free(&c->st[0]);
-		vhu_stream_free(&c->st[1]);
+		conn_free_live(c);
+		free(c);
+	}
+	while (s->retired) {
+		struct conn *c = s->retired;
+
+		s->retired = c->next_retired;
 		free(c);
 	}
 	free(s->conns);
+	free(s->procs);
 	free(s);
 }
 
-/* The REPLY bit means the same on every channel (the GPU protocol has no
- * version bits, but QEMU's GPU replies carry 0x4 too). */
-static bool msg_is_reply(uint32_t flags)
+static uint8_t other_role(uint8_t role)
 {
-	return (flags & VHU_FLAG_REPLY) != 0;
+	return role == VHU_ROLE_FRONTEND ? VHU_ROLE_BACKEND : VHU_ROLE_FRONTEND;
 }
 
-static uint8_t sender_of(uint8_t channel, bool reply)
+/* Who sends the requests of a channel. */
+static uint8_t requester(uint8_t channel)
 {
-	if (channel == VHU_CHAN_BACKEND || channel == VHU_CHAN_GPU)
-		return reply ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND;
-	return reply ? VHU_ROLE_BACKEND : VHU_ROLE_FRONTEND;
+	return channel == VHU_CHAN_BACKEND || channel == VHU_CHAN_GPU ? VHU_ROLE_BACKEND
+								      : VHU_ROLE_FRONTEND;
+}
+
+/*
+ * Who sent a message comes from the record: sent or received, by a process
+ * whose role the shim recorded.  The REPLY bit is the peer's word and not
+ * always right (vhost-user-gpu sends its UPDATEs with flags 0x5); it is
+ * only the fallback for a connection whose role nobody recorded.
+ */
+static uint8_t sender_of(const struct conn *c, uint8_t event, const struct vhu_msg *m)
+{
+	bool reply = m->len >= VHU_HDR_SIZE && (m->flags & VHU_FLAG_REPLY);
+
+	if (c->role != VHU_ROLE_UNKNOWN)
+		return event == VHU_EV_DATA_SENT ? c->role : other_role(c->role);
+	return reply ? other_role(requester(c->channel)) : requester(c->channel);
 }
 
 /* The state a message is read against: its own connection's, or for a
@@ -390,8 +518,8 @@ static void on_message(void *arg, const struct vhu_msg *m)
 	mi.event = o->event;
 	mi.channel = c->channel;
 	mi.rec_flags = o->rec_flags;
-	mi.is_reply = header && msg_is_reply(m->flags);
-	mi.sender = sender_of(c->channel, mi.is_reply);
+	mi.sender = sender_of(c, o->event, m);
+	mi.is_reply = header && mi.sender != requester(c->channel);
 
 	mi.features = st->features;
 	mi.pfeatures = st->pfeatures;
@@ -405,17 +533,14 @@ static void on_message(void *arg, const struct vhu_msg *m)
 		if (mi.is_reply) {
 			unsigned i;
 
-			for (i = 0; i < c->qlen; i++) {
-				struct pending *q = &c->q[(c->qhead + i) % MAX_PENDING];
-
-				if (q->request == m->request)
+			for (i = 0; i < c->qlen; i++)
+				if (pending_at(c, i)->request == m->request)
 					break;
-			}
 			if (i < c->qlen) {
 				struct pending *q;
 
 				drop_pending(s, c, i);	/* answered out of order: never */
-				q = &c->q[c->qhead];
+				q = pending_at(c, 0);
 				mi.matched = true;
 				mi.request_frame = q->frame;
 				mi.latency_ns = o->ts_ns >= q->ts_ns ? o->ts_ns - q->ts_ns : 0;
@@ -432,25 +557,22 @@ static void on_message(void *arg, const struct vhu_msg *m)
 	cookie = s->cbs.message ? s->cbs.message(s->ctx, m, &mi) : NULL;
 
 	if (mi.matched) {
-		void *req_cookie = c->q[c->qhead].cookie;
+		void *req_cookie = pending_at(c, 0)->cookie;
 
-		c->qhead = (c->qhead + 1) % MAX_PENDING;
-		c->qlen--;
+		pending_pop(c);
 		if (s->cbs.reply_seen)
 			s->cbs.reply_seen(s->ctx, req_cookie, &mi);
 	}
 	if (expects) {
-		struct pending *q;
+		struct pending *q = pending_push(s, c);
 
-		if (c->qlen == MAX_PENDING)
-			drop_pending(s, c, 1);
-		q = &c->q[(c->qhead + c->qlen) % MAX_PENDING];
+		if (!q)
+			return;
 		q->request = m->request;
 		q->frame = o->frame;
 		q->ts_ns = o->ts_ns;
 		q->ack = ack;
 		q->cookie = cookie;
-		c->qlen++;
 	}
 }
 
@@ -491,6 +613,44 @@ static uint8_t conn_device(struct vhu_session *s, uint32_t pid, uint32_t peer_pi
 	return p ? p->device : VHU_DEV_UNKNOWN;
 }
 
+/*
+ * The end of a connection (closed, its process gone, the capture over):
+ * a message still being assembled comes out truncated, shown in frame,
+ * requests still waiting are unanswered, and what only a live connection
+ * needs is freed.
+ */
+static void conn_end(struct vhu_session *s, struct conn *c, uint64_t frame, uint64_t ts_ns)
+{
+	struct origin o = { s, c, frame, ts_ns, c->pid, VHU_EV_DATA_SENT, 0 };
+
+	enter_frame(s, frame);
+	vhu_stream_flush(&c->st[0], on_message, &o);
+	o.event = VHU_EV_DATA_RECV;
+	vhu_stream_flush(&c->st[1], on_message, &o);
+	drop_pending(s, c, c->qlen);
+	conn_free_live(c);
+}
+
+/*
+ * A process started: a pid seen before belongs to an earlier process (pids
+ * are reused; two runs appended to one file repeat them).  Its connections
+ * end here, and the ids it made may be made again by the new one.
+ */
+static void proc_new_life(struct vhu_session *s, struct proc *p, uint64_t frame, uint64_t ts_ns)
+{
+	while (p->minted) {
+		struct conn *c = p->minted;
+
+		p->minted = c->next_minted;
+		conn_end(s, c, frame, ts_ns);
+		conn_unlink(s, c);
+		c->next_retired = s->retired;
+		s->retired = c;
+	}
+	p->comm[0] = 0;
+	p->device = VHU_DEV_UNKNOWN;
+}
+
 void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 			const struct vhu_record *r)
 {
@@ -505,6 +665,7 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 		struct proc *p = proc_slot(s, h->pid, true);
 
 		if (p) {
+			proc_new_life(s, p, frame, ts_ns);
 			if (r->has_proc)
 				memcpy(p->comm, r->comm, sizeof(p->comm));
 			if (r->cmdline)
@@ -532,14 +693,8 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 		return;
 	case VHU_EV_CLOSE:
 		c = conn_get(s, h->conn_id, false);
-		if (!c)
-			return;
-		o = record_origin(s, c, frame, ts_ns, h);
-		vhu_stream_flush(&c->st[0], on_message, &o);
-		vhu_stream_flush(&c->st[1], on_message, &o);
-		drop_pending(s, c, c->qlen);
-		vhu_stream_free(&c->st[0]);
-		vhu_stream_free(&c->st[1]);
+		if (c)
+			conn_end(s, c, frame, ts_ns);
 		return;
 	case VHU_EV_DATA_SENT:
 	case VHU_EV_DATA_RECV:
@@ -560,10 +715,13 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 		c->channel = h->channel;
 	if (!c->device)
 		c->device = conn_device(s, h->pid, c->peer_pid);
+	if (h->role != VHU_ROLE_UNKNOWN)
+		c->role = h->role;
 	dir = h->event == VHU_EV_DATA_RECV;
 	c->last_frame = frame;
 	c->last_ts = ts_ns;
 	o = record_origin(s, c, frame, ts_ns, h);
+	c->st[dir].channel = c->channel;
 	if (r->data_len)
 		vhu_stream_feed(&c->st[dir], frame, r->data, r->data_len, r, on_message, on_piece, &o);
 	/* A record cut by the shim leaves a hole: what was assembled so far
@@ -576,34 +734,29 @@ void vhu_session_finish(struct vhu_session *s)
 {
 	uint32_t i;
 
-	for (i = 0; i < s->conn_cap; i++) {
-		struct conn *c = s->conns[i];
-		struct origin o;
-
-		if (!c)
-			continue;
-		/* what is still buffered is reported in the connection's last
-		 * frame, from its process: the capture ended there */
-		o = (struct origin){ s, c, c->last_frame, c->last_ts, c->pid, VHU_EV_DATA_SENT, 0 };
-		enter_frame(s, c->last_frame);
-		vhu_stream_flush(&c->st[0], on_message, &o);
-		o.event = VHU_EV_DATA_RECV;
-		vhu_stream_flush(&c->st[1], on_message, &o);
-		drop_pending(s, c, c->qlen);
-	}
+	/* what is still buffered is reported in the connection's last
+	 * frame: the capture ended there */
+	for (i = 0; i < s->conn_cap; i++)
+		if (s->conns[i])
+			conn_end(s, s->conns[i], s->conns[i]->last_frame, s->conns[i]->last_ts);
 }
 
 void vhu_session_each_conn(const struct vhu_session *s,
 			   void (*fn)(void *arg, const struct vhu_conn_summary *c), void *arg)
 {
-	uint32_t i;
+	const struct conn *c = s->retired;
+	uint32_t i = 0;
 
-	for (i = 0; i < s->conn_cap; i++) {
-		const struct conn *c = s->conns[i];
+	for (;;) {
 		struct vhu_conn_summary sum;
 
-		if (!c)
-			continue;
+		if (!c) {
+			while (i < s->conn_cap && !s->conns[i])
+				i++;
+			if (i == s->conn_cap)
+				break;
+			c = s->conns[i++];
+		}
 		memset(&sum, 0, sizeof(sum));
 		sum.conn_id = c->id;
 		sum.pid = c->pid;
@@ -617,5 +770,6 @@ void vhu_session_each_conn(const struct vhu_session *s,
 		sum.pfeatures_set = c->pfeatures_set;
 		sum.messages = c->messages;
 		fn(arg, &sum);
+		c = c->next_retired;
 	}
 }

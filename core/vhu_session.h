@@ -45,10 +45,14 @@ struct vhu_msg {
 	uint32_t request, flags, size;	/* header fields (0 when len < 12) */
 	enum vhu_msg_status status;
 	uint32_t nfds;		/* fds that came with its bytes */
-	const struct vhu_fdinfo *fds;	/* min(nfds, VHU_MSG_MAX_FDS) of them */
+	uint32_t nfd_info;	/* how many of them fds describes (at most
+				 * VHU_MSG_MAX_FDS; fewer when the record had
+				 * fewer fd items than its header counts) */
+	const struct vhu_fdinfo *fds;	/* nfd_info of them */
 	uint32_t nrecords;	/* records that carried its bytes */
 	uint64_t first_frame;	/* frame of its first byte */
 	uint32_t skipped;	/* bytes discarded before it to resynchronise */
+	uint32_t limit;		/* the payload limit its type had (0 without a header) */
 };
 
 /* What the session knows about a message. */
@@ -83,7 +87,8 @@ struct vhu_msg_info {
 
 /* Options: limits a user may change. */
 struct vhu_options {
-	uint32_t max_payload;	/* default VHU_DEFAULT_MAX_PAYLOAD */
+	uint32_t max_payload;	/* one limit for every type; 0: each type's own
+				 * (vhu_msg_size_limit(), else VHU_DEFAULT_MAX_PAYLOAD) */
 	uint8_t device;		/* force a device type (VHU_DEV_UNKNOWN: infer) */
 };
 

@@ -1125,7 +1125,7 @@ static int expected_fds(const struct vhu_msg_desc *d, enum vhu_layout l, struct 
 static void walk_fds(struct walker *w)
 {
 	const struct vhu_msg *m = w->m;
-	uint32_t i, shown = m->nfds < VHU_MSG_MAX_FDS ? m->nfds : VHU_MSG_MAX_FDS;
+	uint32_t i, shown = m->nfd_info;
 
 	if (!m->nfds)
 		return;
@@ -1133,9 +1133,11 @@ static void walk_fds(struct walker *w)
 	sum_add(w, " fds=%u(", m->nfds);
 	for (i = 0; i < shown; i++) {
 		const struct vhu_fdinfo *fd = &m->fds[i];
+		char name[4 * VHU_FD_NAME_MAX];
 
+		vhu_escape(name, sizeof(name), fd->name, sizeof(fd->name));
 		text_node(w, VHU_F_FD, 0, 0, VHU_ETT_FD, "fd %d: %s %s", fd->fd,
-			  vhu_fd_kind_name(fd->kind), fd->name);
+			  vhu_fd_kind_name(fd->kind), name);
 		uint_node(w, VHU_F_FD_KIND, 0, 0, fd->kind, -1, true);
 		string_node(w, VHU_F_FD_NAME, 0, 0, fd->name, strlen(fd->name), true);
 		uint_node(w, VHU_F_FD_INO, 0, 0, fd->ino, -1, true);
@@ -1143,6 +1145,9 @@ static void walk_fds(struct walker *w)
 		if (i < 4)
 			sum_add(w, "%s%s", i ? "," : "", vhu_fd_kind_name(fd->kind));
 	}
+	if (shown < m->nfds)
+		note(w, VHU_N_FDS_UNDESCRIBED, "%u fds came with the message, %u are described",
+		     m->nfds, shown);
 	sum_add(w, "%s)", m->nfds > 4 ? ",..." : "");
 	pop(w);
 }
@@ -1181,7 +1186,7 @@ static void walk_header(struct walker *w, const struct vhu_msg_desc *d)
 	uint_node(w, VHU_F_SIZE, 8, 4, m->size, -1, false);
 	if (m->status == VHU_MSG_OVERSIZE)
 		note(w, VHU_N_OVERSIZE, "Payload size %u exceeds the limit of %u bytes: not decoded",
-		     m->size, w->limit);
+		     m->size, m->limit ? m->limit : w->limit);
 }
 
 static void walk_links(struct walker *w)
@@ -1352,15 +1357,16 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 	const struct vhu_rec_hdr *h = &r->h;
 	struct walker w;
 	struct vhu_node n;
-	char text[VHU_TEXT_MAX], conn[VHU_CONN_TEXT_MAX];
+	char text[VHU_TEXT_MAX], conn[VHU_CONN_TEXT_MAX], name[4 * 17], fdname[VHU_TEXT_MAX];
 	unsigned i;
 
 	memset(&w, 0, sizeof(w));
 	w.e = e;
 	w.ctx = ctx;
 	vhu_format_conn(conn, sizeof(conn), h->conn_id);
+	vhu_escape(name, sizeof(name), comm && *comm ? comm : "?", VHU_TEXT_MAX);
 	snprintf(text, sizeof(text), "%s, %s, %s[%u], conn %s, fd %d", VHU_REC_PROTO_NAME,
-		 vhu_event_name(h->event), comm && *comm ? comm : "?", h->pid, conn, h->fd);
+		 vhu_event_name(h->event), name, h->pid, conn, h->fd);
 	node_init(&n, VHU_F_NONE, 0, h->hdr_len);
 	n.text = text;
 	emit(&w, &n, VHU_ETT_REC);
@@ -1393,8 +1399,9 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 	for (i = 0; i < r->nfd_items; i++) {
 		const struct vhu_rec_fd *fd = &r->fds[i];
 
-		text_node(&w, VHU_F_REC_FDINFO, 0, 0, VHU_ETT_REC_FD, "Passed fd %d: %s %.*s", fd->fd,
-			  vhu_fd_kind_name(fd->kind), (int)fd->name_len, fd->name);
+		vhu_escape(fdname, sizeof(fdname), fd->name, fd->name_len);
+		text_node(&w, VHU_F_REC_FDINFO, 0, 0, VHU_ETT_REC_FD, "Passed fd %d: %s %s", fd->fd,
+			  vhu_fd_kind_name(fd->kind), fdname);
 		rec_uint(&w, VHU_F_REC_FD_NUM, 0, 0, (uint64_t)(int64_t)fd->fd);
 		rec_uint(&w, VHU_F_REC_FD_KIND, 0, 0, fd->kind);
 		string_node(&w, VHU_F_REC_FD_NAME, 0, 0, fd->name, fd->name_len, false);
@@ -1457,15 +1464,16 @@ void vhu_walk_bad_record(enum vhu_rec_status st, uint32_t len,
 void vhu_record_summary(const struct vhu_record *r, const char *comm, char *buf, size_t cap)
 {
 	const struct vhu_rec_hdr *h = &r->h;
-	char conn[VHU_CONN_TEXT_MAX];
+	char conn[VHU_CONN_TEXT_MAX], text[VHU_TEXT_MAX];
 	int n;
 
 	vhu_format_conn(conn, sizeof(conn), h->conn_id);
 	switch (h->event) {
 	case VHU_EV_CONNECT:
 	case VHU_EV_ACCEPT:
-		n = snprintf(buf, cap, "%s %s fd=%d path=%.*s", h->event == VHU_EV_CONNECT ? "CONNECT" : "ACCEPT",
-			     conn, h->fd, (int)r->path_len, r->path ? r->path : "");
+		vhu_escape(text, sizeof(text), r->path, r->path_len);
+		n = snprintf(buf, cap, "%s %s fd=%d path=%s", h->event == VHU_EV_CONNECT ? "CONNECT" : "ACCEPT",
+			     conn, h->fd, text);
 		if (r->has_peercred && n > 0 && (size_t)n < cap)
 			snprintf(buf + n, cap - (size_t)n, " peer pid=%u uid=%u", r->peer_pid, r->peer_uid);
 		break;
@@ -1484,17 +1492,18 @@ void vhu_record_summary(const struct vhu_record *r, const char *comm, char *buf,
 		snprintf(buf, cap, "CLOSE %s fd=%d", conn, h->fd);
 		break;
 	case VHU_EV_PROCESS_START: {
-		char cmd[160];
+		char cmd[160], ecmd[4 * sizeof(cmd)];
 		uint32_t k, len = r->cmdline_len < sizeof(cmd) - 1 ? r->cmdline_len : (uint32_t)sizeof(cmd) - 1;
 
 		for (k = 0; k < len; k++)
 			cmd[k] = r->cmdline && r->cmdline[k] ? (char)r->cmdline[k] : ' ';
 		while (len && cmd[len - 1] == ' ')
 			len--;
-		cmd[len] = 0;
-		snprintf(buf, cap, "PROCESS %s[%u] ppid=%u %s%s", comm && *comm ? comm : r->comm, h->pid,
-			 r->ppid, h->call == VHU_CALL_FORK ? "(fork) " : h->call == VHU_CALL_EXEC ? "(exec) " : "",
-			 cmd);
+		vhu_escape(ecmd, sizeof(ecmd), cmd, len);
+		vhu_escape(text, sizeof(text), comm && *comm ? comm : r->comm, VHU_TEXT_MAX);
+		snprintf(buf, cap, "PROCESS %s[%u] ppid=%u %s%s", text, h->pid, r->ppid,
+			 h->call == VHU_CALL_FORK ? "(fork) " : h->call == VHU_CALL_EXEC ? "(exec) " : "",
+			 ecmd);
 		break;
 	}
 	case VHU_EV_DATA_SENT:

@@ -40,7 +40,7 @@ struct raw_opts {
 	gchar *read;
 	gboolean verbose, no_record, payload, two_pass, stats, quiet, line_buffered, version;
 	gchar *format, *request, *conn, *from, *channel, *color, *device;
-	gint64 max_size;
+	gint64 max_size;	/* -1: not given */
 	gboolean diff, strict;
 	gchar *compare;
 	gint context;
@@ -91,7 +91,8 @@ static const GOptionEntry dec_entries[] = {
 	{ "line-buffered", 'l', 0, G_OPTION_ARG_NONE, &raw.line_buffered,
 	  "Flush after every message (automatic when reading a pipe)", NULL },
 	{ "max-size", 0, 0, G_OPTION_ARG_INT64, &raw.max_size,
-	  "Largest payload size accepted, in bytes (default 65536)", "N" },
+	  "Largest payload size accepted for every message type, 1 to 16777216 bytes "
+	  "(default: each type's own limit, 65536 for most)", "N" },
 	{ "device", 0, 0, G_OPTION_ARG_STRING, &raw.device,
 	  "Decode as this device type (net, blk, fs, ...) instead of guessing", "TYPE" },
 	{ "diff", 0, 0, G_OPTION_ARG_NONE, &raw.diff,
@@ -309,8 +310,8 @@ static int check_opts(struct dec_opts *o)
 	    strcmp(raw.color, "never"))
 		return usage_error("bad --color '%s' (auto, always or never)", raw.color);
 	o->color = want_color(raw.color ? raw.color : "auto");
-	if (raw.max_size) {
-		if (raw.max_size < 0 || raw.max_size > VHU_ABSOLUTE_MAX_PAYLOAD)
+	if (raw.max_size >= 0) {
+		if (raw.max_size < 1 || raw.max_size > VHU_ABSOLUTE_MAX_PAYLOAD)
 			return usage_error("%s", "--max-size must be between 1 and 16777216");
 		o->vopt.max_payload = (uint32_t)raw.max_size;
 	}
@@ -328,6 +329,7 @@ int dec_parse_args(int argc, char **argv, struct dec_opts *o)
 	memset(o, 0, sizeof(*o));
 	memset(&raw, 0, sizeof(raw));
 	raw.context = -1;	/* not given */
+	raw.max_size = -1;
 	g_option_context_add_main_entries(ctx, dec_entries, NULL);
 	g_option_context_set_description(ctx, dec_description);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {

@@ -61,11 +61,13 @@ void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
 		      const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		      const struct dec_walk *w)
 {
+	char comm[4 * 17];
+
 	(void)m;
+	vhu_escape(comm, sizeof(comm), mi->comm && *mi->comm ? mi->comm : "?", sizeof(comm));
 	line_start(s, c, mi->frame, rel_ns, true, mi->conn_id, mi->channel);
 	g_string_append_printf(s, "%s%s%s %s[%u]  %s", mi->sender == VHU_ROLE_BACKEND ? c->be : c->fe,
-			       direction_text(mi->sender), c->off,
-			       mi->comm && *mi->comm ? mi->comm : "?", mi->pid, w->summary);
+			       direction_text(mi->sender), c->off, comm, mi->pid, w->summary);
 	if (w->malformed[0])
 		g_string_append_printf(s, "  %s[MALFORMED: %s]%s", c->bad, w->malformed, c->off);
 	g_string_append_c(s, '\n');
@@ -105,7 +107,7 @@ static void json_time(GString *s, uint64_t ts_ns, int64_t rel_ns)
 
 static void json_fds(GString *s, const struct vhu_msg *m)
 {
-	uint32_t i, n = m->nfds < VHU_MSG_MAX_FDS ? m->nfds : VHU_MSG_MAX_FDS;
+	uint32_t i, n = m->nfd_info;
 
 	g_string_append_c(s, '[');
 	for (i = 0; i < n && m->fds; i++) {

@@ -24,11 +24,14 @@
  * Messages the end of the capture cut short only come out of
  * vhu_session_finish().  With -2 they are kept from the first pass and
  * shown in the last frame of their connection, where tshark -2 shows them too;
- * in one pass they come last.  At most two per connection.
+ * in one pass they come last.  At most two per connection.  They are
+ * sorted by frame after the first pass and shown as the second reaches
+ * their frame, so each frame looks at only its own.
  */
 struct leftover {
 	struct vhu_msg m;
 	struct vhu_msg_info mi;
+	uint64_t k;		/* its number among the messages of the pass */
 };
 
 struct dec_run {
@@ -42,6 +45,7 @@ struct dec_run {
 	int pass;		/* 1: collect links (-2 only), 2: output */
 	GArray *links;		/* uint64_t per message, -2 only */
 	GPtrArray *leftovers;	/* struct leftover, -2 only */
+	guint next_leftover;	/* the first one not shown yet */
 	bool finishing;		/* inside vhu_session_finish() */
 	uint64_t seq;		/* messages delivered in this pass */
 	uint64_t frame;
@@ -141,17 +145,18 @@ static void show_message(struct dec_run *r, const struct vhu_msg *m,
 	}
 }
 
-static void keep_leftover(struct dec_run *r, const struct vhu_msg *m,
+static void keep_leftover(struct dec_run *r, uint64_t k, const struct vhu_msg *m,
 			  const struct vhu_msg_info *mi)
 {
 	struct leftover *lo = g_new0(struct leftover, 1);
-	uint32_t nfds = m->nfds < VHU_MSG_MAX_FDS ? m->nfds : VHU_MSG_MAX_FDS;
+	uint32_t nfds = m->nfd_info;
 
 	lo->m = *m;
 	lo->m.bytes = m->bytes ? g_memdup2(m->bytes, m->len) : NULL;
 	lo->m.fds = m->fds && nfds ? g_memdup2(m->fds, nfds * sizeof(*m->fds)) : NULL;
 	lo->mi = *mi;
 	lo->mi.comm = g_strdup(mi->comm ? mi->comm : "");
+	lo->k = k;
 	g_ptr_array_add(r->leftovers, lo);
 }
 
@@ -165,16 +170,30 @@ static void free_leftover(gpointer p)
 	g_free(lo);
 }
 
-/* -2: the cut messages whose first byte is in this frame. */
+/* In frame order, and in the order the session gave them within a frame. */
+static gint leftover_order(gconstpointer a, gconstpointer b)
+{
+	const struct leftover *x = *(struct leftover *const *)a, *y = *(struct leftover *const *)b;
+
+	if (x->mi.frame != y->mi.frame)
+		return x->mi.frame < y->mi.frame ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* -2: the cut messages shown in this frame, with what the first pass
+ * learnt after they were kept (their request was never answered). */
 static void show_leftovers(struct dec_run *r)
 {
-	guint i;
+	while (r->leftovers && r->next_leftover < r->leftovers->len) {
+		struct leftover *lo = g_ptr_array_index(r->leftovers, r->next_leftover);
 
-	for (i = 0; r->leftovers && i < r->leftovers->len; i++) {
-		struct leftover *lo = g_ptr_array_index(r->leftovers, i);
-
-		if (lo->mi.frame == r->frame &&
-		    dec_filter_message(&r->o->filter, &lo->m, &lo->mi))
+		if (lo->mi.frame > r->frame)
+			break;
+		r->next_leftover++;
+		if (lo->mi.frame < r->frame)
+			continue;
+		apply_link(r, lo->k, &lo->mi);
+		if (dec_filter_message(&r->o->filter, &lo->m, &lo->mi))
 			show_message(r, &lo->m, &lo->mi);
 	}
 }
@@ -193,7 +212,7 @@ static void *on_message(void *ctx, const struct vhu_msg *m, const struct vhu_msg
 
 		g_array_append_val(r->links, none);
 		if (r->finishing)
-			keep_leftover(r, m, &info);
+			keep_leftover(r, k, m, &info);
 		return GSIZE_TO_POINTER(k + 1);
 	}
 	if (r->finishing && r->leftovers)
@@ -475,6 +494,7 @@ int dec_run(const struct dec_opts *o)
 		ok = run_pass(&r, 1);
 		if (ok)
 			end_pass(&r);
+		g_ptr_array_sort(r.leftovers, leftover_order);
 	}
 	if (ok)
 		ok = run_pass(&r, 2);

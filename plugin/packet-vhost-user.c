@@ -33,7 +33,7 @@ static dissector_handle_t vhu_rec_handle;
 
 /* ---- preferences ---- */
 
-static guint pref_max_payload = VHU_DEFAULT_MAX_PAYLOAD;
+static guint pref_max_payload;	/* 0: each message type's own limit */
 static vhu_ws_bool pref_show_payload = FALSE;
 
 static void apply_prefs(void)
@@ -383,8 +383,8 @@ void proto_register_vhost_user(void)
 
 	prefs = prefs_register_protocol(proto_vhost_user, apply_prefs);
 	prefs_register_uint_preference(prefs, "max_payload", "Maximum message payload",
-		"A size field above this many bytes marks the message malformed and only its "
-		"header is decoded (the capture is resynchronised after it)",
+		"One limit for every message type (0: each type's own, 65536 for most): a size "
+		"field above it marks the message malformed and only its header is decoded",
 		10, &pref_max_payload);
 	prefs_register_bool_preference(prefs, "show_payload", "Show raw payload bytes",
 		"Also add each message's payload as a bytes field (vhost_user.payload)",

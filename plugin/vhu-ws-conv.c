@@ -8,10 +8,11 @@
 
 #include <string.h>
 
+#include "vhu_format.h"
 #include "vhu_proto.h"
 
 struct vhu_ws_opts vhu_ws_opts = {
-	.max_payload = VHU_DEFAULT_MAX_PAYLOAD,
+	.max_payload = 0,
 	.show_payload = false,
 };
 
@@ -119,12 +120,14 @@ static const char *endpoint(uint32_t pid, const char *comm, unsigned role)
 		g_hash_table_insert(cap.endpoints, k, c);
 	}
 	c->name = name;
+	/* the flow graph and the columns show it: no control characters */
+	vhu_escape(buf, sizeof(buf), name, sizeof(buf));
 	if (pid) {
-		g_snprintf(buf, sizeof(buf), "%s[%u]", name, pid);
-		c->text = intern(buf);
-	} else {
-		c->text = name;
+		size_t n = strlen(buf);
+
+		g_snprintf(buf + n, sizeof(buf) - n, "[%u]", pid);
 	}
+	c->text = intern(buf);
 	return c->text;
 }
 
@@ -167,7 +170,7 @@ static void *on_message(void *ctx _U_, const struct vhu_msg *m, const struct vhu
 {
 	wmem_allocator_t *scope = wmem_file_scope();
 	struct vhu_ws_msg *wm = wmem_new0(scope, struct vhu_ws_msg), **tail;
-	uint32_t nfds = m->nfds < VHU_MSG_MAX_FDS ? m->nfds : VHU_MSG_MAX_FDS;
+	uint32_t nfds = m->nfd_info;
 	struct vhu_ws_frame *fr;
 
 	wm->m = *m;

@@ -52,6 +52,7 @@ ALLOWED = {
     "note:bad_size": "a payload whose size does not fit its layout",
     "note:resync": "bytes before a header the reader had to skip",
     "note:fds_dropped": "a record with MSG_CTRUNC",
+    "note:fds_undescribed": "a record with fewer fd items than its header counts",
     "note:bad_record": "a record the shim lost records before",
     "note:no_reply": "a request left unanswered, seen in a two-pass run",
 }

@@ -47,6 +47,7 @@ void feed_data(struct feeder *f, uint64_t conn, uint8_t channel, uint8_t event, 
 	static uint8_t buf[VHU_REC_MAX_DATA + 65536];
 	uint32_t n = build_record(buf, sizeof(buf), conn, channel, event, pid, data, len, nfds, kind, flags);
 
+	buf[31] = f->role;	/* the role byte of the fixed header */
 	feed_buf(f, buf, n);
 }
 

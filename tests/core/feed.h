@@ -11,6 +11,7 @@ struct feeder {
 	struct vhu_session *s;
 	uint64_t frame;
 	uint64_t ts_ns;
+	uint8_t role;		/* role of the recording process in data records (0: unknown) */
 };
 
 /* A data record of len bytes with nfds fds of kind; event DATA_SENT or RECV. */

@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct vhu_record r;
 	static uint8_t rec[70000];
 	struct vhu_options o = { 4096, 0 };
-	struct feeder f = { NULL, 0, 0 };
+	struct feeder f = { NULL, 0, 0, 0 };
 	size_t off = 0;
 
 	vhu_fields_init();

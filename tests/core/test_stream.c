@@ -24,7 +24,7 @@ struct got {
 		uint8_t bytes[2048];
 		uint32_t len;
 		enum vhu_msg_status status;
-		uint32_t nfds, nrecords, skipped, index;
+		uint32_t nfds, nrecords, skipped, index, limit;
 		uint64_t frame, first_frame, request_frame;
 		bool matched, is_reply, unanswered;
 		int notes[VHU_N__COUNT];
@@ -108,6 +108,7 @@ static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_inf
 	got.m[i].nfds = m->nfds;
 	got.m[i].nrecords = m->nrecords;
 	got.m[i].skipped = m->skipped;
+	got.m[i].limit = m->limit;
 	got.m[i].frame = mi->frame;
 	got.m[i].index = mi->index;
 	got.m[i].first_frame = m->first_frame;
@@ -135,7 +136,7 @@ static const struct vhu_session_cbs cbs = { on_msg, NULL, on_unanswered, on_piec
 static struct feeder start(uint32_t max_payload)
 {
 	struct vhu_options o = { max_payload, 0 };
-	struct feeder f = { NULL, 0, 1000000 };
+	struct feeder f = { NULL, 0, 1000000, 0 };
 
 	memset(&got, 0, sizeof(got));
 	f.s = vhu_session_new(&o, &cbs, NULL);
@@ -503,6 +504,199 @@ static void test_unknown_event(void)
 	finish(&f);
 }
 
+/* A message far above the default limit on each channel, as records of at
+ * most VHU_REC_MAX_DATA bytes, the last one also carrying the next message. */
+static void big_message(uint8_t channel, uint32_t request, uint32_t flags, uint8_t role)
+{
+	static uint8_t big[(1u << 20) + 64];
+	static struct sample next;
+	uint32_t size = 1u << 20, total = VHU_HDR_SIZE + size, off = 0;
+	struct feeder f = start(0);
+
+	f.role = role;
+	sample_header(big, request, flags, size);
+	memset(big + VHU_HDR_SIZE, 0x01, size);	/* payload bytes that look like headers */
+	sample_header(big + VHU_HDR_SIZE, request, flags, 8);
+	sample_build(&next, channel, request == VHU_GPU_UPDATE ? VHU_GPU_CURSOR_POS : VHU_SET_FEATURES,
+		     0, 0);
+	memcpy(big + total, next.bytes, next.len);
+	while (off < total + next.len) {
+		uint32_t n = total + next.len - off;
+
+		if (n > VHU_REC_MAX_DATA)
+			n = VHU_REC_MAX_DATA;
+		feed_data(&f, CONN, channel, VHU_EV_DATA_SENT, 7, big + off, n, 0, 0, 0);
+		off += n;
+	}
+	CHECK(got.n == 2 && got.m[0].status == VHU_MSG_OK && got.m[0].len == total);
+	CHECK(got.m[0].nrecords == 5 && got.m[0].notes[VHU_N_OVERSIZE] == 0);
+	CHECK(got.m[1].status == VHU_MSG_OK && got.m[1].len == next.len && got.m[1].skipped == 0);
+	finish(&f);
+}
+
+static void test_type_limits(void)
+{
+	static uint8_t rec[4096];
+	static struct sample s;
+	struct feeder f;
+
+	/* GPU UPDATE carries its pixels: 1 MiB is within its own limit,
+	 * whatever the flags (vhost-user-gpu sends 0x5) */
+	big_message(VHU_CHAN_GPU, VHU_GPU_UPDATE, 0x5, VHU_ROLE_BACKEND);
+	CHECK(got.m[0].is_reply == false);
+	/* a config space is at most 4 KiB: above it the header is oversize,
+	 * the payload passed over by its size, the next message in the same
+	 * record read normally */
+	f = start(0);
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_FEATURES, 0, 0);
+	sample_header(rec, VHU_SET_CONFIG, 1, 5000);
+	memset(rec + 12, 0x01, 904);
+	SENT(&f, rec, 12 + 904, 0, 0);
+	memset(rec, 0x02, 4096);
+	memcpy(rec + 4096, s.bytes, s.len);
+	SENT(&f, rec, 4096 + s.len, 0, 0);
+	CHECK(got.n == 2 && got.m[0].status == VHU_MSG_OVERSIZE && got.m[0].notes[VHU_N_OVERSIZE] == 1);
+	CHECK(got.m[0].limit == 12 + 4096);
+	CHECK(got.m[1].status == VHU_MSG_OK && got.m[1].skipped == 0 && got.m[1].len == s.len);
+	CHECK(got.m[1].notes[VHU_N_RESYNC] == 0);
+	finish(&f);
+	/* the user's limit applies to every type */
+	f = start(16);
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_MEM_TABLE, 0, 0);
+	SENT(&f, s.bytes, s.len, 2, VHU_FDK_MEMFD);
+	CHECK(got.n == 1 && got.m[0].status == VHU_MSG_OVERSIZE);
+	finish(&f);
+}
+
+/* Lost framing: the records after a header no peer could send are skipped
+ * until one starts with a plausible header, and nothing in between is
+ * read as a message; the count comes once. */
+static void test_resync_invents_nothing(void)
+{
+	static uint8_t junk[300];
+	static struct sample s;
+	struct feeder f = start(0);
+	int i;
+
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_FEATURES, 0, 0);
+	sample_header(junk, 0x12345678, 1, 0x7fffffff);
+	memset(junk + 12, 0, 88);
+	SENT(&f, junk, 100, 0, 0);
+	CHECK(got.n == 1 && got.m[0].status == VHU_MSG_OVERSIZE);
+	/* records of payload: unknown ids, bad flags, a size above the limit */
+	for (i = 0; i < 3; i++) {
+		sample_header(junk, 99 + i, 1, 8);
+		SENT(&f, junk, 40, 0, 0);
+		sample_header(junk, VHU_SET_FEATURES, 0x13, 8);
+		SENT(&f, junk, 40, 0, 0);
+		sample_header(junk, VHU_SET_FEATURES, 1, 1u << 20);
+		SENT(&f, junk, 40, 0, 0);
+	}
+	CHECK(got.n == 1);
+	SENT(&f, s.bytes, s.len, 0, 0);
+	CHECK(got.n == 2 && got.m[1].status == VHU_MSG_OK && got.m[1].skipped == 88 + 9 * 40);
+	CHECK(got.m[1].notes[VHU_N_RESYNC] == 1);
+	SENT(&f, s.bytes, s.len, 0, 0);
+	CHECK(got.n == 3 && got.m[2].skipped == 0 && got.m[2].notes[VHU_N_RESYNC] == 0);
+	finish(&f);
+}
+
+/* Who sent a message comes from the record, not from the REPLY bit. */
+static void test_direction_from_record(void)
+{
+	static struct sample req;
+	uint8_t hdr[VHU_HDR_SIZE];
+	struct feeder f = start(0);
+
+	f.role = VHU_ROLE_FRONTEND;
+	/* the front-end sends a request with the REPLY bit set: still a request */
+	sample_build(&req, VHU_CHAN_MAIN, VHU_GET_FEATURES, 0, 0);
+	sample_header(hdr, VHU_GET_FEATURES, 0x5, 0);
+	SENT(&f, hdr, VHU_HDR_SIZE, 0, 0);
+	CHECK(got.n == 1 && !got.m[0].is_reply);
+	/* the back-end's answer, received by the front-end, without the bit */
+	sample_build(&req, VHU_CHAN_MAIN, VHU_GET_FEATURES, 1, 0);
+	req.bytes[4] = 1;
+	RECV(&f, req.bytes, req.len, 0, 0);
+	CHECK(got.n == 2 && got.m[1].is_reply && got.m[1].matched);
+	finish(&f);
+}
+
+/* A process-start record ends the earlier life of its pid: a cut message
+ * of the old run does not swallow the new run's messages, and replies
+ * pair within a run. */
+static void test_pid_reuse(void)
+{
+	static struct sample req, rep, feat;
+	struct feeder f = start(0);
+
+	f.role = VHU_ROLE_FRONTEND;
+	sample_build(&req, VHU_CHAN_MAIN, VHU_GET_FEATURES, 0, 0);
+	sample_build(&rep, VHU_CHAN_MAIN, VHU_GET_FEATURES, 1, 0);
+	sample_build(&feat, VHU_CHAN_MAIN, VHU_SET_FEATURES, 0, 0);
+	feed_event(&f, 0, 0, VHU_EV_PROCESS_START, 7, 0, "run-one", "run-one");
+	SENT(&f, req.bytes, req.len, 0, 0);
+	SENT(&f, feat.bytes, 10, 0, 0);	/* killed in the middle of a message */
+	feed_event(&f, 0, 0, VHU_EV_PROCESS_START, 7, 0, "run-two", "run-two");
+	CHECK(got.n == 2 && got.m[1].status == VHU_MSG_TRUNCATED && got.m[0].unanswered);
+	SENT(&f, feat.bytes, feat.len, 0, 0);
+	SENT(&f, req.bytes, req.len, 0, 0);
+	RECV(&f, rep.bytes, rep.len, 0, 0);
+	CHECK(got.n == 5 && got.m[2].status == VHU_MSG_OK && got.m[2].len == feat.len);
+	CHECK(got.m[4].matched && got.m[4].request_frame == got.m[3].frame);
+	finish(&f);
+}
+
+/* No cap on connections: each one's message comes out. */
+static void *count_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	(void)m;
+	(void)mi;
+	(*(uint32_t *)ctx)++;
+	return NULL;
+}
+
+static void test_many_connections(void)
+{
+	static const struct vhu_session_cbs counting = { count_msg, NULL, NULL, NULL };
+	static struct sample s;
+	struct feeder f = { NULL, 0, 0, 0 };
+	uint32_t i, n = 70001, seen = 0;
+
+	f.s = vhu_session_new(NULL, &counting, &seen);
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_FEATURES, 0, 0);
+	for (i = 0; i < n; i++)
+		feed_data(&f, (7ull << 32) | (i + 1), VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, s.bytes,
+			  s.len, 0, 0, 0);
+	CHECK(seen == n);
+	/* and each one's cut message at the end */
+	for (i = 0; i < n; i++)
+		feed_data(&f, (7ull << 32) | (i + 1), VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, s.bytes,
+			  5, 0, 0, 0);
+	vhu_session_finish(f.s);
+	vhu_session_free(f.s);
+	CHECK(seen == 2 * n);
+}
+
+/* More fds than the record describes: counted, and said. */
+static void test_undescribed_fds(void)
+{
+	static uint8_t buf[VHU_REC_MAX_DATA];
+	static struct sample s;
+	static struct vhu_record r;
+	struct feeder f = start(0);
+	uint32_t n;
+
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_FEATURES, 0, 0);
+	n = build_record(buf, sizeof(buf), CONN, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, s.bytes, s.len,
+			 40, VHU_FDK_EVENTFD, 0);
+	CHECK(vhu_rec_parse(buf, n, &r) == VHU_REC_OK);
+	r.h.nfds = 253;
+	vhu_session_record(f.s, 1, 1, &r);
+	CHECK(got.n == 1 && got.m[0].nfds == 253 && got.m[0].notes[VHU_N_FDS_UNDESCRIBED] == 1);
+	finish(&f);
+}
+
 int main(void)
 {
 	vhu_fields_init();
@@ -516,6 +710,12 @@ int main(void)
 	test_state();
 	test_variants();
 	test_unknown_event();
+	test_type_limits();
+	test_resync_invents_nothing();
+	test_direction_from_record();
+	test_pid_reuse();
+	test_many_connections();
+	test_undescribed_fds();
 	printf("test_stream: %d failures\n", failures);
 	return failures ? 1 : 0;
 }

@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 	char *got = NULL, *want = NULL;
 	size_t got_len = 0;
 	uint64_t main_conn = (100ull << 32) | 1, be_conn = (100ull << 32) | 2, gpu_conn = (100ull << 32) | 3;
-	struct feeder f = { NULL, 0, 1700000000000000000ull };
+	struct feeder f = { NULL, 0, 1700000000000000000ull, 0 };
 	uint32_t id;
 	FILE *g;
 
