@@ -19,7 +19,7 @@
 unsigned vhu_field_bits(const struct vhu_field *f);
 /* "Label: value" for an integer or boolean field. */
 void vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_t v);
-/* "Label: 0011aabb…" (at most max_show bytes shown). */
+/* "Label: 0011aabb…" (at most 36 bytes shown, then an ellipsis). */
 void vhu_format_bytes(char *out, size_t cap, const struct vhu_field *f,
 		      const uint8_t *p, uint32_t len);
 /* Copies at most len bytes of s (up to a NUL) into out with control

@@ -176,11 +176,12 @@ void vhu_rec_add_fd(struct vhu_rec_builder *b, const struct vhu_rec_fd *fd);
 void vhu_rec_add_item(struct vhu_rec_builder *b, uint16_t type,
 		      const void *val, uint32_t len);
 /* Starts a data item of len bytes and returns where to copy them (NULL if
- * they do not fit); lets the shim gather iovecs without a second copy. */
+ * they do not fit). */
 uint8_t *vhu_rec_add_data(struct vhu_rec_builder *b, uint32_t len);
 /* Adds only the header of a data item of len bytes: the caller writes the
- * len bytes right after the record (the shim hands them to writev() from
- * the traced call's own buffers).  The data item is then the last item. */
+ * len bytes right after the record (the shim copies them next to it, or
+ * hands them to writev() from the traced call's own buffers).  The data
+ * item is then the last item. */
 void vhu_rec_add_data_ref(struct vhu_rec_builder *b, uint32_t len);
 /* Finishes the record; returns its length in buf (without data passed by
  * reference), 0 on overflow. */
@@ -230,7 +231,7 @@ const char *vhu_rec_status_str(enum vhu_rec_status s);
 #define VHU_EXP_PDU_MAX 48
 size_t vhu_exp_pdu_write(uint8_t *out, int p2p_dir);
 /* Finds the end of the exported-PDU tags; returns the offset of the record
- * or -1 if the tags are malformed.  *dissector (may be NULL) receives
+ * or -1 if the tags are malformed.  *is_ours (may be NULL) receives
  * whether the dissector-name tag names the record dissector. */
 long vhu_exp_pdu_skip(const uint8_t *buf, size_t len, int *is_ours);
 

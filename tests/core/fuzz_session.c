@@ -112,6 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 				test_emit_reset(&t, NULL);
 				vhu_walk_record(&r, "", &test_emitter, &t);
+				if (t.errors || t.depth)
+					abort(); /* unbalanced tree or bad node: a bug */
 				f.frame++;
 				vhu_session_record(f.s, f.frame, f.frame * 1000, &r);
 			}

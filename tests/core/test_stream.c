@@ -58,6 +58,7 @@ static void on_piece(void *ctx, uint64_t stream, uint64_t seq, uint32_t rec_off,
 	CHECK(!got.last_pending);
 	for (i = 0; i < 4 && got.streams[i].open && got.streams[i].stream != stream; i++)
 		;
+	CHECKF(i < 4, "a fifth stream (%llu): the piece checks follow four", (unsigned long long)stream);
 	if (i == 4)
 		return;
 	if (!got.streams[i].open || got.streams[i].seq != seq) {
@@ -163,15 +164,20 @@ static void test_split_points(void)
 		struct feeder f = start(0);
 
 		SENT(&f, s.bytes, k, 2, VHU_FDK_MEMFD);
-		CHECK(got.n == 0);
+		CHECKF(got.n == 0, "split at %u: %d messages", k, got.n);
 		SENT(&f, s.bytes + k, s.len - k, 0, 0);
-		CHECK(got.n == 1);
-		CHECK(got.m[0].len == s.len && memcmp(got.m[0].bytes, s.bytes, s.len) == 0);
-		CHECK(got.m[0].status == VHU_MSG_OK && got.m[0].nfds == 2 && got.m[0].nrecords == 2);
-		CHECK(got.m[0].first_frame == 1 && got.m[0].frame == 2);
-		CHECK(got.m[0].notes[VHU_N_FD_MISMATCH] == 0 && got.m[0].notes[VHU_N_BAD_SIZE] == 0);
+		CHECKF(got.n == 1, "split at %u: %d messages", k, got.n);
+		CHECKF(got.m[0].len == s.len && memcmp(got.m[0].bytes, s.bytes, s.len) == 0,
+		       "split at %u: %u bytes of %u", k, got.m[0].len, s.len);
+		CHECKF(got.m[0].status == VHU_MSG_OK && got.m[0].nfds == 2 && got.m[0].nrecords == 2,
+		       "split at %u: status %d, %u fds, %u records", k, got.m[0].status, got.m[0].nfds,
+		       got.m[0].nrecords);
+		CHECKF(got.m[0].first_frame == 1 && got.m[0].frame == 2, "split at %u: frames %llu-%llu", k,
+		       (unsigned long long)got.m[0].first_frame, (unsigned long long)got.m[0].frame);
+		CHECKF(got.m[0].notes[VHU_N_FD_MISMATCH] == 0 && got.m[0].notes[VHU_N_BAD_SIZE] == 0,
+		       "split at %u: a note on a valid message", k);
 		/* the header and the payload are separate pieces of a record */
-		CHECK(got.pieces == (k == VHU_HDR_SIZE ? 2 : 3));
+		CHECKF(got.pieces == (k == VHU_HDR_SIZE ? 2 : 3), "split at %u: %d pieces", k, got.pieces);
 		finish(&f);
 	}
 	/* a header without payload split anywhere: its second piece is last */
@@ -182,7 +188,8 @@ static void test_split_points(void)
 		sample_header(h, VHU_GET_FEATURES, 1, 0);
 		SENT(&f, h, k, 0, 0);
 		SENT(&f, h + k, VHU_HDR_SIZE - k, 0, 0);
-		CHECK(got.n == 1 && got.m[0].len == VHU_HDR_SIZE && got.pieces == 2);
+		CHECKF(got.n == 1 && got.m[0].len == VHU_HDR_SIZE && got.pieces == 2,
+		       "header split at %u: %d messages, %d pieces", k, got.n, got.pieces);
 		finish(&f);
 	}
 	/* three records: every pair of split points */
@@ -193,8 +200,10 @@ static void test_split_points(void)
 			SENT(&f, s.bytes, k, 2, VHU_FDK_MEMFD);
 			SENT(&f, s.bytes + k, k2 - k, 0, 0);
 			SENT(&f, s.bytes + k2, s.len - k2, 0, 0);
-			CHECK(got.n == 1 && got.m[0].len == s.len && got.m[0].nrecords == 3);
-			CHECK(memcmp(got.m[0].bytes, s.bytes, s.len) == 0 && got.m[0].nfds == 2);
+			CHECKF(got.n == 1 && got.m[0].len == s.len && got.m[0].nrecords == 3,
+			       "split at %u and %u: %d messages", k, k2, got.n);
+			CHECKF(memcmp(got.m[0].bytes, s.bytes, s.len) == 0 && got.m[0].nfds == 2,
+			       "split at %u and %u: bytes or fds differ", k, k2);
 			finish(&f);
 		}
 }

@@ -39,16 +39,17 @@ static void test_messages(void)
 			CHECKF(d != NULL, "channel %u request %u has no row", chans[c], id);
 			if (!d)
 				continue;
-			CHECK(strncmp(d->name, "VHOST_USER_", 11) == 0);
-			CHECK(strcmp(d->name + 11, d->summary_name) == 0);
-			CHECK(d->req != VHU_L_NONE && d->req < VHU_L__COUNT);
-			CHECK(d->reply < VHU_L__COUNT);
+			CHECKF(strncmp(d->name, "VHOST_USER_", 11) == 0, "%s", d->name);
+			CHECKF(strcmp(d->name + 11, d->summary_name) == 0, "%s", d->name);
+			CHECKF(d->req != VHU_L_NONE && d->req < VHU_L__COUNT, "%s: request layout %d", d->name, d->req);
+			CHECKF(d->reply < VHU_L__COUNT, "%s: reply layout %d", d->name, d->reply);
 			/* answered messages have a reply layout */
 			if (d->reply_rule == VHU_R_ALWAYS)
-				CHECK(d->reply != VHU_L_NONE);
+				CHECKF(d->reply != VHU_L_NONE, "%s is always answered but has no reply layout", d->name);
 			/* names parse back to the same row */
-			CHECK(vhu_msg_parse_name(d->name, &pc, &pid) && pc == chans[c] && pid == id);
-			CHECK(vhu_msg_parse_name(d->summary_name, &pc, &pid) && pc == chans[c] && pid == id);
+			CHECKF(vhu_msg_parse_name(d->name, &pc, &pid) && pc == chans[c] && pid == id, "%s", d->name);
+			CHECKF(vhu_msg_parse_name(d->summary_name, &pc, &pid) && pc == chans[c] && pid == id,
+			       "%s", d->summary_name);
 		}
 	}
 	/* aliases and user spellings */
@@ -116,11 +117,11 @@ static void test_fields(void)
 	for (i = 0; i < n; i++) {
 		const struct vhu_field *f = vhu_field_get(i);
 
-		CHECK(f && f->abbrev && f->label && f->label[0]);
+		CHECKF(f && f->abbrev && f->label && f->label[0], "field %d", i);
 		if (!f)
 			continue;
 		if (f->type == VHU_FT_BOOL)
-			CHECK(f->mask != 0 && (f->base == 16 || f->base == 32 || f->base == 64));
+			CHECKF(f->mask != 0 && (f->base == 16 || f->base == 32 || f->base == 64), "%s", f->abbrev);
 		for (j = i + 1; j < n; j++) {
 			const struct vhu_field *g = vhu_field_get(j);
 
@@ -133,7 +134,8 @@ static void test_fields(void)
 		for (j = 0; f->abbrev[j]; j++) {
 			char ch = f->abbrev[j];
 
-			CHECK((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.');
+			CHECKF((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.',
+			       "%s", f->abbrev);
 		}
 	}
 	CHECK(vhu_field_get(-1) == NULL && vhu_field_get(n) == NULL);
@@ -145,7 +147,7 @@ static void test_fields(void)
 			const struct vhu_bit *b;
 
 			for (b = t->bits; b->name; b++)
-				CHECK(vhu_bit_field(t->bits, b->bit) >= 0);
+				CHECKF(vhu_bit_field(t->bits, b->bit) >= 0, "%s", b->name);
 		}
 	}
 	CHECK(strcmp(vhu_feature_name(VHU_DEV_NET, 15), "VIRTIO_NET_F_MRG_RXBUF") == 0);
@@ -162,7 +164,7 @@ static void test_fields(void)
 		CHECK(f && f->blurb && strstr(f->blurb, "VHOST_USER_PROTOCOL_F_MTU"));
 	}
 	for (i = 0; i < VHU_N__COUNT; i++)
-		CHECK(vhu_note_get(i) && vhu_note_get(i)->abbrev && vhu_note_get(i)->summary);
+		CHECKF(vhu_note_get(i) && vhu_note_get(i)->abbrev && vhu_note_get(i)->summary, "note %d", i);
 }
 
 static void test_plausible(void)

@@ -39,6 +39,7 @@ for cap in "$@"; do
 	frames=$("$decoder" -T json -r "$c" 2>/dev/null | python3 -c '
 import json, sys
 print(max((json.loads(l)["frame"] for l in sys.stdin if l.strip()), default=0))')
+	[ "$frames" -gt 0 ] || fail "$cap: the decoder finds no message in it"
 	stock_tshark -r "$c" >"$work/stock.txt" 2>"$work/stock.err" || fail "$cap: stock tshark exit status"
 	[ ! -s "$work/stock.err" ] || { cat "$work/stock.err"; fail "$cap: stock tshark complained"; }
 	grep -q "Exported PDU\|vhost_user_rec\|EXPORTED_PDU" "$work/stock.txt" ||
@@ -50,6 +51,7 @@ print(max((json.loads(l)["frame"] for l in sys.stdin if l.strip()), default=0))'
 	editcap "$c" "$work/copy.pcapng" || fail "$cap: editcap"
 	"$decoder" -V -r "$c" >"$work/a.txt" 2>&1 || true
 	"$decoder" -V -r "$work/copy.pcapng" >"$work/b.txt" 2>&1 || true
+	grep -q "^vhost-user, " "$work/a.txt" || fail "$cap: the decoder draws no vhost-user tree"
 	cmp -s "$work/a.txt" "$work/b.txt" || { diff "$work/a.txt" "$work/b.txt" | head; fail "$cap: editcap copy decodes differently"; }
 	echo "ok: $cap ($lines frames)"
 done
@@ -59,6 +61,7 @@ mergecap -w "$work/merged.pcapng" "$work/c1.pcapng" "$work/c2.pcapng" || fail "m
 a=$("$decoder" -T json -r "$work/c1.pcapng" 2>/dev/null | grep -c '"name"' || true)
 b=$("$decoder" -T json -r "$work/c2.pcapng" 2>/dev/null | grep -c '"name"' || true)
 m=$("$decoder" -T json -r "$work/merged.pcapng" 2>/dev/null | grep -c '"name"' || true)
+[ "$a" -gt 0 ] && [ "$b" -gt 0 ] || fail "the captures to merge hold $a and $b messages"
 [ "$m" -eq $((a + b)) ] || fail "merged capture has $m messages, the two files $a + $b"
 echo "ok: mergecap ($a + $b messages)"
 
@@ -67,6 +70,7 @@ size=$(stat -c %s "$work/c1.pcapng")
 head -c $((size - 7)) "$work/c1.pcapng" >"$work/cut.pcapng"
 chmod 644 "$work/cut.pcapng"
 full=$("$decoder" -r "$work/c1.pcapng" 2>/dev/null | wc -l)
+[ "$full" -gt 2 ] || fail "the capture to cut decodes to $full lines"
 status=0
 "$decoder" -r "$work/cut.pcapng" >"$work/cut.txt" 2>"$work/cut.err" || status=$?
 [ "$status" -ne 0 ] || fail "the decoder says nothing about a cut file"
