@@ -89,8 +89,9 @@ static int open_target(const char *path)
 			if (fd < 0 && errno == EEXIST)
 				continue;	/* made meanwhile: look again */
 		}
+		/* ELOOP: a symbolic link; ENXIO: a FIFO nobody reads. */
 		if (fd < 0)
-			return errno == ELOOP ? -VHU_CAPFILE_NOT_REGULAR : -errno;
+			return errno == ELOOP || errno == ENXIO ? -VHU_CAPFILE_NOT_REGULAR : -errno;
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 			close(fd);
 			return -VHU_CAPFILE_NOT_REGULAR;

@@ -617,7 +617,10 @@ static void sleep_ms(long ms)
 /* Records may be taken this late after their timestamp (a thread between
  * its clock read and its copy) and still go out in time order. */
 #define HOLDBACK_NS (100u * 1000000u)
-#define IDLE_POLL_MS 10
+/* Between rounds the launcher sleeps, unless a round found this much:
+ * fewer, bigger rounds cost the traced program's CPUs less. */
+#define POLL_MS 5
+#define BUSY_ROUND (4u << 20)
 
 static void report(const struct vhu_merge_stats *st, const char *leftover)
 {
@@ -669,8 +672,8 @@ static int run(const struct options *o, struct vhu_sink *sink, const char *spool
 			}
 		if (child_done && !vhu_merge_writers_alive(m))
 			break;
-		if (!got)
-			sleep_ms(IDLE_POLL_MS);
+		if (got < BUSY_ROUND)
+			sleep_ms(POLL_MS);
 	}
 	vhu_merge_poll(m, 0, true);
 	alive = vhu_merge_writers_alive(m);
@@ -696,8 +699,8 @@ static int merge_leftovers(const struct options *o, struct vhu_sink *sink)
 
 			vhu_merge_poll(d, 0, true);
 			vhu_merge_end(d, false, &st);
-			ok = ok && st.bad == 0 && st.spools > 0;
-			if (!st.spools)
+			ok = ok && st.bad == 0 && st.spools + st.empty > 0;
+			if (!st.spools && !st.empty)
 				errorf("%s: no spool in it", o->spools[i]);
 			report(&st, NULL);
 		} else if (vhu_merge_add_file(m, o->spools[i]) < 0) {

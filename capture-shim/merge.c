@@ -28,9 +28,31 @@
  */
 #define MAX_BLOCK (VHU_SPOOL_PIECE + 16384u)
 
+/* Bytes taken from a chunk in one copy; freed when its last block is out. */
+struct batch {
+	size_t refs;
+	uint8_t bytes[];
+};
+
+/* A block taken, waiting for its turn. */
+struct pending {
+	uint64_t ts;		/* never older than the one before it in its chunk */
+	struct batch *batch;
+	const uint8_t *block;
+	uint32_t len;
+	uint32_t pid;
+};
+
+/* The blocks of one chunk, in their order: a queue. */
+struct queue {
+	struct pending *p;
+	size_t head, n, cap;
+};
+
 struct chunk_state {
 	uint64_t consumed;	/* bytes taken (mirrors the chunk's, when written) */
 	uint64_t last_ts;	/* newest timestamp taken: a chunk's order is kept */
+	struct queue q;
 };
 
 struct spool {
@@ -40,16 +62,6 @@ struct spool {
 	uint32_t nchunks;
 	uint32_t creator;
 	struct chunk_state *cs;
-};
-
-struct pending {
-	uint64_t ts;
-	uint64_t seq;
-	uint64_t off;
-	uint32_t spool;
-	uint32_t pid;
-	uint32_t len;
-	uint8_t *block;
 };
 
 struct vhu_merge {
@@ -62,8 +74,7 @@ struct vhu_merge {
 	unsigned nspools;
 	char **refused;		/* files in dir that are not spools: said once */
 	unsigned nrefused;
-	struct pending *pend;
-	size_t npend, cap_pend;
+	uint64_t next_slow;	/* when to look for spools and writers again */
 	struct vhu_merge_stats st;
 };
 
@@ -214,6 +225,23 @@ static void refuse(struct vhu_merge *m, const char *path, int err)
 	m->refused[m->nrefused++] = xstrdup(path);
 }
 
+/* Is path a file of zeros or nothing, as a spool is before its header? */
+static bool is_blank(const char *path)
+{
+	uint8_t buf[VHU_SPOOL_HDR_SIZE];
+	ssize_t n, i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	for (i = 0; i < n; i++)
+		if (buf[i])
+			return false;
+	return n >= 0;
+}
+
 /* Adds path; a spool not complete yet is tried again later unless final. */
 static int add_spool(struct vhu_merge *m, const char *path, bool final)
 {
@@ -226,6 +254,13 @@ static int add_spool(struct vhu_merge *m, const char *path, bool final)
 	err = map_spool(m, path, &sp);
 	if (err == -EAGAIN && !final)
 		return err;
+	if (err == -EAGAIN && is_blank(path)) {
+		/* Its process was killed while making it: nothing in it. */
+		m->st.empty++;
+		m->refused = xrealloc(m->refused, (m->nrefused + 1) * sizeof(*m->refused));
+		m->refused[m->nrefused++] = xstrdup(path);
+		return 0;
+	}
 	if (err) {
 		refuse(m, path, err);
 		return err;
@@ -260,13 +295,23 @@ static void scan_dir(struct vhu_merge *m, bool final)
 	closedir(d);
 }
 
-static void push(struct vhu_merge *m, const struct pending *p)
+static void push(struct queue *q, const struct pending *p)
 {
-	if (m->npend == m->cap_pend) {
-		m->cap_pend = m->cap_pend ? m->cap_pend * 2 : 1024;
-		m->pend = xrealloc(m->pend, m->cap_pend * sizeof(*m->pend));
+	if (q->head && q->head == q->n) {
+		q->head = 0;
+		q->n = 0;
 	}
-	m->pend[m->npend++] = *p;
+	if (q->n == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 256;
+		q->p = xrealloc(q->p, q->cap * sizeof(*q->p));
+	}
+	q->p[q->n++] = *p;
+}
+
+static void release(struct batch *b)
+{
+	if (--b->refs == 0)
+		free(b);
 }
 
 /* The recording process named in the block's record; 0 if unreadable. */
@@ -283,52 +328,54 @@ static uint32_t block_pid(const uint8_t *b, uint32_t total)
 	return vhu_get_le32(b + VHU_PCAPNG_EPB_HEAD + off + 8);
 }
 
-/* Takes the blocks of chunk i between what was taken and committed. */
-static size_t take_chunk(struct vhu_merge *m, unsigned si, uint32_t i, uint64_t committed)
+/* Takes the blocks of chunk i between what was taken and committed, in
+ * one copy. */
+static size_t take_chunk(struct vhu_merge *m, struct spool *sp, uint32_t i, uint64_t committed)
 {
-	struct spool *sp = &m->spools[si];
 	struct vhu_spool_chunk *c = vhu_spool_chunk_at(sp->map, i);
 	struct chunk_state *cs = &sp->cs[i];
-	const uint8_t *data = vhu_spool_chunk_data(c);
-	uint64_t pos = cs->consumed, seq = atomic_load(&c->seq);
+	uint64_t pos = 0, len = committed - cs->consumed;
+	struct batch *bt;
 
-	while (committed - pos >= 12) {
-		const uint8_t *b = data + pos;
-		uint32_t type = vhu_get_le32(b), total = vhu_get_le32(b + 4);
+	if (len == 0)
+		return 0;
+	bt = xrealloc(NULL, sizeof(*bt) + len);
+	bt->refs = 1;
+	memcpy(bt->bytes, vhu_spool_chunk_data(c) + cs->consumed, len);
+	while (pos < len) {
+		const uint8_t *b = bt->bytes + pos;
+		uint32_t type = len - pos >= 12 ? vhu_get_le32(b) : 0, total = 0;
 		struct pending p;
 
+		if (type == VHU_PCAPNG_EPB_TYPE)
+			total = vhu_get_le32(b + 4);
 		if (type != VHU_PCAPNG_EPB_TYPE || total < 32 || total % 4 ||
-		    total > committed - pos || vhu_get_le32(b + total - 4) != total) {
+		    total > len - pos || vhu_get_le32(b + total - 4) != total) {
 			char where[64];
 
-			snprintf(where, sizeof(where), "chunk %u at %llu", i, (unsigned long long)pos);
+			snprintf(where, sizeof(where), "chunk %u at %llu", i,
+				 (unsigned long long)(cs->consumed + pos));
 			warn("%s: %s: not a block, the rest of the chunk skipped", sp->path, where);
 			m->st.bad++;
-			pos = committed;
 			break;
 		}
 		p.ts = (uint64_t)vhu_get_le32(b + 12) << 32 | vhu_get_le32(b + 16);
 		if (p.ts < cs->last_ts)
 			p.ts = cs->last_ts;
 		cs->last_ts = p.ts;
-		p.seq = seq;
-		p.off = pos;
-		p.spool = si;
-		p.pid = block_pid(b, total);
+		p.batch = bt;
+		p.block = b;
 		p.len = total;
-		p.block = memcpy(xrealloc(NULL, total), b, total);
-		push(m, &p);
+		p.pid = block_pid(b, total);
+		bt->refs++;
+		push(&cs->q, &p);
 		pos += total;
 	}
-	if (committed - pos > 0 && committed - pos < 12) {
-		m->st.bad++;
-		pos = committed;
-	}
-	pos -= cs->consumed;
-	cs->consumed += pos;
+	release(bt);
+	cs->consumed = committed;
 	if (!m->readonly)
 		atomic_store(&c->consumed, cs->consumed);
-	return (size_t)pos;
+	return (size_t)len;
 }
 
 /* Were bytes written past committed (a block its writer did not finish)? */
@@ -348,13 +395,15 @@ static void free_chunk(struct spool *sp, uint32_t i, uint64_t committed)
 	atomic_store(&c->consumed, 0);
 	atomic_store(&c->committed, 0);
 	atomic_store(&c->seq, 0);
-	memset(&sp->cs[i], 0, sizeof(sp->cs[i]));
+	sp->cs[i].consumed = 0;
+	sp->cs[i].last_ts = 0;
 	atomic_store_explicit(&c->owner, VHU_SPOOL_FREE, memory_order_release);
 }
 
-static size_t poll_spool(struct vhu_merge *m, unsigned si, bool final)
+/* Takes what every chunk of the spool committed; with slow, also frees
+ * the chunks read to the end whose writer is gone (sealed ones always). */
+static size_t poll_spool(struct vhu_merge *m, struct spool *sp, bool slow, bool final)
 {
-	struct spool *sp = &m->spools[si];
 	size_t got = 0;
 	uint32_t i;
 
@@ -370,12 +419,14 @@ static size_t poll_spool(struct vhu_merge *m, unsigned si, bool final)
 			m->st.bad++;
 			committed = sp->cs[i].consumed;
 		}
-		got += take_chunk(m, si, i, committed);
+		got += take_chunk(m, sp, i, committed);
 		if (m->readonly) {
 			if (final && owner != VHU_SPOOL_SEALED && torn_after(c, committed))
 				m->st.torn++;
 			continue;
 		}
+		if (owner != VHU_SPOOL_SEALED && !slow)
+			continue;
 		done = owner == VHU_SPOOL_SEALED || !id_alive(owner);
 		/* A writer that died after we loaded committed may have
 		 * committed more: take that on the next round. */
@@ -388,17 +439,37 @@ static size_t poll_spool(struct vhu_merge *m, unsigned si, bool final)
 	return got;
 }
 
-static int cmp_pending(const void *a, const void *b)
+/* The queue whose next block is the oldest; NULL if all are empty. */
+static struct queue *oldest(struct vhu_merge *m)
 {
-	const struct pending *x = a, *y = b;
+	struct queue *best = NULL;
+	unsigned i;
+	uint32_t k;
 
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	if (x->spool != y->spool)
-		return x->spool < y->spool ? -1 : 1;
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? -1 : 1;
-	return x->off < y->off ? -1 : x->off > y->off;
+	for (i = 0; i < m->nspools; i++)
+		for (k = 0; k < m->spools[i].nchunks; k++) {
+			struct queue *q = &m->spools[i].cs[k].q;
+
+			if (q->head < q->n && (!best || q->p[q->head].ts < best->p[best->head].ts))
+				best = q;
+		}
+	return best;
+}
+
+/* Hands out the pending blocks up to cutoff, in time order; a chunk's
+ * blocks keep their order. */
+static void hand_out(struct vhu_merge *m, uint64_t cutoff)
+{
+	struct queue *q;
+
+	while ((q = oldest(m)) && q->p[q->head].ts <= cutoff) {
+		struct pending *p = &q->p[q->head++];
+
+		if (!m->sink_stopped && !m->sink(m->ctx, p->pid, p->block, p->len))
+			m->sink_stopped = true;
+		m->st.records++;
+		release(p->batch);
+	}
 }
 
 static uint64_t now_ns(void)
@@ -409,38 +480,24 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Hands out the pending blocks up to cutoff, in time order. */
-static void hand_out(struct vhu_merge *m, uint64_t cutoff)
-{
-	size_t i, keep = 0;
-
-	if (!m->npend)
-		return;
-	qsort(m->pend, m->npend, sizeof(*m->pend), cmp_pending);
-	for (i = 0; i < m->npend; i++) {
-		struct pending *p = &m->pend[i];
-
-		if (p->ts > cutoff) {
-			m->pend[keep++] = *p;
-			continue;
-		}
-		if (!m->sink_stopped && !m->sink(m->ctx, p->pid, p->block, p->len))
-			m->sink_stopped = true;
-		m->st.records++;
-		free(p->block);
-	}
-	m->npend = keep;
-}
+/* Looking for new spools and for writers gone costs system calls: not on
+ * every round. */
+#define SLOW_EVERY_NS (100u * 1000000u)
 
 size_t vhu_merge_poll(struct vhu_merge *m, uint64_t holdback_ns, bool final)
 {
+	uint64_t now = now_ns();
+	bool slow = final || now >= m->next_slow;
 	size_t got = 0;
 	unsigned i;
 
-	scan_dir(m, final);
+	if (slow) {
+		scan_dir(m, final);
+		m->next_slow = now + SLOW_EVERY_NS;
+	}
 	for (i = 0; i < m->nspools; i++)
-		got += poll_spool(m, i, final);
-	hand_out(m, final ? UINT64_MAX : now_ns() - holdback_ns);
+		got += poll_spool(m, &m->spools[i], slow, final);
+	hand_out(m, final ? UINT64_MAX : now - holdback_ns);
 	return got;
 }
 
@@ -480,6 +537,7 @@ static bool spool_finished(struct spool *sp)
 void vhu_merge_end(struct vhu_merge *m, bool remove, struct vhu_merge_stats *st)
 {
 	unsigned i;
+	uint32_t k;
 
 	for (i = 0; i < m->nspools; i++) {
 		struct spool *sp = &m->spools[i];
@@ -489,6 +547,13 @@ void vhu_merge_end(struct vhu_merge *m, bool remove, struct vhu_merge_stats *st)
 			unlink(sp->path);
 		munmap(sp->map, sp->size);
 		free(sp->path);
+		for (k = 0; k < sp->nchunks; k++) {
+			struct queue *q = &sp->cs[k].q;
+
+			for (; q->head < q->n; q->head++)
+				release(q->p[q->head].batch);
+			free(q->p);
+		}
 		free(sp->cs);
 	}
 	m->st.spools = m->nspools;
@@ -496,12 +561,9 @@ void vhu_merge_end(struct vhu_merge *m, bool remove, struct vhu_merge_stats *st)
 		rmdir(m->dir);
 	for (i = 0; i < m->nrefused; i++)
 		free(m->refused[i]);
-	for (i = 0; i < m->npend; i++)
-		free(m->pend[i].block);
 	if (st)
 		*st = m->st;
 	free(m->refused);
-	free(m->pend);
 	free(m->spools);
 	free(m->dir);
 	free(m);

@@ -20,6 +20,7 @@ struct vhu_merge_stats {
 	uint64_t torn;		/* chunks that ended in a block cut by a kill */
 	uint64_t bad;		/* chunks with a block that is not one: skipped */
 	unsigned spools;
+	unsigned empty;		/* spool files their process never finished making */
 };
 
 struct vhu_merge;

@@ -14,7 +14,14 @@
  *   shim_peer untracked PATH    text over a unix socket, and a pipe
  *   shim_peer forkexec PATH     a fork child, a child of a raw clone() (no
  *                               atfork handlers) and an exec'd image talk too
- *   shim_peer busy PATH         ping-pong until killed
+ *   shim_peer busy PATH [MAXLEN [PAUSE]]  ping-pong until killed, payloads
+ *                               below MAXLEN (8192), PAUSE µs between requests
+ *   shim_peer hostile PATH      the front-end caps its file size and makes
+ *                               its socket fd 2; the back-end checks it got
+ *                               exactly the requests
+ *   shim_peer rawclose PATH DATA  closes every fd with the raw system call,
+ *                               puts the file DATA at every number from 16,
+ *                               then runs "exchange"
  *   shim_peer threads PATH N M  N connections, one thread each, M messages
  *   shim_peer big PATH          one 1 MiB message in one sendmsg/recvmsg of
  *                               100 iovecs, with an fd
@@ -34,6 +41,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -452,37 +460,115 @@ static int run_forkexec(const char *path)
 
 /* ---- busy, threads, big --------------------------------------------------- */
 
+/* Payload bound of "busy" (its optional argument): 8 KiB by default; and
+ * its pause between requests, none by default. */
+static uint32_t busy_max = 8192;
+static unsigned busy_pause_us;
+
 /* Requests of varying sizes, some with an eventfd, answered by a reply. */
 static void frontend_busy(int fd)
 {
-	static uint8_t m[12 + 8192], r[20];
+	uint8_t *m = malloc(12 + busy_max), r[20];
 	int efd = eventfd(0, EFD_CLOEXEC);
 	unsigned i;
 
+	check(m != NULL, "busy buffer");
 	for (i = 0;; i++) {
-		uint32_t len = (i * 2654435761u) % 8192;
+		uint32_t len = (i * 2654435761u) % busy_max;
 		size_t n = make_msg(m, VHU_SET_CONFIG, VHU_VERSION, len, (uint8_t)i);
 
 		send_fds(fd, m, n, &efd, i % 3 == 0);
 		read_full(fd, r, 20);
+		if (busy_pause_us)
+			usleep(busy_pause_us);
 	}
 }
 
 static void backend_busy(int fd)
 {
-	static uint8_t m[12 + 8192], r[20];
+	uint8_t *m = malloc(12 + busy_max), r[20];
 	size_t n = make_msg(r, VHU_SET_CONFIG, VHU_VERSION | VHU_FLAG_REPLY, 8, 0);
 	int fds[8], k;
 
+	check(m != NULL, "busy buffer");
 	for (;;) {
 		uint32_t len;
 
 		for (k = recv_fds(fd, m, 12, fds, 8); k > 0; k--)
 			close(fds[k - 1]);
 		memcpy(&len, m + 8, 4);
+		check(len < busy_max, "busy length");
 		read_full(fd, m + 12, len);
 		check(write(fd, r, n) == (ssize_t)n, "busy reply");
 	}
+}
+
+/* ---- a program the shim must not disturb ----------------------------------- */
+
+#define HOSTILE_MSGS 20
+
+/* The front-end makes its socket fd 2 and caps its own file size: the
+ * shim must neither write there nor be killed by SIGXFSZ. */
+static void frontend_hostile(int fd)
+{
+	struct rlimit one = { 1, 1 };
+	uint8_t m[12 + 8], r[20];
+	int i;
+
+	check(setrlimit(RLIMIT_FSIZE, &one) == 0, "setrlimit");
+	check(dup2(fd, 2) == 2, "dup2 onto 2");
+	close(fd);
+	for (i = 0; i < HOSTILE_MSGS; i++) {
+		size_t n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 8, (uint8_t)i);
+
+		check(write(2, m, n) == (ssize_t)n, "hostile write");
+		read_full(2, r, 20);
+	}
+}
+
+/* Counts every byte up to EOF: exactly the requests, nothing else. */
+static void backend_hostile(int fd)
+{
+	uint8_t r[20], buf[4096];
+	size_t n = make_msg(r, VHU_GET_FEATURES, VHU_VERSION | VHU_FLAG_REPLY, 8, 0), total = 0;
+	ssize_t got;
+
+	while ((got = read(fd, buf, sizeof(buf))) > 0) {
+		size_t before = total / 20;
+
+		total += (size_t)got;
+		for (; before < total / 20; before++)
+			check(write(fd, r, n) == (ssize_t)n, "hostile reply");
+	}
+	if (total != HOSTILE_MSGS * 20) {
+		fprintf(stderr, "shim_peer: the back-end received %zu bytes, not %d\n", total,
+			HOSTILE_MSGS * 20);
+		exit(1);
+	}
+}
+
+/*
+ * Closes every fd above 2 behind the shim's back (the raw system call, as
+ * a close loop of another library would), then puts a data file of its
+ * own at every number from 16 up (the exchange needs a few below):
+ * whatever the shim still wrote to a number of its own would land in the
+ * file.  Then runs an exchange.
+ */
+static int run_rawclose(const char *path, const char *data)
+{
+	struct rlimit rl;
+	int fd, top, i;
+
+	check(getrlimit(RLIMIT_NOFILE, &rl) == 0, "getrlimit");
+	top = rl.rlim_cur > 4096 ? 4096 : (int)rl.rlim_cur;
+	for (i = 3; i < top; i++)
+		syscall(SYS_close, i);
+	fd = open(data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	check(fd >= 0, "open data file");
+	for (i = 16; i < top; i++)
+		check(dup2(fd, i) == i, "dup2 data file");
+	close(fd);
+	return pair_run(path, frontend, backend);
 }
 
 struct thread_arg {
@@ -676,8 +762,18 @@ int main(int argc, char **argv)
 		return run_forkexec(path);
 	if (!strcmp(mode, "execd"))
 		return run_execd(path);
-	if (!strcmp(mode, "busy"))
+	if (!strcmp(mode, "busy")) {
+		if (argc > 3)
+			busy_max = (uint32_t)strtoul(argv[3], NULL, 10);
+		if (argc > 4)
+			busy_pause_us = (unsigned)strtoul(argv[4], NULL, 10);
+		check(busy_max > 0 && busy_max <= 16u << 20, "busy MAXLEN");
 		return pair_run(path, frontend_busy, backend_busy);
+	}
+	if (!strcmp(mode, "hostile"))
+		return pair_run(path, frontend_hostile, backend_hostile);
+	if (!strcmp(mode, "rawclose") && argc > 3)
+		return run_rawclose(path, argv[3]);
 	if (!strcmp(mode, "threads") && argc > 4)
 		return run_threads(path, atoi(argv[3]), atoi(argv[4]));
 	if (!strcmp(mode, "big"))
