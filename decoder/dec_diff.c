@@ -14,9 +14,23 @@ struct diff_hunk {
 struct diff_pair {
 	int a, b;		/* connection indices */
 	int follows;		/* pair of the main connection, or -1 */
-	GArray *ops;		/* struct diff_op */
+	GArray *ops;		/* struct diff_op: the hunks' only */
 	GArray *hunks;		/* struct diff_hunk */
 	unsigned changed, deleted, added;
+};
+
+/* Cuts the stream of ops of a pair into hunks as it comes, keeping only
+ * the ops of the hunks: equal messages far from any difference are
+ * counted and forgotten. */
+struct hunker {
+	struct diff_run *r;
+	struct diff_pair *p;
+	const struct diff_conn *ka, *kb;
+	guint ctx;
+	GArray *before;		/* the last ctx equal ops, while no hunk is open */
+	bool open;
+	guint start;		/* of the open hunk, in p->ops */
+	guint last;		/* one past its last differing op */
 };
 
 struct diff_run {
@@ -147,103 +161,104 @@ static bool pair_connections(struct diff_run *r)
 
 /* ---- alignment and hunks ------------------------------------------------ */
 
-static uint64_t identity(const struct diff_msg *m)
+static void mark(const struct diff_conn *k, guint pos, uint8_t show)
 {
-	return (uint64_t)m->request | (uint64_t)m->reply << 32 | (uint64_t)m->sender << 33 |
-	       (uint64_t)m->channel << 36;
+	g_array_index(k->show, uint8_t, pos) |= show;
 }
 
-static uint64_t *identities(const struct diff_capture *c, const struct diff_conn *k)
+static void close_hunk(struct hunker *h)
 {
-	uint64_t *v = g_new(uint64_t, k->msgs->len ? k->msgs->len : 1);
+	struct diff_pair *p = h->p;
+	struct diff_hunk hunk = { h->start, MIN(p->ops->len, h->last + h->ctx) };
 	guint i;
 
-	for (i = 0; i < k->msgs->len; i++)
-		v[i] = identity(diff_msg_at(c, k, i));
-	return v;
+	/* the equal ops after the context lead the next hunk */
+	for (i = hunk.end; i < p->ops->len; i++)
+		g_array_append_val(h->before, g_array_index(p->ops, struct diff_op, i));
+	if (h->before->len > h->ctx)
+		g_array_remove_range(h->before, 0, h->before->len - h->ctx);
+	g_array_set_size(p->ops, hunk.end);
+	g_array_append_val(p->hunks, hunk);
+	h->open = false;
 }
 
-static void mark(struct diff_capture *c, const struct diff_conn *k, guint pos, uint8_t show)
+static void take_op(void *ctx, const struct diff_op *in)
 {
-	guint index = g_array_index(k->msgs, uint32_t, pos);
+	struct hunker *h = ctx;
+	struct diff_pair *p = h->p;
+	struct diff_op op = *in;
 
-	g_array_index(c->msgs, struct diff_msg, index).show |= show;
+	if (op.kind == DIFF_SAME && g_array_index(h->ka->hash, uint64_t, op.a) !=
+				    g_array_index(h->kb->hash, uint64_t, op.b))
+		op.kind = DIFF_CHANGED;
+	p->changed += op.kind == DIFF_CHANGED;
+	p->deleted += op.kind == DIFF_DEL;
+	p->added += op.kind == DIFF_ADD;
+	if (op.kind == DIFF_SAME) {
+		if (!h->open) {
+			g_array_append_val(h->before, op);
+			if (h->before->len > h->ctx)
+				g_array_remove_index(h->before, 0);
+			return;
+		}
+		g_array_append_val(p->ops, op);
+		/* far enough from the last difference: runs closer than twice
+		 * the context stay one hunk, as in diff -u */
+		if (p->ops->len - h->last > 2 * h->ctx)
+			close_hunk(h);
+		return;
+	}
+	if (!h->open) {
+		h->open = true;
+		h->start = p->ops->len;
+		g_array_append_vals(p->ops, h->before->data, h->before->len);
+		g_array_set_size(h->before, 0);
+	}
+	g_array_append_val(p->ops, op);
+	h->last = p->ops->len;
 }
 
-static void mark_hunk(struct diff_run *r, struct diff_pair *p, const struct diff_hunk *h)
+/* What the second pass must format for the hunks. */
+static void mark_hunks(const struct diff_pair *p, const struct diff_conn *ka,
+		       const struct diff_conn *kb)
 {
-	const struct diff_conn *ka = diff_conn_at(&r->ca, (guint)p->a);
-	const struct diff_conn *kb = diff_conn_at(&r->cb, (guint)p->b);
 	guint i;
 
-	for (i = h->start; i < h->end; i++) {
+	for (i = 0; i < p->ops->len; i++) {
 		const struct diff_op *op = &g_array_index(p->ops, struct diff_op, i);
 
 		switch (op->kind) {
 		case DIFF_SAME:
 		case DIFF_DEL:
-			mark(&r->ca, ka, op->a, DIFF_SHOW_LINE);
+			mark(ka, op->a, DIFF_SHOW_LINE);
 			break;
 		case DIFF_ADD:
-			mark(&r->cb, kb, op->b, DIFF_SHOW_LINE);
+			mark(kb, op->b, DIFF_SHOW_LINE);
 			break;
 		case DIFF_CHANGED:
-			mark(&r->ca, ka, op->a, DIFF_SHOW_LINE | DIFF_SHOW_FIELDS);
-			mark(&r->cb, kb, op->b, DIFF_SHOW_LINE | DIFF_SHOW_FIELDS);
+			mark(ka, op->a, DIFF_SHOW_LINE | DIFF_SHOW_FIELDS);
+			mark(kb, op->b, DIFF_SHOW_LINE | DIFF_SHOW_FIELDS);
 			break;
 		}
 	}
-}
-
-/* Runs of differing ops with `context` equal ones around them; runs
- * closer than twice the context become one hunk, as in diff -u. */
-static void find_hunks(struct diff_run *r, struct diff_pair *p)
-{
-	guint ctx = (guint)r->o->diff.context, i, n = p->ops->len;
-	struct diff_hunk h = { 0, 0 };
-	bool open = false;
-
-	for (i = 0; i < n; i++) {
-		if (g_array_index(p->ops, struct diff_op, i).kind == DIFF_SAME)
-			continue;
-		if (open && i <= h.end + ctx) {
-			h.end = MIN(n, i + 1 + ctx);
-			continue;
-		}
-		if (open)
-			g_array_append_val(p->hunks, h);
-		h.start = i > ctx ? i - ctx : 0;
-		h.end = MIN(n, i + 1 + ctx);
-		open = true;
-	}
-	if (open)
-		g_array_append_val(p->hunks, h);
-	for (i = 0; i < p->hunks->len; i++)
-		mark_hunk(r, p, &g_array_index(p->hunks, struct diff_hunk, i));
 }
 
 static void compare_pair(struct diff_run *r, struct diff_pair *p)
 {
-	const struct diff_conn *ka = diff_conn_at(&r->ca, (guint)p->a);
-	const struct diff_conn *kb = diff_conn_at(&r->cb, (guint)p->b);
-	uint64_t *ia = identities(&r->ca, ka), *ib = identities(&r->cb, kb);
-	guint i;
+	struct hunker h = {
+		.r = r, .p = p,
+		.ka = diff_conn_at(&r->ca, (guint)p->a), .kb = diff_conn_at(&r->cb, (guint)p->b),
+		.ctx = (guint)r->o->diff.context,
+		.before = g_array_new(FALSE, FALSE, sizeof(struct diff_op)),
+	};
 
-	diff_align(ia, ka->msgs->len, ib, kb->msgs->len, p->ops);
-	g_free(ia);
-	g_free(ib);
-	for (i = 0; i < p->ops->len; i++) {
-		struct diff_op *op = &g_array_index(p->ops, struct diff_op, i);
-
-		if (op->kind == DIFF_SAME &&
-		    diff_msg_at(&r->ca, ka, op->a)->hash != diff_msg_at(&r->cb, kb, op->b)->hash)
-			op->kind = DIFF_CHANGED;
-		p->changed += op->kind == DIFF_CHANGED;
-		p->deleted += op->kind == DIFF_DEL;
-		p->added += op->kind == DIFF_ADD;
-	}
+	diff_align((const uint64_t *)(void *)h.ka->ident->data, h.ka->ident->len,
+		   (const uint64_t *)(void *)h.kb->ident->data, h.kb->ident->len, take_op, &h);
+	if (h.open)
+		close_hunk(&h);
+	g_array_free(h.before, TRUE);
 	r->differences += p->changed + p->deleted + p->added;
-	find_hunks(r, p);
+	mark_hunks(p, h.ka, h.kb);
 }
 
 /* ---- output: pairs ------------------------------------------------------- */
@@ -263,7 +278,7 @@ static void text_conn(GString *s, const struct diff_conn *k)
 
 	vhu_format_conn(conn, sizeof(conn), k->id);
 	g_string_append_printf(s, "%s %s, %s[%u], %u messages", conn, view_name(k->view),
-			       *k->comm ? k->comm : "?", k->pid, k->msgs->len);
+			       *k->comm ? k->comm : "?", k->pid, k->ident->len);
 }
 
 static void json_conn(GString *s, const struct diff_conn *k)
@@ -273,7 +288,7 @@ static void json_conn(GString *s, const struct diff_conn *k)
 	g_string_append_printf(s, ",\"channel\":\"%s\",\"view\":\"%s\",\"pid\":%u,\"comm\":",
 			       vhu_channel_name(k->channel), vhu_role_name(k->view), k->pid);
 	dec_json_string(s, k->comm, (size_t)-1);
-	g_string_append_printf(s, ",\"messages\":%u}", k->msgs->len);
+	g_string_append_printf(s, ",\"messages\":%u}", k->ident->len);
 }
 
 /* One negotiated word of both sides. */
@@ -486,6 +501,11 @@ static void print_unpaired(struct diff_run *r, const struct diff_capture *c)
 typedef void (*field_fn)(struct diff_run *r, const struct diff_text *ta, const struct diff_node *a,
 			 const struct diff_text *tb, const struct diff_node *b);
 
+static void append_op(void *ctx, const struct diff_op *op)
+{
+	g_array_append_val((GArray *)ctx, *op);
+}
+
 static void each_field_difference(struct diff_run *r, const struct diff_text *ta,
 				  const struct diff_text *tb, field_fn fn)
 {
@@ -498,7 +518,7 @@ static void each_field_difference(struct diff_run *r, const struct diff_text *ta
 		fa[i] = (uint64_t)g_array_index(ta->nodes, struct diff_node, i).field;
 	for (i = 0; i < nb; i++)
 		fb[i] = (uint64_t)g_array_index(tb->nodes, struct diff_node, i).field;
-	diff_align(fa, na, fb, nb, ops);
+	diff_align(fa, na, fb, nb, append_op, ops);
 	for (i = 0; i < ops->len; i++) {
 		const struct diff_op *op = &g_array_index(ops, struct diff_op, i);
 		const struct diff_node *a = op->kind != DIFF_ADD ?
@@ -644,7 +664,7 @@ static void hunk_frames(struct diff_run *r, const struct diff_pair *p, const str
 
 		if (op->kind == (side_a ? DIFF_ADD : DIFF_DEL))
 			continue;
-		f = diff_msg_at(c, k, side_a ? op->a : op->b)->frame;
+		f = diff_frame_at(k, side_a ? op->a : op->b);
 		if (!*first)
 			*first = f;
 		*last = f;
@@ -693,11 +713,11 @@ static void print_hunk(struct diff_run *r, int pair, const struct diff_hunk *h)
 
 		if (op->kind != DIFF_ADD) {
 			ta = diff_text_of(&r->ca, ka, op->a);
-			fa = diff_msg_at(&r->ca, ka, op->a)->frame;
+			fa = diff_frame_at(ka, op->a);
 		}
 		if (op->kind != DIFF_DEL) {
 			tb = diff_text_of(&r->cb, kb, op->b);
-			fb = diff_msg_at(&r->cb, kb, op->b)->frame;
+			fb = diff_frame_at(kb, op->b);
 		}
 		if (r->json)
 			json_op(r, op, ta, tb, fa, fb, i == h->start);
@@ -714,8 +734,8 @@ static void print_header(struct diff_run *r)
 	int i;
 
 	for (i = 0; i < 2 && !r->json; i++)
-		g_string_append_printf(r->s, "%s %s: %s (%u messages, %u connections)\n",
-				       i ? "+++" : "---", c[i]->tag, c[i]->path, c[i]->msgs->len,
+		g_string_append_printf(r->s, "%s %s: %s (%" G_GUINT64_FORMAT " messages, %u connections)\n",
+				       i ? "+++" : "---", c[i]->tag, c[i]->path, c[i]->messages,
 				       c[i]->conns->len);
 	for (i = 0; i < (int)r->pairs->len; i++)
 		print_pair(r, i);

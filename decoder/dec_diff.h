@@ -5,28 +5,18 @@
 #include "dec.h"
 
 /*
- * A capture is read twice.  The first pass keeps 32 bytes per message: its
- * identity (channel, sender, request, reply or not), its frame, and a hash
- * of the fields that are compared.  The connections are paired and their
- * message sequences aligned on identities (dec_diff_align.c); equal
- * identities with different hashes are changed messages.  The second pass
- * formats only the messages a hunk shows.
+ * A capture is read twice.  The first pass keeps 25 bytes per message, in
+ * columns per connection: its identity (channel, sender, request, reply or
+ * not), a hash of the fields that are compared, its frame, and what the
+ * output needs of it.  The connections are paired and their identity
+ * columns aligned (dec_diff_align.c); equal identities with different
+ * hashes are changed messages.  Only the hunks' messages are kept after
+ * the alignment, and the second pass formats only those.
  */
 
-/* What of a message the output needs (diff_msg.show). */
+/* What of a message the output needs (diff_conn.show). */
 #define DIFF_SHOW_LINE 1	/* its one-line text */
 #define DIFF_SHOW_FIELDS 2	/* and its fields, to name the differing ones */
-
-struct diff_msg {
-	uint64_t frame;
-	uint64_t hash;		/* of the compared fields */
-	uint32_t request;
-	uint32_t conn;		/* index in diff_capture.conns */
-	uint8_t channel;
-	uint8_t sender;
-	uint8_t reply;
-	uint8_t show;
-};
 
 struct diff_conn {
 	uint64_t id;
@@ -36,9 +26,15 @@ struct diff_conn {
 	char comm[17];
 	uint64_t link;		/* the connection it arrived over, if has_link */
 	bool has_link;
-	GArray *msgs;		/* uint32_t: its messages, indices in diff_capture.msgs */
+	/* one entry per message, in order */
+	GArray *ident;		/* uint64_t: channel, sender, reply, request */
+	GArray *hash;		/* uint64_t: of the compared fields */
+	GArray *frame;		/* uint64_t */
+	GArray *show;		/* uint8_t: DIFF_SHOW_* */
+	guint seen;		/* messages met in the second pass */
 	struct vhu_conn_summary sum;	/* negotiated state at the end */
 	int pair;		/* its pair, -1 if none */
+	guint index;		/* in diff_capture.conns */
 };
 
 /* One field of a message, kept to name what differs. */
@@ -60,11 +56,11 @@ struct diff_text {
 struct diff_capture {
 	const char *path;
 	const char *tag;	/* "A" or "B" */
-	GArray *msgs;		/* struct diff_msg, in the order they completed */
+	uint64_t messages;
 	GPtrArray *conns;	/* struct diff_conn, in order of first message */
 	GHashTable *conn_index;	/* conn id -> index + 1 */
 	GHashTable *links;	/* conn id -> id of the connection it came over */
-	GHashTable *texts;	/* message index -> struct diff_text */
+	GHashTable *texts;	/* (connection index << 32 | position) -> struct diff_text */
 	uint64_t first_ts;
 	bool have_first;
 	uint64_t problems;	/* malformed records or messages */
@@ -84,8 +80,7 @@ void diff_capture_free(struct diff_capture *c);
 /* Pass 1 (texts false) or pass 2; false if the file cannot be read. */
 bool diff_load(struct diff_capture *c, const struct diff_cfg *cfg, bool texts);
 struct diff_conn *diff_conn_at(const struct diff_capture *c, guint i);
-const struct diff_msg *diff_msg_at(const struct diff_capture *c, const struct diff_conn *k,
-				   guint pos);
+uint64_t diff_frame_at(const struct diff_conn *k, guint pos);
 const struct diff_text *diff_text_of(const struct diff_capture *c, const struct diff_conn *k,
 				     guint pos);
 /* The fields compared by default leave these out. */
@@ -102,12 +97,15 @@ struct diff_op {
 	uint8_t kind;
 };
 
-/* Aligns two identity sequences like diff(1) aligns lines: ops gets DIFF_SAME
- * for the messages paired, DIFF_DEL and DIFF_ADD for the others.  Longest
- * common subsequence in a window of DIFF_WINDOW messages from each side at
- * every divergence: memory O(window^2), time O((na + nb) * window). */
+/* Aligns two identity sequences like diff(1) aligns lines: put() gets, in
+ * order, DIFF_SAME for the entries paired, DIFF_DEL and DIFF_ADD for the
+ * others.  Longest common subsequence in a window of DIFF_WINDOW entries of
+ * each side at every divergence: memory O(window^2), time
+ * O((na + nb) * window). */
 #define DIFF_WINDOW 256
-void diff_align(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, GArray *ops);
+typedef void (*diff_put_fn)(void *ctx, const struct diff_op *op);
+void diff_align(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, diff_put_fn put,
+		void *ctx);
 
 
 #endif

@@ -20,7 +20,8 @@ struct aligner {
 	size_t na, nb;
 	size_t i, j;		/* next message of each side */
 	uint16_t *lcs;		/* (DIFF_WINDOW + 1)^2 */
-	GArray *ops;
+	diff_put_fn fn;
+	void *ctx;
 };
 
 #define W1 (DIFF_WINDOW + 1)
@@ -29,7 +30,7 @@ static void put(struct aligner *al, uint8_t kind)
 {
 	struct diff_op op = { (uint32_t)al->i, (uint32_t)al->j, kind };
 
-	g_array_append_val(al->ops, op);
+	al->fn(al->ctx, &op);
 	if (kind != DIFF_ADD)
 		al->i++;
 	if (kind != DIFF_DEL)
@@ -89,9 +90,10 @@ static void resync(struct aligner *al)
 	}
 }
 
-void diff_align(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, GArray *ops)
+void diff_align(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, diff_put_fn fn,
+		void *ctx)
 {
-	struct aligner al = { a, b, na, nb, 0, 0, NULL, ops };
+	struct aligner al = { a, b, na, nb, 0, 0, NULL, fn, ctx };
 
 	while (al.i < na && al.j < nb) {
 		if (a[al.i] == b[al.j]) {

@@ -184,22 +184,19 @@ struct loader {
 	const struct diff_cfg *cfg;
 	struct vhu_walk_opts wopts;
 	bool texts;		/* second pass */
-	uint64_t seq;
 	struct dec_walk w;
 	GString *line;
 };
 
-static struct diff_conn *conn_of(struct loader *ld, const struct vhu_msg_info *mi, uint32_t *index)
+static struct diff_conn *conn_of(struct loader *ld, const struct vhu_msg_info *mi)
 {
 	struct diff_capture *c = ld->c;
 	gpointer v = g_hash_table_lookup(c->conn_index, &mi->conn_id);
 	struct diff_conn *k;
 	gpointer link;
 
-	if (v) {
-		*index = GPOINTER_TO_UINT(v) - 1;
-		return g_ptr_array_index(c->conns, *index);
-	}
+	if (v)
+		return g_ptr_array_index(c->conns, GPOINTER_TO_UINT(v) - 1);
 	k = g_new0(struct diff_conn, 1);
 	k->id = mi->conn_id;
 	k->channel = mi->channel;
@@ -215,11 +212,14 @@ static struct diff_conn *conn_of(struct loader *ld, const struct vhu_msg_info *m
 		k->has_link = true;
 		k->link = *(uint64_t *)link;
 	}
-	k->msgs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	k->ident = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	k->hash = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	k->frame = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	k->show = g_array_new(FALSE, TRUE, sizeof(uint8_t));
 	k->pair = -1;
+	k->index = c->conns->len;
 	g_ptr_array_add(c->conns, k);
-	*index = c->conns->len - 1;
-	g_hash_table_insert(c->conn_index, &k->id, GUINT_TO_POINTER(*index + 1));
+	g_hash_table_insert(c->conn_index, &k->id, GUINT_TO_POINTER(k->index + 1));
 	return k;
 }
 
@@ -239,23 +239,27 @@ static uint64_t hash_message(struct loader *ld, const struct vhu_msg *m,
 	return hs.h;
 }
 
+/* What aligns: channel, sender, reply or not, request. */
+static uint64_t identity(const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	uint64_t request = m->len >= VHU_HDR_SIZE ? m->request : UINT32_MAX;
+
+	return request | (uint64_t)mi->is_reply << 32 | (uint64_t)mi->sender << 33 |
+	       (uint64_t)mi->channel << 36;
+}
+
 static void keep_message(struct loader *ld, const struct vhu_msg *m,
 			 const struct vhu_msg_info *mi)
 {
-	struct diff_msg dm;
-	struct diff_conn *k;
-	uint32_t index = (uint32_t)ld->c->msgs->len;
+	struct diff_conn *k = conn_of(ld, mi);
+	uint64_t ident = identity(m, mi), hash = hash_message(ld, m, mi);
+	uint8_t show = 0;
 
-	memset(&dm, 0, sizeof(dm));
-	k = conn_of(ld, mi, &dm.conn);
-	dm.frame = mi->frame;
-	dm.request = m->len >= VHU_HDR_SIZE ? m->request : UINT32_MAX;
-	dm.channel = mi->channel;
-	dm.sender = mi->sender;
-	dm.reply = mi->is_reply;
-	dm.hash = hash_message(ld, m, mi);
-	g_array_append_val(ld->c->msgs, dm);
-	g_array_append_val(k->msgs, index);
+	g_array_append_val(k->ident, ident);
+	g_array_append_val(k->hash, hash);
+	g_array_append_val(k->frame, mi->frame);
+	g_array_append_val(k->show, show);
+	ld->c->messages++;
 }
 
 static void free_text(gpointer p)
@@ -271,9 +275,11 @@ static void free_text(gpointer p)
 	g_free(t);
 }
 
-static void keep_text(struct loader *ld, const struct diff_msg *dm, const struct vhu_msg *m,
-		      const struct vhu_msg_info *mi)
+static void keep_text(struct loader *ld, const struct diff_conn *k, guint pos,
+		      const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
+	uint8_t show = g_array_index(k->show, uint8_t, pos);
+	uint64_t *key = g_new(uint64_t, 1);
 	struct diff_text *t = g_new0(struct diff_text, 1);
 	struct vhu_walk_opts wo = ld->wopts;
 
@@ -285,31 +291,38 @@ static void keep_text(struct loader *ld, const struct diff_msg *dm, const struct
 			 &ld->w);
 	t->line = g_strdup(ld->line->str);
 	t->summary = g_strdup(ld->w.summary);
-	if (dm->show & DIFF_SHOW_FIELDS) {
+	if (show & DIFF_SHOW_FIELDS) {
 		struct collector cl = { ld->cfg, is_get_base_request(m, mi), t, 0 };
 
 		t->nodes = g_array_new(FALSE, FALSE, sizeof(struct diff_node));
 		t->strings = g_string_new(NULL);
 		vhu_walk_message(m, mi, &ld->wopts, &collect_emitter, &cl);
 	}
-	g_hash_table_insert(ld->c->texts, GUINT_TO_POINTER((guint)ld->seq), t);
+	*key = (uint64_t)k->index << 32 | pos;
+	g_hash_table_insert(ld->c->texts, key, t);
 }
 
 static void *on_message(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
 	struct loader *ld = ctx;
-	const struct diff_msg *dm;
+	gpointer v;
+	struct diff_conn *k;
+	guint pos;
 
 	if (m->status != VHU_MSG_OK)
 		ld->c->problems++;
 	if (!ld->texts) {
 		keep_message(ld, m, mi);
-	} else if (ld->seq < ld->c->msgs->len) {
-		dm = &g_array_index(ld->c->msgs, struct diff_msg, ld->seq);
-		if (dm->show)
-			keep_text(ld, dm, m, mi);
+		return NULL;
 	}
-	ld->seq++;
+	/* the second pass meets the same messages in the same order */
+	v = g_hash_table_lookup(ld->c->conn_index, &mi->conn_id);
+	if (!v)
+		return NULL;
+	k = diff_conn_at(ld->c, GPOINTER_TO_UINT(v) - 1);
+	pos = k->seen++;
+	if (pos < k->show->len && g_array_index(k->show, uint8_t, pos))
+		keep_text(ld, k, pos, m, mi);
 	return NULL;
 }
 
@@ -386,6 +399,8 @@ bool diff_load(struct diff_capture *c, const struct diff_cfg *cfg, bool texts)
 	dec_walk_init(&ld.w, false, false);
 	c->problems = 0;
 	c->have_first = false;
+	for (guint i = 0; i < c->conns->len; i++)
+		diff_conn_at(c, i)->seen = 0;
 	s = vhu_session_new(&cfg->o->vopt, &load_cbs, &ld);
 	while ((rc = pcap_next_ex(p, &ph, &data)) == 1)
 		feed(&ld, s, ++frame, ph, data);
@@ -405,7 +420,10 @@ static void free_conn(gpointer p)
 {
 	struct diff_conn *k = p;
 
-	g_array_free(k->msgs, TRUE);
+	g_array_free(k->ident, TRUE);
+	g_array_free(k->hash, TRUE);
+	g_array_free(k->frame, TRUE);
+	g_array_free(k->show, TRUE);
 	g_free(k);
 }
 
@@ -414,11 +432,10 @@ void diff_capture_init(struct diff_capture *c, const char *path, const char *tag
 	memset(c, 0, sizeof(*c));
 	c->path = path;
 	c->tag = tag;
-	c->msgs = g_array_new(FALSE, FALSE, sizeof(struct diff_msg));
 	c->conns = g_ptr_array_new_with_free_func(free_conn);
 	c->conn_index = g_hash_table_new(g_int64_hash, g_int64_equal);
 	c->links = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-	c->texts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_text);
+	c->texts = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, free_text);
 }
 
 void diff_capture_free(struct diff_capture *c)
@@ -427,7 +444,6 @@ void diff_capture_free(struct diff_capture *c)
 	g_hash_table_destroy(c->links);
 	g_hash_table_destroy(c->conn_index);
 	g_ptr_array_free(c->conns, TRUE);
-	g_array_free(c->msgs, TRUE);
 }
 
 struct diff_conn *diff_conn_at(const struct diff_capture *c, guint i)
@@ -435,16 +451,15 @@ struct diff_conn *diff_conn_at(const struct diff_capture *c, guint i)
 	return g_ptr_array_index(c->conns, i);
 }
 
-const struct diff_msg *diff_msg_at(const struct diff_capture *c, const struct diff_conn *k,
-				   guint pos)
+uint64_t diff_frame_at(const struct diff_conn *k, guint pos)
 {
-	return &g_array_index(c->msgs, struct diff_msg, g_array_index(k->msgs, uint32_t, pos));
+	return g_array_index(k->frame, uint64_t, pos);
 }
 
 const struct diff_text *diff_text_of(const struct diff_capture *c, const struct diff_conn *k,
 				     guint pos)
 {
-	guint index = g_array_index(k->msgs, uint32_t, pos);
+	uint64_t key = (uint64_t)k->index << 32 | pos;
 
-	return g_hash_table_lookup(c->texts, GUINT_TO_POINTER(index));
+	return g_hash_table_lookup(c->texts, &key);
 }

@@ -46,9 +46,14 @@ for n in $sizes; do
 	a=$work/a-$n.pcapng
 	b=$work/b-$n.pcapng
 	"$work/gen-mix" "$n" "$a"
-	# B: A without ten records spread over the capture (missing messages,
-	# and replies cut in half where a deleted record held half of one)
-	frames=$(awk -v n="$n" 'BEGIN { for (i = 1; i <= 10; i++) printf "%d ", int(n * i / 11) }')
+	# B: A without ten requests spread over the capture, each a whole
+	# record (ten messages missing; deleting half of a split reply would
+	# desynchronise the rest of that connection's replies instead)
+	frames=$("$decoder" "$a" | awk -v n="$n" '
+		BEGIN { k = 1; next_at = int(n * 1.08 / 11) }
+		k <= 10 && $1 >= next_at && index($0, "front-end\342\206\222back-end") {
+			printf "%d ", $1; k++; next_at = int(n * 1.08 * k / 11)
+		}')
 	# shellcheck disable=SC2086
 	editcap "$a" "$b" $frames
 	: >"$work/runs"
@@ -62,7 +67,7 @@ for n in $sizes; do
 	"$decoder" --diff "$a" "$b" >"$work/diff.out" || true
 	for c in decode-a decode-b diff; do
 		printf "| %d | %s | %s | %s | %.1f |\n" "$n" "$c" "$(median $c 2)" "$(median $c 3)" \
-			"$(echo "$(median $c 4)" | awk '{ print $1 / 1024 }')"
+			"$(median $c 4 | awk '{ print $1 / 1024 }')"
 	done
 	awk -v n="$n" -v da="$(median decode-a 3)" -v db="$(median decode-b 3)" -v d="$(median diff 3)" \
 		-v wa="$(median decode-a 2)" -v wb="$(median decode-b 2)" -v w="$(median diff 2)" \
