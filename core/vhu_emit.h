@@ -52,7 +52,8 @@ enum vhu_group { VHU_GRP_MALFORMED, VHU_GRP_PROTOCOL, VHU_GRP_SEQUENCE, VHU_GRP_
 	X(BAD_RECORD, "bad_record", ERROR, MALFORMED, "Malformed capture record") \
 	X(RESYNC, "resync", WARN, MALFORMED, "Bytes skipped to find the next message") \
 	X(FDS_DROPPED, "fds_dropped", WARN, PROTOCOL, "The kernel dropped passed fds (MSG_CTRUNC)") \
-	X(FDS_UNDESCRIBED, "fds_undescribed", NOTE, UNDECODED, "Passed fds without a description")
+	X(FDS_UNDESCRIBED, "fds_undescribed", NOTE, UNDECODED, "Passed fds without a description") \
+	X(MIDSTREAM, "midstream", NOTE, SEQUENCE, "Capture started in the middle of the session")
 
 enum vhu_note_id {
 #define VHU_X_NOTE(id, ab, sev, grp, sum) VHU_N_##id,

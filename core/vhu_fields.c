@@ -71,6 +71,12 @@ const struct vhu_val vhu_vals_role[] = {
 	{ 0, NULL }
 };
 
+const struct vhu_val vhu_vals_origin[] = {
+	{ VHU_ORIGIN_PRELOAD, "preloaded shim" },
+	{ VHU_ORIGIN_ATTACH, "attach (eBPF)" },
+	{ 0, NULL }
+};
+
 const struct vhu_val vhu_vals_byte_order[] = {
 	{ 0, "little-endian" },
 	{ 1, "big-endian" },

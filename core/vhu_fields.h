@@ -104,6 +104,7 @@ struct vhu_field {
 	X(REC_CMDLINE, "rec.cmdline", "Command line", STRING, NONE, NULL, 0) \
 	X(REC_PPID, "rec.ppid", "Parent process ID", U32, DEC, NULL, 0) \
 	X(REC_LINK, "rec.link", "Arrived over connection", STRING, NONE, NULL, 0) \
+	X(REC_ORIGIN, "rec.origin", "Recorded by", U8, DEC, vhu_vals_origin, 0) \
 	X(REC_MALFORMED, "rec.malformed", "Malformed record", STRING, NONE, NULL, 0) \
 	/* ---- vhost-user header ---- */ \
 	X(REQUEST, "request", "Request", U32, DEC, vhu_vals_fe_req, 0) \
@@ -302,7 +303,7 @@ const char *vhu_fd_kind_name(unsigned kind);
 /* Value tables referenced from VHU_FIELD_LIST (the request-name tables are
  * built from the message tables by vhu_fields_init()). */
 extern const struct vhu_val vhu_vals_event[], vhu_vals_call[], vhu_vals_channel[],
-	vhu_vals_role[], vhu_vals_byte_order[], vhu_vals_fd_kind[], vhu_vals_ack[],
+	vhu_vals_role[], vhu_vals_origin[], vhu_vals_byte_order[], vhu_vals_fd_kind[], vhu_vals_ack[],
 	vhu_vals_enable[],
 	vhu_vals_endian[], vhu_vals_xen_flags[], vhu_vals_iotlb_perm[],
 	vhu_vals_iotlb_type[], vhu_vals_config_flags[], vhu_vals_crypto_op[],

@@ -70,7 +70,9 @@ static void deliver(struct vhu_stream *s, const uint8_t *bytes, uint32_t len,
 	m.nrecords = s->nrecords;
 	m.first_frame = s->first_frame;
 	m.skipped = s->skipped;
+	m.started_inside = s->started_inside;
 	s->skipped = 0;
+	s->started_inside = false;
 	fn(arg, &m);
 	reset_msg(s);
 }
@@ -178,6 +180,27 @@ static bool resynced(struct vhu_stream *s, const uint8_t *data, uint32_t len)
 	return false;
 }
 
+/* Mid-stream: where the first message starts in these bytes (len if
+ * nowhere); what comes before is skipped as the end of a message. */
+static uint32_t seek_boundary(struct vhu_stream *s, const uint8_t *data, uint32_t len)
+{
+	uint32_t off;
+
+	for (off = 0; off + VHU_HDR_SIZE <= len; off++)
+		if (vhu_hdr_plausible_on(s->channel, data + off, len - off,
+					 vhu_stream_limit(s, vhu_get_le32(data + off))))
+			break;
+	if (off + VHU_HDR_SIZE > len)
+		off = len;
+	else
+		s->seeking = false;
+	if (off) {
+		s->skipped = s->skipped + off < s->skipped ? UINT32_MAX : s->skipped + off;
+		s->started_inside = true;
+	}
+	return off;
+}
+
 void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, uint32_t len,
 		     const struct vhu_record *rec, vhu_stream_msg_fn msg, vhu_stream_piece_fn piece,
 		     void *arg)
@@ -185,8 +208,16 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 	uint32_t off = 0;
 	bool fds_taken = false;
 
-	if (s->resync && !resynced(s, data, len))
+	if (rec && (rec->h.flags & VHU_RF_MIDSTREAM) && s->have == 0 && !s->skip_left)
+		s->seeking = true;
+	if (s->seeking) {
+		off = seek_boundary(s, data, len);
+		/* fds ride on a record's first byte: not this message's */
+		fds_taken = off > 0;
+		s->resync = false;
+	} else if (s->resync && !resynced(s, data, len)) {
 		return;
+	}
 	if (s->have > 0)
 		s->nrecords++;	/* the message in progress continues here */
 	while (off < len) {

@@ -12,6 +12,11 @@
  * plausible header.  Either way it never waits for 4 GiB, never buffers
  * more than the bytes that arrived, and never reads payload bytes as
  * headers.
+ *
+ * A record flagged VHU_RF_MIDSTREAM (the capture was attached to a
+ * connection already in use) may begin inside a message: the bytes up to
+ * the first plausible header are skipped and the next message says the
+ * capture started inside a message, instead of a malformed one.
  */
 #ifndef VHU_REASM_H
 #define VHU_REASM_H
@@ -31,6 +36,8 @@ struct vhu_stream {
 	uint64_t first_frame;
 	uint32_t nrecords;
 	uint32_t skipped;	/* bytes dropped before the next message */
+	bool seeking;		/* capture started mid-stream: no boundary found yet */
+	bool started_inside;	/* the bytes skipped were the end of a message */
 	uint32_t nfds, nfd_info;
 	struct vhu_fdinfo *fds;	/* VHU_MSG_MAX_FDS, allocated with the first fd */
 };

@@ -147,6 +147,7 @@ enum vhu_rec_status vhu_rec_parse(const uint8_t *buf, size_t len,
 	r->has_proc = 0;
 	r->comm[0] = 0;
 	r->has_link = 0;
+	r->origin = 0;
 	r->unknown_items = 0;
 
 	if (len < 8)
@@ -239,6 +240,11 @@ enum vhu_rec_status vhu_rec_parse(const uint8_t *buf, size_t len,
 				return VHU_REC_BAD_ITEM;
 			r->has_link = 1;
 			r->link_conn = vhu_get_le64(v);
+			break;
+		case VHU_IT_ORIGIN:
+			if (ilen < 1)
+				return VHU_REC_BAD_ITEM;
+			r->origin = v[0];
 			break;
 		default:
 			r->unknown_items++;

@@ -81,6 +81,9 @@ enum vhu_call {
 #define VHU_RF_SHORT 0x0008	/* the call moved fewer bytes than asked */
 #define VHU_RF_CUT 0x0010	/* the record holds only the first bytes */
 #define VHU_RF_LOST 0x0020	/* records were lost before this one */
+/* The capture began while the connection was in use (attach mode): the
+ * first bytes of this direction may be the middle of a message. */
+#define VHU_RF_MIDSTREAM 0x0040
 
 enum vhu_channel {
 	VHU_CHAN_UNKNOWN = 0,
@@ -114,7 +117,15 @@ enum vhu_item_type {
 	VHU_IT_DATA = 5,	/* the bytes, exactly as transferred */
 	VHU_IT_PROC = 6,	/* u32 ppid, char comm[16] */
 	VHU_IT_LINK = 7,	/* u64 conn id of the connection an adopted socket came over */
-	VHU_IT_MAX_KNOWN = 7
+	VHU_IT_ORIGIN = 8,	/* u8 how the capture was made (enum vhu_origin), 3 bytes 0 */
+	VHU_IT_MAX_KNOWN = 8
+};
+
+/* How a process was recorded; a process start without an ORIGIN item was
+ * recorded by the preloaded shim. */
+enum vhu_origin {
+	VHU_ORIGIN_PRELOAD = 1,	/* LD_PRELOAD shim, from the program's start */
+	VHU_ORIGIN_ATTACH = 2	/* eBPF, attached to the running program */
 };
 
 #define VHU_REC_ITEM_HDR 8
@@ -216,6 +227,7 @@ struct vhu_record {
 	char comm[17];
 	int has_link;
 	uint64_t link_conn;
+	uint8_t origin;		/* enum vhu_origin, 0 when the record has no ORIGIN item */
 	unsigned unknown_items;
 };
 

@@ -51,6 +51,8 @@ struct conn {
 	struct pending *q;	/* ring of qcap entries, allocated on demand */
 	unsigned qcap, qhead, qlen;
 	struct vhu_stream st[2];	/* [0] sent by this process, [1] received */
+	bool midstream;		/* recording began while it was in use (attach) */
+	bool request_seen;	/* a request went over it since the capture began */
 	struct conn *next_minted;	/* next connection whose id the same pid made */
 	struct conn *next_retired;
 };
@@ -545,8 +547,11 @@ static void on_message(void *arg, const struct vhu_msg *m)
 				mi.request_frame = q->frame;
 				mi.latency_ns = o->ts_ns >= q->ts_ns ? o->ts_ns - q->ts_ns : 0;
 				mi.reply_is_ack = q->ack;
+			} else {
+				mi.request_before_capture = c->midstream && !c->request_seen;
 			}
 		} else {
+			c->request_seen = true;
 			expects = expects_reply(st, d, m, &ack);
 		}
 	}
@@ -718,6 +723,8 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 	if (h->role != VHU_ROLE_UNKNOWN)
 		c->role = h->role;
 	dir = h->event == VHU_EV_DATA_RECV;
+	if (h->flags & VHU_RF_MIDSTREAM)
+		c->midstream = true;
 	c->last_frame = frame;
 	c->last_ts = ts_ns;
 	o = record_origin(s, c, frame, ts_ns, h);

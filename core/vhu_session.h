@@ -52,6 +52,7 @@ struct vhu_msg {
 	uint32_t nrecords;	/* records that carried its bytes */
 	uint64_t first_frame;	/* frame of its first byte */
 	uint32_t skipped;	/* bytes discarded before it to resynchronise */
+	bool started_inside;	/* they were the end of a message the capture began in */
 	uint32_t limit;		/* the payload limit its type had (0 without a header) */
 };
 
@@ -79,6 +80,7 @@ struct vhu_msg_info {
 	bool is_reply;
 	bool reply_is_ack;	/* a reply that is a NEED_REPLY u64 ack */
 	bool matched;		/* a reply matched to its request */
+	bool request_before_capture;	/* unmatched, on a connection recorded mid-session */
 	uint64_t request_frame;	/* for a reply */
 	uint64_t latency_ns;
 	uint64_t reply_frame;	/* for a request, once the reply was seen (0 before) */

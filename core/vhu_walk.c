@@ -1283,7 +1283,10 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	n.text = root;
 	emit(&w, &n, VHU_ETT_ROOT);
 
-	if (m->skipped)
+	if (m->skipped && m->started_inside)
+		note(&w, VHU_N_MIDSTREAM,
+		     "Capture started inside a message: its last %u bytes were skipped", m->skipped);
+	else if (m->skipped)
 		note(&w, VHU_N_RESYNC, "%u bytes before this message were skipped to find a header", m->skipped);
 	if (m->len < VHU_HDR_SIZE) {
 		bytes_node(&w, VHU_F_TRAILING, 0, m->bytes, m->len);
@@ -1333,7 +1336,10 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		note(&w, VHU_N_FDS_DROPPED, "The kernel dropped fds sent with this message (MSG_CTRUNC)");
 
 	walk_links(&w);
-	if (mi->is_reply && !mi->matched)
+	if (mi->is_reply && !mi->matched && mi->request_before_capture)
+		note(&w, VHU_N_MIDSTREAM, "Reply to %s, whose request came before the capture started",
+		     name ? name : "an unknown request");
+	else if (mi->is_reply && !mi->matched)
 		note(&w, VHU_N_REPLY_WITHOUT_REQUEST, "Reply to %s without a pending request",
 		     name ? name : "an unknown request");
 	if (!mi->is_reply && mi->unanswered)
@@ -1434,6 +1440,8 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 		vhu_format_conn(conn, sizeof(conn), r->link_conn);
 		string_node(&w, VHU_F_REC_LINK, 0, 0, conn, strlen(conn), false);
 	}
+	if (r->origin)
+		rec_uint(&w, VHU_F_REC_ORIGIN, 0, 0, r->origin);
 	if (h->flags & VHU_RF_LOST)
 		note(&w, VHU_N_BAD_RECORD, "The shim lost records before this one");
 	pop(&w);

@@ -706,6 +706,48 @@ static void test_undescribed_fds(void)
 	finish(&f);
 }
 
+/* Attached mid-session: the first bytes may end a message begun before
+ * the capture; they are skipped with a note, never reported as malformed,
+ * and so is a reply whose request came before the capture. */
+static void test_midstream(void)
+{
+	static struct sample s, rep;
+	static uint8_t buf[256];
+	struct feeder f = start(0);
+	uint32_t tail = 22;
+
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_VRING_ADDR, 0, 0);
+	/* the tail of a message, then a whole one, in one record */
+	memcpy(buf, s.bytes + s.len - tail, tail);
+	memcpy(buf + tail, s.bytes, s.len);
+	feed_data(&f, CONN, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, buf, tail + s.len, 0, 0, VHU_RF_MIDSTREAM);
+	CHECK(got.n == 1 && got.m[0].status == VHU_MSG_OK && got.m[0].len == s.len);
+	CHECK(got.m[0].skipped == tail && got.m[0].notes[VHU_N_MIDSTREAM] == 1);
+	CHECK(got.m[0].notes[VHU_N_RESYNC] == 0 && got.m[0].notes[VHU_N_MALFORMED] == 0);
+	/* a record of tail bytes only: the search goes on in the next one */
+	feed_data(&f, CONN + 1, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, s.bytes + 20, 8, 0, 0,
+		  VHU_RF_MIDSTREAM);
+	CHECK(got.n == 1);
+	feed_data(&f, CONN + 1, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, s.bytes + 28, s.len - 28, 0, 0, 0);
+	feed_data(&f, CONN + 1, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, s.bytes, s.len, 0, 0, 0);
+	CHECK(got.n == 2 && got.m[1].status == VHU_MSG_OK && got.m[1].skipped == s.len - 20);
+	CHECK(got.m[1].notes[VHU_N_MIDSTREAM] == 1 && got.m[1].notes[VHU_N_RESYNC] == 0);
+	/* a reply to a request sent before the capture, then the usual pairs */
+	sample_build(&rep, VHU_CHAN_MAIN, VHU_GET_FEATURES, 1, 0);
+	feed_data(&f, CONN + 2, VHU_CHAN_MAIN, VHU_EV_DATA_RECV, 7, rep.bytes, rep.len, 0, 0,
+		  VHU_RF_MIDSTREAM);
+	CHECK(got.n == 3 && got.m[2].skipped == 0 && got.m[2].notes[VHU_N_MIDSTREAM] == 1);
+	CHECK(got.m[2].notes[VHU_N_REPLY_WITHOUT_REQUEST] == 0);
+	sample_build(&s, VHU_CHAN_MAIN, VHU_GET_FEATURES, 0, 0);
+	feed_data(&f, CONN + 2, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, s.bytes, s.len, 0, 0, 0);
+	feed_data(&f, CONN + 2, VHU_CHAN_MAIN, VHU_EV_DATA_RECV, 7, rep.bytes, rep.len, 0, 0, 0);
+	CHECK(got.n == 5 && got.m[4].matched);
+	/* once requests are seen, an unmatched reply is a finding again */
+	feed_data(&f, CONN + 2, VHU_CHAN_MAIN, VHU_EV_DATA_RECV, 7, rep.bytes, rep.len, 0, 0, 0);
+	CHECK(got.n == 6 && got.m[5].notes[VHU_N_REPLY_WITHOUT_REQUEST] == 1);
+	finish(&f);
+}
+
 int main(void)
 {
 	vhu_fields_init();
@@ -725,6 +767,7 @@ int main(void)
 	test_pid_reuse();
 	test_many_connections();
 	test_undescribed_fds();
+	test_midstream();
 	printf("test_stream: %d failures\n", failures);
 	return failures ? 1 : 0;
 }
