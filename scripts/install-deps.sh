@@ -10,6 +10,8 @@ set -eu
 packages=(
 	# build
 	build-essential cmake pkg-config clang libclang-rt-14-dev
+	# attach mode (vhost-user-capture -p/--all): eBPF object, skeleton, loader
+	libbpf-dev bpftool
 	libpcap-dev libglib2.0-dev wireshark-dev tshark
 	# tests: witnesses and comparison scripts
 	strace python3 jq valgrind bash-completion
