@@ -723,8 +723,10 @@ int main(int argc, char **argv)
 	int st;
 
 	st = parse_args(argc, argv, &o);
-	if (st >= 0)
+	if (st >= 0) {
+		free(o.spools);
 		return st;
+	}
 	set_signals(forward_signal);
 	if (!o.file)
 		o.file = DEFAULT_FILE;
@@ -734,8 +736,11 @@ int main(int argc, char **argv)
 	sink = to_stdout ? prepare_stdout() : prepare_file(o.file, file, sizeof(file));
 	if (!sink)
 		return EXIT_SETUP;
-	if (o.merge)
-		return merge_leftovers(&o, sink);
+	if (o.merge) {
+		st = merge_leftovers(&o, sink);
+		free(o.spools);
+		return st;
+	}
 	if (!make_spool_dir(to_stdout ? NULL : file, spool_dir, sizeof(spool_dir)))
 		return EXIT_SETUP;
 	if (!set_env("VHU_CAPTURE_SPOOL", spool_dir) || !set_spool_size(o.spool_mib) ||

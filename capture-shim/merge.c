@@ -137,6 +137,44 @@ static bool id_alive(uint32_t id)
 	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
 
+/* Does process or thread id still map the spool?  A process that exec'd
+ * into an image without the shim keeps its id but cannot write it. */
+static bool maps_spool(uint32_t id, const struct spool *sp)
+{
+	const char *base = strrchr(sp->path, '/');
+	char path[40], buf[65536 + 256];
+	size_t keep = 0, blen;
+	bool found = false;
+	ssize_t n;
+	int fd;
+
+	base = base ? base + 1 : sp->path;
+	blen = strlen(base);
+	if (blen >= 256)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%u/maps", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;	/* cannot tell: it may */
+	while (!found && (n = read(fd, buf + keep, sizeof(buf) - 1 - keep)) > 0) {
+		size_t len = keep + (size_t)n;
+
+		buf[len] = 0;
+		found = memmem(buf, len, base, blen) != NULL;
+		/* A name cut at the end of this read is whole in the next. */
+		keep = len < blen ? len : blen;
+		memmove(buf, buf + len - keep, keep);
+	}
+	close(fd);
+	return found;
+}
+
+/* Can id still write to the spool? */
+static bool writer_alive(uint32_t id, const struct spool *sp)
+{
+	return id_alive(id) && maps_spool(id, sp);
+}
+
 /* A spool file the header of which is complete and agrees with its size;
  * -EAGAIN if its writer is still creating it. */
 static int check_header(const struct vhu_spool_hdr *h, size_t size)
@@ -427,7 +465,7 @@ static size_t poll_spool(struct vhu_merge *m, struct spool *sp, bool slow, bool 
 		}
 		if (owner != VHU_SPOOL_SEALED && !slow)
 			continue;
-		done = owner == VHU_SPOOL_SEALED || !id_alive(owner);
+		done = owner == VHU_SPOOL_SEALED || !writer_alive(owner, sp);
 		/* A writer that died after we loaded committed may have
 		 * committed more: take that on the next round. */
 		if (!done || atomic_load_explicit(&c->committed, memory_order_acquire) != committed)
@@ -509,12 +547,13 @@ bool vhu_merge_writers_alive(struct vhu_merge *m)
 	for (i = 0; i < m->nspools; i++) {
 		struct spool *sp = &m->spools[i];
 
-		if (id_alive(sp->creator))
+		if (writer_alive(sp->creator, sp))
 			return true;
 		for (k = 0; k < sp->nchunks; k++) {
 			uint32_t owner = atomic_load(&vhu_spool_chunk_at(sp->map, k)->owner);
 
-			if (owner != VHU_SPOOL_FREE && id_alive(owner))
+			if (owner != VHU_SPOOL_FREE && owner != VHU_SPOOL_SEALED &&
+			    writer_alive(owner, sp))
 				return true;
 		}
 	}
@@ -526,7 +565,7 @@ static bool spool_finished(struct spool *sp)
 {
 	uint32_t k;
 
-	if (id_alive(sp->creator))
+	if (writer_alive(sp->creator, sp))
 		return false;
 	for (k = 0; k < sp->nchunks; k++)
 		if (atomic_load(&vhu_spool_chunk_at(sp->map, k)->owner) != VHU_SPOOL_FREE)

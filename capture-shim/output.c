@@ -285,6 +285,12 @@ void vhu_out_move_away(int fd)
 
 	if (fd < 0 || fd != vhu_out_proc_fd_dir())
 		return;
+	if (vhu_sandboxed()) {
+		/* Moving it takes system calls; sandboxed, fds are not named
+		 * anyway: let the dup2 take the number. */
+		atomic_store(&proc_fd_dir, -1);
+		return;
+	}
 	moved = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
 	atomic_store(&proc_fd_dir, moved);
 	((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
