@@ -28,6 +28,7 @@
 
 #define PROG "vhost-user-capture"
 #define SHIM_NAME "libvhost-user-capture.so"
+#define ATTACH_NAME "vhost-user-capture-attach"
 #define DEFAULT_FILE "vhost-user-%p.pcapng"
 
 /* Exit statuses of the launcher itself; otherwise the command's own. */
@@ -65,6 +66,7 @@ static void errorf(const char *fmt, ...)
 static void usage(FILE *out)
 {
 	fputs("Usage: " PROG " [-w FILE|-] [--sockets GLOB] [--all-unix] [-q] -- CMD [ARGS...]\n"
+	      "       " PROG " -p PID [-p PID...] | --all  -w FILE|-  [--duration S] ...\n"
 	      "       " PROG " --merge SPOOL... -w FILE|-\n"
 	      "Run CMD with the vhost-user capture shim preloaded and record the\n"
 	      "vhost-user traffic of CMD and its children to a pcapng file.\n"
@@ -83,6 +85,16 @@ static void usage(FILE *out)
 	      "\n"
 	      "Without --sockets/--all-unix, a connected or accepted unix socket is recorded\n"
 	      "once its first bytes are a plausible vhost-user request.\n"
+#ifdef VHU_HAVE_ATTACH
+	      "\n"
+	      "  -p PID, --all   attach to running processes with eBPF instead (no restart;\n"
+	      "                  needs root): see '" PROG " -p 1 --help'\n"
+#else
+	      "\n"
+	      "  -p PID, --all   attach mode: not in this build (it needs libbpf, bpftool and\n"
+	      "                  clang when built)\n"
+#endif
+	      "\n"
 	      "Environment: VHU_CAPTURE_LIB overrides the shim library's path.\n"
 	      "Exit status: CMD's; 1 setup error, 2 usage error, 126/127 CMD not runnable.\n",
 	      out);
@@ -213,22 +225,22 @@ static bool readable_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
 }
 
-/* The shim: $VHU_CAPTURE_LIB, next to us (build tree), or where it is
- * installed relative to us. */
-static bool find_shim(char *out, size_t cap)
+/* A file of ours (the shim, the attach program): $env, next to us (build
+ * tree), or where it is installed relative to us. */
+static bool find_ours(const char *name, const char *env_name, char *out)
 {
 	static const char installed[] = "/" VHU_SHIM_RELDIR;
 	static const char *const rel[] = {
 		"", installed, "/../lib/vhost-user-capture", "/../lib",
 	};
-	const char *env = getenv("VHU_CAPTURE_LIB");
+	const char *env = getenv(env_name);
 	char self[PATH_MAX], *slash;
 	size_t i;
 	ssize_t n;
 
 	if (env && *env) {
 		if (!realpath(env, out) || !readable_file(out)) {
-			errorf("VHU_CAPTURE_LIB=%s: %s", env,
+			errorf("%s=%s: %s", env_name, env,
 			       errno ? strerror(errno) : "not a readable file");
 			return false;
 		}
@@ -246,14 +258,54 @@ static bool find_shim(char *out, size_t cap)
 	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		char path[PATH_MAX + 64];
 
-		snprintf(path, sizeof(path), "%s%s/" SHIM_NAME, self, rel[i]);
+		snprintf(path, sizeof(path), "%s%s/%s", self, rel[i], name);
 		if (readable_file(path) && realpath(path, out))
 			return true;
 	}
-	errorf("cannot find " SHIM_NAME " next to %s or in its ../lib "
-	       "(set VHU_CAPTURE_LIB to its path)", self);
-	(void)cap;
+	errorf("cannot find %s next to %s or in its ../lib (set %s to its path)",
+	       name, self, env_name);
 	return false;
+}
+
+static bool find_shim(char *out, size_t cap)
+{
+	(void)cap;
+	return find_ours(SHIM_NAME, "VHU_CAPTURE_LIB", out);
+}
+
+/* -p PID or --all before any "--": attach to running processes. */
+static bool wants_attach(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--all") == 0 || strncmp(argv[i], "-p", 2) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Attach mode is its own program (it needs libbpf, the launcher does
+ * not): hand it the command line.  Returns only on failure, with the exit
+ * status.
+ */
+static int hand_to_attach(char **argv)
+{
+#ifdef VHU_HAVE_ATTACH
+	char prog[PATH_MAX];
+
+	if (!find_ours(ATTACH_NAME, "VHU_CAPTURE_ATTACH", prog))
+		return EXIT_SETUP;
+	argv[0] = (char *)PROG;
+	execv(prog, argv);
+	errorf("%s: %s", prog, strerror(errno));
+	return EXIT_SETUP;
+#else
+	(void)argv;
+	errorf("attach mode (-p PID, --all) is not in this build (it needs libbpf, bpftool "
+	       "and clang when built); start the program under " PROG " -w FILE -- CMD instead");
+	return EXIT_USAGE;
+#endif
 }
 
 /* Refuses to append to a file that is not already a pcapng capture. */
@@ -722,6 +774,8 @@ int main(int argc, char **argv)
 	bool to_stdout;
 	int st;
 
+	if (wants_attach(argc, argv))
+		return hand_to_attach(argv);
 	st = parse_args(argc, argv, &o);
 	if (st >= 0) {
 		free(o.spools);
