@@ -148,6 +148,8 @@ static bool first_word_runnable(const char *cmd, char *word, size_t cap)
 	return false;
 }
 
+static const char *launcher_path(void);
+
 static bool check_options(const struct options *o)
 {
 	struct stat st;
@@ -175,6 +177,11 @@ static bool check_options(const struct options *o)
 			fail("working directory %s: not a directory", o->workdir);
 			return false;
 		}
+	}
+	if (access(launcher_path(), X_OK) != 0) {
+		fail("cannot run the capture launcher %s: %s (install vhost-user-tools, or set VHU_CAPTURE)",
+		     launcher_path(), strerror(errno));
+		return false;
 	}
 	if (!first_word_runnable(o->command, word, sizeof(word))) {
 		fail("%s: command not found (in the command line \"%s\")", word, o->command);

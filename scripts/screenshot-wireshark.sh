@@ -83,15 +83,8 @@ done
 # ---- clean-up: only what this script started ------------------------------
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vhu-shot.XXXXXX") || exit 1
-pids=
-stop_started() {
-	local pid
-	for pid in $pids; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	wait 2>/dev/null
-	pids=
-}
+# shellcheck source=wireshark-gui-lib.sh
+. "$top/scripts/wireshark-gui-lib.sh"
 cleanup() {
 	stop_started
 	rm -rf "$work"
@@ -135,8 +128,6 @@ if [ ! -x "$shim" ] || [ ! -x "$testpeer" ] || [ -z "$plugin" ]; then
 	plugin=$(find_plugin)
 	[ -n "$plugin" ] || die "the build made no Wireshark plugin (is wireshark-dev installed?)"
 fi
-# plugins/<major.minor>/epan/vhost-user.so
-plugin_release=$(basename "$(dirname "$(dirname "$plugin")")")
 
 # ---- the session -----------------------------------------------------------
 
@@ -180,20 +171,9 @@ fi
 
 # ---- a private Wireshark set-up --------------------------------------------
 
-# As root, run as nobody: root ignores WIRESHARK_PLUGIN_DIR.
-run_as=()
-if [ "$(id -u)" = 0 ]; then
-	run_as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-fi
-home=$work/home
-mkdir -p "$home/.config/wireshark" "$home/runtime" "$work/plugins/$plugin_release/epan"
-cp "$plugin" "$work/plugins/$plugin_release/epan/"
-chmod 700 "$home/runtime"
-chmod 755 "$work"
+gui_private_setup "$plugin"
 chmod 644 "$capture"
 [ "$(id -u)" = 0 ] && chown -R 65534:65534 "$home"
-ws_env=(env HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_RUNTIME_DIR="$home/runtime"
-	XDG_CACHE_HOME="$home/.cache" WIRESHARK_PLUGIN_DIR="$work/plugins")
 
 tshark_user() {
 	"${run_as[@]}" "${ws_env[@]}" tshark "$@"
@@ -233,14 +213,7 @@ END
 [ "$(id -u)" = 0 ] && chown -R 65534:65534 "$home"
 
 say "starting Xvfb"
-: >"$work/display"
-Xvfb -displayfd 3 -screen 0 "${width}x${height}x24" -nolisten tcp -noreset \
-	3>"$work/display" >"$work/xvfb.log" 2>&1 &
-pids="$pids $!"
-wait_for "Xvfb to pick a display" 20 grep -q '[0-9]' "$work/display" ||
-	{ cat "$work/xvfb.log" >&2; exit 1; }
-DISPLAY=:$(head -n 1 "$work/display")
-export DISPLAY
+gui_start_xvfb
 echo "display $DISPLAY"
 
 say "starting wireshark"

@@ -116,6 +116,7 @@ case_errors() {
 	expect_error "working directory $work/none: No such file" --command true --workdir "$work/none"
 	expect_error "exited with status 3: boom" --command "echo boom >&2; exit 3"
 	expect_error "killed by signal 9" --command 'kill -9 $$'
+	VHU_CAPTURE=$work/none expect_error "cannot run the capture launcher $work/none" --command true
 	extcap --extcap-interface "$IF" --capture --command true --fifo "$work/none/fifo" 2>"$work/err"
 	[ $? -eq 1 ] && grep -q "cannot open the fifo" "$work/err" || fail "missing fifo: $(cat "$work/err")"
 }
