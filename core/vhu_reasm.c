@@ -52,14 +52,21 @@ static void fill_header(struct vhu_msg *m, const uint8_t *b, uint32_t len)
 	}
 }
 
+/* rec_off: where the message starts in the data of the record being fed
+ * when its bytes are that record's own, NOT_IN_RECORD when they were
+ * assembled from several records. */
+#define NOT_IN_RECORD UINT32_MAX
+
 static void deliver(struct vhu_stream *s, const uint8_t *bytes, uint32_t len,
-		    enum vhu_msg_status st, vhu_stream_msg_fn fn, void *arg)
+		    enum vhu_msg_status st, uint32_t rec_off, vhu_stream_msg_fn fn, void *arg)
 {
 	struct vhu_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.bytes = bytes;
 	m.len = len;
+	m.in_record = rec_off != NOT_IN_RECORD;
+	m.rec_off = m.in_record ? rec_off : 0;
 	fill_header(&m, bytes, len);
 	if (len >= VHU_HDR_SIZE)
 		m.limit = vhu_stream_limit(s, m.request);
@@ -139,16 +146,16 @@ static void take_fds(struct vhu_stream *s, const struct vhu_record *rec)
  * lost: the rest of the
  * record is dropped and reading takes up again at the first record that
  * starts with a plausible header, so payload bytes never turn into
- * messages.  rest: bytes of the record after the header.  Returns the
- * bytes of those it used.
+ * messages.  rest: bytes of the record after the header; rec_off: as for
+ * deliver().  Returns the bytes of those it used.
  */
-static uint32_t oversize(struct vhu_stream *s, const uint8_t *hdr, uint32_t rest,
+static uint32_t oversize(struct vhu_stream *s, const uint8_t *hdr, uint32_t rest, uint32_t rec_off,
 			 vhu_stream_msg_fn msg, void *arg)
 {
 	uint32_t size = vhu_get_le32(hdr + 8);
 	bool believed = vhu_hdr_plausible_on(s->channel, hdr, VHU_HDR_SIZE, SKIP_MAX);
 
-	deliver(s, hdr, VHU_HDR_SIZE, VHU_MSG_OVERSIZE, msg, arg);
+	deliver(s, hdr, VHU_HDR_SIZE, VHU_MSG_OVERSIZE, rec_off, msg, arg);
 	if (believed) {
 		s->skip_left = size;
 		return 0;
@@ -244,13 +251,13 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 				if (piece)
 					piece(arg, s->seq, off, VHU_HDR_SIZE, 0, true);
 				off += VHU_HDR_SIZE +
-				       oversize(s, data + off, avail - VHU_HDR_SIZE, msg, arg);
+				       oversize(s, data + off, avail - VHU_HDR_SIZE, off, msg, arg);
 				continue;
 			}
 			if (avail >= VHU_HDR_SIZE + size) {
 				if (piece)
 					piece(arg, s->seq, off, VHU_HDR_SIZE + size, 0, true);
-				deliver(s, data + off, VHU_HDR_SIZE + size, VHU_MSG_OK, msg, arg);
+				deliver(s, data + off, VHU_HDR_SIZE + size, VHU_MSG_OK, off, msg, arg);
 				off += VHU_HDR_SIZE + size;
 				continue;
 			}
@@ -280,7 +287,7 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 				if (size > vhu_stream_limit(s, vhu_get_le32(s->buf))) {
 					if (piece)
 						piece(arg, s->seq, off - take, take, s->have - take, true);
-					off += oversize(s, s->buf, len - off, msg, arg);
+					off += oversize(s, s->buf, len - off, NOT_IN_RECORD, msg, arg);
 					continue;
 				}
 				s->need = VHU_HDR_SIZE + size;
@@ -288,7 +295,7 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 			if (piece)
 				piece(arg, s->seq, off - take, take, s->have - take, s->have == s->need);
 			if (s->have == s->need)
-				deliver(s, s->buf, s->have, VHU_MSG_OK, msg, arg);
+				deliver(s, s->buf, s->have, VHU_MSG_OK, NOT_IN_RECORD, msg, arg);
 			continue;
 		}
 		take = s->need - s->have;
@@ -302,7 +309,7 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 		s->have += take;
 		off += take;
 		if (s->have == s->need)
-			deliver(s, s->buf, s->have, VHU_MSG_OK, msg, arg);
+			deliver(s, s->buf, s->have, VHU_MSG_OK, NOT_IN_RECORD, msg, arg);
 	}
 }
 
@@ -313,5 +320,5 @@ void vhu_stream_flush(struct vhu_stream *s, vhu_stream_msg_fn msg, void *arg)
 	s->resync = false;
 	if (s->have == 0)
 		return;
-	deliver(s, s->buf, s->have, VHU_MSG_TRUNCATED, msg, arg);
+	deliver(s, s->buf, s->have, VHU_MSG_TRUNCATED, NOT_IN_RECORD, msg, arg);
 }

@@ -50,6 +50,8 @@ struct vhu_msg {
 				 * fewer fd items than its header counts) */
 	const struct vhu_fdinfo *fds;	/* nfd_info of them */
 	uint32_t nrecords;	/* records that carried its bytes */
+	bool in_record;		/* bytes is the completing record's own data ... */
+	uint32_t rec_off;	/* ... from this offset (else bytes is a copy) */
 	uint64_t first_frame;	/* frame of its first byte */
 	uint32_t skipped;	/* bytes discarded before it to resynchronise */
 	bool started_inside;	/* they were the end of a message the capture began in */

@@ -51,7 +51,7 @@ extern const struct vhu_emitter vhu_ws_emitter;
 void vhu_ws_emit_init(struct vhu_ws_emit *e, packet_info *pinfo, tvbuff_t *tvb,
 		      proto_tree *tree);
 
-/* ---- first-pass state (vhu-ws-conv.c) ---- */
+/* ---- capture-wide first-pass state (vhu-ws-capture.c) ---- */
 
 /* Where the bytes of a stored message are found on every pass. */
 enum vhu_ws_where {

@@ -40,6 +40,8 @@ struct got {
 	bool last_pending;
 	uint64_t last_stream;
 	uint32_t last_total;
+	bool last_whole;	/* the last piece was the whole message ... */
+	uint32_t last_rec_off;	/* ... from this offset of its record */
 	int pieces;
 };
 
@@ -53,7 +55,6 @@ static void on_piece(void *ctx, uint64_t stream, uint64_t seq, uint32_t rec_off,
 	unsigned i;
 
 	(void)ctx;
-	(void)rec_off;
 	got.pieces++;
 	CHECK(!got.last_pending);
 	for (i = 0; i < 4 && got.streams[i].open && got.streams[i].stream != stream; i++)
@@ -74,6 +75,8 @@ static void on_piece(void *ctx, uint64_t stream, uint64_t seq, uint32_t rec_off,
 		got.last_pending = true;
 		got.last_stream = stream;
 		got.last_total = got.streams[i].next_off;
+		got.last_whole = msg_off == 0;
+		got.last_rec_off = rec_off;
 	}
 }
 
@@ -84,8 +87,14 @@ static void check_last_piece(const struct vhu_msg *m, const struct vhu_msg_info 
 
 	if (m->status == VHU_MSG_TRUNCATED) {
 		CHECK(!got.last_pending || got.last_stream != stream);
+		CHECK(!m->in_record);
 	} else {
 		CHECK(got.last_pending && got.last_stream == stream && got.last_total == m->len);
+		/* the message says what its last piece said: whole in its
+		 * record (and where), or assembled */
+		CHECKF(m->in_record == got.last_whole && (!m->in_record || m->rec_off == got.last_rec_off),
+		       "in_record %d rec_off %u, last piece: whole %d at %u", m->in_record, m->rec_off,
+		       got.last_whole, got.last_rec_off);
 		got.last_pending = false;
 	}
 	for (i = 0; i < 4; i++)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vhu-ws-conv.c - first-pass state: the core session fed with records in
- * frame order, and what it says about every frame kept in file scope so
- * that later passes (tshark -2, clicks in the GUI) draw the same tree.
+ * vhu-ws-capture.c - capture-wide first-pass state (not a Wireshark
+ * conversation: one session for the whole capture, whatever the
+ * connections): the core session fed with records in frame order, and
+ * what it says about every frame kept in file scope so that later passes
+ * (tshark -2, clicks in the GUI) draw the same tree.
  */
 #include "vhu-ws.h"
 
@@ -27,9 +29,6 @@ static struct {
 	uint32_t next_frag_id;
 	uint32_t last_fed;
 	bool finished;
-	bool whole_pending;	/* the message that comes next is whole in the record */
-	uint32_t whole_off;	/* ... at this offset of its data */
-	uint32_t done_frag_id;	/* split message whose last piece just came */
 	GArray *pieces;		/* pieces of the record being fed (reused) */
 	uint32_t head_bytes;
 } cap;
@@ -145,25 +144,37 @@ static void message_endpoints(struct vhu_ws_msg *wm)
 
 /* ---- session callbacks ---- */
 
-/* Where the message's bytes will be found again, as its last piece said:
- * inside the record being fed, in the fragment table, or (cut by the end
- * of the capture: no last piece) nowhere but in a copy. */
-static void place_bytes(struct vhu_ws_msg *wm, const struct vhu_msg *m)
+/* The split message of a stream whose pieces came so far (0: none); it
+ * ends with the stream's next message. */
+static uint32_t take_split(uint64_t stream_id)
 {
+	guint64 key = stream_id;
+	uint32_t id = GPOINTER_TO_UINT(g_hash_table_lookup(cap.open, &key));
+
+	if (id)
+		g_hash_table_remove(cap.open, &key);
+	return id;
+}
+
+/* Where the message's bytes will be found again: inside the record being
+ * fed, in the fragment table (split across records), or (cut by the end of
+ * the capture: no last piece) nowhere but in a copy. */
+static void place_bytes(struct vhu_ws_msg *wm, const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	uint32_t split = take_split(mi->conn_id * 2 + (mi->event == VHU_EV_DATA_RECV));
+
 	wm->m.bytes = NULL;
-	if (cap.whole_pending) {
+	if (m->in_record) {
 		wm->where = VHU_WS_IN_RECORD;
-		wm->rec_off = cap.whole_off;
-	} else if (cap.done_frag_id) {
+		wm->rec_off = m->rec_off;
+	} else if (split && m->status != VHU_MSG_TRUNCATED) {
 		wm->where = VHU_WS_REASSEMBLED;
-		wm->frag_id = cap.done_frag_id;
+		wm->frag_id = split;
 	} else {
 		wm->where = VHU_WS_COPIED;
 		if (m->len && m->bytes)
 			wm->m.bytes = wmem_memdup(wmem_file_scope(), m->bytes, m->len);
 	}
-	cap.whole_pending = false;
-	cap.done_frag_id = 0;
 }
 
 static void *on_message(void *ctx _U_, const struct vhu_msg *m, const struct vhu_msg_info *mi)
@@ -174,7 +185,7 @@ static void *on_message(void *ctx _U_, const struct vhu_msg *m, const struct vhu
 	struct vhu_ws_frame *fr;
 
 	wm->m = *m;
-	place_bytes(wm, m);
+	place_bytes(wm, m, mi);
 	wm->m.fds = nfds && m->fds ? wmem_memdup(scope, m->fds, nfds * sizeof(*m->fds)) : NULL;
 	wm->mi = *mi;
 	wm->mi.comm = intern(mi->comm);
@@ -218,12 +229,8 @@ static void on_piece(void *ctx _U_, uint64_t stream_id, uint64_t msg_seq _U_, ui
 	guint64 key = stream_id;
 	uint32_t id;
 
-	if (last && msg_off == 0) {
-		/* the whole message is in this record */
-		cap.whole_pending = true;
-		cap.whole_off = rec_off;
-		return;
-	}
+	if (last && msg_off == 0)
+		return;	/* the whole message is in this record: no fragment */
 	if (msg_off == 0) {
 		guint64 *k = g_new(guint64, 1);
 
@@ -235,12 +242,8 @@ static void on_piece(void *ctx _U_, uint64_t stream_id, uint64_t msg_seq _U_, ui
 		if (!id)
 			return;
 	}
-	if (last) {
-		g_hash_table_remove(cap.open, &key);
-		cap.done_frag_id = id;
-	} else {
+	if (!last)
 		cap.head_bytes += len;
-	}
 	if (prev && prev->frag_id == id && prev->rec_off + prev->len == rec_off) {
 		prev->len += len;
 		prev->last = last;
@@ -351,8 +354,6 @@ void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)
 	if (!cap.s || pinfo->num <= cap.last_fed)
 		return;
 	cap.last_fed = pinfo->num;
-	cap.whole_pending = false;
-	cap.done_frag_id = 0;
 	cap.head_bytes = 0;
 	g_array_set_size(cap.pieces, 0);
 
