@@ -36,22 +36,19 @@ struct vhu_node {
 enum vhu_severity { VHU_SEV_CHAT, VHU_SEV_NOTE, VHU_SEV_WARN, VHU_SEV_ERROR };
 enum vhu_group { VHU_GRP_MALFORMED, VHU_GRP_PROTOCOL, VHU_GRP_SEQUENCE, VHU_GRP_UNDECODED };
 
-/* Expert notes: one per kind of protocol error (the plugin's ei array). */
+/* Expert notes about a message's own bytes (the plugin's ei array).  What is
+ * wrong with a session beyond them is a finding of the rules (vhu_diag.h),
+ * placed as a note whose id is past these. */
 #define VHU_NOTE_LIST(X) \
 	X(MALFORMED, "malformed", ERROR, MALFORMED, "Malformed message") \
 	X(OVERSIZE, "oversize", ERROR, MALFORMED, "Message size exceeds the limit") \
 	X(TRUNCATED, "truncated", WARN, MALFORMED, "Message truncated at the end of the capture") \
 	X(UNKNOWN_REQUEST, "unknown_request", WARN, UNDECODED, "Unknown request id") \
-	X(BAD_VERSION, "bad_version", ERROR, PROTOCOL, "Wrong version in the flags") \
 	X(RESERVED_FLAGS, "reserved_flags", WARN, PROTOCOL, "Reserved flag bits set") \
 	X(BAD_SIZE, "bad_size", WARN, PROTOCOL, "Payload size does not match the message") \
-	X(FD_MISMATCH, "fd_mismatch", WARN, PROTOCOL, "Number of fds does not match the message") \
-	X(REPLY_WITHOUT_REQUEST, "reply_without_request", WARN, SEQUENCE, "Reply without a request") \
-	X(NO_REPLY, "no_reply", WARN, SEQUENCE, "Request that needs a reply got none") \
 	X(ACK_FAILURE, "ack_failure", NOTE, SEQUENCE, "Back-end reports failure") \
 	X(BAD_RECORD, "bad_record", ERROR, MALFORMED, "Malformed capture record") \
 	X(RESYNC, "resync", WARN, MALFORMED, "Bytes skipped to find the next message") \
-	X(FDS_DROPPED, "fds_dropped", WARN, PROTOCOL, "The kernel dropped passed fds (MSG_CTRUNC)") \
 	X(FDS_UNDESCRIBED, "fds_undescribed", NOTE, UNDECODED, "Passed fds without a description") \
 	X(MIDSTREAM, "midstream", NOTE, SEQUENCE, "Capture started in the middle of the session")
 

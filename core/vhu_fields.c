@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: the field table, its value tables, and the expert-note table */
 #include "vhu_fields.h"
+#include "vhu_diag.h"
 #include "vhu_emit.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
@@ -356,6 +357,10 @@ static const struct vhu_note_desc notes[VHU_N__COUNT] = {
 
 const struct vhu_note_desc *vhu_note_get(int id)
 {
+	const struct vhu_rule *r = vhu_rule_get(vhu_rule_of_note(id));
+
+	if (r)
+		return &r->note;
 	if (id < 0 || id >= VHU_N__COUNT)
 		return NULL;
 	return &notes[id];

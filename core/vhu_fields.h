@@ -125,6 +125,7 @@ struct vhu_field {
 	X(RESPONSE_IN, "response_in", "Response in", FRAME_RESP, NONE, NULL, 0) \
 	X(RESPONSE_TO, "response_to", "Response to", FRAME_REQ, NONE, NULL, 0) \
 	X(TIME, "time", "Time since request", RELTIME, NONE, NULL, 0) \
+	X(FINDING, "finding", "Finding", STRING, NONE, NULL, 0) \
 	/* ---- payloads ---- */ \
 	X(U64, "u64", "Value", U64, HEX_DEC, NULL, 0) \
 	X(ACK, "ack", "Acknowledgement", U64, DEC, vhu_vals_ack, 0) \

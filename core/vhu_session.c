@@ -25,7 +25,10 @@ struct pending {
 	uint32_t request;
 	uint64_t frame;
 	uint64_t ts_ns;
+	uint64_t arg;		/* first u64 of the payload (a ring index) */
 	bool ack;		/* the answer is a u64 ack */
+	bool required;		/* the spec demands the answer (not a NEED_REPLY
+				 * without REPLY_ACK) */
 	void *cookie;
 };
 
@@ -50,6 +53,9 @@ struct conn {
 	uint64_t last_frame, last_ts;	/* last record of this connection */
 	struct pending *q;	/* ring of qcap entries, allocated on demand */
 	unsigned qcap, qhead, qlen;
+	struct vhu_diag_conn *diag;	/* state of the rules, main channel only */
+	bool ctrunc;		/* a received record lost fds (MSG_CTRUNC): the
+				 * next message received holds its first byte */
 	struct vhu_stream st[2];	/* [0] sent by this process, [1] received */
 	bool midstream;		/* recording began while it was in use (attach) */
 	bool request_seen;	/* a request went over it since the capture began */
@@ -76,6 +82,8 @@ struct vhu_session {
 	/* messages completed in one frame are numbered from 0 */
 	uint64_t index_frame;
 	uint32_t next_index;
+	uint64_t last_ts;	/* of the last record fed */
+	struct vhu_findings findings;	/* of the message being delivered */
 };
 
 /* Where the bytes handed to a stream came from.  The reassembler passes it
@@ -302,11 +310,23 @@ static void pending_pop(struct conn *c)
 	c->qlen--;
 }
 
-static void drop_pending(struct vhu_session *s, struct conn *c, unsigned n)
+/* The oldest n requests of c will not be answered: why, and when that
+ * became known. */
+static void drop_pending(struct vhu_session *s, struct conn *c, unsigned n, uint64_t now_ns,
+			 enum vhu_unanswered_why why, uint64_t why_frame)
 {
 	while (n-- && c->qlen) {
+		const struct pending *p = pending_at(c, 0);
+
 		if (s->cbs.unanswered)
-			s->cbs.unanswered(s->ctx, pending_at(c, 0)->cookie);
+			s->cbs.unanswered(s->ctx, p->cookie);
+		if (s->cbs.finding && p->required && why != VHU_UNANSWERED_FLOOD) {
+			struct vhu_finding f;
+
+			vhu_diag_no_reply(&f, c->id, c->channel, p->request, p->frame,
+					  now_ns >= p->ts_ns ? now_ns - p->ts_ns : 0, why, why_frame);
+			s->cbs.finding(s->ctx, p->cookie, &f);
+		}
 		pending_pop(c);
 	}
 }
@@ -316,7 +336,7 @@ static void drop_pending(struct vhu_session *s, struct conn *c, unsigned n)
 static struct pending *pending_push(struct vhu_session *s, struct conn *c)
 {
 	if (c->qlen == MAX_PENDING)
-		drop_pending(s, c, 1);
+		drop_pending(s, c, 1, 0, VHU_UNANSWERED_FLOOD, 0);
 	if (c->qlen == c->qcap) {
 		unsigned i, ncap = c->qcap ? c->qcap * 2 : 4;
 		struct pending *n = malloc(ncap * sizeof(*n));
@@ -342,6 +362,8 @@ static void conn_free_live(struct conn *c)
 	free(c->q);
 	c->q = NULL;
 	c->qcap = c->qhead = c->qlen = 0;
+	vhu_diag_conn_free(c->diag);
+	c->diag = NULL;
 }
 
 void vhu_session_free(struct vhu_session *s)
@@ -446,6 +468,16 @@ static bool expects_reply(const struct conn *st, const struct vhu_msg_desc *d,
 	return need;
 }
 
+/* A reply asked for with NEED_REPLY is owed only once REPLY_ACK is
+ * negotiated; every other expected reply is owed by the message's rule. */
+static bool reply_required(const struct conn *st, const struct vhu_msg_desc *d,
+			   const struct vhu_msg *m, bool ack)
+{
+	bool by_flag = ack && (m->flags & VHU_FLAG_NEED_REPLY) && (!d || d->reply_rule != VHU_R_ALWAYS);
+
+	return !by_flag || (st->pfeatures_set && (st->pfeatures & VHU_BIT(VHU_PF_REPLY_ACK)));
+}
+
 static uint64_t payload_u64(const struct vhu_msg *m)
 {
 	return m->len >= VHU_HDR_SIZE + 8 && m->size >= 8 ? vhu_get_le64(m->bytes + VHU_HDR_SIZE) : 0;
@@ -508,6 +540,7 @@ static void on_message(void *arg, const struct vhu_msg *m)
 	struct proc *p;
 	void *cookie;
 	bool ack = true, expects = false, header = m->len >= VHU_HDR_SIZE;
+	uint64_t req_arg = 0;
 
 	memset(&mi, 0, sizeof(mi));
 	mi.frame = o->frame;
@@ -520,11 +553,17 @@ static void on_message(void *arg, const struct vhu_msg *m)
 	mi.event = o->event;
 	mi.channel = c->channel;
 	mi.rec_flags = o->rec_flags;
+	if (c->ctrunc && o->event == VHU_EV_DATA_RECV) {
+		mi.rec_flags |= VHU_RF_CTRUNC;
+		c->ctrunc = false;
+	}
 	mi.sender = sender_of(c, o->event, m);
 	mi.is_reply = header && mi.sender != requester(c->channel);
 
 	mi.features = st->features;
 	mi.pfeatures = st->pfeatures;
+	mi.offered_features = st->offered_features;
+	mi.offered_pfeatures = st->offered_pfeatures;
 	mi.features_set = st->features_set;
 	mi.pfeatures_set = st->pfeatures_set;
 	mi.postcopy = st->postcopy;
@@ -541,8 +580,10 @@ static void on_message(void *arg, const struct vhu_msg *m)
 			if (i < c->qlen) {
 				struct pending *q;
 
-				drop_pending(s, c, i);	/* answered out of order: never */
+				/* answered out of order: never */
+				drop_pending(s, c, i, o->ts_ns, VHU_UNANSWERED_LATER, o->frame);
 				q = pending_at(c, 0);
+				req_arg = q->arg;
 				mi.matched = true;
 				mi.request_frame = q->frame;
 				mi.latency_ns = o->ts_ns >= q->ts_ns ? o->ts_ns - q->ts_ns : 0;
@@ -555,6 +596,11 @@ static void on_message(void *arg, const struct vhu_msg *m)
 			expects = expects_reply(st, d, m, &ack);
 		}
 	}
+	if (header && c->channel == VHU_CHAN_MAIN && !c->diag)
+		c->diag = vhu_diag_conn_new();
+	vhu_diag_message(c->channel == VHU_CHAN_MAIN ? c->diag : NULL, m, &mi, req_arg, &s->findings);
+	mi.findings = s->findings.f;
+	mi.nfindings = (uint8_t)s->findings.n;
 	if (header && m->status == VHU_MSG_OK)
 		update_state(c, c->channel, m, mi.is_reply);
 	c->messages++;
@@ -576,7 +622,9 @@ static void on_message(void *arg, const struct vhu_msg *m)
 		q->request = m->request;
 		q->frame = o->frame;
 		q->ts_ns = o->ts_ns;
+		q->arg = payload_u64(m);
 		q->ack = ack;
+		q->required = reply_required(st, d, m, ack);
 		q->cookie = cookie;
 	}
 }
@@ -624,7 +672,8 @@ static uint8_t conn_device(struct vhu_session *s, uint32_t pid, uint32_t peer_pi
  * requests still waiting are unanswered, and what only a live connection
  * needs is freed.
  */
-static void conn_end(struct vhu_session *s, struct conn *c, uint64_t frame, uint64_t ts_ns)
+static void conn_end(struct vhu_session *s, struct conn *c, uint64_t frame, uint64_t ts_ns,
+		     enum vhu_unanswered_why why, uint64_t now_ns)
 {
 	struct origin o = { s, c, frame, ts_ns, c->pid, VHU_EV_DATA_SENT, 0 };
 
@@ -632,7 +681,7 @@ static void conn_end(struct vhu_session *s, struct conn *c, uint64_t frame, uint
 	vhu_stream_flush(&c->st[0], on_message, &o);
 	o.event = VHU_EV_DATA_RECV;
 	vhu_stream_flush(&c->st[1], on_message, &o);
-	drop_pending(s, c, c->qlen);
+	drop_pending(s, c, c->qlen, now_ns, why, why == VHU_UNANSWERED_END ? 0 : frame);
 	conn_free_live(c);
 }
 
@@ -647,7 +696,7 @@ static void proc_new_life(struct vhu_session *s, struct proc *p, uint64_t frame,
 		struct conn *c = p->minted;
 
 		p->minted = c->next_minted;
-		conn_end(s, c, frame, ts_ns);
+		conn_end(s, c, frame, ts_ns, VHU_UNANSWERED_CLOSED, ts_ns);
 		conn_unlink(s, c);
 		c->next_retired = s->retired;
 		s->retired = c;
@@ -665,6 +714,7 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 	int dir;
 
 	enter_frame(s, frame);
+	s->last_ts = ts_ns;
 	switch (h->event) {
 	case VHU_EV_PROCESS_START: {
 		struct proc *p = proc_slot(s, h->pid, true);
@@ -699,7 +749,7 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 	case VHU_EV_CLOSE:
 		c = conn_get(s, h->conn_id, false);
 		if (c)
-			conn_end(s, c, frame, ts_ns);
+			conn_end(s, c, frame, ts_ns, VHU_UNANSWERED_CLOSED, ts_ns);
 		return;
 	case VHU_EV_DATA_SENT:
 	case VHU_EV_DATA_RECV:
@@ -725,6 +775,8 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 	dir = h->event == VHU_EV_DATA_RECV;
 	if (h->flags & VHU_RF_MIDSTREAM)
 		c->midstream = true;
+	if (dir && (h->flags & VHU_RF_CTRUNC))
+		c->ctrunc = true;
 	c->last_frame = frame;
 	c->last_ts = ts_ns;
 	o = record_origin(s, c, frame, ts_ns, h);
@@ -745,7 +797,8 @@ void vhu_session_finish(struct vhu_session *s)
 	 * frame: the capture ended there */
 	for (i = 0; i < s->conn_cap; i++)
 		if (s->conns[i])
-			conn_end(s, s->conns[i], s->conns[i]->last_frame, s->conns[i]->last_ts);
+			conn_end(s, s->conns[i], s->conns[i]->last_frame, s->conns[i]->last_ts,
+				 VHU_UNANSWERED_END, s->last_ts);
 }
 
 void vhu_session_each_conn(const struct vhu_session *s,

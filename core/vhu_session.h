@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "vhu_features.h"
+#include "vhu_diag.h"
 #include "vhu_record.h"
 
 #ifdef __cplusplus
@@ -74,6 +75,8 @@ struct vhu_msg_info {
 	/* negotiated state before this message */
 	uint64_t features;	/* last SET_FEATURES */
 	uint64_t pfeatures;	/* last SET_PROTOCOL_FEATURES */
+	uint64_t offered_features;	/* last GET_FEATURES reply (0: none seen) */
+	uint64_t offered_pfeatures;	/* last GET_PROTOCOL_FEATURES reply */
 	bool features_set, pfeatures_set;
 	bool postcopy;		/* between POSTCOPY_LISTEN and POSTCOPY_END */
 	uint8_t device;		/* enum vhu_device */
@@ -87,6 +90,13 @@ struct vhu_msg_info {
 	uint64_t latency_ns;
 	uint64_t reply_frame;	/* for a request, once the reply was seen (0 before) */
 	bool unanswered;	/* a request whose reply never came */
+
+	/* findings of the rules on this message (vhu_diag.h) */
+	const struct vhu_finding *findings;
+	uint8_t nfindings;
+	/* the request's no-reply finding, which only the end of its connection
+	 * tells: a reader that makes two passes puts it here (or NULL) */
+	const struct vhu_finding *late;
 };
 
 /* Options: limits a user may change. */
@@ -116,6 +126,10 @@ struct vhu_session_cbs {
 	 * last piece.  For the plugin's fragment tables; may be NULL. */
 	void (*piece)(void *ctx, uint64_t stream_id, uint64_t msg_seq, uint32_t rec_off,
 		      uint32_t len, uint32_t msg_off, bool last);
+	/* A finding that only the end of a connection or capture tells (a
+	 * request that got no reply), about the message of req_cookie.  May
+	 * be NULL. */
+	void (*finding)(void *ctx, void *req_cookie, const struct vhu_finding *f);
 };
 
 struct vhu_session *vhu_session_new(const struct vhu_options *opt,

@@ -7,6 +7,7 @@
  * size field.  Texts are formatted here, once, for every emitter.
  */
 #include "vhu_walk.h"
+#include "vhu_diag.h"
 #include "vhu_format.h"
 #include "vhu_le.h"
 #include "vhu_msgs.h"
@@ -1180,9 +1181,6 @@ static void walk_header(struct walker *w, const struct vhu_msg_desc *d)
 		note(w, VHU_N_RESERVED_FLAGS, "Reserved flag bits 0x%08x set", m->flags & VHU_FLAG_RESERVED_MASK);
 	}
 	pop(w);
-	if (mi->channel != VHU_CHAN_GPU && (m->flags & VHU_FLAG_VERSION_MASK) != VHU_VERSION)
-		note(w, VHU_N_BAD_VERSION, "Version %u in the flags, expected %u",
-		     m->flags & VHU_FLAG_VERSION_MASK, VHU_VERSION);
 	uint_node(w, VHU_F_SIZE, 8, 4, m->size, -1, false);
 	if (m->status == VHU_MSG_OVERSIZE)
 		note(w, VHU_N_OVERSIZE, "Payload size %u exceeds the limit of %u bytes: not decoded",
@@ -1211,6 +1209,29 @@ static void walk_links(struct walker *w)
 	}
 }
 
+static void walk_finding(struct walker *w, const struct vhu_finding *f)
+{
+	const struct vhu_rule *r = vhu_rule_get(f->rule);
+
+	if (!r)
+		return;
+	string_node(w, VHU_F_FINDING, 0, 0, r->id, strlen(r->id), true);
+	note(w, VHU_NOTE_OF_RULE(f->rule), "%s", f->text);
+	sum_add(w, " [!%s]", r->id);
+}
+
+/* The rules' findings (the session decided them; they are only placed). */
+static void walk_findings(struct walker *w)
+{
+	const struct vhu_msg_info *mi = w->mi;
+	unsigned i;
+
+	for (i = 0; mi->findings && i < mi->nfindings; i++)
+		walk_finding(w, &mi->findings[i]);
+	if (mi->late)
+		walk_finding(w, mi->late);
+}
+
 static void sum_latency(struct walker *w)
 {
 	const struct vhu_msg_info *mi = w->mi;
@@ -1224,6 +1245,27 @@ static void sum_latency(struct walker *w)
 		sum_add(w, " (reply to #%" PRIu64 ", %" PRIu64 " us)", mi->request_frame, ns / 1000);
 	else
 		sum_add(w, " (reply to #%" PRIu64 ", %" PRIu64 " ms)", mi->request_frame, ns / 1000000);
+}
+
+int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	const struct vhu_msg_desc *d;
+	struct walker w;
+
+	if (m->len < VHU_HDR_SIZE || m->status == VHU_MSG_OVERSIZE)
+		return -1;
+	d = vhu_msg_lookup(mi->channel, m->request);
+	if (!d)
+		return -1;
+	memset(&w, 0, sizeof(w));
+	w.m = m;
+	w.mi = mi;
+	w.no_tree = true;
+	if (m->len > VHU_HDR_SIZE) {
+		w.pl = m->bytes + VHU_HDR_SIZE;
+		w.plen = m->len - VHU_HDR_SIZE < m->size ? m->len - VHU_HDR_SIZE : m->size;
+	}
+	return expected_fds(d, pick_layout(d, m, mi, w.plen), &w);
 }
 
 void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
@@ -1326,24 +1368,11 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		note(&w, VHU_N_TRUNCATED, "%u of %u payload bytes were captured", w.plen, m->size);
 
 	walk_fds(&w);
-	if (d && decodable) {
-		int want = expected_fds(d, l, &w);
-
-		if (want >= 0 && (uint32_t)want != m->nfds)
-			note(&w, VHU_N_FD_MISMATCH, "%u fds came with the message, %d expected", m->nfds, want);
-	}
-	if (mi->rec_flags & VHU_RF_CTRUNC)
-		note(&w, VHU_N_FDS_DROPPED, "The kernel dropped fds sent with this message (MSG_CTRUNC)");
-
 	walk_links(&w);
 	if (mi->is_reply && !mi->matched && mi->request_before_capture)
 		note(&w, VHU_N_MIDSTREAM, "Reply to %s, whose request came before the capture started",
 		     name ? name : "an unknown request");
-	else if (mi->is_reply && !mi->matched)
-		note(&w, VHU_N_REPLY_WITHOUT_REQUEST, "Reply to %s without a pending request",
-		     name ? name : "an unknown request");
-	if (!mi->is_reply && mi->unanswered)
-		note(&w, VHU_N_NO_REPLY, "%s expected a reply and none came", name ? name : "The request");
+	walk_findings(&w);
 	pop(&w);
 
 	sum_latency(&w);

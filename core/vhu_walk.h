@@ -36,6 +36,10 @@ bool vhu_layout_size_ok(enum vhu_layout l, const struct vhu_msg_info *mi, uint32
 void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		      const struct vhu_walk_opts *o, const struct vhu_emitter *e, void *ctx);
 
+/* How many fds the message should carry, given its layout in this state,
+ * or -1 if any count is fine (the rules' fd-count). */
+int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi);
+
 /* Draws the capture record's metadata subtree ("vhost-user capture
  * record" root).  comm: process name or "" */
 void vhu_walk_record(const struct vhu_record *r, const char *comm,

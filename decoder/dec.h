@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "vhu_diag.h"
 #include "vhu_emit.h"
 #include "vhu_proto.h"
 #include "vhu_session.h"
@@ -57,6 +58,7 @@ struct dec_opts {
 	bool quiet;		/* no per-message output (with --stats) */
 	bool color;
 	bool line_buffered;
+	bool check;		/* --check: only the findings and their summary */
 	struct dec_filter filter;
 	struct vhu_options vopt;
 	struct dec_diff_opts diff;	/* --diff when diff.b is set */
@@ -112,12 +114,13 @@ struct dec_jentry {
 
 /* dec_stats.c */
 struct dec_stats;
+struct dec_findings;
 struct dec_stats *dec_stats_new(void);
 void dec_stats_free(struct dec_stats *st);
 void dec_stats_message(struct dec_stats *st, const struct vhu_msg *m,
 		       const struct vhu_msg_info *mi);
 void dec_stats_print(struct dec_stats *st, const struct vhu_session *s,
-		     FILE *out, bool json);
+		     const struct dec_findings *findings, FILE *out, bool json);
 /* Median of a latency sample, exposed for the unit test. */
 uint64_t dec_median(uint64_t *v, size_t n);
 
@@ -142,6 +145,18 @@ void dec_json_event(GString *s, uint64_t frame, uint64_t ts_ns, int64_t rel_ns,
 		    const struct dec_walk *w);
 void dec_json_bad(GString *s, uint64_t frame, uint64_t ts_ns, int64_t rel_ns,
 		  const char *reason);
+
+/* dec_check.c: findings of the core's rules, counted and printed. */
+struct dec_findings {
+	uint64_t by_rule[VHU_RULE__COUNT];
+	uint64_t by_severity[VHU_SEV_ERROR + 1];
+};
+void dec_findings_add(struct dec_findings *t, const struct vhu_finding *f);
+bool dec_filter_finding(const struct dec_filter *fl, const struct vhu_finding *f);
+void dec_check_line(GString *s, const struct dec_colors *c, const struct vhu_finding *f);
+void dec_check_json(GString *s, const struct vhu_finding *f);
+void dec_check_summary(FILE *out, const struct dec_findings *t, uint64_t messages);
+void dec_findings_print(const struct dec_findings *t, FILE *out, bool json);
 
 /* dec_run.c */
 int dec_run(const struct dec_opts *o);

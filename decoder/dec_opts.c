@@ -28,9 +28,13 @@ static const char dec_description[] =
 	"  --diff A.pcapng B.pcapng [--conn A:PID.SEQ,B:PID.SEQ] [--strict | --compare FIELD,...]\n"
 	"  exit status 0: no differences, 1: differences, 2: trouble\n"
 	"\n"
+	"--check prints only the findings of the rules (docs/diagnosis.md), one\n"
+	"line each (frame, connection, severity, rule, text), and a summary.\n"
+	"\n"
 	"Exit status:\n"
-	"  0  everything decoded\n"
-	"  1  a malformed or truncated record or message was found (the rest was decoded)\n"
+	"  0  everything decoded (--check: and no finding of severity error)\n"
+	"  1  a malformed or truncated record or message was found (the rest was decoded);\n"
+	"     --check: or a finding of severity error\n"
 	"  2  usage error, unreadable file, not a capture, or a foreign link type\n"
 	"\n"
 	"See vhost-user-decode(1) and docs/decoder-json.md.";
@@ -38,7 +42,7 @@ static const char dec_description[] =
 /* Raw option values, checked after parsing. */
 struct raw_opts {
 	gchar *read;
-	gboolean verbose, no_record, payload, two_pass, stats, quiet, line_buffered, version;
+	gboolean verbose, no_record, payload, two_pass, stats, quiet, line_buffered, version, check;
 	gchar *format, *request, *conn, *from, *channel, *color, *device;
 	gint64 max_size;	/* -1: not given */
 	gboolean diff, strict;
@@ -83,6 +87,9 @@ static const GOptionEntry dec_entries[] = {
 	  "Only this channel", "main|backend|gpu" },
 	{ "stats", 0, 0, G_OPTION_ARG_NONE, &raw.stats,
 	  "At the end: counts, reply latencies, negotiated features", NULL },
+	{ "check", 0, 0, G_OPTION_ARG_NONE, &raw.check,
+	  "Print only the findings (what is wrong, where, why) and a summary; "
+	  "exit 1 on an error finding", NULL },
 	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &raw.quiet,
 	  "No per-message output (useful with --stats)", NULL },
 	{ "color", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer)color_cb,
@@ -246,8 +253,8 @@ static int check_diff_opts(struct dec_opts *o)
 	d->b = raw.read ? raw.rest[0] : raw.rest[1];
 	if (!strcmp(o->input, "-") || !strcmp(d->b, "-"))
 		return usage_error("%s", "--diff reads each capture twice: give files, not standard input");
-	if (raw.two_pass || raw.stats || raw.quiet || raw.request || raw.from || raw.channel)
-		return usage_error("%s", "--diff does not go with -2, --stats, -q, --request, --from or --channel");
+	if (raw.two_pass || raw.stats || raw.quiet || raw.check || raw.request || raw.from || raw.channel)
+		return usage_error("%s", "--diff does not go with -2, --stats, -q, --check, --request, --from or --channel");
 	if (raw.conn && !parse_diff_conns(raw.conn, d))
 		return usage_error("bad --conn '%s' with --diff (A:PID.SEQ,B:PID.SEQ)", raw.conn);
 	if (raw.strict && raw.compare)
@@ -293,6 +300,9 @@ static int check_opts(struct dec_opts *o)
 	o->stats = raw.stats;
 	o->quiet = raw.quiet;
 	o->line_buffered = raw.line_buffered;
+	o->check = raw.check;
+	if (o->check && raw.verbose)
+		return usage_error("%s", "--check and -V do not go together");
 	if (o->two_pass && !strcmp(o->input, "-"))
 		return usage_error("%s", "-2 reads the capture twice: give a file, not standard input");
 	if (raw.request && !dec_parse_requests(raw.request, &o->filter, err, sizeof(err)))

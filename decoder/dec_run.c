@@ -56,6 +56,10 @@ struct dec_run {
 	GString *msgs;		/* -V: message trees of the current frame */
 	bool frame_wanted;
 	struct dec_stats *stats;
+	struct dec_findings findings;	/* of the output pass */
+	GHashTable *late;	/* -2: message number -> its end-of-connection finding */
+	uint64_t messages;	/* shown in the output pass */
+	bool silent;		/* no per-message output: -q or --check */
 	int status;
 	bool flush_each;
 };
@@ -102,12 +106,28 @@ static void apply_link(struct dec_run *r, uint64_t k, struct vhu_msg_info *info)
 		info->unanswered = true;
 	else if (link)
 		info->reply_frame = link;
+	if (r->late)
+		info->late = g_hash_table_lookup(r->late, GSIZE_TO_POINTER(k));
+}
+
+/* A finding of the output pass: counted, and printed by --check. */
+static void take_finding(struct dec_run *r, const struct vhu_finding *f)
+{
+	dec_findings_add(&r->findings, f);
+	if (!r->o->check)
+		return;
+	if (r->o->format == DEC_FMT_JSON)
+		dec_check_json(r->text, f);
+	else
+		dec_check_line(r->text, r->col, f);
+	put_text(r);
 }
 
 static void show_message(struct dec_run *r, const struct vhu_msg *m,
 			 const struct vhu_msg_info *mi)
 {
 	char what[96];
+	unsigned i;
 
 	dec_walk_reset(&r->w);
 	vhu_walk_message(m, mi, &r->wopts, &dec_emitter, &r->w);
@@ -126,9 +146,12 @@ static void show_message(struct dec_run *r, const struct vhu_msg *m,
 			snprintf(what, sizeof(what), "malformed message");
 		report(r, mi->frame, what, r->w.malformed);
 	}
+	for (i = 0; mi->findings && i < mi->nfindings; i++)
+		take_finding(r, &mi->findings[i]);
+	r->messages++;
 	if (r->stats)
 		dec_stats_message(r->stats, m, mi);
-	if (r->o->quiet)
+	if (r->silent)
 		return;
 	switch (r->o->format) {
 	case DEC_FMT_LINE:
@@ -242,10 +265,27 @@ static void on_unanswered(void *ctx, void *req_cookie)
 	set_link(ctx, req_cookie, LINK_UNANSWERED);
 }
 
+/* A request that got no reply: -2 keeps the finding for the request's
+ * tree; the output pass counts (and --check prints) it where it comes. */
+static void on_finding(void *ctx, void *req_cookie, const struct vhu_finding *f)
+{
+	struct dec_run *r = ctx;
+	uint64_t k = GPOINTER_TO_SIZE(req_cookie);
+
+	if (r->pass == 1) {
+		if (k && r->late)
+			g_hash_table_insert(r->late, GSIZE_TO_POINTER(k - 1), g_memdup2(f, sizeof(*f)));
+		return;
+	}
+	if (dec_filter_finding(&r->o->filter, f))
+		take_finding(r, f);
+}
+
 static const struct vhu_session_cbs dec_cbs = {
 	.message = on_message,
 	.reply_seen = on_reply_seen,
 	.unanswered = on_unanswered,
+	.finding = on_finding,
 };
 
 /* ---- frames ----------------------------------------------------------- */
@@ -272,7 +312,7 @@ static void show_event(struct dec_run *r, uint64_t ts_ns)
 	if (!dec_filter_record(&r->o->filter, &r->rec))
 		return;
 	r->frame_wanted = true;
-	if (r->o->quiet || r->o->format == DEC_FMT_TREE)
+	if (r->silent || r->o->format == DEC_FMT_TREE)
 		return;
 	vhu_record_summary(&r->rec, comm, summary, sizeof(summary));
 	if (r->o->format == DEC_FMT_LINE) {
@@ -289,7 +329,7 @@ static void show_event(struct dec_run *r, uint64_t ts_ns)
 /* -V: the record tree, then the trees of the messages the frame completed. */
 static void put_frame_tree(struct dec_run *r, bool good, enum vhu_rec_status st, uint32_t len)
 {
-	if (r->o->quiet || !(r->frame_wanted || r->msgs->len))
+	if (r->silent || !(r->frame_wanted || r->msgs->len))
 		return;
 	if (r->o->record_tree) {
 		dec_walk_reset(&r->w);
@@ -307,7 +347,7 @@ static void put_frame_tree(struct dec_run *r, bool good, enum vhu_rec_status st,
 static void bad_packet(struct dec_run *r, uint64_t ts_ns, const char *reason)
 {
 	report(r, r->frame, "not a vhost-user capture record", reason);
-	if (r->pass != 2 || r->o->quiet || r->filtering)
+	if (r->pass != 2 || r->silent || r->filtering)
 		return;
 	if (r->o->format == DEC_FMT_LINE)
 		dec_line_bad(r->text, r->col, r->frame, rel_time(r, ts_ns), reason);
@@ -323,12 +363,12 @@ static void bad_record(struct dec_run *r, uint64_t ts_ns, enum vhu_rec_status st
 	report(r, r->frame, "malformed capture record", reason);
 	if (r->pass != 2 || r->filtering)
 		return;
-	if (r->o->format == DEC_FMT_TREE) {
+	if (r->o->format == DEC_FMT_TREE && !r->silent) {
 		r->frame_wanted = true;
 		put_frame_tree(r, false, st, len);
 		return;
 	}
-	if (r->o->quiet)
+	if (r->silent)
 		return;
 	if (r->o->format == DEC_FMT_LINE)
 		dec_line_bad(r->text, r->col, r->frame, rel_time(r, ts_ns), reason);
@@ -479,7 +519,8 @@ int dec_run(const struct dec_opts *o)
 	r.wopts.show_payload = o->payload;
 	r.wopts.max_payload = o->vopt.max_payload ? o->vopt.max_payload : VHU_DEFAULT_MAX_PAYLOAD;
 	/* one line per message needs the summary and the notes, not the tree */
-	r.wopts.summary_only = o->format == DEC_FMT_LINE || o->quiet;
+	r.wopts.summary_only = o->format == DEC_FMT_LINE || o->quiet || o->check;
+	r.silent = o->quiet || o->check;
 	r.filtering = filter_given(&o->filter);
 	r.flush_each = o->line_buffered || input_is_live(o->input);
 	r.text = g_string_sized_new(8192);
@@ -491,6 +532,7 @@ int dec_run(const struct dec_opts *o)
 	if (o->two_pass) {
 		r.links = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 		r.leftovers = g_ptr_array_new_with_free_func(free_leftover);
+		r.late = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 		ok = run_pass(&r, 1);
 		if (ok)
 			end_pass(&r);
@@ -498,8 +540,12 @@ int dec_run(const struct dec_opts *o)
 	}
 	if (ok)
 		ok = run_pass(&r, 2);
+	if (ok && o->check && o->format != DEC_FMT_JSON)
+		dec_check_summary(r.out, &r.findings, r.messages);
+	if (ok && o->check && r.findings.by_severity[VHU_SEV_ERROR])
+		set_status(&r, DEC_EXIT_MALFORMED);
 	if (ok && r.stats)
-		dec_stats_print(r.stats, r.s, r.out, o->format == DEC_FMT_JSON);
+		dec_stats_print(r.stats, r.s, &r.findings, r.out, o->format == DEC_FMT_JSON);
 	if (r.s)
 		end_pass(&r);
 	if (fflush(r.out) || ferror(r.out)) {
@@ -512,6 +558,8 @@ int dec_run(const struct dec_opts *o)
 		g_array_free(r.links, TRUE);
 	if (r.leftovers)
 		g_ptr_array_free(r.leftovers, TRUE);
+	if (r.late)
+		g_hash_table_destroy(r.late);
 	dec_walk_free(&r.w);
 	g_string_free(r.text, TRUE);
 	g_string_free(r.msgs, TRUE);

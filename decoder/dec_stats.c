@@ -373,19 +373,22 @@ static void json_types(struct dec_stats *st, FILE *out)
 	g_string_free(s, TRUE);
 }
 
-void dec_stats_print(struct dec_stats *st, const struct vhu_session *s, FILE *out, bool json)
+void dec_stats_print(struct dec_stats *st, const struct vhu_session *s,
+		     const struct dec_findings *findings, FILE *out, bool json)
 {
 	struct conn_print cp = { out, json, true, g_string_new(NULL) };
 
 	if (json) {
 		fputs("{\"stats\":{", out);
 		json_types(st, out);
+		dec_findings_print(findings, out, true);
 		fputs("\"connections\":[", out);
 		print_conns(&cp, s);
 		fputs("]}}\n", out);
 	} else {
 		fputs("\n=== Messages ===\n", out);
 		text_types(st, out);
+		dec_findings_print(findings, out, false);
 		fputs("\n=== Connections ===\n", out);
 		print_conns(&cp, s);
 	}

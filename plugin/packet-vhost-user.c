@@ -26,7 +26,7 @@ int proto_vhost_user_rec = -1;
 int vhu_ws_tap = -1;
 int *vhu_ws_hf;
 gint vhu_ws_ett[VHU_ETT__COUNT];
-expert_field vhu_ws_ei[VHU_N__COUNT];
+expert_field vhu_ws_ei[VHU_NOTE_ID_COUNT];
 
 static dissector_handle_t vhu_rec_handle;
 
@@ -195,6 +195,12 @@ static void register_expert(void)
 		  { VHU_PROTO_FILTER "." ab, PI_##grp, PI_##sev, sum, EXPFILL } },
 		VHU_NOTE_LIST(VHU_X_EI)
 #undef VHU_X_EI
+		/* the rules' findings: vhost_user.rule.<id> */
+#define VHU_X_RULE_EI(id, ab, sev, grp, sec, sum) \
+		{ &vhu_ws_ei[VHU_NOTE_OF_RULE(VHU_RULE_##id)], \
+		  { VHU_PROTO_FILTER ".rule." ab, PI_##grp, PI_##sev, sum, EXPFILL } },
+		VHU_RULE_LIST(VHU_X_RULE_EI)
+#undef VHU_X_RULE_EI
 	};
 	expert_module_t *m = expert_register_protocol(proto_vhost_user);
 

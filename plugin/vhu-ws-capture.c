@@ -189,6 +189,8 @@ static void *on_message(void *ctx _U_, const struct vhu_msg *m, const struct vhu
 	wm->m.fds = nfds && m->fds ? wmem_memdup(scope, m->fds, nfds * sizeof(*m->fds)) : NULL;
 	wm->mi = *mi;
 	wm->mi.comm = intern(mi->comm);
+	wm->mi.findings = mi->nfindings ?
+		wmem_memdup(scope, mi->findings, mi->nfindings * sizeof(*mi->findings)) : NULL;
 	message_endpoints(wm);
 
 	/* end-of-capture leftovers come with their connection's last frame */
@@ -213,6 +215,15 @@ static void on_unanswered(void *ctx _U_, void *cookie)
 
 	if (req)
 		req->mi.unanswered = true;
+}
+
+/* The request's no-reply finding, drawn on it by -2 and the GUI. */
+static void on_finding(void *ctx _U_, void *cookie, const struct vhu_finding *f)
+{
+	struct vhu_ws_msg *req = cookie;
+
+	if (req)
+		req->mi.late = wmem_memdup(wmem_file_scope(), f, sizeof(*f));
 }
 
 /*
@@ -262,6 +273,7 @@ static const struct vhu_session_cbs session_cbs = {
 	.reply_seen = on_reply_seen,
 	.unanswered = on_unanswered,
 	.piece = on_piece,
+	.finding = on_finding,
 };
 
 /* ---- lifetime ---- */

@@ -190,7 +190,7 @@ static void emit_note(void *ctx, int note_id, const char *text)
 	struct vhu_ws_level *lv = &e->lv[e->depth];
 	proto_item *pi = lv->last ? lv->last : lv->item;
 
-	if (note_id < 0 || note_id >= VHU_N__COUNT)
+	if (note_id < 0 || note_id >= VHU_NOTE_ID_COUNT)
 		return;
 	expert_add_info_format(e->pinfo, pi, &vhu_ws_ei[note_id], "%s", text);
 }

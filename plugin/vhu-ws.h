@@ -24,7 +24,7 @@ extern int vhu_ws_tap;
 /* hf ids indexed by vhu field id (static and generated fields) */
 extern int *vhu_ws_hf;
 extern gint vhu_ws_ett[VHU_ETT__COUNT];
-extern expert_field vhu_ws_ei[VHU_N__COUNT];
+extern expert_field vhu_ws_ei[VHU_NOTE_ID_COUNT];
 
 /* ---- emitter (vhu-ws-emit.c) ---- */
 

@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct vhu_session_cbs cbs = { on_msg, on_reply, on_unanswered, on_piece };
+	static const struct vhu_session_cbs cbs = { on_msg, on_reply, on_unanswered, on_piece, NULL };
 	static struct vhu_record r;
 	static uint8_t rec[70000];
 	struct vhu_options o = { 4096, 0 };

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "vhu_diag.h"
 #include "vhu_emit.h"
 
 struct test_emit {
@@ -16,7 +17,7 @@ struct test_emit {
 	int depth;
 	int max_depth;
 	int nodes;
-	int notes[VHU_N__COUNT];
+	int notes[VHU_NOTE_ID_COUNT];
 	int etts[VHU_ETT__COUNT];	/* subtrees opened, by kind */
 	int errors;		/* unbalanced pops, bad field ids, long texts */
 	char summary[512];

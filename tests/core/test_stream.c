@@ -27,7 +27,7 @@ struct got {
 		uint32_t nfds, nrecords, skipped, index, limit;
 		uint64_t frame, first_frame, request_frame;
 		bool matched, is_reply, unanswered;
-		int notes[VHU_N__COUNT];
+		int notes[VHU_NOTE_ID_COUNT];
 		char summary[512];
 	} m[MAX_GOT];
 	int unanswered;
@@ -141,7 +141,7 @@ static void on_unanswered(void *ctx, void *cookie)
 		got.m[(intptr_t)cookie - 1].unanswered = true;
 }
 
-static const struct vhu_session_cbs cbs = { on_msg, NULL, on_unanswered, on_piece };
+static const struct vhu_session_cbs cbs = { on_msg, NULL, on_unanswered, on_piece, NULL };
 
 static struct feeder start(uint32_t max_payload)
 {
@@ -183,7 +183,7 @@ static void test_split_points(void)
 		       got.m[0].nrecords);
 		CHECKF(got.m[0].first_frame == 1 && got.m[0].frame == 2, "split at %u: frames %llu-%llu", k,
 		       (unsigned long long)got.m[0].first_frame, (unsigned long long)got.m[0].frame);
-		CHECKF(got.m[0].notes[VHU_N_FD_MISMATCH] == 0 && got.m[0].notes[VHU_N_BAD_SIZE] == 0,
+		CHECKF(got.m[0].notes[VHU_NOTE_OF_RULE(VHU_RULE_FD_COUNT)] == 0 && got.m[0].notes[VHU_N_BAD_SIZE] == 0,
 		       "split at %u: a note on a valid message", k);
 		/* the header and the payload are separate pieces of a record */
 		CHECKF(got.pieces == (k == VHU_HDR_SIZE ? 2 : 3), "split at %u: %d pieces", k, got.pieces);
@@ -238,7 +238,7 @@ static void test_several_in_one(void)
 	CHECK(got.m[0].index == 0 && got.m[1].index == 1 && got.m[2].index == 2);
 	CHECK(got.m[0].frame == 1 && got.m[2].frame == 1);
 	CHECK(got.m[0].nfds == 1 && got.m[1].nfds == 0 && got.m[2].nfds == 0);
-	CHECK(got.m[0].notes[VHU_N_FD_MISMATCH] == 0);
+	CHECK(got.m[0].notes[VHU_NOTE_OF_RULE(VHU_RULE_FD_COUNT)] == 0);
 	CHECK(strncmp(got.m[2].summary, "SET_VRING_ADDR", 14) == 0);
 	SENT(&f, a.bytes + 5, a.len - 5, 1, VHU_FDK_EVENTFD);
 	CHECK(got.n == 4 && got.m[3].len == a.len && got.m[3].nrecords == 2);
@@ -324,7 +324,7 @@ static void test_matching(void)
 	sample_build(&rep, VHU_CHAN_MAIN, VHU_GET_FEATURES, 1, 0);
 	RECV(&f, rep.bytes, rep.len, 0, 0);
 	CHECK(got.n == 1 && got.m[0].is_reply && !got.m[0].matched);
-	CHECK(got.m[0].notes[VHU_N_REPLY_WITHOUT_REQUEST] == 1);
+	CHECK(got.m[0].notes[VHU_NOTE_OF_RULE(VHU_RULE_UNEXPECTED_REPLY)] == 1);
 
 	/* NEED_REPLY request never answered: a later request of another id is
 	 * answered, so the first one is known to be lost */
@@ -369,7 +369,7 @@ static void test_malformed_messages(void)
 	/* wrong version, reserved flags */
 	sample_header(m, VHU_SET_OWNER, 0x2 | 0x100, 0);
 	SENT(&f, m, 12, 0, 0);
-	CHECK(got.m[1].notes[VHU_N_BAD_VERSION] == 1 && got.m[1].notes[VHU_N_RESERVED_FLAGS] == 1);
+	CHECK(got.m[1].notes[VHU_NOTE_OF_RULE(VHU_RULE_BAD_FLAGS)] == 1 && got.m[1].notes[VHU_N_RESERVED_FLAGS] == 1);
 	/* wrong size for a fixed layout */
 	sample_header(m, VHU_SET_VRING_NUM, 1, 4);
 	SENT(&f, m, 16, 0, 0);
@@ -377,7 +377,7 @@ static void test_malformed_messages(void)
 	/* fd count mismatch: 2 regions, 1 fd */
 	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_MEM_TABLE, 0, 0);
 	SENT(&f, s.bytes, s.len, 1, VHU_FDK_MEMFD);
-	CHECK(got.m[3].notes[VHU_N_FD_MISMATCH] == 1);
+	CHECK(got.m[3].notes[VHU_NOTE_OF_RULE(VHU_RULE_FD_COUNT)] == 1);
 	/* a region count of 4 billion in a small payload: bounded */
 	vhu_put_le32(s.bytes + 12, 0xffffffffu);
 	SENT(&f, s.bytes, s.len, 2, VHU_FDK_MEMFD);
@@ -390,7 +390,7 @@ static void test_malformed_messages(void)
 	/* CTRUNC from the kernel */
 	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_VRING_CALL, 0, 0);
 	feed_data(&f, CONN, VHU_CHAN_MAIN, VHU_EV_DATA_RECV, 7, s.bytes, s.len, 0, 0, VHU_RF_CTRUNC);
-	CHECK(got.m[6].notes[VHU_N_FDS_DROPPED] == 1 && got.m[6].notes[VHU_N_FD_MISMATCH] == 1);
+	CHECK(got.m[6].notes[VHU_NOTE_OF_RULE(VHU_RULE_FDS_DROPPED)] == 1 && got.m[6].notes[VHU_NOTE_OF_RULE(VHU_RULE_FD_COUNT)] == 1);
 	finish(&f);
 }
 
@@ -447,7 +447,7 @@ static void test_variants(void)
 	SENT(&f, m, 12 + 8 + 80, 2, VHU_FDK_MEMFD);
 	CHECK(got.n == 2 && strstr(got.m[1].summary, "2 regions"));
 	CHECK(got.m[1].notes[VHU_N_BAD_SIZE] == 0 && got.m[1].notes[VHU_N_MALFORMED] == 0);
-	CHECK(got.m[1].notes[VHU_N_FD_MISMATCH] == 0);
+	CHECK(got.m[1].notes[VHU_NOTE_OF_RULE(VHU_RULE_FD_COUNT)] == 0);
 
 	/* SET_LOG_BASE with LOG_SHMFD: 16 bytes and an fd, answered with 0, 8
 	 * or 16 bytes depending on the back-end */
@@ -463,7 +463,7 @@ static void test_variants(void)
 		vhu_put_le64(m + 20, 0);
 		RECV(&f, m, 12 + i, 0, 0);
 		CHECK(got.n == k + 2 && got.m[k + 1].matched);
-		CHECK(got.m[k + 1].notes[VHU_N_BAD_SIZE] == 0 && got.m[k].notes[VHU_N_FD_MISMATCH] == 0);
+		CHECK(got.m[k + 1].notes[VHU_N_BAD_SIZE] == 0 && got.m[k].notes[VHU_NOTE_OF_RULE(VHU_RULE_FD_COUNT)] == 0);
 	}
 	finish(&f);
 
@@ -475,7 +475,7 @@ static void test_variants(void)
 	sample_header(m, VHU_SET_LOG_BASE, 1, 8);
 	vhu_put_le64(m + 12, 0x1000);
 	SENT(&f, m, 20, 0, 0);
-	CHECK(got.n == 2 && got.m[1].notes[VHU_N_FD_MISMATCH] == 0 && got.m[1].notes[VHU_N_BAD_SIZE] == 0);
+	CHECK(got.n == 2 && got.m[1].notes[VHU_NOTE_OF_RULE(VHU_RULE_FD_COUNT)] == 0 && got.m[1].notes[VHU_N_BAD_SIZE] == 0);
 	finish(&f);
 	CHECK(got.unanswered == 0);
 
@@ -676,7 +676,7 @@ static void *count_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_
 
 static void test_many_connections(void)
 {
-	static const struct vhu_session_cbs counting = { count_msg, NULL, NULL, NULL };
+	static const struct vhu_session_cbs counting = { count_msg, NULL, NULL, NULL, NULL };
 	static struct sample s;
 	struct feeder f = { NULL, 0, 0, 0 };
 	uint32_t i, n = 70001, seen = 0;
@@ -746,14 +746,14 @@ static void test_midstream(void)
 	feed_data(&f, CONN + 2, VHU_CHAN_MAIN, VHU_EV_DATA_RECV, 7, rep.bytes, rep.len, 0, 0,
 		  VHU_RF_MIDSTREAM);
 	CHECK(got.n == 3 && got.m[2].skipped == 0 && got.m[2].notes[VHU_N_MIDSTREAM] == 1);
-	CHECK(got.m[2].notes[VHU_N_REPLY_WITHOUT_REQUEST] == 0);
+	CHECK(got.m[2].notes[VHU_NOTE_OF_RULE(VHU_RULE_UNEXPECTED_REPLY)] == 0);
 	sample_build(&s, VHU_CHAN_MAIN, VHU_GET_FEATURES, 0, 0);
 	feed_data(&f, CONN + 2, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, s.bytes, s.len, 0, 0, 0);
 	feed_data(&f, CONN + 2, VHU_CHAN_MAIN, VHU_EV_DATA_RECV, 7, rep.bytes, rep.len, 0, 0, 0);
 	CHECK(got.n == 5 && got.m[4].matched);
 	/* once requests are seen, an unmatched reply is a finding again */
 	feed_data(&f, CONN + 2, VHU_CHAN_MAIN, VHU_EV_DATA_RECV, 7, rep.bytes, rep.len, 0, 0, 0);
-	CHECK(got.n == 6 && got.m[5].notes[VHU_N_REPLY_WITHOUT_REQUEST] == 1);
+	CHECK(got.n == 6 && got.m[5].notes[VHU_NOTE_OF_RULE(VHU_RULE_UNEXPECTED_REPLY)] == 1);
 	finish(&f);
 }
 

@@ -32,9 +32,10 @@ static const int etts_elsewhere[] = {
 };
 
 static const int bad_notes[] = {
-	VHU_N_MALFORMED, VHU_N_OVERSIZE, VHU_N_TRUNCATED, VHU_N_UNKNOWN_REQUEST, VHU_N_BAD_VERSION,
-	VHU_N_RESERVED_FLAGS, VHU_N_BAD_SIZE, VHU_N_FD_MISMATCH, VHU_N_REPLY_WITHOUT_REQUEST,
-	VHU_N_BAD_RECORD, VHU_N_RESYNC,
+	VHU_N_MALFORMED, VHU_N_OVERSIZE, VHU_N_TRUNCATED, VHU_N_UNKNOWN_REQUEST,
+	VHU_N_RESERVED_FLAGS, VHU_N_BAD_SIZE, VHU_N_BAD_RECORD, VHU_N_RESYNC,
+	VHU_NOTE_OF_RULE(VHU_RULE_BAD_FLAGS), VHU_NOTE_OF_RULE(VHU_RULE_FD_COUNT),
+	VHU_NOTE_OF_RULE(VHU_RULE_UNEXPECTED_REPLY),
 };
 
 static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
@@ -102,7 +103,7 @@ static void exchange(struct feeder *f, unsigned channel, uint32_t id, uint64_t c
 
 int main(int argc, char **argv)
 {
-	static const struct vhu_session_cbs cbs = { on_msg, NULL, NULL, NULL };
+	static const struct vhu_session_cbs cbs = { on_msg, NULL, NULL, NULL, NULL };
 	const char *golden = argc > 1 ? argv[1] : "golden/walk_all.txt";
 	char *got = NULL, *want = NULL;
 	size_t got_len = 0;

@@ -179,8 +179,10 @@ static const char qemu_cmdline[] = "qemu-system-x86_64\0-chardev\0socket,id=c0,p
 #define NET_FEATURES (VHU_BIT(VHU_VIRTIO_F_VERSION_1) | VHU_BIT(VHU_VIRTIO_F_PROTOCOL_FEATURES) | \
 		      VHU_BIT(15) /* MRG_RXBUF */ | VHU_BIT(17) /* CTRL_VQ */ | \
 		      VHU_BIT(22) /* MQ */)
+/* CONFIG too: the back-end sends CONFIG_CHANGE_MSG, which it gates */
 #define PROTO_FEATURES (VHU_BIT(VHU_PF_MQ) | VHU_BIT(VHU_PF_REPLY_ACK) | \
-			VHU_BIT(VHU_PF_BACKEND_REQ) | VHU_BIT(VHU_PF_CONFIGURE_MEM_SLOTS))
+			VHU_BIT(VHU_PF_BACKEND_REQ) | VHU_BIT(VHU_PF_CONFIG) | \
+			VHU_BIT(VHU_PF_CONFIGURE_MEM_SLOTS))
 
 static void set_mem_table(struct gen *g, const struct capgen_side *s, uint32_t flags)
 {

@@ -159,12 +159,15 @@ filters)
 	EXPECT="8" expect_frames "vhost_user.fragment.count == 2 && vhost_user.reassembled.length == 20" handshake.pcapng
 	EXPECT="2" expect_frames "vhost_user_rec.pid == 4343" handshake.pcapng
 	EXPECT="14" expect_frames "vhost_user_rec.fdinfo.name contains \"pc.ram-hi\"" handshake.pcapng
-	EXPECT="26" expect_frames "vhost_user.no_reply" handshake.pcapng -2
-	EXPECT="3" expect_frames "vhost_user.bad_version" errors.pcapng
+	EXPECT="26" expect_frames "vhost_user.rule.no-reply" handshake.pcapng -2
+	EXPECT="26" expect_frames "vhost_user.finding == \"no-reply\"" handshake.pcapng -2
+	EXPECT="" expect_frames "vhost_user.finding" handshake.pcapng
+	EXPECT="3" expect_frames "vhost_user.rule.bad-flags" errors.pcapng
+	EXPECT="3" expect_frames "vhost_user.finding == \"bad-flags\"" errors.pcapng
 	EXPECT="10" expect_frames "vhost_user.ack_failure" errors.pcapng
 	EXPECT="12" expect_frames "vhost_user.oversize" errors.pcapng
 	EXPECT="13" expect_frames "vhost_user.truncated" errors.pcapng -2
-	EXPECT="4 5 6 7 8" expect_frames "vhost_user.unknown_request || vhost_user.reserved_flags || vhost_user.reply_without_request || vhost_user.bad_size || vhost_user.fd_mismatch" errors.pcapng
+	EXPECT="4 5 6 7 8" expect_frames "vhost_user.unknown_request || vhost_user.reserved_flags || vhost_user.rule.unexpected-reply || vhost_user.bad_size || vhost_user.rule.fd-count" errors.pcapng
 	EXPECT="11" expect_frames "_ws.expert.message contains \"bad magic\"" errors.pcapng
 	;;
 flow)

@@ -32,9 +32,9 @@ EXPECT = {
 	"peer-broken-close.pcapng": (1, 2, ["VHOST_USER_GET_FEATURES"],
 		("VHOST_USER_GET_PROTOCOL_FEATURES", "malformed", "4 of 8")),
 	"peer-broken-flags.pcapng": (0, 2, ["VHOST_USER_GET_QUEUE_NUM"],
-		("VHOST_USER_GET_QUEUE_NUM", "vhost_user.bad_version", "Version 2")),
+		("VHOST_USER_GET_QUEUE_NUM", "vhost_user.rule.bad-flags", "version 2")),
 	"peer-broken-fds.pcapng": (0, 2, ["VHOST_USER_GET_QUEUE_NUM"],
-		("VHOST_USER_SET_MEM_TABLE", "vhost_user.fd_mismatch", "2 expected")),
+		("VHOST_USER_SET_MEM_TABLE", "vhost_user.rule.fd-count", "2 expected")),
 	"peer-broken-oversize.pcapng": (1, 2, ["VHOST_USER_GET_QUEUE_NUM"],
 		("VHOST_USER_SET_MEM_TABLE", "malformed", "4294967295")),
 }
