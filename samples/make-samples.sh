@@ -1,7 +1,8 @@
 #!/bin/bash
 # make-samples.sh - regenerates the sample captures in this folder from real runs.
 #
-# Usage: samples/make-samples.sh BUILD_DIR
+# Usage: samples/make-samples.sh BUILD_DIR [SAMPLE...]
+# With SAMPLE names (e.g. qemu-net-mq), only those are made again.
 # BUILD_DIR is a built tree (vhost-user-capture, vhost-user-decode,
 # vhu-test-peer).  Each real-peer scenario of tests/realpeers/ runs once,
 # cross-checked as in ctest; its two per-process captures are merged into
@@ -13,7 +14,9 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-build=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
+build=$(cd "${1:?usage: $0 BUILD_DIR [SAMPLE...]}" && pwd)
+shift
+only=" $* "
 capture=$build/capture-shim/vhost-user-capture
 decode=$build/decoder/vhost-user-decode
 peer=$build/tests/peer/vhu-test-peer
@@ -30,13 +33,20 @@ export TMPDIR=$base VHU_SRC=$top VHU_CAPTURE=$capture VHU_DECODE=$decode
 export VHU_RP_GUEST=$base/guest
 "$top/tests/realpeers/make-guest.sh" "$VHU_RP_GUEST"
 
-# scenario SAMPLE SCRIPT [ARGS...] : one real run, both sides in SAMPLE.pcapng.
+wanted() {
+	[ "$only" = "  " ] || [[ $only == *" $1 "* ]]
+}
+
+# scenario SAMPLE SCRIPT [ARGS...] : one real run, every peer's capture
+# (both sides; both pairs of a migration, both back-ends of a reconnect)
+# in SAMPLE.pcapng.
 scenario() {
 	local sample=$1 keep=$base/keep-$1 f files=()
 	shift
+	wanted "$sample" || return 0
 	echo "== $sample"
 	VHU_RP_KEEP=$keep "$top/tests/realpeers/$@"
-	for f in "$keep/fe.pcapng" "$keep/be.pcapng"; do
+	for f in "$keep"/fe*.pcapng "$keep"/be*.pcapng; do
 		[ -s "$f" ] && files+=("$f")
 	done
 	mergecap -w "$here/$sample.pcapng" "${files[@]}"
@@ -49,9 +59,13 @@ scenario qemu-blk-qsd-firmware qemu-blk.sh firmware
 scenario qemu-blk-qsd-guest qemu-blk.sh guest
 scenario qemu-net-dpdk qemu-net-dpdk.sh
 scenario qemu-fs-virtiofsd qemu-fs.sh
+scenario qemu-net-mq qemu-net-dpdk.sh mq
+scenario qemu-net-migrate qemu-net-phases.sh migrate
+scenario qemu-net-reconnect qemu-net-phases.sh reconnect
 
 # The test peer's failure scripts: both sides (one fork) in one file.
 for s in broken-close broken-flags broken-fds broken-oversize; do
+	wanted "peer-$s" || continue
 	echo "== peer-$s"
 	rm -f "$base/$s.pcapng"
 	# Found through PATH: the recorded command line is then just its name.

@@ -31,6 +31,12 @@ EXPECT = {
 	"qemu11-vsock-vhost-device-vsock.pcapng": (START + ["VHOST_USER_SET_MEM_TABLE",
 		"VHOST_USER_GET_CONFIG"],
 		["VHOST_USER_ADD_MEM_REG", "VHOST_USER_RESET_DEVICE"]),
+	"qemu11-blk-resize-qsd.pcapng": (START + ["VHOST_USER_BACKEND_CONFIG_CHANGE_MSG",
+		"VHOST_USER_GET_CONFIG", "VHOST_USER_SET_BACKEND_REQ_FD"], []),
+	"qemu11-fs-devstate-save.pcapng": (START + ["VHOST_USER_SET_DEVICE_STATE_FD",
+		"VHOST_USER_CHECK_DEVICE_STATE"], []),
+	"qemu11-fs-devstate-load.pcapng": (START + ["VHOST_USER_SET_DEVICE_STATE_FD",
+		"VHOST_USER_CHECK_DEVICE_STATE"], []),
 }
 
 
@@ -41,11 +47,14 @@ def decode(path):
 	return p.returncode, [m for m in msgs if "request" in m]
 
 
-def side_view(msgs, pid, direction):
+def side_view(msgs, pid, channel, direction):
+	"""One process's copy of one channel's direction (the order between two
+	channels is each process's own: the back-end channel's request and a
+	main-channel reply may cross)."""
 	return [(m["name"], m["flags"], m["size"],
 		 [(fd.get("kind"), fd.get("inode")) for fd in m.get("fds") or []],
 		 (m.get("fields") or {}).get("vhost_user.payload", ""))
-		for m in msgs if m["pid"] == pid and m["direction"] == direction]
+		for m in msgs if m["pid"] == pid and m["channel"] == channel and m["direction"] == direction]
 
 
 def check(name, path):
@@ -71,11 +80,11 @@ def check(name, path):
 		if m["name"] in QEMU11_NEED_REPLY and m["direction"] == "fe->be" and not m["need_reply"]:
 			errors.append("frame %d: %s without NEED_REPLY" % (m["frame"], m["name"]))
 	if len(pids) == 2:
-		for d in ("fe->be", "be->fe"):
-			a, b = side_view(msgs, pids[0], d), side_view(msgs, pids[1], d)
+		for ch, d in sorted({(m["channel"], m["direction"]) for m in msgs}):
+			a, b = side_view(msgs, pids[0], ch, d), side_view(msgs, pids[1], ch, d)
 			if a != b:
-				errors.append("%s differs between pid %d (%d messages) and pid %d (%d)" %
-					      (d, pids[0], len(a), pids[1], len(b)))
+				errors.append("%s %s differs between pid %d (%d messages) and pid %d (%d)" %
+					      (ch, d, pids[0], len(a), pids[1], len(b)))
 	return ["%s: %s" % (name, e) for e in errors], len(msgs)
 
 

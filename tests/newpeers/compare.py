@@ -133,6 +133,9 @@ def main():
 	ap.add_argument("--qemu-trace", action="append", default=[])
 	ap.add_argument("--expect", action="append", default=[])
 	ap.add_argument("--expect-need-reply", action="append", default=[])
+	ap.add_argument("--monitor-socket", action="append", default=[],
+			help="file name of a QMP monitor socket a peer serves (not vhost-user: left out)")
+	ap.add_argument("--phase", help="the protocol phase the run exercises (named when a message is missing)")
 	args = ap.parse_args()
 
 	names, aliases = cc.load_request_names(args.proto_h)
@@ -140,14 +143,15 @@ def main():
 	if cc.missing_witnesses(report, [p for pair in args.peer for p in pair] + args.qemu_trace):
 		return cc.print_report(report)
 
-	seqs = cc.strace_session(report, names, [s for s, _ in args.peer], args.expect)
+	seqs = cc.strace_session(report, names, [s for s, _ in args.peer], args.expect, args.phase,
+				 args.monitor_socket)
 	check_need_reply(report, names, seqs, args.expect_need_reply)
 
 	cc.check_strace_pairs(report, seqs)
 	for path in args.qemu_trace:
 		cc.check_qemu(report, seqs, path)
 		check_qemu_names(report, names, aliases, path)
-	peers = [(cc.StraceRun(s), cc.load_decoded([d]), d) for s, d in args.peer]
+	peers = [(cc.StraceRun(s, args.monitor_socket), cc.load_decoded([d]), d) for s, d in args.peer]
 	for run, items, _ in peers:
 		if not items:
 			report.fail("%s: the decoder shows no message" % run.path)

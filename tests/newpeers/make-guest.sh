@@ -8,7 +8,7 @@
 # linux-binary-* and linux-modules-*; older suites ship linux-image-* whole);
 # modules are unpacked with dpkg-deb -x and decompressed on the host, because
 # busybox insmod does not read .ko.xz.
-# The guest's /init reads vhu.test=fs|vsock from the kernel command line,
+# The guest's /init reads vhu.test=fs|vsock|resize|devstate|gpu from the kernel command line,
 # exercises that device, prints VHU-<TEST>-OK on the console and powers off.
 
 set -eu
@@ -92,7 +92,7 @@ add_module() {
 }
 # virtio_pci, fuse and virtiofs are built into Debian's recent kernels;
 # older ones have them as modules.
-for m in virtio_pci virtiofs vmw_vsock_virtio_transport; do
+for m in virtio_pci virtiofs vmw_vsock_virtio_transport virtio_blk virtio_gpu; do
 	add_module $m
 done
 touch "$initramfs/modules/order"
@@ -102,6 +102,29 @@ write_guest_init "$initramfs/init" <<'EOF'
 fs)
 	mount -t virtiofs t /mnt && cat /mnt/hello.txt &&
 	echo written-by-guest >/mnt/from-guest.txt && umount /mnt && echo VHU-FS-OK
+	;;
+resize)
+	# 16 MiB (32768 sectors) until the back-end grows the disk to 32 MiB
+	# and the new capacity reaches the driver through the config space
+	[ "$(cat /sys/block/vda/size)" = 32768 ] && echo VHU-RESIZE-READY
+	for i in $(seq 600); do
+		[ "$(cat /sys/block/vda/size)" = 65536 ] && echo VHU-RESIZE-OK && break
+		sleep 0.2
+	done
+	;;
+devstate)
+	# a file stays open across the migration (virtiofsd moves its
+	# handles in the device state); done once the test has put
+	# "restored" into the restored back-end's shared directory
+	mount -t virtiofs t /mnt && exec 3</mnt/hello.txt && echo VHU-DEVSTATE-UP
+	for i in $(seq 900); do
+		[ -e /mnt/restored ] && cat <&3 && echo VHU-DEVSTATE-OK && break
+		sleep 0.2
+	done
+	;;
+gpu)
+	# the driver brings the scanout up: the framebuffer console draws on it
+	[ -e /sys/class/drm/card0 ] && echo VHU-GPU-OK && sleep 2
 	;;
 vsock)
 	# The driver bound to the device has started it (rings, memory);

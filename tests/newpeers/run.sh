@@ -180,7 +180,7 @@ np_cleanup() {
 			for f in "$root$NP_DIR"/*.strace; do
 				[ -f "$f" ] && grep -h -- '+++ killed by' "$f" | sed "s|^|$(basename "$f"): |"
 			done
-			for f in "$root$NP_DIR"/*.log "$root$NP_DIR"/console.txt; do
+			for f in "$root$NP_DIR"/*.log "$root$NP_DIR"/*console.txt; do
 				[ -f "$f" ] || continue
 				echo "---- $(basename "$f") (last 15 lines)"
 				tail -n 15 "$f"
@@ -274,29 +274,33 @@ np_scenario() {
 	np_log "work directory $root$NP_DIR"
 }
 
+# np_qemu QEMU-ARGS... : QEMU 11 with the tiny guest, as peer "fe" (or
+# NP_FE: a second QEMU of the same scenario, its files prefixed "NP_FE-").
 np_qemu() {
-	np_start fe qemu-system-x86_64 -nodefaults -no-user-config -display none \
+	local tag=${NP_FE:+$NP_FE-}
+	np_start "${NP_FE:-fe}" qemu-system-x86_64 -nodefaults -no-user-config -display none \
 		-monitor none -no-reboot -machine q35,accel=tcg,memory-backend=mem \
 		-cpu max -smp 1 -m 256M \
 		-object memory-backend-memfd,id=mem,size=256M,share=on \
 		"$@" \
 		-kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
 		-append "console=ttyS0 panic=-1 quiet vhu.test=$NP_NAME" \
-		-serial "file:$NP_DIR/console.txt" \
-		-trace 'vhost_user_*' -D "$NP_DIR/qemu.trace"
+		-serial "file:$NP_DIR/${tag}console.txt" \
+		-trace 'vhost_user_*' -D "$NP_DIR/${tag}qemu.trace"
 }
 
-# np_check [compare.py options] : decodes both captures, compares.
+# np_check [compare.py options] : decodes both captures, compares (the
+# peers "fe" and "be", or NP_FE and NP_BE).
 np_check() {
-	local args=() name w=$root$NP_DIR
-	for name in fe be; do
+	local args=() name w=$root$NP_DIR tag=${NP_FE:+$NP_FE-}
+	for name in "${NP_FE:-fe}" "${NP_BE:-be}"; do
 		[ -s "$w/$name.pcapng" ] || np_fail "$name wrote no capture"
 		"$VHU_DECODE" -r "$w/$name.pcapng" -T json -x >"$w/$name.json" 2>"$w/$name.decode.log" ||
 			np_fail "vhost-user-decode failed on $name.pcapng: $(head -5 "$w/$name.decode.log")"
 		args+=(--peer "$w/$name.strace" "$w/$name.json")
 	done
 	python3 "$VHU_SRC/tests/newpeers/compare.py" --proto-h "$VHU_SRC/core/vhu_proto.h" \
-		"${args[@]}" --qemu-trace "$w/qemu.trace" "$@" ||
+		"${args[@]}" --qemu-trace "$w/${tag}qemu.trace" "$@" ||
 		np_fail "the decoded session and the witnesses disagree"
 	np_log "PASS"
 }
@@ -312,18 +316,29 @@ if [ "$suite" != trixie ]; then
 	--expect-need-reply VHOST_USER_SET_VRING_KICK"
 fi
 
-scenario_fs() {
-	np_scenario fs
-	local w=$root$NP_DIR sock=$NP_DIR/fs.sock
+# np_shared_dir : the directory virtiofsd shares, with hello.txt in it.
+np_shared_dir() {
+	local w=$root$NP_DIR
 	mkdir "$w/shared"
 	echo "hello from the host" >"$w/shared/hello.txt"
 	# virtiofsd's sandbox pivot_root()s into the shared directory.
 	mount --bind "$w/shared" "$w/shared" || np_fail "cannot bind-mount the shared directory"
+}
+
+# np_virtiofsd NAME SOCKET : virtiofsd on the shared directory, listening.
+np_virtiofsd() {
 	# virtiofsd's own seccomp filter, its default (kill): it is in place
 	# before QEMU connects, and the shim must live with it.
-	np_start be /usr/libexec/virtiofsd --socket-path="$sock" --shared-dir="$NP_DIR/shared" \
+	np_start "$1" /usr/libexec/virtiofsd --socket-path="$2" --shared-dir="$NP_DIR/shared" \
 		--cache=never
-	np_wait_for "virtiofsd's socket" 60 be np_is_socket "$root$sock"
+	np_wait_for "virtiofsd's socket ($1)" 60 "$1" np_is_socket "$root$2"
+}
+
+scenario_fs() {
+	np_scenario fs
+	local w=$root$NP_DIR sock=$NP_DIR/fs.sock
+	np_shared_dir
+	np_virtiofsd be "$sock"
 	np_qemu -chardev "socket,id=fs0,path=$sock" -device vhost-user-fs-pci,chardev=fs0,tag=t
 	# The guest powers off when done; virtiofsd ends when QEMU disconnects.
 	np_wait_exit fe 200
@@ -352,12 +367,19 @@ scenario_vsock() {
 		--expect VHOST_USER_GET_VRING_BASE $NP_QEMU11_NEED_REPLY
 }
 
+# The phases past the handshake (docs/phases.md): resize, devstate, gpu.
+# shellcheck source=SCRIPTDIR/phases.sh
+. "$(dirname "$0")/phases.sh"
+
 scenarios=${*:-fs vsock}
 for s in $scenarios; do
 	case $s in
 	fs) NP_PACKAGES="$NP_PACKAGES virtiofsd" ;;
 	vsock) NP_PACKAGES="$NP_PACKAGES vhost-device-vsock" ;;
-	*) np_fail "unknown scenario '$s' (fs, vsock)" ;;
+	resize) NP_PACKAGES="$NP_PACKAGES qemu-utils" ;;
+	devstate) NP_PACKAGES="$NP_PACKAGES virtiofsd" ;;
+	gpu) NP_PACKAGES="$NP_PACKAGES qemu-system-gui" ;;
+	*) np_fail "unknown scenario '$s' (fs, vsock, resize, devstate, gpu)" ;;
 	esac
 done
 ensure_chroot

@@ -29,6 +29,13 @@ EXPECT = {
 		"VHOST_USER_SET_VRING_ENABLE"], None),
 	"qemu-fs-virtiofsd.pcapng": (0, 2, START + ["VHOST_USER_ADD_MEM_REG",
 		"VHOST_USER_SET_BACKEND_REQ_FD"], None),
+	"qemu-net-mq.pcapng": (0, 2, START + ["VHOST_USER_GET_QUEUE_NUM",
+		"VHOST_USER_SET_VRING_ENABLE"], None),
+	# source and destination, each with its testpmd
+	"qemu-net-migrate.pcapng": (0, 4, START + ["VHOST_USER_SET_LOG_BASE",
+		"VHOST_USER_SET_MEM_TABLE"], None),
+	# QEMU and the two testpmd, the first one killed
+	"qemu-net-reconnect.pcapng": (0, 3, START + ["VHOST_USER_SET_VRING_BASE"], None),
 	"peer-broken-close.pcapng": (1, 2, ["VHOST_USER_GET_FEATURES"],
 		("VHOST_USER_GET_PROTOCOL_FEATURES", "malformed", "4 of 8")),
 	"peer-broken-flags.pcapng": (0, 2, ["VHOST_USER_GET_QUEUE_NUM"],
