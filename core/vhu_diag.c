@@ -269,7 +269,8 @@ static void judge_features(struct judge *j)
 			    "SET_PROTOCOL_FEATURES 0x%" PRIx64 " acks bits 0x%" PRIx64
 			    " the back-end did not offer (0x%" PRIx64 ")", v, extra, mi->offered_pfeatures);
 	}
-	if (r == VHU_SET_FEATURES && (v & VHU_BIT(VHU_VIRTIO_F_LOG_ALL)) &&
+	/* judged once protocol features are negotiated: LOG_SHMFD may come */
+	if (r == VHU_SET_FEATURES && (v & VHU_BIT(VHU_VIRTIO_F_LOG_ALL)) && mi->pfeatures_set &&
 	    !negotiated(mi, VHU_PF_LOG_SHMFD) && !(j->dc && j->dc->log_fd))
 		add(j, VHU_RULE_LOG_ALL_NO_LOG, 0,
 		    "SET_FEATURES sets LOG_ALL, but LOG_SHMFD was not negotiated and no SET_LOG_FD came: "
@@ -304,7 +305,7 @@ static void judge_region_fd(struct judge *j, unsigned idx, const struct region *
 	if (!fd)
 		return;
 	if (!fd_is_memory(fd->kind)) {
-		add(j, VHU_RULE_REGION_FD_KIND, 0, "%s region %u (gpa 0x%" PRIx64 ") is backed by a %s, not memory",
+		add(j, VHU_RULE_REGION_FD_KIND, 0, "%s region %u (gpa 0x%" PRIx64 ") is backed by an fd of kind %s, not memory",
 		    short_name(j), idx, r->gpa, vhu_fd_kind_name(fd->kind));
 		return;
 	}
@@ -537,9 +538,9 @@ static void judge_log_base(struct judge *j)
 	need = (end / 0x1000 + 7) / 8;
 	if (size < need)
 		add(j, VHU_RULE_LOG_TOO_SMALL, 0,
-		    "SET_LOG_BASE log of %" PRIu64 " bytes covers %" PRIu64 " MiB of guest memory; "
+		    "SET_LOG_BASE log of %" PRIu64 " bytes covers %" PRIu64 " KiB of guest memory; "
 		    "the table reaches 0x%" PRIx64 ", which needs %" PRIu64 " bytes",
-		    size, size * 8 * 4096 / (1024 * 1024), end, need);
+		    size, size * 8 * 4, end, need);
 }
 
 /* ---- order --------------------------------------------------------------- */

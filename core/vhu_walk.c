@@ -1097,7 +1097,9 @@ static int expected_fds(const struct vhu_msg_desc *d, enum vhu_layout l, struct 
 	enum vhu_fd_rule r = w->mi->is_reply ? d->reply_fds : d->req_fds;
 	const uint8_t *pl = w->pl;
 
-	if (l == VHU_L_ACK)
+	/* a NEED_REPLY ack carries no fd; a reply that is a u64 by nature
+	 * follows its row (SHARED_OBJECT_LOOKUP's brings the dma-buf) */
+	if (l == VHU_L_ACK && (!w->mi->is_reply || d->reply != VHU_L_ACK))
 		return 0;
 	switch (r) {
 	case VHU_FDS_NONE: return 0;

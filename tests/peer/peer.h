@@ -63,6 +63,24 @@ enum peer_script {
 	SCRIPT_BROKEN_OVERSIZE,
 	SCRIPT_BROKEN_NOREPLY,
 	SCRIPT_BROKEN_UNKNOWN,
+	/* one per rule of the findings engine (docs/diagnosis.md) */
+	SCRIPT_BROKEN_EXTRA_REPLY,
+	SCRIPT_BROKEN_NEED_REPLY,
+	SCRIPT_BROKEN_GATE,
+	SCRIPT_BROKEN_FEATURES,
+	SCRIPT_BROKEN_OVERLAP,
+	SCRIPT_BROKEN_SLOTS,
+	SCRIPT_BROKEN_REM_REGION,
+	SCRIPT_BROKEN_REGION_FD,
+	SCRIPT_BROKEN_REGION_SIZE,
+	SCRIPT_BROKEN_RING_ADDR,
+	SCRIPT_BROKEN_RING_INDEX,
+	SCRIPT_BROKEN_RING_NUM,
+	SCRIPT_BROKEN_VRING_BASE,
+	SCRIPT_BROKEN_LOG_SIZE,
+	SCRIPT_BROKEN_LOG_ALL,
+	SCRIPT_BROKEN_CTRUNC,
+	SCRIPT_BROKEN_ORDER,
 	SCRIPT__COUNT
 };
 
@@ -100,6 +118,8 @@ struct peer_conn {
 	const char *role;	/* "frontend" or "backend", for the log */
 	enum peer_io io;
 	int timeout_ms;
+	int ctl_fds;		/* fds the receive buffer holds (0: PEER_MAX_FDS);
+				 * fewer makes the kernel drop some (MSG_CTRUNC) */
 	/* coalesce: messages waiting to go out in one sendmsg */
 	uint8_t *out;
 	size_t out_len;

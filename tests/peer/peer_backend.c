@@ -448,6 +448,16 @@ static bool script_hook(struct be *b, int *done)
 			return false;
 		b->skipped_reply = true;
 		return true;
+	case SCRIPT_BROKEN_EXTRA_REPLY:
+		/* the reply goes out twice: the second answers nothing */
+		if (id == VHU_GET_QUEUE_NUM)
+			peer_send(&b->main, b->rep);
+		return false;
+	case SCRIPT_BROKEN_VRING_BASE:
+		/* the base of the ring asked for, under the next ring's index */
+		if (id == VHU_GET_VRING_BASE)
+			vhu_put_le32(b->rep->payload, peer_get32(b->req, 0) + 1);
+		return false;
 	default:
 		return false;
 	}
@@ -529,6 +539,10 @@ int peer_backend_run(int fd, const struct peer_opts *o)
 		goto out;
 	}
 	peer_conn_init(&b.main, fd, VHU_CHAN_MAIN, ROLE, o);
+	/* broken-ctrunc: room for one fd (the control buffer's alignment
+	 * leaves room for two), the kernel drops the third */
+	if (o->script == SCRIPT_BROKEN_CTRUNC && !o->healthy)
+		b.main.ctl_fds = 1;
 	ret = serve(&b);
 	if (ret == PEER_OK)
 		ret = b.result;

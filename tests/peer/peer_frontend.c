@@ -773,6 +773,171 @@ static int script_broken_unknown(struct fe *f)
 	return PEER_OK;
 }
 
+/* ---- one broken script per rule of the findings engine ---- */
+
+/* negotiate as QEMU does, then SET_FEATURES (split rings) */
+static int setup(struct fe *f, uint64_t pfeatures, uint64_t extra_features)
+{
+	STEP(f, negotiate(f, pfeatures));
+	f->features = VHU_BIT(VHU_VIRTIO_F_VERSION_1) |
+		      VHU_BIT(VHU_VIRTIO_F_PROTOCOL_FEATURES) | extra_features;
+	STEP(f, request(f, VHU_SET_FEATURES, VHU_VERSION, 0));
+	return PEER_OK;
+}
+
+/* A one-region table whose region is backed by fd. */
+static int mem_table_with(struct fe *f, int fd)
+{
+	peer_msg_init(f->req, VHU_SET_MEM_TABLE, NEED);
+	if (build_mem_table(f->req, 1, 0) != PEER_OK || add_fd(f->req, fd) != PEER_OK)
+		return PEER_ERR;
+	return call(f);
+}
+
+static int script_broken_memory(struct fe *f)
+{
+	uint64_t cms = qemu_net_pfeatures() | VHU_BIT(VHU_PF_CONFIGURE_MEM_SLOTS);
+	struct peer_msg *m = f->req;
+	unsigned i;
+
+	switch (f->o->script) {
+	case SCRIPT_BROKEN_OVERLAP:
+		/* region 1 at the guest address of region 0 */
+		STEP(f, setup(f, qemu_net_pfeatures(), 0));
+		peer_msg_init(m, VHU_SET_MEM_TABLE, NEED);
+		if (build_mem_table(m, 2, 2) != PEER_OK)
+			return PEER_ERR;
+		vhu_put_le64(m->payload + 8 + 32, 0);
+		STEP(f, call(f));
+		return PEER_OK;
+	case SCRIPT_BROKEN_SLOTS:
+		/* one ADD_MEM_REG more than GET_MAX_MEM_SLOTS allows */
+		STEP(f, setup(f, cms, 0));
+		STEP(f, request(f, VHU_GET_MAX_MEM_SLOTS, VHU_VERSION, 0));
+		for (i = 0; i <= PEER_MAX_MEM_SLOTS; i++) {
+			peer_msg_init(m, VHU_ADD_MEM_REG, NEED);
+			memset(m->payload, 0, 8);
+			put_region(m->payload + 8, i);
+			m->size = 40;
+			if (add_memfd(m, "vhu-peer-hotplug-ram", PEER_REGION_SIZE) != PEER_OK)
+				return PEER_ERR;
+			STEP(f, call(f));
+		}
+		return PEER_OK;
+	case SCRIPT_BROKEN_REM_REGION:
+		/* region 2 was never added */
+		STEP(f, setup(f, cms, 0));
+		STEP(f, request(f, VHU_SET_MEM_TABLE, NEED, 0));
+		STEP(f, request(f, VHU_REM_MEM_REG, NEED, 0));
+		return PEER_OK;
+	case SCRIPT_BROKEN_REGION_FD:
+		STEP(f, setup(f, qemu_net_pfeatures(), 0));
+		STEP(f, mem_table_with(f, peer_eventfd()));
+		return PEER_OK;
+	case SCRIPT_BROKEN_REGION_SIZE:
+		/* a 1 MiB region in a 4 KiB memfd */
+		STEP(f, setup(f, qemu_net_pfeatures(), 0));
+		STEP(f, mem_table_with(f, peer_memfd("vhu-peer-guest-ram", 0x1000)));
+		return PEER_OK;
+	case SCRIPT_BROKEN_CTRUNC:
+		/* three regions: the back-end's buffer has room for two fds */
+		STEP(f, setup(f, qemu_net_pfeatures(), 0));
+		peer_msg_init(m, VHU_SET_MEM_TABLE, NEED);
+		if (build_mem_table(m, 3, 3) != PEER_OK)
+			return PEER_ERR;
+		STEP(f, call(f));
+		return PEER_OK;
+	default:
+		return PEER_USAGE;
+	}
+}
+
+static int script_broken_rings(struct fe *f)
+{
+	struct peer_msg *m = f->req;
+
+	STEP(f, setup(f, qemu_net_pfeatures(), 0));
+	switch (f->o->script) {
+	case SCRIPT_BROKEN_RING_ADDR:
+		/* the descriptor table 1 GiB past guest memory */
+		STEP(f, request(f, VHU_SET_MEM_TABLE, NEED, 0));
+		STEP(f, build_request(f, VHU_SET_VRING_ADDR, VHU_VERSION, 0));
+		vhu_put_le64(m->payload + 8, PEER_UADDR_BASE + 0x40000000u);
+		STEP(f, call(f));
+		return PEER_OK;
+	case SCRIPT_BROKEN_RING_INDEX:
+		/* 2 queues (pairs for an unknown device: rings 0..3), ring 4 */
+		STEP(f, request(f, VHU_GET_QUEUE_NUM, VHU_VERSION, 0));
+		STEP(f, request(f, VHU_SET_VRING_NUM, VHU_VERSION, 2 * PEER_QUEUES));
+		return PEER_OK;
+	case SCRIPT_BROKEN_RING_NUM:
+		peer_msg_init(m, VHU_SET_VRING_NUM, VHU_VERSION);
+		put_vring_state(m, 0, 100);
+		STEP(f, call(f));
+		return PEER_OK;
+	case SCRIPT_BROKEN_VRING_BASE:
+		/* the back-end answers for ring 1 */
+		STEP(f, request(f, VHU_SET_VRING_BASE, VHU_VERSION, 0));
+		STEP(f, request(f, VHU_GET_VRING_BASE, VHU_VERSION, 0));
+		return PEER_OK;
+	default:
+		return PEER_USAGE;
+	}
+}
+
+static int script_broken_session(struct fe *f)
+{
+	uint64_t net = qemu_net_pfeatures();
+	struct peer_msg *m = f->req;
+
+	switch (f->o->script) {
+	case SCRIPT_BROKEN_EXTRA_REPLY:
+		/* the back-end answers GET_QUEUE_NUM twice; the second answer is
+		 * read (and dropped) before the session ends */
+		STEP(f, negotiate(f, net));
+		STEP(f, request(f, VHU_GET_QUEUE_NUM, VHU_VERSION, 0));
+		STEP(f, peer_recv(&f->main, f->rep, false));
+		if (f->rep->request != VHU_GET_QUEUE_NUM) {
+			peer_err(ROLE, "expected a second GET_QUEUE_NUM reply, got %s",
+				 name_of(f, VHU_CHAN_MAIN, f->rep->request));
+			return PEER_INVALID;
+		}
+		return PEER_OK;
+	case SCRIPT_BROKEN_NEED_REPLY:
+		STEP(f, setup(f, net & ~VHU_BIT(VHU_PF_REPLY_ACK), 0));
+		STEP(f, request(f, VHU_SET_VRING_NUM, NEED, 0));
+		return PEER_OK;
+	case SCRIPT_BROKEN_GATE:
+		STEP(f, setup(f, net & ~VHU_BIT(VHU_PF_STATUS), 0));
+		STEP(f, request(f, VHU_SET_STATUS, NEED, 0));
+		return PEER_OK;
+	case SCRIPT_BROKEN_FEATURES:
+		/* bit 1 is not in the back-end's offer */
+		STEP(f, setup(f, net, VHU_BIT(1)));
+		STEP(f, request(f, VHU_GET_QUEUE_NUM, VHU_VERSION, 0));
+		return PEER_OK;
+	case SCRIPT_BROKEN_LOG_SIZE:
+		/* 8 bytes of log cover 256 KiB; the table has 2 MiB */
+		STEP(f, setup(f, net, 0));
+		STEP(f, request(f, VHU_SET_MEM_TABLE, NEED, 0));
+		STEP(f, build_request(f, VHU_SET_LOG_BASE, VHU_VERSION, 0));
+		vhu_put_le64(m->payload, 8);
+		STEP(f, call(f));
+		return PEER_OK;
+	case SCRIPT_BROKEN_LOG_ALL:
+		STEP(f, setup(f, net & ~VHU_BIT(VHU_PF_LOG_SHMFD), VHU_BIT(VHU_VIRTIO_F_LOG_ALL)));
+		return PEER_OK;
+	case SCRIPT_BROKEN_ORDER:
+		/* the memory table before SET_OWNER */
+		STEP(f, request(f, VHU_GET_FEATURES, VHU_VERSION, 0));
+		STEP(f, request(f, VHU_SET_MEM_TABLE, VHU_VERSION, 0));
+		STEP(f, request(f, VHU_SET_OWNER, VHU_VERSION, 0));
+		return PEER_OK;
+	default:
+		return PEER_USAGE;
+	}
+}
+
 static int run_script(struct fe *f)
 {
 	switch (f->o->script) {
@@ -795,6 +960,18 @@ static int run_script(struct fe *f)
 		return script_broken_noreply(f);
 	case SCRIPT_BROKEN_UNKNOWN:
 		return script_broken_unknown(f);
+	case SCRIPT_BROKEN_OVERLAP: case SCRIPT_BROKEN_SLOTS:
+	case SCRIPT_BROKEN_REM_REGION: case SCRIPT_BROKEN_REGION_FD:
+	case SCRIPT_BROKEN_REGION_SIZE: case SCRIPT_BROKEN_CTRUNC:
+		return script_broken_memory(f);
+	case SCRIPT_BROKEN_RING_ADDR: case SCRIPT_BROKEN_RING_INDEX:
+	case SCRIPT_BROKEN_RING_NUM: case SCRIPT_BROKEN_VRING_BASE:
+		return script_broken_rings(f);
+	case SCRIPT_BROKEN_EXTRA_REPLY: case SCRIPT_BROKEN_NEED_REPLY:
+	case SCRIPT_BROKEN_GATE: case SCRIPT_BROKEN_FEATURES:
+	case SCRIPT_BROKEN_LOG_SIZE: case SCRIPT_BROKEN_LOG_ALL:
+	case SCRIPT_BROKEN_ORDER:
+		return script_broken_session(f);
 	default:
 		return PEER_USAGE;
 	}

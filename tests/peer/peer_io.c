@@ -401,7 +401,7 @@ static int take_fds(struct msghdr *mh, int *fds, int *nfds)
 }
 
 static ssize_t recv_call(int fd, enum peer_call how, uint8_t *p, size_t len,
-			 int *fds, int *nfds, int *lost)
+			 int *fds, int *nfds, int *lost, int ctl_fds)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * PEER_MAX_FDS)];
@@ -419,7 +419,8 @@ static ssize_t recv_call(int fd, enum peer_call how, uint8_t *p, size_t len,
 	mh.msg_iov = iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = ctl.buf;
-	mh.msg_controllen = sizeof(ctl.buf);
+	mh.msg_controllen = ctl_fds > 0 && ctl_fds < PEER_MAX_FDS ?
+		CMSG_SPACE(sizeof(int) * (size_t)ctl_fds) : sizeof(ctl.buf);
 	switch (how) {
 	case CALL_RECVMSG:
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
@@ -466,7 +467,7 @@ static int recv_all(struct peer_conn *c, enum peer_call how, uint8_t *p,
 		if (ret != PEER_OK)
 			return ret;
 		n = recv_call(c->fd, how, p + *got, len - *got, fds, nfds,
-			      lost);
+			      lost, c->ctl_fds);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -536,10 +537,6 @@ int peer_recv(struct peer_conn *c, struct peer_msg *m, bool fds_possible)
 	m->flags = vhu_get_le32(hdr + 4);
 	m->size = vhu_get_le32(hdr + 8);
 	label = peer_msg_label(c->channel, m->request, buf, sizeof(buf));
-	if (lost) {
-		peer_err(c->role, "%s: fds lost (MSG_CTRUNC)", label);
-		return PEER_INVALID;
-	}
 	if (m->size > PEER_MAX_PAYLOAD) {
 		peer_log_msg(c, "recv", m, "oversized");
 		peer_err(c->role, "%s: size %u is over the %u-byte limit",
@@ -557,6 +554,12 @@ int peer_recv(struct peer_conn *c, struct peer_msg *m, bool fds_possible)
 	if (ret != PEER_OK)
 		return ret;
 	peer_log_msg(c, "recv", m, NULL);
+	/* the whole message is read first, as a peer that checks its fds
+	 * after reading does */
+	if (lost) {
+		peer_err(c->role, "%s: fds lost (MSG_CTRUNC)", label);
+		return PEER_INVALID;
+	}
 	if (nlate > 0) {
 		peer_err(c->role, "%s: %d fds came after the first byte",
 			 label, nlate);

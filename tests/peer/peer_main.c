@@ -36,6 +36,23 @@ const struct peer_script_info peer_scripts[SCRIPT__COUNT] = {
 	[SCRIPT_BROKEN_OVERSIZE] = { "broken-oversize", PEER_OK, PEER_INVALID },
 	[SCRIPT_BROKEN_NOREPLY] = { "broken-noreply", PEER_NO_REPLY, PEER_OK },
 	[SCRIPT_BROKEN_UNKNOWN] = { "broken-unknown", PEER_REJECTED, PEER_UNKNOWN },
+	[SCRIPT_BROKEN_EXTRA_REPLY] = { "broken-extra-reply", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_NEED_REPLY] = { "broken-need-reply", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_GATE] = { "broken-gate", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_FEATURES] = { "broken-features", PEER_OK, PEER_INVALID },
+	[SCRIPT_BROKEN_OVERLAP] = { "broken-overlap", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_SLOTS] = { "broken-slots", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_REM_REGION] = { "broken-rem-region", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_REGION_FD] = { "broken-region-fd", PEER_REJECTED, PEER_INVALID },
+	[SCRIPT_BROKEN_REGION_SIZE] = { "broken-region-size", PEER_REJECTED, PEER_INVALID },
+	[SCRIPT_BROKEN_RING_ADDR] = { "broken-ring-addr", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_RING_INDEX] = { "broken-ring-index", PEER_OK, PEER_INVALID },
+	[SCRIPT_BROKEN_RING_NUM] = { "broken-ring-num", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_VRING_BASE] = { "broken-vring-base", PEER_INVALID, PEER_OK },
+	[SCRIPT_BROKEN_LOG_SIZE] = { "broken-log-size", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_LOG_ALL] = { "broken-log-all", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_CTRUNC] = { "broken-ctrunc", PEER_CLOSED, PEER_INVALID },
+	[SCRIPT_BROKEN_ORDER] = { "broken-order", PEER_OK, PEER_OK },
 };
 
 static void usage(void)
