@@ -281,6 +281,18 @@ static inline bool is_capture_fd(int fd)
 	return !vhu_busy && vhu_out_owns(fd);
 }
 
+/*
+ * A vfork child runs on its parent's memory, fd table of the shim
+ * included, but the kernel gave it fds of its own: what it closes or dups
+ * (before its exec) must not change what the parent's numbers are.  Told
+ * by a pid other than the one the parent cached; asked only when a known
+ * fd changes, and never in a sandbox (no system call there).
+ */
+static bool in_vfork_child(void)
+{
+	return !vhu_sandboxed() && (uint32_t)getpid() != vhu_getpid();
+}
+
 /* fd is going away (close, or the target of dup2): record and forget. */
 static void forget(int fd)
 {
@@ -289,6 +301,10 @@ static void forget(int fd)
 	if (vhu_slot_state(fd) == VHU_SLOT_NONE)
 		return;
 	saved = errno;
+	if (in_vfork_child()) {
+		errno = saved;
+		return;
+	}
 	vhu_busy++;
 	vhu_on_close(fd, VHU_CALL_CLOSE);
 	vhu_busy--;
@@ -406,6 +422,10 @@ static void alias(int newfd, int oldfd)
 	    vhu_slot_state(newfd) == VHU_SLOT_NONE)
 		return;
 	saved = errno;
+	if (in_vfork_child()) {
+		errno = saved;
+		return;
+	}
 	vhu_busy++;	/* a signal handler must not wait for our slot lock */
 	vhu_slot_copy(newfd, oldfd);
 	vhu_busy--;

@@ -16,6 +16,8 @@
  *                               atfork handlers) and an exec'd image talk too
  *   shim_peer busy PATH [MAXLEN [PAUSE]]  ping-pong until killed, payloads
  *                               below MAXLEN (8192), PAUSE µs between requests
+ *   shim_peer vfork PATH        8 requests; after the second, a vfork child
+ *                               closes the connection and exits
  *   shim_peer hostile PATH      the front-end caps its file size and makes
  *                               its socket fd 2; the back-end checks it got
  *                               exactly the requests
@@ -505,6 +507,49 @@ static void backend_busy(int fd)
 
 /* ---- a program the shim must not disturb ----------------------------------- */
 
+#define VFORK_MSGS 8
+
+/* A vfork child that closes fd (its own copy) and exits. */
+static __attribute__((noinline)) void vfork_close(int fd)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		close(fd);
+		_exit(0);
+	}
+	check(pid > 0 && wait_child(pid) == 0, "vfork child");
+}
+
+/* Requests with a reply each; after the second, a vfork child closes the
+ * connection. */
+static void frontend_vfork(int fd)
+{
+	uint8_t m[12 + 8], r[20];
+	int i;
+
+	for (i = 0; i < VFORK_MSGS; i++) {
+		size_t n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 8, (uint8_t)i);
+
+		if (i == 2)
+			vfork_close(fd);
+		check(write(fd, m, n) == (ssize_t)n, "vfork write");
+		read_full(fd, r, 20);
+	}
+}
+
+static void backend_vfork(int fd)
+{
+	uint8_t m[12 + 8], r[20];
+	size_t n = make_msg(r, VHU_GET_FEATURES, VHU_VERSION | VHU_FLAG_REPLY, 8, 0);
+	int i;
+
+	for (i = 0; i < VFORK_MSGS; i++) {
+		read_full(fd, m, sizeof(m));
+		check(write(fd, r, n) == (ssize_t)n, "vfork reply");
+	}
+}
+
 #define HOSTILE_MSGS 20
 
 /* The front-end makes its socket fd 2 and caps its own file size: the
@@ -770,6 +815,8 @@ int main(int argc, char **argv)
 		check(busy_max > 0 && busy_max <= 16u << 20, "busy MAXLEN");
 		return pair_run(path, frontend_busy, backend_busy);
 	}
+	if (!strcmp(mode, "vfork"))
+		return pair_run(path, frontend_vfork, backend_vfork);
 	if (!strcmp(mode, "hostile"))
 		return pair_run(path, frontend_hostile, backend_hostile);
 	if (!strcmp(mode, "rawclose") && argc > 3)

@@ -522,6 +522,15 @@ case_ownfds() {
 	done
 }
 
+# Defect: a vfork child's close() taken for its parent's, whose next
+# messages went unrecorded.
+case_vfork() {
+	capture -- "$PEER" vfork "$W/vu.sock"
+	expect_count 8 'ev=data_sent .*role=front-end .*orig=20 ' recs.txt
+	expect_count 8 'ev=data_received .*role=front-end .*orig=20 ' recs.txt
+	expect_count 0 'ev=close .*role=front-end ' recs.txt	# it never closes
+}
+
 # Defect: the program killed or its protocol corrupted.  It caps its own
 # file size and makes its socket fd 2: it lives, the peer gets exactly its
 # bytes, and all is recorded.  A FIFO or someone else's file at the
