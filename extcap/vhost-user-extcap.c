@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vhost-user-extcap - Wireshark's external capture interface for the
- * vhost-user toolkit: "vhost-user: launch" in Wireshark's interface list
- * runs a command under vhost-user-capture and streams the capture into the
- * fifo Wireshark reads.
+ * vhost-user toolkit.  Two interfaces in Wireshark's list, both streaming
+ * vhost-user-capture's pcapng into the fifo Wireshark reads:
+ *   "vhost-user: launch"  runs a command line under the capture shim
+ *   "vhost-user: attach"  attaches to running processes with eBPF
+ *                         (vhost-user-capture -p/--all; root only)
  *
  * Wireshark calls an extcap program in four ways (see extcap(4)):
  *   --extcap-interfaces                     which interfaces exist
@@ -31,6 +33,7 @@
 
 #define PROG "vhost-user-extcap"
 #define IF_LAUNCH "vhost-user-launch"
+#define IF_ATTACH "vhost-user-attach"
 
 #ifndef VHU_VERSION
 #define VHU_VERSION "unknown"
@@ -55,6 +58,8 @@ struct options {
 	const char *sockets;	/* --sockets GLOB */
 	bool all_unix;		/* --all-unix */
 	const char *log;	/* --log FILE: the command's stdout and stderr */
+	const char *pids;	/* attach: --pids "PID[,PID...]" */
+	bool all;		/* attach: --all */
 };
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -74,8 +79,20 @@ static void fail(const char *fmt, ...)
 static void print_interfaces(void)
 {
 	printf("extcap {version=%s}{display=vhost-user toolkit}\n", VHU_VERSION);
+	printf("interface {value=%s}{display=vhost-user: attach to running processes (eBPF, root)}\n",
+	       IF_ATTACH);
 	printf("interface {value=%s}{display=vhost-user: launch a program under the capture shim}\n",
 	       IF_LAUNCH);
+}
+
+static bool is_attach(const struct options *o)
+{
+	return o->interface && strcmp(o->interface, IF_ATTACH) == 0;
+}
+
+static bool known_interface(const char *name)
+{
+	return name && (strcmp(name, IF_LAUNCH) == 0 || strcmp(name, IF_ATTACH) == 0);
 }
 
 static void print_dlts(void)
@@ -89,7 +106,20 @@ static void print_dlts(void)
  * it starts the capture; check_options() checks the same again, since
  * tshark passes -o values without a dialog.
  */
-static void print_config(void)
+static void print_config_attach(void)
+{
+	printf("arg {number=0}{call=--pids}{display=Process ids}{type=string}"
+	       "{validation=^[0-9, ]*$}"
+	       "{tooltip=The processes to attach to, separated by commas (e.g. a QEMU's and its "
+	       "back-end's: pidof qemu-system-x86_64); their threads and the children they "
+	       "fork later are recorded too}\n");
+	printf("arg {number=1}{call=--all}{display=Every process}{type=boolflag}{default=false}"
+	       "{tooltip=Record every vhost-user connection on the host instead of the listed processes}\n");
+	printf("arg {number=2}{call=--sockets}{display=Socket path glob}{type=string}"
+	       "{tooltip=Record only unix sockets whose path matches this pattern (fnmatch)}\n");
+}
+
+static void print_config_launch(void)
 {
 	printf("arg {number=0}{call=--command}{display=Command line}{type=string}{required=true}"
 	       "{validation=\\S}"
@@ -150,20 +180,44 @@ static bool first_word_runnable(const char *cmd, char *word, size_t cap)
 
 static const char *launcher_path(void);
 
-static bool check_options(const struct options *o)
+/* Attach: the process ids are numbers of running processes. */
+static bool check_pids(const char *pids)
+{
+	const char *p = pids;
+	int n = 0;
+
+	while (*p) {
+		char *end;
+		long pid;
+
+		p += strspn(p, ", ");
+		if (!*p)
+			break;
+		errno = 0;
+		pid = strtol(p, &end, 10);
+		if (end == p || errno || pid <= 0 || pid > 4194304 || (*end && !strchr(", ", *end))) {
+			fail("process ids: '%s' is not a list of numbers", pids);
+			return false;
+		}
+		if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+			fail("process %ld does not exist", pid);
+			return false;
+		}
+		n++;
+		p = end;
+	}
+	if (n == 0) {
+		fail("no process: set \"Process ids\" or check \"Every process\"");
+		return false;
+	}
+	return true;
+}
+
+static bool check_launch(const struct options *o)
 {
 	struct stat st;
 	char word[256];
 
-	if (!o->interface || strcmp(o->interface, IF_LAUNCH) != 0) {
-		fail("unknown interface '%s' (this program offers %s)",
-		     o->interface ? o->interface : "", IF_LAUNCH);
-		return false;
-	}
-	if (!o->fifo) {
-		fail("--capture needs --fifo PATH");
-		return false;
-	}
 	if (!o->command || !o->command[strspn(o->command, " \t\n")]) {
 		fail("no command line: set the interface's \"Command line\" option");
 		return false;
@@ -178,16 +232,32 @@ static bool check_options(const struct options *o)
 			return false;
 		}
 	}
-	if (access(launcher_path(), X_OK) != 0) {
-		fail("cannot run the capture launcher %s: %s (install vhost-user-tools, or set VHU_CAPTURE)",
-		     launcher_path(), strerror(errno));
-		return false;
-	}
 	if (!first_word_runnable(o->command, word, sizeof(word))) {
 		fail("%s: command not found (in the command line \"%s\")", word, o->command);
 		return false;
 	}
 	return true;
+}
+
+static bool check_options(const struct options *o)
+{
+	if (!known_interface(o->interface)) {
+		fail("unknown interface '%s' (this program offers %s and %s)",
+		     o->interface ? o->interface : "", IF_LAUNCH, IF_ATTACH);
+		return false;
+	}
+	if (!o->fifo) {
+		fail("--capture needs --fifo PATH");
+		return false;
+	}
+	if (access(launcher_path(), X_OK) != 0) {
+		fail("cannot run the capture launcher %s: %s (install vhost-user-tools, or set VHU_CAPTURE)",
+		     launcher_path(), strerror(errno));
+		return false;
+	}
+	if (is_attach(o))
+		return o->all || check_pids(o->pids ? o->pids : "");
+	return check_launch(o);
 }
 
 /* ---- the capture -------------------------------------------------------- */
@@ -209,9 +279,41 @@ static const char *launcher_path(void)
 
 /* In the child: the launcher, in a process group of its own so that a stop
  * reaches the command and all its children, writing pcapng into the fifo. */
+/* Most process ids one attach takes from the dialog. */
+#define MAX_PIDS 32
+
+/* The launcher's arguments for an attach: -p for each process, or --all. */
+static int attach_args(const struct options *o, const char **argv, int n, char pids[][16])
+{
+	const char *p = o->pids ? o->pids : "";
+	int k = 0;
+
+	if (o->all) {
+		argv[n++] = "--all";
+		return n;
+	}
+	while (*p && k < MAX_PIDS) {
+		size_t len;
+
+		p += strspn(p, ", ");
+		len = strspn(p, "0123456789");
+		if (len == 0 || len >= sizeof(pids[0]))
+			break;
+		memcpy(pids[k], p, len);
+		pids[k][len] = 0;
+		argv[n++] = "-p";
+		argv[n++] = pids[k++];
+		p += len;
+	}
+	return n;
+}
+
+/* In the child: the launcher, in a process group of its own so that a stop
+ * reaches the command and all its children, writing pcapng into the fifo. */
 static void run_launcher(const struct options *o, int fifo_fd, int log_fd)
 {
-	const char *argv[16];
+	const char *argv[16 + 2 * MAX_PIDS];
+	char pids[MAX_PIDS][16];
 	int n = 0;
 
 	setpgid(0, 0);
@@ -229,12 +331,16 @@ static void run_launcher(const struct options *o, int fifo_fd, int log_fd)
 		argv[n++] = "--sockets";
 		argv[n++] = o->sockets;
 	}
-	if (o->all_unix)
-		argv[n++] = "--all-unix";
-	argv[n++] = "--";
-	argv[n++] = "/bin/sh";
-	argv[n++] = "-c";
-	argv[n++] = o->command;
+	if (is_attach(o)) {
+		n = attach_args(o, argv, n, pids);
+	} else {
+		if (o->all_unix)
+			argv[n++] = "--all-unix";
+		argv[n++] = "--";
+		argv[n++] = "/bin/sh";
+		argv[n++] = "-c";
+		argv[n++] = o->command;
+	}
 	argv[n] = NULL;
 	execv(argv[0], (char *const *)argv);
 	dprintf(log_fd, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
@@ -334,7 +440,7 @@ static int capture(const struct options *o)
 enum {
 	OPT_INTERFACES = 256, OPT_INTERFACE, OPT_DLTS, OPT_CONFIG, OPT_CAPTURE, OPT_FIFO,
 	OPT_VERSION, OPT_FILTER, OPT_COMMAND, OPT_WORKDIR, OPT_SOCKETS, OPT_ALL_UNIX, OPT_LOG,
-	OPT_HELP
+	OPT_PIDS, OPT_ALL, OPT_HELP
 };
 
 static const struct option long_options[] = {
@@ -351,6 +457,8 @@ static const struct option long_options[] = {
 	{ "sockets", required_argument, NULL, OPT_SOCKETS },
 	{ "all-unix", no_argument, NULL, OPT_ALL_UNIX },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "pids", required_argument, NULL, OPT_PIDS },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -358,13 +466,16 @@ static const struct option long_options[] = {
 static void usage(FILE *out)
 {
 	fputs("Usage: " PROG " --extcap-interfaces\n"
-	      "       " PROG " --extcap-interface " IF_LAUNCH " --extcap-dlts|--extcap-config\n"
+	      "       " PROG " --extcap-interface IF --extcap-dlts|--extcap-config\n"
 	      "       " PROG " --extcap-interface " IF_LAUNCH " --capture --fifo PATH\n"
 	      "                --command CMDLINE [--workdir DIR] [--sockets GLOB] [--all-unix]\n"
 	      "                [--log FILE]\n"
+	      "       " PROG " --extcap-interface " IF_ATTACH " --capture --fifo PATH\n"
+	      "                --pids PID[,PID...] | --all  [--sockets GLOB]\n"
 	      "Wireshark's external capture program for vhost-user: runs CMDLINE (with\n"
-	      "/bin/sh -c) under vhost-user-capture and writes the capture into PATH\n"
-	      "until it is stopped (SIGTERM) or the command ends.\n"
+	      "/bin/sh -c) under vhost-user-capture, or attaches to running processes\n"
+	      "(vhost-user-capture -p/--all), and writes the capture into PATH until it\n"
+	      "is stopped (SIGTERM) or the command or the processes end.\n"
 	      "Environment: VHU_CAPTURE overrides the launcher's path.\n", out);
 }
 
@@ -388,6 +499,8 @@ int main(int argc, char **argv)
 		case OPT_SOCKETS: o.sockets = optarg; break;
 		case OPT_ALL_UNIX: o.all_unix = true; break;
 		case OPT_LOG: o.log = optarg; break;
+		case OPT_PIDS: o.pids = optarg; break;
+		case OPT_ALL: o.all = true; break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -401,8 +514,9 @@ int main(int argc, char **argv)
 		print_interfaces();
 		return EXIT_OK;
 	}
-	if (o.interface && strcmp(o.interface, IF_LAUNCH) != 0) {
-		fail("unknown interface '%s' (this program offers %s)", o.interface, IF_LAUNCH);
+	if (o.interface && !known_interface(o.interface)) {
+		fail("unknown interface '%s' (this program offers %s and %s)", o.interface,
+		     IF_LAUNCH, IF_ATTACH);
 		return EXIT_USAGE;
 	}
 	if (o.list_dlts && o.interface) {
@@ -410,7 +524,10 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (o.config && o.interface) {
-		print_config();
+		if (is_attach(&o))
+			print_config_attach();
+		else
+			print_config_launch();
 		return EXIT_OK;
 	}
 	if (o.capture)

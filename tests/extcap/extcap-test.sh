@@ -11,6 +11,7 @@
 #   stop             stopping tshark mid-run ends the command and its children
 #                    and leaves a capture that decodes cleanly
 #   tshark-dpdk      the same with a real DPDK testpmd pair as the command
+#   attach           the attach interface records a running ping-pong (root)
 #
 # Environment (tests/extcap/CMakeLists.txt): VHU_EXTCAP, VHU_CAPTURE,
 # VHU_DECODE, VHU_TEST_PEER, VHU_SRC, TSHARK.  tshark looks for extcap
@@ -72,10 +73,17 @@ case_interfaces() {
 	echo "$out" | grep -q '^extcap {version=[^}]*}' || fail "no extcap line: $out"
 	echo "$out" | grep -q "^interface {value=$IF}{display=vhost-user: " ||
 		fail "no $IF interface: $out"
+	echo "$out" | grep -q "^interface {value=vhost-user-attach}{display=vhost-user: attach" ||
+		fail "no attach interface: $out"
 	out=$(extcap --extcap-interface "$IF" --extcap-dlts) || fail "--extcap-dlts failed"
 	[ "$out" = "dlt {number=252}{name=WIRESHARK_UPPER_PDU}{display=vhost-user capture records}" ] ||
 		fail "dlts: $out"
+	extcap --extcap-interface vhost-user-attach --extcap-config >"$work/attach-config" ||
+		fail "--extcap-config of the attach interface failed"
+	grep -q '{call=--pids}' "$work/attach-config" && grep -q '{call=--all}.*{type=boolflag}' \
+		"$work/attach-config" || fail "attach options: $(cat "$work/attach-config")"
 	extcap --extcap-interface "$IF" --extcap-config >"$work/config" || fail "--extcap-config failed"
+	cat "$work/attach-config" >>"$work/config"
 	n=0
 	while read -r line; do
 		n=$((n + 1))
@@ -86,7 +94,7 @@ case_interfaces() {
 		call=$(echo "$line" | sed -n 's/.*{call=\([^}]*\)}.*/\1/p')
 		extcap --help | grep -q -- "$call" || fail "the dialog offers $call, the program does not take it"
 	done <"$work/config"
-	[ "$n" -ge 4 ] || fail "only $n options"
+	[ "$n" -ge 7 ] || fail "only $n options"
 	grep -q '{call=--command}.*{required=true}' "$work/config" || fail "--command is not required"
 	extcap --extcap-interface nosuch --extcap-dlts >/dev/null 2>&1
 	[ $? -eq 2 ] || fail "an unknown interface is not a usage error"
@@ -115,6 +123,9 @@ case_errors() {
 	expect_error "nosuchprogram: command not found" --command "nosuchprogram --flag"
 	expect_error "working directory $work/none: No such file" --command true --workdir "$work/none"
 	expect_error "exited with status 3: boom" --command "echo boom >&2; exit 3"
+	IF=vhost-user-attach expect_error "no process" --pids ""
+	IF=vhost-user-attach expect_error "'12x' is not a list of numbers" --pids "12x"
+	IF=vhost-user-attach expect_error "process 4194300 does not exist" --pids "1,4194300"
 	expect_error "killed by signal 9" --command 'kill -9 $$'
 	VHU_CAPTURE=$work/none expect_error "cannot run the capture launcher $work/none" --command true
 	extcap --extcap-interface "$IF" --capture --command true --fifo "$work/none/fifo" 2>"$work/err"
@@ -164,8 +175,55 @@ case_tshark_dpdk() {
 	grep -q 'dpdk-testpmd' "$work/decoded.txt" || fail "no testpmd process in the capture"
 }
 
+# attach: the attach interface records a running ping-pong between two
+# processes (root and an attach-capable build only), and a stop ends it
+# with a capture that decodes.
+case_attach() {
+	[ "$(id -u)" = 0 ] || { echo "attaching needs root"; exit $SKIP; }
+	[ -n "${VHU_PINGPONG:-}" ] || { echo "this build has no attach mode"; exit $SKIP; }
+	"$VHU_PINGPONG" --until "$work/stop" --ready "$work/ready" >"$work/pingpong.log" 2>&1 &
+	pp=$!
+	i=0
+	while [ ! -e "$work/ready" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -e "$work/ready" ] || fail "the ping-pong did not start"
+	mkfifo "$work/fifo"
+	cat "$work/fifo" >"$work/attach.pcapng" &
+	reader=$!
+	IF=vhost-user-attach
+	# The program itself in the background (a function would run in a
+	# subshell, and the stop would reach the subshell only).
+	VHU_CAPTURE="$VHU_CAPTURE" "$VHU_EXTCAP" --extcap-interface "$IF" --capture \
+		--fifo "$work/fifo" --pids "$pp" 2>"$work/err" &
+	ex=$!
+	# Until messages arrive (loading the eBPF programs takes a while).
+	i=0
+	while [ "$(stat -c %s "$work/attach.pcapng")" -lt 20000 ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -TERM "$ex"
+	wait "$ex"
+	st=$?
+	wait "$reader"
+	touch "$work/stop"
+	wait "$pp" || fail "the ping-pong was disturbed: $(cat "$work/pingpong.log")"
+	[ $st -eq 0 ] || fail "the attach capture failed ($st): $(cat "$work/err")"
+	# A stop lands anywhere: the last message may be cut by the end of the
+	# capture (and says so); nothing before it may be malformed.
+	"$VHU_DECODE" -r "$work/attach.pcapng" >"$work/decoded.txt"
+	bad=$(grep -n 'MALFORMED' "$work/decoded.txt" | cut -d: -f1)
+	last=$(wc -l <"$work/decoded.txt")
+	for line in $bad; do
+		[ "$line" -ge $((last - 1)) ] && sed -n "${line}p" "$work/decoded.txt" | grep -q 'were captured' ||
+			{ sed -n "${line}p" "$work/decoded.txt"; fail "a malformed message inside the attach capture"; }
+	done
+	n=$(grep -c 'GET_FEATURES' "$work/decoded.txt")
+	[ "$n" -gt 10 ] || fail "only $n GET_FEATURES messages recorded"
+}
+
 case $case_name in
 interfaces) case_interfaces ;;
+attach) case_attach ;;
 errors) case_errors ;;
 tshark-testpeer) case_tshark_testpeer ;;
 stop) case_stop ;;
