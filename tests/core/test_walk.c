@@ -89,6 +89,9 @@ static void exchange(struct feeder *f, unsigned channel, uint32_t id, uint64_t c
 	uint8_t rep_ev = req_ev == VHU_EV_DATA_SENT ? VHU_EV_DATA_RECV : VHU_EV_DATA_SENT;
 	int need;
 
+	CHECKF(d != NULL, "channel %u request %u has no row in the message tables", channel, id);
+	if (!d)
+		return;
 	for (need = 0; need <= 1; need++) {
 		if (need && (channel == VHU_CHAN_GPU || d->reply_rule == VHU_R_ALWAYS ||
 			     d->reply_rule == VHU_R_LOG_SHMFD))
