@@ -186,7 +186,13 @@ static int check_header(const struct vhu_spool_hdr *h, size_t size)
 	atomic_thread_fence(memory_order_acquire);
 	if (h->version != VHU_SPOOL_VERSION || h->hdr_size != VHU_SPOOL_HDR_SIZE ||
 	    h->chunk_size != VHU_SPOOL_CHUNK_SIZE || h->nchunks < VHU_SPOOL_CHUNKS_MIN ||
-	    h->nchunks > VHU_SPOOL_CHUNKS_MAX || vhu_spool_file_size(h->nchunks) != size)
+	    h->nchunks > VHU_SPOOL_CHUNKS_MAX)
+		return -EINVAL;
+	/* Mapped while its writer was still giving it its blocks: the size
+	 * was taken before the header was complete.  Map it again later. */
+	if (vhu_spool_file_size(h->nchunks) > size)
+		return -EAGAIN;
+	if (vhu_spool_file_size(h->nchunks) != size)
 		return -EINVAL;
 	return 0;
 }
