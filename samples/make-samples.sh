@@ -60,6 +60,7 @@ scenario qemu-blk-qsd-guest qemu-blk.sh guest
 scenario qemu-net-dpdk qemu-net-dpdk.sh
 scenario qemu-fs-virtiofsd qemu-fs.sh
 scenario qemu-net-mq qemu-net-dpdk.sh mq
+scenario qemu-net-iotlb qemu-net-dpdk.sh iotlb
 scenario qemu-net-migrate qemu-net-phases.sh migrate
 scenario qemu-net-reconnect qemu-net-phases.sh reconnect
 

@@ -123,8 +123,12 @@ devstate)
 	done
 	;;
 gpu)
-	# the driver brings the scanout up: the framebuffer console draws on it
+	# the driver brings the scanout up: the framebuffer console draws on
+	# it.  The console lets go of it before the power-off, so that no
+	# update is on its way when QEMU ends.
 	[ -e /sys/class/drm/card0 ] && echo VHU-GPU-OK && sleep 2
+	for v in /sys/class/vtconsole/vtcon*/bind; do echo 0 >"$v"; done
+	sleep 2
 	;;
 vsock)
 	# The driver bound to the device has started it (rings, memory);

@@ -80,6 +80,9 @@ scenario_devstate() {
 
 scenario_gpu() {
 	np_scenario gpu
+	# A full-screen GPU_UPDATE is 4 MB (1280x800x4): strace must show
+	# whole buffers for the cross-check.
+	NP_STRACE_SIZE=4200000
 	local sock=$NP_DIR/gpu.sock
 	np_start be /usr/lib/qemu/vhost-user-gpu --socket-path="$sock"
 	np_wait_for "vhost-user-gpu's socket" 60 be np_is_socket "$root$sock"

@@ -203,7 +203,7 @@ np_start() {
 	shim=(/opt/vhu/vhost-user-capture -q -w "$NP_DIR/$name.pcapng" --)
 	timeout -k 5 "$NP_PEER_TIMEOUT" chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LC_ALL=C ${NP_LIBPATH:+LD_LIBRARY_PATH=$NP_LIBPATH} \
-		strace --seccomp-bpf -f -ttt -yy -xx -s 65536 -e trace=$NP_STRACE_CALLS \
+		strace --seccomp-bpf -f -ttt -yy -xx -s "${NP_STRACE_SIZE:-65536}" -e trace=$NP_STRACE_CALLS \
 		-o "$NP_DIR/$name.strace" "${shim[@]}" "$@" \
 		</dev/null >"$root$NP_DIR/$name.log" 2>&1 &
 	eval "NP_PID_$name=$!"

@@ -31,6 +31,8 @@ EXPECT = {
 		"VHOST_USER_SET_BACKEND_REQ_FD"], None),
 	"qemu-net-mq.pcapng": (0, 2, START + ["VHOST_USER_GET_QUEUE_NUM",
 		"VHOST_USER_SET_VRING_ENABLE"], None),
+	"qemu-net-iotlb.pcapng": (0, 2, START + ["VHOST_USER_IOTLB_MSG",
+		"VHOST_USER_BACKEND_IOTLB_MSG"], None),
 	# source and destination, each with its testpmd
 	"qemu-net-migrate.pcapng": (0, 4, START + ["VHOST_USER_SET_LOG_BASE",
 		"VHOST_USER_SET_MEM_TABLE"], None),
@@ -63,13 +65,15 @@ def problems_of(msg):
 	return out
 
 
-def side_view(msgs, pid, direction):
-	"""One process's copy of one direction.  Passed fds get new numbers in
-	the receiver, but kind and inode are those of the same open file."""
+def side_view(msgs, pid, channel, direction):
+	"""One process's copy of one channel's direction.  Passed fds get new
+	numbers in the receiver, but kind and inode are those of the same open
+	file.  The order between two channels is each process's own (a
+	back-end channel request and a main-channel reply may cross)."""
 	return [(m["name"], m["flags"], m["size"], m["nfds"],
 		 [(fd.get("kind"), fd.get("inode")) for fd in m.get("fds") or []],
 		 (m.get("fields") or {}).get("vhost_user.payload", ""))
-		for m in msgs if m["pid"] == pid and m["direction"] == direction]
+		for m in msgs if m["pid"] == pid and m["channel"] == channel and m["direction"] == direction]
 
 
 def check(name, path, errors):
@@ -100,11 +104,11 @@ def check(name, path, errors):
 			err("problems reported on other messages: %s" % others)
 	# Both peers captured in a clean run: each side received what the other sent.
 	if problem is None and len(pids) == 2:
-		for d in ("fe->be", "be->fe"):
-			a, b = side_view(msgs, pids[0], d), side_view(msgs, pids[1], d)
+		for ch, d in sorted({(m["channel"], m["direction"]) for m in msgs}):
+			a, b = side_view(msgs, pids[0], ch, d), side_view(msgs, pids[1], ch, d)
 			if a != b:
-				err("%s differs between pid %d (%d messages) and pid %d (%d messages)" %
-				    (d, pids[0], len(a), pids[1], len(b)))
+				err("%s %s differs between pid %d (%d messages) and pid %d (%d messages)" %
+				    (ch, d, pids[0], len(a), pids[1], len(b)))
 	if not errors or not any(e.startswith(name + ":") for e in errors):
 		print("ok: %s: %d messages from %d processes" % (name, len(msgs), len(pids)))
 

@@ -7,21 +7,31 @@
 # vectors=0: QEMU 7.2 crashes in vhost_net_start when the guest starts the
 # device with MSI-X (fixed in later QEMU); without vectors it uses INTx.
 #
-# Usage: qemu-net-dpdk.sh [mq]
+# Usage: qemu-net-dpdk.sh [mq|iotlb]
 #   mq: two queue pairs on both sides (queues=2, mq=on): GET_QUEUE_NUM
 #       answers 2, four rings are set up and each is enabled on its own
 #       (the guest's one CPU uses the first pair; the second is disabled).
+#   iotlb: a vIOMMU between the guest and the device (intel-iommu with
+#       device-iotlb, iommu_platform=on and ats=on on the device, testpmd
+#       iommu-support=1, the guest with intel_iommu=on): the back-end asks
+#       for translations (BACKEND_IOTLB_MSG misses on the back-end channel)
+#       and QEMU answers with IOTLB_MSG updates.
 
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-}
 case $mode in
-"") queues=1 name=qemu-net-dpdk mq=() expect=() ;;
+"") queues=1 name=qemu-net-dpdk mq=() expect=() iommu=() be_opt= append= ;;
+iotlb)
+	queues=1 name=qemu-net-iotlb mq=(,disable-legacy=on,iommu_platform=on,ats=on) be_opt=,iommu-support=1
+	iommu=(-device intel-iommu,intremap=off,device-iotlb=on) append=" intel_iommu=on"
+	expect=(--phase IOTLB --expect VHOST_USER_IOTLB_MSG --expect VHOST_USER_BACKEND_IOTLB_MSG)
+	;;
 mq)
-	queues=2 name=qemu-net-mq mq=(,mq=on)
+	queues=2 name=qemu-net-mq mq=(,mq=on) iommu=() be_opt= append=
 	expect=(--phase multiqueue --expect VHOST_USER_GET_QUEUE_NUM --expect-rings 4)
 	;;
-*) echo "usage: $0 [mq]" >&2; exit 2 ;;
+*) echo "usage: $0 [mq|iotlb]" >&2; exit 2 ;;
 esac
 rp_init $name
 RP_DPDK_PREFIXES="vhu-be-$$"
@@ -32,7 +42,7 @@ guest=${VHU_RP_GUEST:-}
 sock=$RP_DIR/vhost.sock
 
 rp_start be dpdk-testpmd -l 0,1 --no-huge -m 256 --no-pci --no-shconf \
-	--file-prefix="vhu-be-$$" --vdev "net_vhost0,iface=$sock,queues=$queues" \
+	--file-prefix="vhu-be-$$" --vdev "net_vhost0,iface=$sock,queues=$queues$be_opt" \
 	--log-level=lib.vhost.config:debug -- -i --total-num-mbufs=2048
 rp_wait_for "the back-end's socket" 60 rp_is_socket "$sock"
 rp_wait_prompt be "testpmd>" 60
@@ -43,11 +53,11 @@ rp_start fe qemu-system-x86_64 -nodefaults -no-user-config -display none \
 	-monitor none -no-reboot -machine q35,accel=tcg,memory-backend=mem \
 	-cpu max -smp 1 -m 256M \
 	-object memory-backend-memfd,id=mem,size=256M,share=on \
-	-chardev "socket,id=vu0,path=$sock" \
+	-chardev "socket,id=vu0,path=$sock" "${iommu[@]}" \
 	-netdev vhost-user,id=n0,chardev=vu0,queues=$queues \
 	-device "virtio-net-pci,netdev=n0,romfile=,vectors=0${mq[*]}" \
 	-kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet vhu.test=net" \
+	-append "console=ttyS0 panic=-1 quiet vhu.test=net$append" \
 	-serial "file:$RP_DIR/console.log" \
 	-trace 'vhost_user_*' -D "$RP_DIR/qemu.trace" -pidfile "$RP_DIR/fe.pid"
 
