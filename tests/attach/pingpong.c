@@ -3,6 +3,7 @@
  * pingpong.c - a long vhost-user ping-pong for the attach tests.
  *
  *   attach_pingpong [--count N] [--until FILE] [--raw] [--ready FILE] [--noise]
+ *                   [--go FILE] [--time]
  *
  * Forks: the child is a back-end, the parent a front-end, over a unix
  * socket pair.  The front-end sends GET_FEATURES N times; the back-end
@@ -18,7 +19,9 @@
  * ends the run at the next multiple of 1000 after FILE appears (the count
  * done is printed), so a test can let it run as long as an attach needs.  --noise adds
  * traffic that must not be recorded: text over another unix socket pair
- * and a pipe, in both processes, on every 100th message.
+ * and a pipe, in both processes, on every 100th message.  --go FILE waits
+ * for FILE before the first message (time to attach to both processes);
+ * --time adds the nanoseconds per message to the last line (bench/attach).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int use_raw;
@@ -119,7 +123,9 @@ static int backend(int fd, uint64_t count, int noisy, int nsock)
 int main(int argc, char **argv)
 {
 	uint64_t count = 100000, i;
-	const char *ready = NULL, *until = NULL;
+	const char *ready = NULL, *until = NULL, *go = NULL;
+	struct timespec t0, t1;
+	int timed = 0;
 	int sv[2], ns[2], pp[2] = { -1, -1 }, noisy = 0, st, a;
 	pid_t child;
 
@@ -130,12 +136,16 @@ int main(int argc, char **argv)
 			until = argv[++a];
 		else if (strcmp(argv[a], "--ready") == 0 && a + 1 < argc)
 			ready = argv[++a];
+		else if (strcmp(argv[a], "--go") == 0 && a + 1 < argc)
+			go = argv[++a];
+		else if (strcmp(argv[a], "--time") == 0)
+			timed = 1;
 		else if (strcmp(argv[a], "--raw") == 0)
 			use_raw = 1;
 		else if (strcmp(argv[a], "--noise") == 0)
 			noisy = 1;
 		else {
-			fprintf(stderr, "usage: %s [--count N] [--until FILE] [--raw] [--ready FILE] [--noise]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--count N] [--until FILE] [--raw] [--ready FILE] [--noise] [--go FILE] [--time]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -156,6 +166,9 @@ int main(int argc, char **argv)
 	}
 	close(sv[1]);
 	close(ns[1]);
+	while (go && access(go, F_OK) != 0)
+		usleep(10000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < count; i++) {
 		uint8_t h[12] = { 0 }, p[8];
 		uint64_t v;
@@ -198,6 +211,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pingpong: back-end failed\n");
 		return 1;
 	}
-	printf("pingpong: %llu messages ok\n", (unsigned long long)count);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (timed)
+		printf("pingpong: %llu messages ok, %.0f ns per message\n", (unsigned long long)count,
+		       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / (double)count);
+	else
+		printf("pingpong: %llu messages ok\n", (unsigned long long)count);
 	return 0;
 }

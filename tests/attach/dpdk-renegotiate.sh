@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# dpdk-renegotiate.sh - attach to a DPDK pair past its handshake and make
+# it renegotiate.
+#
+# testpmd net_vhost (back-end) <-> testpmd virtio_user (front-end), both
+# under the capture shim (tests/realpeers/lib.sh).  Once the device is
+# ready, `vhost-user-capture --all` attaches; the front-end's `port stop
+# all` / `port start all` goes over the control plane again (DPDK 22.11's
+# virtio_user disables the rings and fetches their bases with
+# SET_VRING_ENABLE and GET_VRING_BASE; a newer one may also set them up
+# again).  Per process, channel and direction, the attach capture must hold
+# exactly the last messages of the shim's (same requests, flags, sizes,
+# decoded fields, fd kinds and inodes), and the stop's messages must be
+# among them.
+# Environment: as the realpeers tests, plus VHU_CHECK (tests/attach/check.py).
+
+. "$VHU_SRC/tests/realpeers/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || { echo "attach tests need root"; exit 77; }
+rp_init attach-dpdk
+# loading the BPF programs may take a minute on a busy machine
+RP_PEER_TIMEOUT=400
+RP_DPDK_PREFIXES="vhu-be-$$ vhu-fe-$$"
+rp_need dpdk-testpmd
+sock=$RP_DIR/vhost.sock
+eal=(-l 0,1 --no-huge -m 256 --no-pci --no-shconf)
+
+rp_start be dpdk-testpmd "${eal[@]}" --file-prefix="vhu-be-$$" \
+	--vdev "net_vhost0,iface=$sock,queues=1" \
+	--log-level=lib.vhost.config:debug -- -i --total-num-mbufs=2048
+rp_wait_for "the back-end's socket" 60 rp_is_socket "$sock"
+rp_start fe dpdk-testpmd "${eal[@]}" --file-prefix="vhu-fe-$$" \
+	--vdev "virtio_user0,path=$sock,queues=1,queue_size=256" \
+	-- -i --total-num-mbufs=2048
+rp_wait_prompt be "testpmd>" 60
+rp_wait_prompt fe "testpmd>" 60
+rp_send be "set fwd rxonly"
+rp_send be "start"
+rp_wait_log be "virtio is now ready for processing" 60
+
+# Past the handshake: attach, then renegotiate.
+"$VHU_CAPTURE" --all -w "$RP_DIR/att.pcapng" >"$RP_DIR/att.out" 2>"$RP_DIR/att.err" &
+att=$!
+RP_PIDS="$RP_PIDS $att"
+rp_wait_for "the attach" 120 grep -q attached "$RP_DIR/att.err"
+rp_send fe "port stop all"
+sleep 3
+rp_send fe "port start all"
+# the vring setup goes out while the port starts; the check below looks
+# for it in the capture
+sleep 5
+rp_send fe "quit"
+rp_wait_exit fe 60
+rp_send be "quit"
+rp_wait_exit be 60
+kill -INT "$att"
+wait "$att" || rp_fail "the attach exited with status $?"
+cat "$RP_DIR/att.err"
+
+for p in be fe; do
+	"$VHU_DECODE" -r "$RP_DIR/$p.pcapng" -T json >>"$RP_DIR/shim.json" ||
+		rp_fail "vhost-user-decode failed on $p.pcapng"
+done
+# --all sees the whole host: keep the pair's processes
+"$VHU_DECODE" -r "$RP_DIR/att.pcapng" -T json >"$RP_DIR/att-all.json" || true
+python3 - "$RP_DIR" <<'PY' || rp_fail "the renegotiation is not in the attach capture"
+import json, sys
+d = sys.argv[1]
+pids = {json.loads(l)["pid"] for l in open(d + "/shim.json") if l.startswith("{")}
+names = set()
+with open(d + "/att.json", "w") as out:
+    for l in open(d + "/att-all.json"):
+        if l.startswith("{") and json.loads(l).get("pid") in pids:
+            out.write(l)
+            names.add(json.loads(l).get("name"))
+want = {"VHOST_USER_GET_VRING_BASE", "VHOST_USER_SET_VRING_ENABLE"}
+print("attach capture: " + ", ".join(sorted(n for n in names if n)))
+sys.exit(0 if want <= names else 1)
+PY
+python3 "$VHU_CHECK" same "$RP_DIR/shim.json" "$RP_DIR/att.json" ||
+	rp_fail "the attach capture differs from the shim's"
+rp_log "PASS"
