@@ -7,7 +7,7 @@
 #include "vhu_record.h"
 
 /*
- * usage: gen-mix MESSAGES FILE
+ * usage: gen-mix MESSAGES FILE [flood]
  *
  * MESSAGES messages over NCONN connections of different processes, taken
  * in turn, as a front-end records them: vring set-up requests, GET_VRING_BASE
@@ -16,6 +16,9 @@
  * records (header, then payload), as DPDK reads them.  Timestamps advance
  * by 1 us per record.  Built against the core's writers only (through
  * tests/common/capgen.c).
+ *
+ * flood: every message is a GET_VRING_BASE that is never answered, the
+ * worst case for the per-connection state of --check's rules.
  */
 #define NCONN 8
 #define KINDS 12
@@ -145,19 +148,34 @@ static void one(struct gen *g, uint32_t pid, uint64_t n)
 	record(g, VHU_EV_DATA_SENT, pid, m.b, m.len, 0, 0);
 }
 
+/* A request that needs a reply, and none comes. */
+static void unanswered(struct gen *g, uint32_t pid, uint64_t n)
+{
+	struct capgen_msg m;
+
+	capgen_msg_start(&m, VHU_GET_VRING_BASE, 1);
+	capgen_msg_u32(&m, (uint32_t)n % 4);
+	capgen_msg_u32(&m, 0);
+	record(g, VHU_EV_DATA_SENT, pid, m.b, m.len, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
 	static struct gen g;
 	uint64_t total, i;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: gen-mix MESSAGES FILE\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: gen-mix MESSAGES FILE [flood]\n");
 		return 2;
 	}
 	total = strtoull(argv[1], NULL, 10);
 	capgen_open(&g.out, argv[2], "gen-mix", CAPGEN_FIRST_TS, 1000);
-	for (i = 0; i < total; i++)
-		one(&g, 3000 + (uint32_t)(i % NCONN), i / NCONN);
+	for (i = 0; i < total; i++) {
+		if (argc == 4)
+			unanswered(&g, 3000 + (uint32_t)(i % NCONN), i / NCONN);
+		else
+			one(&g, 3000 + (uint32_t)(i % NCONN), i / NCONN);
+	}
 	capgen_close(&g.out);
 	return 0;
 }

@@ -33,10 +33,20 @@ static struct {
 	uint64_t end;
 } last_piece;
 
+/* A finding names a known rule, the message it is about and a text that
+ * fits its buffer. */
+static void check_finding(const struct vhu_finding *f, uint64_t frame)
+{
+	if (!vhu_rule_get(f->rule) || f->frame != frame ||
+	    memchr(f->text, 0, sizeof(f->text)) == NULL || !f->text[0])
+		abort();
+}
+
 static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
 	struct vhu_walk_opts o = { .show_payload = true };
 	struct test_emit t;
+	unsigned i;
 	uint64_t stream = mi->conn_id * 2 + (mi->event == VHU_EV_DATA_RECV);
 
 	(void)ctx;
@@ -52,6 +62,8 @@ static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_inf
 	vhu_walk_message(m, mi, &o, &test_emitter, &t);
 	if (t.errors || t.depth)
 		abort(); /* unbalanced tree or bad node: a bug */
+	for (i = 0; i < mi->nfindings; i++)
+		check_finding(&mi->findings[i], mi->frame);
 	return (void *)(uintptr_t)mi->frame;
 }
 
@@ -66,6 +78,13 @@ static void on_unanswered(void *ctx, void *cookie)
 {
 	(void)ctx;
 	(void)cookie;
+}
+
+/* the no-reply finding is about the request of cookie (its frame) */
+static void on_finding(void *ctx, void *cookie, const struct vhu_finding *f)
+{
+	(void)ctx;
+	check_finding(f, (uint64_t)(uintptr_t)cookie);
 }
 
 static void on_piece(void *ctx, uint64_t sid, uint64_t seq, uint32_t off, uint32_t len,
@@ -87,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct vhu_session_cbs cbs = { on_msg, on_reply, on_unanswered, on_piece, NULL };
+	static const struct vhu_session_cbs cbs = { on_msg, on_reply, on_unanswered, on_piece, on_finding };
 	static struct vhu_record r;
 	static uint8_t rec[70000];
 	struct vhu_options o = { 4096, 0 };
