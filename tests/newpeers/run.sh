@@ -298,6 +298,9 @@ np_check() {
 		"$VHU_DECODE" -r "$w/$name.pcapng" -T json -x >"$w/$name.json" 2>"$w/$name.decode.log" ||
 			np_fail "vhost-user-decode failed on $name.pcapng: $(head -5 "$w/$name.decode.log")"
 		args+=(--peer "$w/$name.strace" "$w/$name.json")
+		# healthy peers: no finding of the rules (docs/diagnosis.md)
+		sh "$VHU_SRC/tests/diag/check-clean.sh" "$VHU_DECODE" "$w/$name.pcapng" \
+			>"$w/$name.findings.log" || np_fail "$(cat "$w/$name.findings.log")"
 	done
 	python3 "$VHU_SRC/tests/newpeers/compare.py" --proto-h "$VHU_SRC/core/vhu_proto.h" \
 		"${args[@]}" --qemu-trace "$w/${tag}qemu.trace" "$@" ||

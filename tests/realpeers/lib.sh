@@ -240,6 +240,7 @@ rp_signal_pidfile() {
 
 # rp_check [crosscheck options] : decodes every capture and compares it with
 # the witnesses.  Peers listed in RP_CAPTURED must have written a capture.
+# Healthy peers give no finding of the rules (docs/diagnosis.md).
 rp_check() {
 	local args=() name
 	for name in ${RP_CAPTURED-}; do
@@ -251,6 +252,8 @@ rp_check() {
 			2>"$RP_DIR/$name.decode.err" ||
 			rp_fail "vhost-user-decode failed on $name.pcapng: $(head -5 "$RP_DIR/$name.decode.err")"
 		args+=(--decoded "$RP_DIR/$name.json")
+		sh "$VHU_SRC/tests/diag/check-clean.sh" "$VHU_DECODE" "$RP_DIR/$name.pcapng" \
+			>"$RP_DIR/$name.findings.log" || rp_fail "$(cat "$RP_DIR/$name.findings.log")"
 	done
 	python3 "$VHU_SRC/tests/realpeers/crosscheck.py" \
 		--proto-h "$VHU_SRC/core/vhu_proto.h" "${args[@]}" "$@" ||
