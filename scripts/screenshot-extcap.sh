@@ -205,7 +205,14 @@ capture_file() {
 }
 wait_for "the capture to end" 120 capture_file || { ls -la "$work/tmp" >&2; cat "$work/wireshark.log" >&2; exit 1; }
 sleep 3
-window "vhost-user" || true
+# Back to the first message: a click into the packet list gives it the
+# focus, Ctrl+Home goes to its top (the list was following the capture).
+xdotool windowfocus --sync "$main"
+xdotool mousemove --sync $((width / 3)) 124 click 1
+sleep 0.5
+xdotool key ctrl+Home
+sleep 1
+win=$main
 shot "$work/live.png"
 quit_wireshark
 "$decode" -r "$live" >"$work/live.txt" || die "the live capture does not decode cleanly"

@@ -75,6 +75,17 @@ fi
 expect_rule "$work/healthy.rules" "reply"
 expect_rule "$work/healthy.rules" "request"
 expect_rule "$work/healthy.rules" "capture event (connect, accept, close, process start)"
+# The colours themselves, as tshark paints them on a terminal (24-bit
+# background 48;2;R;G;B): a reply light blue, an error red.
+painted() {
+	command -v script >/dev/null || { echo "script(1) missing: colours not checked"; return 0; }
+	script -qec "$as_user env TERM=xterm-256color COLORTERM=truecolor HOME='$work/home' WIRESHARK_PLUGIN_DIR='$work/plugins' \
+		LD_PRELOAD='${VHU_PRELOAD:-}' ASAN_OPTIONS=detect_leaks=0 \
+		'$TSHARK' -C vhost-user --color -r '$1' -Y '$2'" /dev/null | head -n 1 |
+		grep -q "48;2;$3m" || fail "'$2' in $1 is not painted $3"
+}
+painted "$healthy" 'vhost_user.flags.reply == 1' '220;238;255'
+painted "$broken" '_ws.expert.severity == error' '176;20;20'
 # Every channel: the test peer's session of every request.
 if [ -n "${VHU_CAPTURE:-}" ] && [ -n "${VHU_TEST_PEER:-}" ]; then
 	(cd "$work" && "$VHU_CAPTURE" -q -w "$work/all.pcapng" -- "$VHU_TEST_PEER" pair --script all) \
