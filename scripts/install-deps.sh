@@ -22,6 +22,8 @@ packages=(
 	qemu-system-x86 qemu-utils
 	# the tiny test guest and newer peers in chroots
 	debootstrap busybox-static cpio
+	# the Debian packages: built on the host, checked with lintian
+	debhelper lintian
 	# the Wireshark screenshot
 	xvfb wireshark-qt xdotool imagemagick
 )
