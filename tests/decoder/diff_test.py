@@ -14,6 +14,10 @@ CASE:
             samples/): the hunk is exactly the broken message
   cut       a capture vs itself cut in the middle: one trailing hunk of the
             messages missing in B
+  channels  the test peer's "all" script (back-end channel and GPU socket)
+            recorded twice with different I/O calls, and a front-end's own
+            record against the back-end's: the channels follow their main
+            connection, either view pairs with the other, no difference
   usage     exit status 2 for trouble
 """
 import json
@@ -225,6 +229,50 @@ def case_cut(decoder, samples):
         check(rc == 1 and ops == {"only_b"}, f"cut reversed: {ops}")
 
 
+def record_one_side(capture, peer, out, side, sock):
+    """Only one process of the pair under the shim."""
+    other = "frontend" if side == "backend" else "backend"
+    cmd = {side: [capture, "-w", out, "--", peer, side], other: [peer, other]}
+    be = subprocess.Popen(cmd["backend"] + ["--socket", sock, "--script", "all"],
+                          stderr=subprocess.DEVNULL)
+    fe = subprocess.run(cmd["frontend"] + ["--socket", sock, "--script", "all", "--timeout", "10000"],
+                        stderr=subprocess.DEVNULL, timeout=60)
+    return fe.returncode == 0 and be.wait(timeout=60) == 0
+
+
+def check_all_pairs(objs, what, npairs):
+    pairs = of_type(objs, "pair")
+    check(len(pairs) == npairs, f"{what}: {len(pairs)} pairs, expected {npairs}")
+    mains = {p["pair"] for p in pairs if p["follows"] is None}
+    for ch in ("backend", "gpu"):
+        followers = [p for p in pairs if p["channel"] == ch]
+        check(len(followers) == len(mains) and all(p["follows"] in mains for p in followers),
+              f"{what}: each main pair has its {ch} pair following it")
+    check(not of_type(objs, "hunk") and not of_type(objs, "unpaired"),
+          f"{what}: no hunk, no unpaired connection")
+    return pairs
+
+
+def case_channels(decoder, capture, peer):
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b = os.path.join(tmp, "msg.pcapng"), os.path.join(tmp, "split.pcapng")
+        check(record(capture, peer, a, "all") == 0, "all: recording")
+        check(record(capture, peer, b, "all", "--io", "split") == 0, "all --io split: recording")
+        rc, objs, err = diff_json(decoder, a, b)
+        check(rc == 0, f"all vs all --io split: exit {rc}, expected 0 ({err})")
+        check_all_pairs(objs, "all vs all --io split", 6)
+        fe, be = os.path.join(tmp, "fe.pcapng"), os.path.join(tmp, "be.pcapng")
+        check(record_one_side(capture, peer, fe, "frontend", os.path.join(tmp, "s1")),
+              "front-end only: recording")
+        check(record_one_side(capture, peer, be, "backend", os.path.join(tmp, "s2")),
+              "back-end only: recording")
+        rc, objs, err = diff_json(decoder, fe, be)
+        check(rc == 0, f"front-end's record vs back-end's: exit {rc}, expected 0 ({err})")
+        pairs = check_all_pairs(objs, "front-end's record vs back-end's", 3)
+        check(all(p["a"]["view"] == "front-end" and p["b"]["view"] == "back-end" for p in pairs),
+              "front-end's record vs back-end's: each side says its view")
+
+
 def case_usage(decoder, samples):
     a = os.path.join(samples, "dpdk-pair-server.pcapng")
     for args in (["--diff", a], ["--diff", a, a, a], ["--diff", a, "/nonexistent.pcapng"],
@@ -255,6 +303,8 @@ def main():
         case_broken(decoder, samples, sys.argv[4], sys.argv[5])
     elif case == "cut":
         case_cut(decoder, samples)
+    elif case == "channels":
+        case_channels(decoder, sys.argv[4], sys.argv[5])
     elif case == "usage":
         case_usage(decoder, samples)
     else:

@@ -1,8 +1,10 @@
-/* test_units.c - unit tests of the decoder's JSON, option and stats helpers. */
+/* test_units.c - unit tests of the decoder's JSON, option and stats helpers
+ * and of the --diff alignment. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dec.h"
+#include "dec_diff.h"
 
 static int failures;
 
@@ -97,6 +99,93 @@ static void test_device(void)
 	CHECK(!dec_parse_device("no-such-device", &d));
 }
 
+static void collect_op(void *ctx, const struct diff_op *op)
+{
+	g_array_append_val((GArray *)ctx, *op);
+}
+
+/* The ops of aligning a with b as a string: '=' same, '-' only in a,
+ * '+' only in b. */
+static char *align_string(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+	GArray *ops = g_array_new(FALSE, FALSE, sizeof(struct diff_op));
+	GString *s = g_string_new(NULL);
+	guint i;
+
+	diff_align(a, na, b, nb, collect_op, ops);
+	for (i = 0; i < ops->len; i++) {
+		const struct diff_op *op = &g_array_index(ops, struct diff_op, i);
+
+		g_string_append_c(s, op->kind == DIFF_SAME ? '=' : op->kind == DIFF_DEL ? '-' : '+');
+	}
+	g_array_free(ops, TRUE);
+	return g_string_free(s, FALSE);
+}
+
+static void check_align(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+			const char *want)
+{
+	char *got = align_string(a, na, b, nb);
+
+	if (strcmp(got, want)) {
+		fprintf(stderr, "diff_align: got %s want %s\n", got, want);
+		failures++;
+	}
+	g_free(got);
+}
+
+/* Counts of each op kind over long sequences (the window's edges). */
+static void count_align(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+			size_t *same, size_t *del, size_t *add)
+{
+	char *got = align_string(a, na, b, nb);
+	const char *p;
+
+	*same = *del = *add = 0;
+	for (p = got; *p; p++) {
+		*same += *p == '=';
+		*del += *p == '-';
+		*add += *p == '+';
+	}
+	g_free(got);
+}
+
+static void test_align(void)
+{
+	static const uint64_t a[] = { 1, 2, 3, 4, 5 };
+	static const uint64_t extra[] = { 1, 2, 9, 3, 4, 5 };
+	static const uint64_t missing[] = { 1, 2, 4, 5 };
+	static const uint64_t moved[] = { 1, 3, 4, 2, 5 };
+	static const uint64_t other[] = { 7, 8 };
+	enum { N = 3000 };
+	uint64_t *x = g_new(uint64_t, N), *y = g_new(uint64_t, N + 1);
+	size_t i, same, del, add;
+
+	check_align(a, 5, a, 5, "=====");
+	check_align(a, 5, extra, 6, "==+===");
+	check_align(a, 5, missing, 4, "==-==");
+	/* a moved message is one deletion and one addition */
+	check_align(a, 5, moved, 5, "=-==+=");
+	check_align(a, 5, other, 2, "-----++");
+	check_align(a, 0, a, 2, "++");
+	check_align(a, 2, a, 0, "--");
+	/* far from the start and beyond one window: still one addition */
+	for (i = 0; i < N; i++)
+		x[i] = i % 7;
+	memcpy(y, x, 2000 * sizeof(*x));
+	y[2000] = 100;
+	memcpy(y + 2001, x + 2000, (N - 2000) * sizeof(*x));
+	count_align(x, N, y, N + 1, &same, &del, &add);
+	CHECK(same == N && del == 0 && add == 1);
+	/* nothing in common: everything deleted and added, in bounded time */
+	for (i = 0; i < N; i++)
+		y[i] = 1000 + i;
+	count_align(x, N, y, N, &same, &del, &add);
+	CHECK(same == 0 && del == N && add == N);
+	g_free(x);
+	g_free(y);
+}
+
 int main(void)
 {
 	vhu_fields_init();
@@ -105,6 +194,7 @@ int main(void)
 	test_requests();
 	test_median();
 	test_device();
+	test_align();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
 	return failures ? 1 : 0;
