@@ -830,6 +830,15 @@ static void teardown(struct diff_run *r)
 	g_string_free(r->s, TRUE);
 }
 
+/* Malformed input does not stop a comparison, but the user should know. */
+static void note_problems(const struct diff_capture *c)
+{
+	if (c->problems)
+		fprintf(stderr, "vhost-user-decode: %s: %" G_GUINT64_FORMAT " unreadable records or "
+			"malformed messages (vhost-user-decode %s names them)\n", c->path, c->problems,
+			c->path);
+}
+
 int dec_diff_run(const struct dec_opts *o)
 {
 	struct diff_run r;
@@ -839,6 +848,8 @@ int dec_diff_run(const struct dec_opts *o)
 	if (!setup(&r, o) || !diff_load(&r.ca, &r.cfg, false) || !diff_load(&r.cb, &r.cfg, false) ||
 	    !pair_connections(&r))
 		goto out;
+	note_problems(&r.ca);
+	note_problems(&r.cb);
 	for (i = 0; i < r.pairs->len; i++)
 		compare_pair(&r, &g_array_index(r.pairs, struct diff_pair, i));
 	if (!diff_load(&r.ca, &r.cfg, true) || !diff_load(&r.cb, &r.cfg, true))
