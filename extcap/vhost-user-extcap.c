@@ -126,7 +126,8 @@ static void print_config_launch(void)
 	       "{tooltip=The program to run and its arguments, as a shell command line: "
 	       "it and its children are recorded (e.g. a back-end and a front-end started by a script)}\n");
 	printf("arg {number=1}{call=--workdir}{display=Working directory}{type=string}"
-	       "{tooltip=The directory the command runs in (default: the one Wireshark runs in)}\n");
+	       "{validation=^(/.*)?$}"
+	       "{tooltip=The directory the command runs in, an absolute path (default: the one Wireshark runs in)}\n");
 	printf("arg {number=2}{call=--sockets}{display=Socket path glob}{type=string}"
 	       "{tooltip=Record only unix sockets whose path matches this pattern (fnmatch), "
 	       "whatever they carry; empty: sockets whose first bytes are vhost-user}\n");
@@ -370,6 +371,7 @@ static int capture(const struct options *o)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
 	int fifo_fd, log_fd, status = 0;
+	const char *what;
 	char why[512];
 	pid_t pid;
 
@@ -426,11 +428,12 @@ static int capture(const struct options *o)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return EXIT_OK;
 	last_line(log_fd, why, sizeof(why));
+	what = is_attach(o) ? "the attach" : "the command";
 	if (WIFEXITED(status))
-		fail("the command exited with status %d%s%s", WEXITSTATUS(status),
+		fail("%s exited with status %d%s%s", what, WEXITSTATUS(status),
 		     why[0] ? ": " : "", why);
 	else
-		fail("the command was killed by signal %d (%s)%s%s", WTERMSIG(status),
+		fail("%s was killed by signal %d (%s)%s%s", what, WTERMSIG(status),
 		     strsignal(WTERMSIG(status)), why[0] ? ": " : "", why);
 	return EXIT_FAIL;
 }

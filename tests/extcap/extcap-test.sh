@@ -106,7 +106,7 @@ expect_error() {
 	want=$1
 	shift
 	rm -f "$work/fifo"
-	mkfifo "$work/fifo"
+	mkfifo -m 666 "$work/fifo"
 	# The reader Wireshark would be: held open by the test itself (O_RDWR
 	# never blocks); what a failed start writes fits the pipe's buffer.
 	exec 4<>"$work/fifo"
@@ -126,6 +126,14 @@ case_errors() {
 	IF=vhost-user-attach expect_error "no process" --pids ""
 	IF=vhost-user-attach expect_error "'12x' is not a list of numbers" --pids "12x"
 	IF=vhost-user-attach expect_error "process 4194300 does not exist" --pids "1,4194300"
+	# Attaching without the privilege: the attach program's own line.
+	if [ -n "${VHU_PINGPONG:-}" ] && [ -n "$as_user" ]; then
+		chmod 777 "$work"
+		extcap() {
+			$as_user env VHU_CAPTURE="$VHU_CAPTURE" "$VHU_EXTCAP" "$@"
+		}
+		IF=vhost-user-attach expect_error "the attach exited with status 2: .*needs root" --pids 1
+	fi
 	expect_error "killed by signal 9" --command 'kill -9 $$'
 	VHU_CAPTURE=$work/none expect_error "cannot run the capture launcher $work/none" --command true
 	extcap --extcap-interface "$IF" --capture --command true --fifo "$work/none/fifo" 2>"$work/err"
@@ -186,7 +194,7 @@ case_attach() {
 	i=0
 	while [ ! -e "$work/ready" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 	[ -e "$work/ready" ] || fail "the ping-pong did not start"
-	mkfifo "$work/fifo"
+	mkfifo -m 666 "$work/fifo"
 	cat "$work/fifo" >"$work/attach.pcapng" &
 	reader=$!
 	IF=vhost-user-attach
