@@ -206,8 +206,9 @@ void vhu_init(void)
 	if (!read_settings())
 		return;
 	vhu_busy++;
-	vhu_sandbox_check_inherited();
 	pid_cache_init();
+	vhu_gettid(vhu_getpid());	/* at load, while it may still ask */
+	vhu_sandbox_check_inherited();
 	if (vhu_out_open() == 0) {
 		atomic_store(&vhu_capturing, true);
 		/* Children of fork() keep capturing; exec'd images start over

@@ -18,13 +18,22 @@
  * the filter: whatever it allows, from the moment a program may have one,
  * the shim makes no system call of its own but its record writes.  The
  * flag is set before the real call and stays set even if that fails: a
- * half-installed filter must not find the shim guessing.
+ * half-installed filter must not find the shim guessing.  Only a call
+ * without a filter program is not one: libseccomp (which QEMU links)
+ * probes the kernel's flags with SECCOMP_SET_MODE_FILTER and a NULL
+ * program, which installs nothing.
  */
 atomic_bool vhu_sandbox;
 
 static void note_sandbox(void)
 {
 	atomic_store_explicit(&vhu_sandbox, true, memory_order_relaxed);
+}
+
+/* Does this seccomp mode with this argument install something? */
+static bool installs(unsigned long mode, unsigned long prog)
+{
+	return mode == SECCOMP_MODE_STRICT || (mode == SECCOMP_MODE_FILTER && prog);
 }
 
 /*
@@ -61,7 +70,7 @@ int prctl(int option, ...)
 		errno = ENOSYS;
 		return -1;
 	}
-	if (option == PR_SET_SECCOMP)
+	if (option == PR_SET_SECCOMP && installs(a[0], a[1]))
 		note_sandbox();
 	return real(option, a[0], a[1], a[2], a[3], 0ul);
 }
@@ -84,7 +93,9 @@ long syscall(long number, ...)
 		return -1;
 	}
 	if (number == SYS_seccomp &&
-	    (a[0] == SECCOMP_SET_MODE_STRICT || a[0] == SECCOMP_SET_MODE_FILTER))
+	    installs(a[0] == SECCOMP_SET_MODE_STRICT ? SECCOMP_MODE_STRICT :
+		     a[0] == SECCOMP_SET_MODE_FILTER ? SECCOMP_MODE_FILTER : SECCOMP_MODE_DISABLED,
+		     (unsigned long)a[2]))
 		note_sandbox();
 	return real(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
