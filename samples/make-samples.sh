@@ -63,6 +63,7 @@ scenario qemu-net-mq qemu-net-dpdk.sh mq
 scenario qemu-net-iotlb qemu-net-dpdk.sh iotlb
 scenario qemu-net-migrate qemu-net-phases.sh migrate
 scenario qemu-net-reconnect qemu-net-phases.sh reconnect
+scenario uml-blk-qsd uml-blk.sh
 
 # The test peer's failure scripts: both sides (one fork) in one file.
 for s in broken-close broken-flags broken-fds broken-oversize; do

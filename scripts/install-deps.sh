@@ -20,6 +20,9 @@ packages=(
 	# real peers: QEMU 7.2 (qemu-system-common brings qemu-storage-daemon
 	# and /usr/lib/qemu/virtiofsd)
 	qemu-system-x86 qemu-utils
+	# real peers: user-mode-linux as a front-end (its virtio_blk is a
+	# module: kmod's insmod loads it)
+	user-mode-linux kmod
 	# the tiny test guest and newer peers in chroots
 	debootstrap busybox-static cpio
 	# the Debian packages: built on the host, checked with lintian

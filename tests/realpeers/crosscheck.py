@@ -94,7 +94,7 @@ def fd_kind(annotation):
 	if a.startswith("pipe:"):
 		return "pipe"
 	if a.startswith("/"):
-		return "regular"
+		return "file"	# the core's word for VHU_FDK_REGULAR
 	return "other"
 
 
@@ -265,7 +265,7 @@ class Stream:
 		return not self.broken and (self.msg is not None or self.hdr)
 
 
-def reassemble(runs):
+def reassemble(runs, skip=frozenset()):
 	"""Cuts each process's byte stream per socket and direction into messages.
 
 	Syscall boundaries mean nothing (a header may come in one call and its
@@ -279,6 +279,8 @@ def reassemble(runs):
 	streams = {}
 	for run in runs:
 		for t in run.transfers:
+			if t["ino"] in skip:
+				continue
 			key = (t["pid"], t["ino"], t["dir"])
 			if key not in streams:
 				streams[key] = Stream(*key)
@@ -297,6 +299,32 @@ def request_id(names, name):
 	raise SystemExit("crosscheck: %s is not in core/vhu_proto.h" % name)
 
 
+def handover_requests(names):
+	return {request_id(names, "VHOST_USER_SET_BACKEND_REQ_FD"): "backend",
+		request_id(names, "VHOST_USER_GPU_SET_SOCKET"): "gpu"}
+
+
+def notifier_sockets(messages, runs, names):
+	"""Sockets passed in any other message than the two that open a channel,
+	and their peers: kick, call and error notifiers (user-mode-linux passes
+	a socket where others pass an eventfd).  The 8-byte counts moved on them
+	are not vhost-user messages."""
+	handover = handover_requests(names)
+	peers = {}
+	for run in runs:
+		peers.update(run.peers)
+	out = set()
+	for msg in messages:
+		if msg.request in handover and not msg.flags & FLAG_REPLY:
+			continue
+		for fd in msg.fds:
+			if fd["ino"] is not None:
+				out.add(fd["ino"])
+				if peers.get(fd["ino"]) is not None:
+					out.add(peers[fd["ino"]])
+	return frozenset(out)
+
+
 def classify(messages, runs, names):
 	"""Sets each message's channel (main/backend/gpu) and direction (fe->be/be->fe).
 
@@ -305,8 +333,7 @@ def classify(messages, runs, names):
 	end the front-end kept).  On those channels the back-end sends the
 	requests and the front-end the replies.
 	"""
-	handover = {request_id(names, "VHOST_USER_SET_BACKEND_REQ_FD"): "backend",
-		    request_id(names, "VHOST_USER_GPU_SET_SOCKET"): "gpu"}
+	handover = handover_requests(names)
 	peers = {}
 	for run in runs:
 		peers.update(run.peers)
@@ -331,7 +358,8 @@ def classify(messages, runs, names):
 
 def strace_sequences(paths, names, monitors=()):
 	runs = [StraceRun(p, monitors) for p in paths]
-	messages, problems = reassemble(runs)
+	messages, _ = reassemble(runs)
+	messages, problems = reassemble(runs, notifier_sockets(messages, runs, names))
 	classify(messages, runs, names)
 	seqs = {}
 	for msg in sorted(messages, key=lambda m: m.time):

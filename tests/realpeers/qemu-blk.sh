@@ -31,12 +31,7 @@ fi
 sock=$RP_DIR/vhost.sock
 truncate -s 16M "$RP_DIR/disk.img"
 
-rp_start be qemu-storage-daemon \
-	--blockdev "driver=file,node-name=f0,filename=$RP_DIR/disk.img" \
-	--blockdev driver=raw,node-name=d0,file=f0 \
-	--export "type=vhost-user-blk,id=e0,node-name=d0,addr.type=unix,addr.path=$sock,writable=on,num-queues=1" \
-	--pidfile "$RP_DIR/be.pid"
-rp_wait_for "the back-end's socket" 60 rp_is_socket "$sock"
+rp_start_qsd_blk "$sock" "$RP_DIR/disk.img"
 
 # accel=tcg: KVM may be absent or unusable on the machines this runs on.
 rp_start fe qemu-system-x86_64 -nodefaults -no-user-config -display none \
