@@ -9,7 +9,8 @@
  * back-end (the forked child) chroots into CHROOT_DIR if given
  * (virtiofsd's sandbox=chroot: no /proc in there), installs a seccomp
  * filter, then accepts and serves the front-end's requests: a reply, fds
- * received (memfd, eventfd), a back-end channel socket received and used.
+ * received (memfd, eventfd), a back-end channel socket received and used
+ * by a thread started inside the sandbox.
  *
  * The filter allows what this back-end calls itself and the shim's record
  * writes, nothing else: on any other call it kills the process
@@ -17,11 +18,15 @@
  * EHWPOISON ("errno"), which no call of the back-end's own returns.
  *   accept, read, write, recvmsg, sendmsg, close, exit_group, rt_sigreturn
  *                     the back-end's own
+ *   clone, clone3, mmap, mprotect, munmap, madvise, brk, futex,
+ *   set_robust_list, rseq, rt_sigprocmask, rt_sigaction, getrandom, exit
+ *                     the back-end's thread (pthread_create and join)
  *   writev            the shim's record over 1 KiB (write is the back-end's)
  *   clock_gettime     the record's time stamp: the vDSO, a system call only
  *                     where the clock has no vDSO
  * The shim must live with that: no getpid, gettid, fstat, readlinkat,
- * getsockname, getpeername or getsockopt once the filter is in.  Before
+ * getsockname, getpeername or getsockopt once the filter is in (the
+ * thread's records say tid 0, unknown).  Before
  * every call of the back-end errno is set to EDOM, and after every call
  * that succeeds it must still be EDOM: the shim leaks no errno.
  *
@@ -34,6 +39,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -137,9 +143,16 @@ static void install_filter(uint32_t deny)
 		ALLOW(SYS_read), ALLOW(SYS_write), ALLOW(SYS_recvmsg), ALLOW(SYS_sendmsg),
 		ALLOW(SYS_close), ALLOW(SYS_exit), ALLOW(SYS_exit_group),
 		ALLOW(SYS_rt_sigreturn),
+		/* its thread */
+		ALLOW(SYS_clone), ALLOW(SYS_clone3), ALLOW(SYS_mmap), ALLOW(SYS_mprotect),
+		ALLOW(SYS_munmap), ALLOW(SYS_madvise), ALLOW(SYS_brk), ALLOW(SYS_futex),
+		ALLOW(SYS_set_robust_list), ALLOW(SYS_rseq), ALLOW(SYS_rt_sigprocmask),
+		ALLOW(SYS_rt_sigaction), ALLOW(SYS_getrandom),
 #ifdef __SANITIZE_ADDRESS__
-		/* ASan's __asan_handle_no_return, before exit_group */
-		ALLOW(SYS_sigaltstack),
+		/* the program's own ASan runtime: __asan_handle_no_return before
+		 * exit_group, its pthread_create (the shim's records of that
+		 * thread still say tid 0: the shim asks nothing) */
+		ALLOW(SYS_sigaltstack), ALLOW(SYS_gettid), ALLOW(SYS_sched_getaffinity),
 #endif
 		/* the shim's record writes */
 		ALLOW(SYS_writev), ALLOW(SYS_clock_gettime),
@@ -158,12 +171,28 @@ static void install_filter(uint32_t deny)
 }
 #endif
 
+/* The back-end channel, served by a thread that starts in the sandbox. */
+static void *channel_thread(void *arg)
+{
+	int chan = *(int *)arg, n;
+	uint8_t m[32];
+	ssize_t r = 0;
+
+	n = (int)make_msg(m, VHU_BACKEND_CONFIG_CHANGE_MSG, VHU_VERSION | VHU_FLAG_NEED_REPLY,
+			  0, 0);
+	KEEPS_ERRNO(r = write(chan, m, (size_t)n), r == n);
+	KEEPS_ERRNO(read_full(chan, m, 20), true);
+	KEEPS_ERRNO(r = close(chan), r == 0);
+	return NULL;
+}
+
 /* The back-end, inside its sandbox before the front-end comes. */
 static void backend(int lfd, const char *jail, uint32_t deny)
 {
 	uint8_t m[64];
 	int fds[4], n = 0, i, chan, fd = -1;
 	ssize_t r = 0;
+	pthread_t t;
 
 	if (jail && (chroot(jail) < 0 || chdir("/") < 0))
 		die("chroot");
@@ -185,11 +214,8 @@ static void backend(int lfd, const char *jail, uint32_t deny)
 
 	KEEPS_ERRNO(n = recv_fds(fd, m, 12, &chan, 1), n == 1);
 	sandboxed_check(vhu_get_le32(m) == VHU_SET_BACKEND_REQ_FD, "SET_BACKEND_REQ_FD socket");
-	n = (int)make_msg(m, VHU_BACKEND_CONFIG_CHANGE_MSG, VHU_VERSION | VHU_FLAG_NEED_REPLY,
-			  0, 0);
-	KEEPS_ERRNO(r = write(chan, m, (size_t)n), r == n);
-	KEEPS_ERRNO(read_full(chan, m, 20), true);
-	KEEPS_ERRNO(r = close(chan), r == 0);
+	sandboxed_check(pthread_create(&t, NULL, channel_thread, &chan) == 0 &&
+			pthread_join(t, NULL) == 0, "back-end channel thread");
 	KEEPS_ERRNO(r = read(fd, m, 1), r == 0);
 	KEEPS_ERRNO(r = close(fd), r == 0);
 	sandboxed_exit(0);
