@@ -16,6 +16,9 @@
 #                      the peers before the shim, which needs them first
 #   VHU_RP_UNSHIMMED="NAME..."  peers to run without the shim (samples/make-samples.sh
 #                      uses it where the shim cannot run yet); never set by ctest
+#   VHU_RP_PLAIN="NAME..." with VHU_RP_PLAIN_LIB  sanitized builds: peers to run
+#                      with the shim built without sanitizers (a sandboxed peer
+#                      that the ASan runtime's own system calls would get killed)
 #
 # A scenario sets RP_STRACE_ONE="NAME..." for peers whose children strace
 # must not follow: user-mode-linux ptraces its own.  strace then traces the
@@ -136,7 +139,9 @@ rp_start() {
 	local shim=()
 	if [ "${VHU_RP_NO_SHIM-}" != 1 ] && ! rp_unshimmed "$name"; then
 		shim=("$VHU_CAPTURE" -w "$RP_DIR/$name.pcapng" --)
-		if [ -n "${VHU_RP_PRELOAD-}" ]; then
+		if case " ${VHU_RP_PLAIN-} " in *" $name "*) true ;; *) false ;; esac; then
+			shim=(env "VHU_CAPTURE_LIB=$VHU_RP_PLAIN_LIB" "${shim[@]}")
+		elif [ -n "${VHU_RP_PRELOAD-}" ]; then
 			# The launcher puts the shim first in LD_PRELOAD; an
 			# uninstrumented peer then refuses the sanitized shim
 			# ("ASan runtime does not come first").  Put the
