@@ -16,7 +16,8 @@
  * (Rust's seccompiler, minijail) or libseccomp's seccomp_load (which
  * itself goes through one of the other two).  The shim does not look at
  * the filter: whatever it allows, from the moment a program may have one,
- * the shim makes no system call of its own but its record writes.  The
+ * the shim makes no system call of its own (its records are copies into
+ * the spool, mapped at start).  The
  * flag is set before the real call and stays set even if that fails: a
  * half-installed filter must not find the shim guessing.  Only a call
  * without a filter program is not one: libseccomp (which QEMU links)

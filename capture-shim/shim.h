@@ -89,8 +89,8 @@ static inline bool vhu_on(void)
 /*
  * Could a seccomp filter be in place?  Set at load when the process
  * inherited one, and when the program installs one (sandbox.c).  From
- * then on the shim makes no system call of its own but its record
- * writes: a kill filter gives no second chance.  What a record needs is
+ * then on the shim makes no system call of its own (its records are
+ * memory copies): a kill filter gives no second chance.  What a record needs is
  * taken from the arguments and results of the calls it wraps, or said to
  * be unknown.
  */

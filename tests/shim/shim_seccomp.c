@@ -12,16 +12,16 @@
  * received (memfd, eventfd), a back-end channel socket received and used
  * by a thread started inside the sandbox.
  *
- * The filter allows what this back-end calls itself and the shim's record
- * writes, nothing else: on any other call it kills the process
- * (SECCOMP_RET_KILL_PROCESS, "kill") or makes the call fail with
- * EHWPOISON ("errno"), which no call of the back-end's own returns.
+ * The filter allows what this back-end calls itself and the clock, nothing
+ * else (the shim's records are memory copies into its spool): on any
+ * other call it kills the process (SECCOMP_RET_KILL_PROCESS, "kill") or
+ * makes the call fail with EHWPOISON ("errno"), which no call of the
+ * back-end's own returns.
  *   accept, read, write, recvmsg, sendmsg, close, exit_group, rt_sigreturn
  *                     the back-end's own
  *   clone, clone3, mmap, mprotect, munmap, madvise, brk, futex,
  *   set_robust_list, rseq, rt_sigprocmask, rt_sigaction, getrandom, exit
  *                     the back-end's thread (pthread_create and join)
- *   writev            the shim's record over 1 KiB (write is the back-end's)
  *   clock_gettime     the record's time stamp: the vDSO, a system call only
  *                     where the clock has no vDSO
  * The shim must live with that: no getpid, gettid, fstat, readlinkat,
@@ -154,8 +154,8 @@ static void install_filter(uint32_t deny)
 		 * thread still say tid 0: the shim asks nothing) */
 		ALLOW(SYS_sigaltstack), ALLOW(SYS_gettid), ALLOW(SYS_sched_getaffinity),
 #endif
-		/* the shim's record writes */
-		ALLOW(SYS_writev), ALLOW(SYS_clock_gettime),
+		/* the records' time stamps */
+		ALLOW(SYS_clock_gettime),
 		BPF_STMT(BPF_RET | BPF_K, deny),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
