@@ -21,9 +21,10 @@
 #                      that the ASan runtime's own system calls would get killed)
 #
 # A scenario sets RP_STRACE_ONE="NAME..." for peers whose children strace
-# must not follow: user-mode-linux ptraces its own.  strace then traces the
-# peer's first process only, and its log gets that pid in front of each
-# line afterwards, as -f writes it.
+# must not follow: user-mode-linux ptraces its own.  strace then runs under
+# the launcher (which stays the peer's parent) and traces the peer's first
+# process only; its log gets that pid in front of each line afterwards, as
+# -f writes it.
 
 set -u
 
@@ -157,15 +158,16 @@ rp_start() {
 	# No --seccomp-bpf: strace's filter would be inherited, and a process that
 	# starts under a filter gets a shim that makes no system call of its own
 	# (it records fds as of unknown kind).  The peer's own filter is the test.
-	local follow=(-f) one=()
+	local strace=(strace -ttt -yy -xx -s "$RP_STRACE_SIZE" -e trace=$RP_STRACE_CALLS
+		      -o "$RP_DIR/$name.strace") run
 	if rp_strace_one "$name"; then
 		# The shell becomes the peer (exec): its pid is the peer's.
-		follow=()
-		one=(sh -c 'echo $$ >"$0"; exec "$@"' "$RP_DIR/$name.tracepid")
+		run=("${shim[@]}" "${strace[@]}"
+		     sh -c 'echo $$ >"$0"; exec "$@"' "$RP_DIR/$name.tracepid" "$@")
+	else
+		run=("${strace[@]}" -f "${shim[@]}" "$@")
 	fi
-	timeout -k 5 "$RP_PEER_TIMEOUT" \
-		strace "${follow[@]}" -ttt -yy -xx -s "$RP_STRACE_SIZE" -e trace=$RP_STRACE_CALLS \
-		-o "$RP_DIR/$name.strace" "${one[@]}" "${shim[@]}" "$@" \
+	timeout -k 5 "$RP_PEER_TIMEOUT" "${run[@]}" \
 		<"$RP_DIR/$name.in" >"$RP_DIR/$name.log" 2>&1 &
 	eval "RP_PID_$name=$!"
 	RP_PIDS="$RP_PIDS $!"
