@@ -38,9 +38,11 @@ EXPECT = {
 		"VHOST_USER_SET_MEM_TABLE"], None),
 	# QEMU and the two testpmd, the first one killed
 	"qemu-net-reconnect.pcapng": (0, 3, START + ["VHOST_USER_SET_VRING_BASE"], None),
+	# UML asks for a reply to the very message that negotiates REPLY_ACK
 	"uml-blk-qsd.pcapng": (0, 2, ["VHOST_USER_GET_FEATURES", "VHOST_USER_SET_MEM_TABLE",
 		"VHOST_USER_SET_VRING_CALL", "VHOST_USER_SET_VRING_KICK",
-		"VHOST_USER_GET_CONFIG"], None),
+		"VHOST_USER_GET_CONFIG"], ("VHOST_USER_SET_PROTOCOL_FEATURES",
+		"vhost_user.rule.need-reply-without-reply-ack", "REPLY_ACK was not negotiated")),
 	"peer-broken-close.pcapng": (1, 2, ["VHOST_USER_GET_FEATURES"],
 		("VHOST_USER_GET_PROTOCOL_FEATURES", "malformed", "4 of 8")),
 	"peer-broken-flags.pcapng": (0, 2, ["VHOST_USER_GET_QUEUE_NUM"],
