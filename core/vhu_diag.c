@@ -61,7 +61,23 @@ struct region {
 	uint64_t gpa, size, uva;
 };
 
+#define PATHS_KEPT 32
+
+struct path_features {
+	uint64_t key;		/* 0: free */
+	uint64_t conn_id;	/* the connection that negotiated them */
+	uint64_t features, pfeatures;
+	bool features_set, pfeatures_set;
+};
+
+struct vhu_diag_paths {
+	struct path_features p[PATHS_KEPT];
+	unsigned next;		/* slot to reuse when all are taken */
+};
+
 struct vhu_diag_conn {
+	struct vhu_diag_paths *paths;
+	uint64_t path_key;
 	bool saw_start;		/* GET_FEATURES seen: the capture has the start */
 	bool owner;		/* SET_OWNER seen */
 	bool log_fd;		/* SET_LOG_FD seen */
@@ -73,9 +89,38 @@ struct vhu_diag_conn {
 	struct region r[VHU_DIAG_MAX_REGIONS];
 };
 
-struct vhu_diag_conn *vhu_diag_conn_new(void)
+struct vhu_diag_paths *vhu_diag_paths_new(void)
 {
-	return calloc(1, sizeof(struct vhu_diag_conn));
+	return calloc(1, sizeof(struct vhu_diag_paths));
+}
+
+void vhu_diag_paths_free(struct vhu_diag_paths *p)
+{
+	free(p);
+}
+
+uint64_t vhu_diag_path_key(const char *path, uint32_t len, bool connected)
+{
+	uint64_t h = 14695981039346656037ull;	/* FNV-1a */
+	uint32_t i;
+
+	if (!path || !len)
+		return 0;
+	for (i = 0; i < len; i++)
+		h = (h ^ (uint8_t)path[i]) * 1099511628211ull;
+	h ^= connected;
+	return h ? h : 1;
+}
+
+struct vhu_diag_conn *vhu_diag_conn_new(struct vhu_diag_paths *paths, uint64_t path_key)
+{
+	struct vhu_diag_conn *dc = calloc(1, sizeof(*dc));
+
+	if (dc) {
+		dc->paths = paths;
+		dc->path_key = path_key;
+	}
+	return dc;
 }
 
 void vhu_diag_conn_free(struct vhu_diag_conn *dc)
@@ -232,6 +277,57 @@ static void judge_gate(struct judge *j)
 
 /* ---- features ------------------------------------------------------------ */
 
+/*
+ * A reconnect or a restore negotiates again on the same socket path; bits
+ * that were there before and are gone now (LOG_ALL, INFLIGHT_SHMFD) are
+ * the classic loss (cloud-hypervisor#8918).  Compared: the first
+ * SET_FEATURES / SET_PROTOCOL_FEATURES of a session with the last of the
+ * previous session on the path.
+ */
+static struct path_features *path_slot(struct vhu_diag_paths *ps, uint64_t key)
+{
+	unsigned i;
+
+	for (i = 0; i < PATHS_KEPT; i++)
+		if (ps->p[i].key == key)
+			return &ps->p[i];
+	for (i = 0; i < PATHS_KEPT; i++)
+		if (!ps->p[i].key)
+			break;
+	if (i == PATHS_KEPT)
+		i = ps->next++ % PATHS_KEPT;
+	memset(&ps->p[i], 0, sizeof(ps->p[i]));
+	ps->p[i].key = key;
+	return &ps->p[i];
+}
+
+static void judge_path_features(struct judge *j, bool protocol, uint64_t v)
+{
+	struct vhu_diag_conn *dc = j->dc;
+	struct path_features *pf;
+	uint64_t *last;
+	bool *set;
+
+	if (!dc->paths || !dc->path_key)
+		return;
+	pf = path_slot(dc->paths, dc->path_key);
+	last = protocol ? &pf->pfeatures : &pf->features;
+	set = protocol ? &pf->pfeatures_set : &pf->features_set;
+	if (*set && pf->conn_id != j->mi->conn_id && *last != v)
+		add(j, VHU_RULE_FEATURES_CHANGED, 0,
+		    "%s 0x%" PRIx64 " on a new session over the same socket: the previous one (conn %u.%u) had 0x%"
+		    PRIx64 " (lost 0x%" PRIx64 ", new 0x%" PRIx64 ")", short_name(j), v,
+		    (unsigned)(pf->conn_id >> 32), (unsigned)pf->conn_id, *last, *last & ~v, v & ~*last);
+	/* within a session the last value counts (LOG_ALL comes and goes) */
+	if (*set && pf->conn_id != j->mi->conn_id) {
+		pf->features_set = pf->pfeatures_set = false;
+		*set = false;
+	}
+	pf->conn_id = j->mi->conn_id;
+	*last = v;
+	*set = true;
+}
+
 static void judge_features(struct judge *j)
 {
 	const struct vhu_msg_info *mi = j->mi;
@@ -255,6 +351,8 @@ static void judge_features(struct judge *j)
 		    mi->features);
 	if (!have(j, 0, 8))
 		return;
+	if (r == VHU_SET_FEATURES || r == VHU_SET_PROTOCOL_FEATURES)
+		judge_path_features(j, r == VHU_SET_PROTOCOL_FEATURES, v);
 	if (r == VHU_SET_FEATURES && mi->offered_features) {
 		extra = v & ~mi->offered_features;
 		if (extra)

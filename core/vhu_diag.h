@@ -42,6 +42,8 @@ extern "C" {
 	  "A message gated on a feature that was not negotiated") \
 	X(NOT_OFFERED, "feature-not-offered", ERROR, PROTOCOL, "Feature negotiation", \
 	  "A feature acknowledged that the back-end did not offer") \
+	X(FEATURES_CHANGED, "features-changed", WARN, SEQUENCE, "Feature negotiation", \
+	  "Features differ from the previous session on the same socket path") \
 	X(REGION_OVERLAP, "region-overlap", ERROR, PROTOCOL, "Memory access", \
 	  "Memory regions overlap") \
 	X(TOO_MANY_REGIONS, "too-many-regions", ERROR, PROTOCOL, "VHOST_USER_GET_MAX_MEM_SLOTS", \
@@ -120,7 +122,17 @@ struct vhu_msg_desc;
  * translation are judged only against the regions kept. */
 #define VHU_DIAG_MAX_REGIONS 64
 
-struct vhu_diag_conn *vhu_diag_conn_new(void);
+/* What the rules remember across connections: the features each socket
+ * path negotiated last (a few paths, the oldest forgotten). */
+struct vhu_diag_paths;
+struct vhu_diag_paths *vhu_diag_paths_new(void);
+void vhu_diag_paths_free(struct vhu_diag_paths *p);
+/* A key for a socket path and the side that opened it (connect or accept),
+ * 0 for none. */
+uint64_t vhu_diag_path_key(const char *path, uint32_t len, bool connected);
+
+/* paths may be NULL; path_key 0: the connection's path is not known. */
+struct vhu_diag_conn *vhu_diag_conn_new(struct vhu_diag_paths *paths, uint64_t path_key);
 void vhu_diag_conn_free(struct vhu_diag_conn *dc);
 
 /* Where the findings of one message go. */

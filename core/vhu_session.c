@@ -54,6 +54,7 @@ struct conn {
 	struct pending *q;	/* ring of qcap entries, allocated on demand */
 	unsigned qcap, qhead, qlen;
 	struct vhu_diag_conn *diag;	/* state of the rules, main channel only */
+	uint64_t path_key;	/* socket path and side, for the rules (0: unknown) */
 	bool ctrunc;		/* a received record lost fds (MSG_CTRUNC): the
 				 * next message received holds its first byte */
 	struct vhu_stream st[2];	/* [0] sent by this process, [1] received */
@@ -83,6 +84,7 @@ struct vhu_session {
 	uint64_t index_frame;
 	uint32_t next_index;
 	uint64_t last_ts;	/* of the last record fed */
+	struct vhu_diag_paths *paths;	/* the rules' memory across connections */
 	struct vhu_findings findings;	/* of the message being delivered */
 };
 
@@ -296,6 +298,7 @@ struct vhu_session *vhu_session_new(const struct vhu_options *opt,
 		s->opt.max_payload = VHU_ABSOLUTE_MAX_PAYLOAD;
 	s->cbs = *cbs;
 	s->ctx = ctx;
+	s->paths = vhu_diag_paths_new();	/* without it, that one rule rests */
 	return s;
 }
 
@@ -388,6 +391,7 @@ void vhu_session_free(struct vhu_session *s)
 	}
 	free(s->conns);
 	free(s->procs);
+	vhu_diag_paths_free(s->paths);
 	free(s);
 }
 
@@ -597,7 +601,7 @@ static void on_message(void *arg, const struct vhu_msg *m)
 		}
 	}
 	if (header && c->channel == VHU_CHAN_MAIN && !c->diag)
-		c->diag = vhu_diag_conn_new();
+		c->diag = vhu_diag_conn_new(s->paths, c->path_key);
 	vhu_diag_message(c->channel == VHU_CHAN_MAIN ? c->diag : NULL, m, &mi, req_arg, &s->findings);
 	mi.findings = s->findings.f;
 	mi.nfindings = (uint8_t)s->findings.n;
@@ -743,6 +747,8 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 		}
 		if (r->has_peercred)
 			c->peer_pid = r->peer_pid;
+		if (h->event != VHU_EV_ADOPT)
+			c->path_key = vhu_diag_path_key(r->path, r->path_len, h->event == VHU_EV_CONNECT);
 		if (!c->device)
 			c->device = conn_device(s, h->pid, c->peer_pid);
 		return;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capgen.h"
 #include "feed.h"
 #include "samples.h"
 #include "test_emit.h"
@@ -757,6 +758,59 @@ static void test_midstream(void)
 	finish(&f);
 }
 
+/* A front-end's connect record with the socket path. */
+static void connect_path(struct feeder *f, uint64_t conn, const char *path)
+{
+	static uint8_t buf[512];
+	const struct capgen_side side = { 7, conn, 5, VHU_CHAN_MAIN, 0 };
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+	struct vhu_record r;
+	size_t n;
+
+	capgen_hdr(&h, &side, VHU_EV_CONNECT, 0);
+	vhu_rec_begin(&b, buf, sizeof(buf), &h);
+	vhu_rec_add_item(&b, VHU_IT_PATH, path, (uint32_t)strlen(path));
+	n = capgen_rec_end(&b);
+	CHECK(vhu_rec_parse(buf, n, &r) == VHU_REC_OK);
+	vhu_session_record(f->s, ++f->frame, f->ts_ns, &r);
+}
+
+static void set_features(struct feeder *f, uint64_t conn, uint64_t v)
+{
+	uint8_t m[20];
+
+	vhu_put_le32(m, VHU_SET_FEATURES);
+	vhu_put_le32(m + 4, VHU_VERSION);
+	vhu_put_le32(m + 8, 8);
+	vhu_put_le64(m + 12, v);
+	feed_data(f, conn, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, m, sizeof(m), 0, 0, 0);
+}
+
+/* A second session on the same socket path that negotiates less than the
+ * first (LOG_ALL lost) is a finding; a session that changes its own
+ * features, or one on another path, is not. */
+static void test_features_changed(void)
+{
+	struct feeder f = start(0);
+	int rule = VHU_NOTE_OF_RULE(VHU_RULE_FEATURES_CHANGED);
+	uint64_t a = CONN, b = CONN + 1, c = CONN + 2;
+	uint64_t base = VHU_BIT(VHU_VIRTIO_F_VERSION_1), log = VHU_BIT(VHU_VIRTIO_F_LOG_ALL);
+
+	connect_path(&f, a, "/run/vhu.sock");
+	set_features(&f, a, base);
+	set_features(&f, a, base | log);
+	CHECK(got.n == 2 && got.m[1].notes[rule] == 0);
+	feed_event(&f, a, VHU_CHAN_MAIN, VHU_EV_CLOSE, 7, 0, NULL, NULL);
+	connect_path(&f, b, "/run/vhu.sock");
+	set_features(&f, b, base);
+	CHECK(got.n == 3 && got.m[2].notes[rule] == 1);
+	connect_path(&f, c, "/run/other.sock");
+	set_features(&f, c, base | VHU_BIT(0));
+	CHECK(got.n == 4 && got.m[3].notes[rule] == 0);
+	finish(&f);
+}
+
 int main(void)
 {
 	vhu_fields_init();
@@ -777,6 +831,7 @@ int main(void)
 	test_many_connections();
 	test_undescribed_fds();
 	test_midstream();
+	test_features_changed();
 	printf("test_stream: %d failures\n", failures);
 	return failures ? 1 : 0;
 }
