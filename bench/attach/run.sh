@@ -26,8 +26,11 @@ CAPTURE=$BUILD/capture-shim/vhost-user-capture
 PP=$BUILD/tests/attach/attach_pingpong
 W=$(mktemp -d -t vhu-attach-bench.XXXXXX)
 cap=
-cleanup() {
+pp=
+cleanup() {	# a failed case leaves no collector or waiting ping-pong behind
 	[ -z "$cap" ] || kill "$cap" 2>/dev/null || true
+	[ -z "$pp" ] || pkill -P "$pp" 2>/dev/null || true
+	[ -z "$pp" ] || kill "$pp" 2>/dev/null || true
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -69,6 +72,7 @@ pingpong_attached() {
 	esac
 	touch go
 	wait $pp
+	pp=
 	case $1 in
 	attach) wait "$cap"; cap= ;;	# ends with its targets
 	strace) wait "$cap" || true; cap= ;;
