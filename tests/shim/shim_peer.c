@@ -700,10 +700,7 @@ static int run_threads(const char *path, int nthreads, int nmsg)
 
 /* A sendmsg/recvmsg of BIG_IOVS iovecs with room for one fd. */
 struct big_msg {
-	union {
-		struct cmsghdr c;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
+	_Alignas(struct cmsghdr) char ctl[64];	/* room for CMSG_SPACE(sizeof(int)) */
 	struct iovec iov[BIG_IOVS];
 	struct msghdr msg;
 };
@@ -722,8 +719,8 @@ static void big_msg_init(struct big_msg *b, uint8_t *buf, size_t len)
 	memset(&b->msg, 0, sizeof(b->msg));
 	b->msg.msg_iov = b->iov;
 	b->msg.msg_iovlen = BIG_IOVS;
-	b->msg.msg_control = b->ctl.buf;
-	b->msg.msg_controllen = sizeof(b->ctl.buf);
+	b->msg.msg_control = b->ctl;
+	b->msg.msg_controllen = CMSG_SPACE(sizeof(int));
 }
 
 /* One 1 MiB message in one sendmsg of BIG_IOVS iovecs, an eventfd with it. */
@@ -732,6 +729,7 @@ static void frontend_big(int fd)
 	uint8_t *m = malloc(12 + BIG_LEN);
 	size_t n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0);
 	int efd = eventfd(0, EFD_CLOEXEC);
+	struct cmsghdr *c;
 	struct big_msg b;
 
 	check(m && efd >= 0, "big setup");
@@ -740,10 +738,11 @@ static void frontend_big(int fd)
 	 * bytes of a connection are checked. */
 	n = make_msg(m, VHU_SET_CONFIG, VHU_VERSION, BIG_LEN, 0x42);
 	big_msg_init(&b, m, n);
-	b.ctl.c.cmsg_level = SOL_SOCKET;
-	b.ctl.c.cmsg_type = SCM_RIGHTS;
-	b.ctl.c.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&b.ctl.c), &efd, sizeof(int));
+	c = CMSG_FIRSTHDR(&b.msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &efd, sizeof(int));
 	check(sendmsg(fd, &b.msg, 0) == (ssize_t)n, "big sendmsg");
 	free(m);
 	close(efd);
@@ -764,7 +763,7 @@ static void backend_big(int fd)
 	big_msg_init(&b, m, 12 + BIG_LEN);
 	got = recvmsg(fd, &b.msg, MSG_WAITALL);
 	check(got > 0 && b.msg.msg_controllen >= CMSG_LEN(sizeof(int)), "big recvmsg with the fd");
-	memcpy(&efd, CMSG_DATA(&b.ctl.c), sizeof(int));
+	memcpy(&efd, CMSG_DATA(CMSG_FIRSTHDR(&b.msg)), sizeof(int));
 	close(efd);
 	big_msg_init(&b, m + got, 12 + BIG_LEN - (size_t)got);
 	b.msg.msg_control = NULL;
