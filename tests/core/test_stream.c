@@ -555,7 +555,7 @@ static void big_message(uint8_t channel, uint32_t request, uint32_t flags, uint8
 
 static void test_type_limits(void)
 {
-	static uint8_t rec[4096];
+	static uint8_t rec[4096 + 64];	/* 4 KiB of passed-over payload, then a message */
 	static struct sample s;
 	struct feeder f;
 
