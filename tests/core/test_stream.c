@@ -638,6 +638,9 @@ static void test_direction_from_record(void)
 	req.bytes[4] = 1;
 	RECV(&f, req.bytes, req.len, 0, 0);
 	CHECK(got.n == 2 && got.m[1].is_reply && got.m[1].matched);
+	/* both are the rule bad-flags: the bit does not say who sent them */
+	CHECK(got.m[0].notes[VHU_NOTE_OF_RULE(VHU_RULE_BAD_FLAGS)] == 1);
+	CHECK(got.m[1].notes[VHU_NOTE_OF_RULE(VHU_RULE_BAD_FLAGS)] == 1);
 	finish(&f);
 }
 
