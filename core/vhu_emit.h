@@ -50,7 +50,8 @@ enum vhu_group { VHU_GRP_MALFORMED, VHU_GRP_PROTOCOL, VHU_GRP_SEQUENCE, VHU_GRP_
 	X(BAD_RECORD, "bad_record", ERROR, MALFORMED, "Malformed capture record") \
 	X(RESYNC, "resync", WARN, MALFORMED, "Bytes skipped to find the next message") \
 	X(FDS_UNDESCRIBED, "fds_undescribed", NOTE, UNDECODED, "Passed fds without a description") \
-	X(MIDSTREAM, "midstream", NOTE, SEQUENCE, "Capture started in the middle of the session")
+	X(MIDSTREAM, "midstream", NOTE, SEQUENCE, "Capture started in the middle of the session") \
+	X(BIG_ENDIAN, "big_endian", WARN, UNDECODED, "Payload in big-endian byte order: not decoded")
 
 enum vhu_note_id {
 #define VHU_X_NOTE(id, ab, sev, grp, sum) VHU_N_##id,

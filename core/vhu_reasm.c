@@ -33,6 +33,21 @@ uint32_t vhu_stream_limit(const struct vhu_stream *s, uint32_t request)
 	return bound ? bound : VHU_DEFAULT_MAX_PAYLOAD;
 }
 
+/* The header's three u32 in little-endian order, as the rest of the reader
+ * reads them: a big-endian host's header is swapped into tmp. */
+static const uint8_t *le_header(const struct vhu_stream *s, const uint8_t *p, uint32_t len,
+				uint8_t tmp[VHU_HDR_SIZE])
+{
+	uint32_t i;
+
+	if (!s->big_endian)
+		return p;
+	memset(tmp, 0, VHU_HDR_SIZE);
+	for (i = 0; i < VHU_HDR_SIZE && i < len; i++)
+		tmp[(i & ~3u) + 3 - (i & 3u)] = p[i];
+	return tmp;
+}
+
 static void reset_msg(struct vhu_stream *s)
 {
 	s->have = 0;
@@ -43,13 +58,18 @@ static void reset_msg(struct vhu_stream *s)
 	s->seq++;
 }
 
-static void fill_header(struct vhu_msg *m, const uint8_t *b, uint32_t len)
+static void fill_header(const struct vhu_stream *s, struct vhu_msg *m, const uint8_t *b,
+			uint32_t len)
 {
+	uint8_t tmp[VHU_HDR_SIZE];
+
 	if (len >= VHU_HDR_SIZE) {
+		b = le_header(s, b, len, tmp);
 		m->request = vhu_get_le32(b);
 		m->flags = vhu_get_le32(b + 4);
 		m->size = vhu_get_le32(b + 8);
 	}
+	m->big_endian = s->big_endian;
 }
 
 /* rec_off: where the message starts in the data of the record being fed
@@ -67,7 +87,7 @@ static void deliver(struct vhu_stream *s, const uint8_t *bytes, uint32_t len,
 	m.len = len;
 	m.in_record = rec_off != NOT_IN_RECORD;
 	m.rec_off = m.in_record ? rec_off : 0;
-	fill_header(&m, bytes, len);
+	fill_header(s, &m, bytes, len);
 	if (len >= VHU_HDR_SIZE)
 		m.limit = vhu_stream_limit(s, m.request);
 	m.status = st;
@@ -152,8 +172,10 @@ static void take_fds(struct vhu_stream *s, const struct vhu_record *rec)
 static uint32_t oversize(struct vhu_stream *s, const uint8_t *hdr, uint32_t rest, uint32_t rec_off,
 			 vhu_stream_msg_fn msg, void *arg)
 {
-	uint32_t size = vhu_get_le32(hdr + 8);
-	bool believed = vhu_hdr_plausible_on(s->channel, hdr, VHU_HDR_SIZE, SKIP_MAX);
+	uint8_t tmp[VHU_HDR_SIZE];
+	const uint8_t *le = le_header(s, hdr, VHU_HDR_SIZE, tmp);
+	uint32_t size = vhu_get_le32(le + 8);
+	bool believed = vhu_hdr_plausible_on(s->channel, le, VHU_HDR_SIZE, SKIP_MAX);
 
 	deliver(s, hdr, VHU_HDR_SIZE, VHU_MSG_OVERSIZE, rec_off, msg, arg);
 	if (believed) {
@@ -177,9 +199,11 @@ static uint32_t skip_payload(struct vhu_stream *s, uint32_t avail)
 /* Framing lost: does this record start with a header again? */
 static bool resynced(struct vhu_stream *s, const uint8_t *data, uint32_t len)
 {
-	uint32_t limit = len >= 4 ? vhu_stream_limit(s, vhu_get_le32(data)) : 0;
+	uint8_t tmp[VHU_HDR_SIZE];
+	const uint8_t *le = le_header(s, data, len, tmp);
+	uint32_t limit = len >= 4 ? vhu_stream_limit(s, vhu_get_le32(le)) : 0;
 
-	if (vhu_hdr_plausible_on(s->channel, data, len, limit)) {
+	if (vhu_hdr_plausible_on(s->channel, le, len < VHU_HDR_SIZE ? len : VHU_HDR_SIZE, limit)) {
 		s->resync = false;
 		return true;
 	}
@@ -245,9 +269,11 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 
 		/* Whole message inside this record, nothing buffered: no copy. */
 		if (s->have == 0 && avail >= VHU_HDR_SIZE) {
-			uint32_t size = vhu_get_le32(data + off + 8);
+			uint8_t tmp[VHU_HDR_SIZE];
+			const uint8_t *le = le_header(s, data + off, avail, tmp);
+			uint32_t size = vhu_get_le32(le + 8);
 
-			if (size > vhu_stream_limit(s, vhu_get_le32(data + off))) {
+			if (size > vhu_stream_limit(s, vhu_get_le32(le))) {
 				if (piece)
 					piece(arg, s->seq, off, VHU_HDR_SIZE, 0, true);
 				off += VHU_HDR_SIZE +
@@ -279,12 +305,14 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 				continue;
 			}
 			{
-				uint32_t size = vhu_get_le32(s->buf + 8);
+				uint8_t tmp[VHU_HDR_SIZE];
+				const uint8_t *le = le_header(s, s->buf, VHU_HDR_SIZE, tmp);
+				uint32_t size = vhu_get_le32(le + 8);
 
 				/* the piece that completes the header may also
 				 * end the message: say so (last), as for any
 				 * other message, before it is delivered */
-				if (size > vhu_stream_limit(s, vhu_get_le32(s->buf))) {
+				if (size > vhu_stream_limit(s, vhu_get_le32(le))) {
 					if (piece)
 						piece(arg, s->seq, off - take, take, s->have - take, true);
 					off += oversize(s, s->buf, len - off, NOT_IN_RECORD, msg, arg);

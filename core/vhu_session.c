@@ -605,7 +605,7 @@ static void on_message(void *arg, const struct vhu_msg *m)
 	vhu_diag_message(c->channel == VHU_CHAN_MAIN ? c->diag : NULL, m, &mi, req_arg, &s->findings);
 	mi.findings = s->findings.f;
 	mi.nfindings = (uint8_t)s->findings.n;
-	if (header && m->status == VHU_MSG_OK)
+	if (header && m->status == VHU_MSG_OK && !m->big_endian)
 		update_state(c, c->channel, m, mi.is_reply);
 	c->messages++;
 
@@ -787,6 +787,7 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 	c->last_ts = ts_ns;
 	o = record_origin(s, c, frame, ts_ns, h);
 	c->st[dir].channel = c->channel;
+	c->st[dir].big_endian = h->byte_order == 1;	/* 0 little, 1 big */
 	if (r->data_len)
 		vhu_stream_feed(&c->st[dir], frame, r->data, r->data_len, r, on_message, on_piece, &o);
 	/* A record cut by the shim leaves a hole: what was assembled so far

@@ -57,6 +57,8 @@ struct vhu_msg {
 	uint32_t skipped;	/* bytes discarded before it to resynchronise */
 	bool started_inside;	/* they were the end of a message the capture began in */
 	uint32_t limit;		/* the payload limit its type had (0 without a header) */
+	bool big_endian;	/* recorded on a big-endian host: the header is read in
+				 * that order, the payload is not decoded */
 };
 
 /* What the session knows about a message. */

@@ -1341,7 +1341,10 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	}
 
 	walk_header(&w, d);
-	decodable = m->status != VHU_MSG_OVERSIZE;
+	decodable = m->status != VHU_MSG_OVERSIZE && !m->big_endian;
+	if (m->big_endian)
+		note(&w, VHU_N_BIG_ENDIAN, "Recorded on a big-endian host: the payload is in big-endian "
+		     "byte order and is not decoded");
 	if (d && decodable) {
 		l = pick_layout(d, m, mi, w.plen);
 		walk_layout(&w, l);
@@ -1360,7 +1363,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 			if (want >= 0 && w.plen > (uint32_t)want)
 				pl_bytes(&w, VHU_F_TRAILING, (uint32_t)want, w.plen - (uint32_t)want);
 		}
-	} else if (decodable && w.plen) {
+	} else if ((decodable || m->big_endian) && w.plen) {
 		pl_bytes(&w, VHU_F_PAYLOAD, 0, w.plen);
 	}
 	if (o && o->show_payload && d && decodable && w.plen)

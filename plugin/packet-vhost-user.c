@@ -244,7 +244,8 @@ static tvbuff_t *message_tvb(tvbuff_t *tvb, packet_info *pinfo, gint data_off,
 	if (!wm->m.bytes)
 		return NULL;
 	mt = tvb_new_child_real_data(tvb, wm->m.bytes, wm->m.len, wm->m.len);
-	add_new_data_source(pinfo, mt, "Truncated vhost-user message");
+	add_new_data_source(pinfo, mt, wm->m.status == VHU_MSG_TRUNCATED ?
+				       "Truncated vhost-user message" : "Reassembled vhost-user message");
 	return mt;
 }
 

@@ -26,6 +26,8 @@ static struct {
 	const char *recent[2];	/* names interned last */
 	GHashTable *endpoints;	/* (pid, role) -> struct endpoint_cache */
 	GHashTable *open;	/* stream id -> id of its split message in progress */
+	GHashTable *npieces;	/* id of a split message in progress -> its pieces so far */
+	GHashTable *whole;	/* ids of split messages kept whole (too many pieces) */
 	uint32_t next_frag_id;
 	uint32_t last_fed;
 	bool finished;
@@ -151,14 +153,17 @@ static uint32_t take_split(uint64_t stream_id)
 	guint64 key = stream_id;
 	uint32_t id = GPOINTER_TO_UINT(g_hash_table_lookup(cap.open, &key));
 
-	if (id)
+	if (id) {
 		g_hash_table_remove(cap.open, &key);
+		g_hash_table_remove(cap.npieces, GUINT_TO_POINTER(id));
+	}
 	return id;
 }
 
 /* Where the message's bytes will be found again: inside the record being
  * fed, in the fragment table (split across records), or (cut by the end of
- * the capture: no last piece) nowhere but in a copy. */
+ * the capture: no last piece; or in too many pieces for the table) nowhere
+ * but in a copy. */
 static void place_bytes(struct vhu_ws_msg *wm, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
 	uint32_t split = take_split(mi->conn_id * 2 + (mi->event == VHU_EV_DATA_RECV));
@@ -167,7 +172,7 @@ static void place_bytes(struct vhu_ws_msg *wm, const struct vhu_msg *m, const st
 	if (m->in_record) {
 		wm->where = VHU_WS_IN_RECORD;
 		wm->rec_off = m->rec_off;
-	} else if (split && m->status != VHU_MSG_TRUNCATED) {
+	} else if (split && m->status != VHU_MSG_TRUNCATED && !vhu_ws_frag_kept_whole(split)) {
 		wm->where = VHU_WS_REASSEMBLED;
 		wm->frag_id = split;
 	} else {
@@ -231,6 +236,32 @@ static void on_finding(void *ctx _U_, void *cookie, const struct vhu_finding *f)
  * table on every pass.  Consecutive pieces of one message in one record
  * (a header completed, then payload) are one fragment.
  */
+/*
+ * Wireshark's fragment table walks a message's fragment list on every
+ * addition: a message in thousands of pieces (a 64 KiB message read one
+ * byte per call) would cost their square.  Past this many pieces a message
+ * leaves the table: the first pass keeps it whole, like a cut message, and
+ * its pieces are no longer fragments.
+ */
+#define MAX_FRAGMENTS 64
+
+bool vhu_ws_frag_kept_whole(uint32_t frag_id)
+{
+	return cap.whole && g_hash_table_contains(cap.whole, GUINT_TO_POINTER(frag_id));
+}
+
+/* Counts a piece of split message id; returns its pieces so far.  Past
+ * MAX_FRAGMENTS the message is kept whole from then on. */
+static uint32_t count_piece(uint32_t id)
+{
+	uint32_t n = GPOINTER_TO_UINT(g_hash_table_lookup(cap.npieces, GUINT_TO_POINTER(id))) + 1;
+
+	g_hash_table_insert(cap.npieces, GUINT_TO_POINTER(id), GUINT_TO_POINTER(n));
+	if (n == MAX_FRAGMENTS + 1)
+		g_hash_table_add(cap.whole, GUINT_TO_POINTER(id));
+	return n;
+}
+
 static void on_piece(void *ctx _U_, uint64_t stream_id, uint64_t msg_seq _U_, uint32_t rec_off,
 		     uint32_t len, uint32_t msg_off, bool last)
 {
@@ -255,6 +286,8 @@ static void on_piece(void *ctx _U_, uint64_t stream_id, uint64_t msg_seq _U_, ui
 	}
 	if (!last)
 		cap.head_bytes += len;
+	if (count_piece(id) > MAX_FRAGMENTS)
+		return;
 	if (prev && prev->frag_id == id && prev->rec_off + prev->len == rec_off) {
 		prev->len += len;
 		prev->last = last;
@@ -291,6 +324,8 @@ void vhu_ws_capture_init(void)
 	cap.strings = g_string_chunk_new(4096);
 	cap.endpoints = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	cap.open = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	cap.npieces = g_hash_table_new(g_direct_hash, g_direct_equal);
+	cap.whole = g_hash_table_new(g_direct_hash, g_direct_equal);
 	cap.pieces = g_array_new(FALSE, FALSE, sizeof(struct vhu_ws_piece));
 	cap.next_frag_id = 0;
 	cap.last_fed = 0;
@@ -309,6 +344,10 @@ void vhu_ws_capture_cleanup(void)
 		g_hash_table_destroy(cap.endpoints);
 	if (cap.open)
 		g_hash_table_destroy(cap.open);
+	if (cap.npieces)
+		g_hash_table_destroy(cap.npieces);
+	if (cap.whole)
+		g_hash_table_destroy(cap.whole);
 	if (cap.pieces)
 		g_array_free(cap.pieces, TRUE);
 	memset(&cap, 0, sizeof(cap));

@@ -108,6 +108,8 @@ tvbuff_t **vhu_ws_frag_frame(tvbuff_t *tvb, gint data_off, packet_info *pinfo,
 		gint off = data_off + (gint)p->rec_off;
 		fragment_head *head;
 
+		if (vhu_ws_frag_kept_whole(p->frag_id))
+			continue;
 		head = fragment_add_check(&vhu_frag_table, tvb, off, pinfo, p->frag_id, NULL,
 					  p->msg_off, p->len, !p->last);
 		done[i] = process_reassembled_data(tvb, off, pinfo, "Reassembled vhost-user message",

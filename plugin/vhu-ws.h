@@ -57,7 +57,8 @@ void vhu_ws_emit_init(struct vhu_ws_emit *e, packet_info *pinfo, tvbuff_t *tvb,
 enum vhu_ws_where {
 	VHU_WS_IN_RECORD,	/* inside the completing record's data */
 	VHU_WS_REASSEMBLED,	/* in the fragment table (split across records) */
-	VHU_WS_COPIED		/* m.bytes: a copy (cut by the end of the capture) */
+	VHU_WS_COPIED		/* m.bytes: a copy (cut by the end of the capture, or
+				 * split in more pieces than the fragment table takes) */
 };
 
 /*
@@ -110,6 +111,9 @@ struct vhu_ws_frame *vhu_ws_frame_get(uint32_t frame);
 /* ---- split messages (vhu-ws-frag.c) ---- */
 
 void vhu_ws_frag_register(void);
+/* A split message in too many pieces for the fragment table: the first
+ * pass kept a copy, and its pieces are left out of the table. */
+bool vhu_ws_frag_kept_whole(uint32_t frag_id);
 /*
  * Adds the frame's pieces to Wireshark's fragment table (every pass) and
  * draws the usual fragment items: the fragment tree where a message is

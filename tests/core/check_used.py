@@ -33,6 +33,7 @@ ALLOWED = {
     # malformed input the golden corpora do not contain
     "note:resync": "bytes before a header the reader had to skip",
     "note:fds_undescribed": "a record with fewer fd items than its header counts",
+    "note:big_endian": "a record of a big-endian host",
     "note:bad_record": "a record the shim lost records before",
     # captures made by attaching (tests/attach makes them; test_stream feeds the note)
     "rec.origin": "process starts recorded by vhost-user-capture -p/--all",

@@ -15,7 +15,9 @@ import tempfile
 ROOTS = ("vhost-user capture record", "vhost-user,", "vhost-user ")
 
 
-def tshark_trees(plugin_dir, capture, two_pass):
+def run_tshark(plugin_dir, args):
+    """tshark ARGS with only this plugin dir and a throw-away profile: its
+    standard output, as bytes."""
     home = tempfile.mkdtemp(prefix="vhu-ws-")
     os.chmod(home, 0o777)
     env = dict(os.environ, HOME=home, WIRESHARK_CONFIG_DIR=home,
@@ -26,11 +28,15 @@ def tshark_trees(plugin_dir, capture, two_pass):
         env["LD_PRELOAD"] = preload
         env["ASAN_OPTIONS"] = "detect_leaks=0"
 
-    cmd = ["tshark", "-n", "-V", "-r", capture] + (["-2"] if two_pass else [])
+    cmd = ["tshark"] + args
     if os.geteuid() == 0:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
-    out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         check=True).stdout.decode()
+    return subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          check=True).stdout
+
+
+def tshark_trees(plugin_dir, capture, two_pass):
+    out = run_tshark(plugin_dir, ["-n", "-V", "-r", capture] + (["-2"] if two_pass else [])).decode()
     # keep our subtrees: from a root line of ours to the next top-level line
     lines, keep = [], False
     for line in out.splitlines():
