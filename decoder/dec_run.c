@@ -179,6 +179,9 @@ static void keep_leftover(struct dec_run *r, uint64_t k, const struct vhu_msg *m
 	lo->m.fds = m->fds && nfds ? g_memdup2(m->fds, nfds * sizeof(*m->fds)) : NULL;
 	lo->mi = *mi;
 	lo->mi.comm = g_strdup(mi->comm ? mi->comm : "");
+	/* the session reuses its findings buffer for the next message */
+	lo->mi.findings = mi->nfindings ? g_memdup2(mi->findings, mi->nfindings * sizeof(*mi->findings))
+					: NULL;
 	lo->k = k;
 	g_ptr_array_add(r->leftovers, lo);
 }
@@ -190,6 +193,7 @@ static void free_leftover(gpointer p)
 	g_free((void *)lo->m.bytes);
 	g_free((void *)lo->m.fds);
 	g_free((void *)lo->mi.comm);
+	g_free((void *)lo->mi.findings);
 	g_free(lo);
 }
 
