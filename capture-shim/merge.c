@@ -115,47 +115,19 @@ struct vhu_merge *vhu_merge_new(const char *dir, bool readonly, vhu_merge_sink s
 	return m;
 }
 
-/* Is the process or thread id running (not gone, not a zombie)? */
-static bool id_alive(uint32_t id)
+/* Does the maps file at path name the spool file base (blen bytes)?
+ * -errno if it cannot be read. */
+static int maps_file_names(const char *path, const char *base, size_t blen)
 {
-	char path[40], buf[512], *paren;
-	ssize_t n;
-	int fd;
-
-	if (id == 0 || id == VHU_SPOOL_SEALED)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%u/stat", id);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? false : kill((pid_t)id, 0) == 0 || errno == EPERM;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	paren = strrchr(buf, ')');
-	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
-}
-
-/* Does process or thread id still map the spool?  A process that exec'd
- * into an image without the shim keeps its id but cannot write it. */
-static bool maps_spool(uint32_t id, const struct spool *sp)
-{
-	const char *base = strrchr(sp->path, '/');
-	char path[40], buf[65536 + 256];
-	size_t keep = 0, blen;
+	char buf[65536 + 256];
+	size_t keep = 0;
 	bool found = false;
 	ssize_t n;
 	int fd;
 
-	base = base ? base + 1 : sp->path;
-	blen = strlen(base);
-	if (blen >= 256)
-		return true;
-	snprintf(path, sizeof(path), "/proc/%u/maps", id);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno != ENOENT;	/* cannot tell: it may */
+		return -errno;
 	while (!found && (n = read(fd, buf + keep, sizeof(buf) - 1 - keep)) > 0) {
 		size_t len = keep + (size_t)n;
 
@@ -169,10 +141,99 @@ static bool maps_spool(uint32_t id, const struct spool *sp)
 	return found;
 }
 
-/* Can id still write to the spool? */
+/* The id a task has in its innermost pid namespace (the last number of
+ * the NSpid line of its status file), or 0. */
+static uint32_t innermost_id(const char *status_path)
+{
+	char buf[4096], *line, *end;
+	uint32_t id = 0;
+	ssize_t n;
+	int fd = open(status_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	line = strstr(buf, "\nNSpid:");
+	if (!line)
+		return 0;
+	for (line += 7; *line && *line != '\n'; line = end) {
+		unsigned long v = strtoul(line, &end, 10);
+
+		if (end == line)
+			break;
+		id = (uint32_t)v;
+	}
+	return id;
+}
+
+/* Is there a task whose id in its own pid namespace is id, in a process
+ * that maps the spool?  Asked when /proc/<id> says no (or cannot say): a
+ * writer in a pid namespace of its own (a sandboxed back-end) records the
+ * ids it has there, which name other processes, or none, out here. */
+static bool namespaced_writer(uint32_t id, const char *base, size_t blen)
+{
+	char path[2 * 256 + 32];
+	struct dirent *p, *t;
+	bool found = false;
+	DIR *proc = opendir("/proc"), *tasks;
+
+	if (!proc)
+		return true;	/* cannot tell: it may */
+	while (!found && (p = readdir(proc)) != NULL) {
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
+		tasks = opendir(path);
+		if (!tasks)
+			continue;
+		while ((t = readdir(tasks)) != NULL) {
+			if (t->d_name[0] < '1' || t->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/status", p->d_name, t->d_name);
+			if (innermost_id(path) != id)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/maps", p->d_name);
+			found = maps_file_names(path, base, blen) > 0;
+			break;
+		}
+		closedir(tasks);
+	}
+	closedir(proc);
+	return found;
+}
+
+/* Does process or thread id still map the spool?  A process that exec'd
+ * into an image without the shim keeps its id but cannot write it. */
+static bool maps_spool(uint32_t id, const struct spool *sp)
+{
+	const char *base = strrchr(sp->path, '/');
+	char path[40];
+	size_t blen;
+	int r;
+
+	base = base ? base + 1 : sp->path;
+	blen = strlen(base);
+	if (blen >= 256)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%u/maps", id);
+	r = maps_file_names(path, base, blen);
+	if (r > 0)
+		return true;
+	/* Not here (or not readable): perhaps a writer in a pid namespace. */
+	return namespaced_writer(id, base, blen);
+}
+
+/* Can id still write to the spool?  A task that is gone out here may still
+ * be a writer in a pid namespace of its own (maps_spool looks there). */
 static bool writer_alive(uint32_t id, const struct spool *sp)
 {
-	return id_alive(id) && maps_spool(id, sp);
+	if (id == 0 || id == VHU_SPOOL_SEALED)
+		return false;
+	return maps_spool(id, sp);
 }
 
 /* A spool file the header of which is complete and agrees with its size;
