@@ -195,7 +195,8 @@ case_attach() {
 	while [ ! -e "$work/ready" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 	[ -e "$work/ready" ] || fail "the ping-pong did not start"
 	mkfifo -m 666 "$work/fifo"
-	cat "$work/fifo" >"$work/attach.pcapng" &
+	: >"$work/attach.pcapng"
+	cat "$work/fifo" >>"$work/attach.pcapng" &
 	reader=$!
 	IF=vhost-user-attach
 	# The program itself in the background (a function would run in a
