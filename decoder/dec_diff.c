@@ -45,6 +45,14 @@ struct diff_run {
 	const char *mk_del, *mk_add, *mk_hunk, *mk_off;	/* marker colours */
 };
 
+/* --compare pid (or --strict): the processes that recorded a pair of
+ * connections are a difference of their own, counted once per pair. */
+static bool pids_differ(const struct diff_run *r, const struct diff_conn *ka,
+			const struct diff_conn *kb)
+{
+	return r->cfg.compare_pid && ka->pid != kb->pid;
+}
+
 /* ---- pairing ------------------------------------------------------------ */
 
 static void add_pair(struct diff_run *r, int a, int b, int follows)
@@ -257,7 +265,7 @@ static void compare_pair(struct diff_run *r, struct diff_pair *p)
 	if (h.open)
 		close_hunk(&h);
 	g_array_free(h.before, TRUE);
-	r->differences += p->changed + p->deleted + p->added;
+	r->differences += p->changed + p->deleted + p->added + pids_differ(r, h.ka, h.kb);
 	mark_hunks(p, h.ka, h.kb);
 }
 
@@ -454,6 +462,8 @@ static void print_pair(struct diff_run *r, int i)
 		json_conn(r->s, kb);
 		g_string_append_printf(r->s, ",\"changed\":%u,\"only_a\":%u,\"only_b\":%u",
 				       p->changed, p->deleted, p->added);
+		if (pids_differ(r, ka, kb))
+			g_string_append(r->s, ",\"pid_differs\":true");
 		if (p->follows < 0)
 			json_negotiation(r, ka, kb);
 		g_string_append(r->s, "}\n");
@@ -468,6 +478,8 @@ static void print_pair(struct diff_run *r, int i)
 	text_conn(r->s, kb);
 	g_string_append_printf(r->s, "\n  %u changed, %u only in A, %u only in B\n", p->changed,
 			       p->deleted, p->added);
+	if (pids_differ(r, ka, kb))
+		g_string_append_printf(r->s, "  differs: pid (A %u, B %u)\n", ka->pid, kb->pid);
 }
 
 static void print_unpaired(struct diff_run *r, const struct diff_capture *c)
@@ -767,6 +779,10 @@ static bool parse_compare(struct diff_run *r, const char *list)
 
 		if (!*name)
 			continue;
+		if (!strcmp(name, "pid") || !strcmp(name, "vhost_user_rec.pid")) {
+			r->cfg.compare_pid = true;
+			continue;
+		}
 		if (g_str_has_prefix(name, VHU_PROTO_FILTER "."))
 			name += strlen(VHU_PROTO_FILTER ".");
 		for (f = 0; f < n; f++) {
@@ -804,6 +820,7 @@ static bool setup(struct diff_run *r, const struct dec_opts *o)
 	for (f = 0; f < n && !o->diff.strict; f++)
 		r->cfg.ignore[f] = diff_ignored_by_default(f);
 	r->cfg.ignore_get_base_num = !o->diff.strict;
+	r->cfg.compare_pid = o->diff.strict;
 	r->mk_del = o->color && !r->json ? "\033[31m" : "";
 	r->mk_add = o->color && !r->json ? "\033[32m" : "";
 	r->mk_hunk = o->color && !r->json ? "\033[36m" : "";

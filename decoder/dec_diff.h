@@ -71,6 +71,7 @@ struct diff_cfg {
 	const struct dec_opts *o;
 	bool *ignore;		/* per field id: not compared */
 	bool ignore_get_base_num;	/* the num of a GET_VRING_BASE request */
+	bool compare_pid;	/* the recording processes' ids of paired connections */
 	const struct dec_colors *col;
 };
 

@@ -100,6 +100,14 @@ def case_same(decoder, samples):
     ops = differing_ops(objs)
     check(rc == 1 and ops == {1: [("changed", "SET_MEM_TABLE")], 2: [("changed", "SET_MEM_TABLE")]},
           f"--compare fd.inode: SET_MEM_TABLE changed, got {ops}")
+    # the recording processes: one difference per pair, named in the pair
+    rc, objs, err = diff_json(decoder, server, client, "--compare", "pid")
+    pairs = of_type(objs, "pair")
+    check(rc == 1 and len(pairs) == 2 and all(p.get("pid_differs") for p in pairs)
+          and not of_type(objs, "hunk"), f"--compare pid: both pairs differ by pid, got {pairs}")
+    check(not any(p.get("pid_differs") for p in
+                  of_type(diff_json(decoder, server, server, "--compare", "pid")[1], "pair")),
+          "a capture against itself: no pid differs")
     # DPDK 22.11 sends a GET_VRING_BASE request with a num the spec says is 0
     rc, objs, err = diff_json(decoder, server, client, "--compare", "vhost_user.vring.state")
     ops = differing_ops(objs)
