@@ -163,14 +163,22 @@ shot "$work/list.png"
 # the private extcap directory) and start a capture (Ctrl+E): without the
 # required command line, Wireshark opens the interface's options dialog.
 say "the options dialog"
-xdotool windowfocus --sync "$main"
-xdotool mousemove --sync $((width / 2)) 237 click 1
-sleep 0.5
-xdotool key End
-sleep 0.5
-xdotool key ctrl+e
-wait_for "the interface options dialog" 30 window "Interface Options: vhost-user" ||
-	{ cat "$work/wireshark.log" >&2; exit 1; }
+open_options() {
+	xdotool windowfocus --sync "$main"
+	xdotool mousemove --sync $((width / 2)) 237 click 1
+	sleep 0.5
+	xdotool key End
+	sleep 0.5
+	xdotool key ctrl+e
+	wait_for "the interface options dialog" 20 window "Interface Options: vhost-user"
+}
+# The list is filled in the background (each extcap program is asked in
+# turn): try again while it is not there yet.
+tries=0
+until open_options; do
+	tries=$((tries + 1))
+	[ $tries -lt 4 ] || { cat "$work/wireshark.log" >&2; die "no interface options dialog"; }
+done
 dialog=$win
 shot "$work/options.png"
 

@@ -8,7 +8,8 @@
 #   gui_private_setup P     a private Wireshark home in $work/home with the
 #                           plugin P in $work/plugins; sets home, run_as (as
 #                           root, Wireshark runs as nobody: root ignores
-#                           WIRESHARK_PLUGIN_DIR) and ws_env
+#                           WIRESHARK_PLUGIN_DIR) and ws_env (with the
+#                           sanitizer runtimes of VHU_PRELOAD, if set)
 #   gui_start_xvfb          a private X display of width x height; exports DISPLAY
 
 pids=
@@ -34,6 +35,11 @@ gui_private_setup() {
 	chmod 755 "$work"
 	ws_env=(env HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_RUNTIME_DIR="$home/runtime"
 		XDG_CACHE_HOME="$home/.cache" WIRESHARK_PLUGIN_DIR="$work/plugins")
+	# A sanitized plugin needs the sanitizer runtimes loaded first in
+	# Wireshark (VHU_PRELOAD, as the plugin tests set it).
+	[ -n "${VHU_PRELOAD:-}" ] &&
+		ws_env+=(LD_PRELOAD="$VHU_PRELOAD" ASAN_OPTIONS=detect_leaks=0)
+	return 0
 }
 
 gui_start_xvfb() {
