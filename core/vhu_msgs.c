@@ -207,35 +207,6 @@ bool vhu_hdr_plausible(const uint8_t *p, size_t len)
 	return size <= VHU_DEFAULT_MAX_PAYLOAD;
 }
 
-/* A config space is at most 4 KiB (rust-vmm checks offset + size against
- * 0x1000; QEMU's limit is 256), behind 12 bytes of offset, size and flags. */
-#define CONFIG_SPACE_MAX 4096u
-/* An UPDATE carries a rectangle of 32-bit pixels behind 20 bytes of scanout
- * and geometry; Linux's virtio-gpu driver offers displays of at most
- * 8192x8192. */
-#define GPU_RECT_MAX (8192u * 8192u * 4u)
-
-static uint32_t layout_limit(enum vhu_layout l)
-{
-	switch (l) {
-	case VHU_L_CONFIG: return 12 + CONFIG_SPACE_MAX;
-	case VHU_L_GPU_UPDATE: return 20 + GPU_RECT_MAX;
-	default: return 0;
-	}
-}
-
-uint32_t vhu_msg_size_limit(unsigned channel, uint32_t request)
-{
-	const struct vhu_msg_desc *d = vhu_msg_lookup(channel, request);
-	uint32_t req, reply;
-
-	if (!d)
-		return 0;
-	req = layout_limit(d->req);
-	reply = layout_limit(d->reply);
-	return req > reply ? req : reply;
-}
-
 bool vhu_hdr_plausible_on(unsigned channel, const uint8_t *p, size_t len, uint32_t size_limit)
 {
 	uint32_t flags;

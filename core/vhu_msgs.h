@@ -106,10 +106,6 @@ bool vhu_msg_parse_name(const char *s, unsigned *channel, uint32_t *request);
 /* Highest known id of a channel. */
 uint32_t vhu_msg_max(unsigned channel);
 
-/* The largest payload a message of this id can have on this channel, from
- * what its layouts allow (GPU UPDATE's pixels, a config space), or 0 when
- * its type sets no bound of its own. */
-uint32_t vhu_msg_size_limit(unsigned channel, uint32_t request);
 /* Could a header on this channel start here?  A known id, the flags the
  * channel uses, a size within size_limit; of fewer than 12 bytes, the
  * fields that are there.  For finding the framing again. */

@@ -4,6 +4,7 @@
 #include "vhu_le.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
+#include "vhu_walk.h"
 
 #include <stdlib.h>
 #include <string.h>

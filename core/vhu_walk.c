@@ -957,13 +957,25 @@ struct layout {
 	enum size_rule rule;
 	unsigned n;
 	uint32_t size[3];
+	uint32_t max;		/* a payload limit of its own above the default, or 0 */
 };
 
-#define ANY(fn) { fn, SIZE_ANY, 0, { 0 } }
-#define FIXED(fn, s) { fn, SIZE_FIXED, 1, { s } }
-#define AT_LEAST(fn, s) { fn, SIZE_AT_LEAST, 1, { s } }
-#define ONE_OF(fn, n, ...) { fn, SIZE_ONE_OF, n, { __VA_ARGS__ } }
-#define REGION(fn, s) { fn, SIZE_REGION, 1, { s } }
+/* A config space is at most 4 KiB (rust-vmm checks offset + size against
+ * 0x1000; QEMU's limit is 256), behind 12 bytes of offset, size and flags. */
+#define CONFIG_SPACE_MAX 4096u
+/* An UPDATE carries a rectangle of 32-bit pixels behind 20 bytes of scanout
+ * and geometry; Linux's virtio-gpu driver offers displays of at most
+ * 8192x8192. */
+#define GPU_RECT_MAX (8192u * 8192u * 4u)
+
+#define ROW(fn, r, k, ...) { .walk = fn, .rule = r, .n = k, .size = { __VA_ARGS__ } }
+#define ANY(fn) ROW(fn, SIZE_ANY, 0, 0)
+#define FIXED(fn, s) ROW(fn, SIZE_FIXED, 1, s)
+#define AT_LEAST(fn, s) ROW(fn, SIZE_AT_LEAST, 1, s)
+#define AT_LEAST_UP_TO(fn, s, m) \
+	{ .walk = fn, .rule = SIZE_AT_LEAST, .n = 1, .size = { s }, .max = m }
+#define ONE_OF(fn, n, ...) ROW(fn, SIZE_ONE_OF, n, __VA_ARGS__)
+#define REGION(fn, s) ROW(fn, SIZE_REGION, 1, s)
 
 static const struct layout layouts[VHU_L__COUNT] = {
 	[VHU_L_NONE] = ANY(lay_nothing),
@@ -982,7 +994,7 @@ static const struct layout layouts[VHU_L__COUNT] = {
 	[VHU_L_LOG] = ONE_OF(lay_log, 2, 8, 16),
 	[VHU_L_LOG_REPLY] = ONE_OF(lay_log_reply, 3, 0, 8, 16),
 	[VHU_L_IOTLB] = FIXED(lay_iotlb, 32),
-	[VHU_L_CONFIG] = AT_LEAST(lay_config, 12),
+	[VHU_L_CONFIG] = AT_LEAST_UP_TO(lay_config, 12, 12 + CONFIG_SPACE_MAX),
 	[VHU_L_CRYPTO_SESSION] = ONE_OF(lay_crypto, 2, 632, 1072),
 	[VHU_L_VRING_AREA] = FIXED(lay_vring_area, 24),
 	[VHU_L_INFLIGHT] = ONE_OF(lay_inflight, 2, 24, 20),
@@ -1002,7 +1014,7 @@ static const struct layout layouts[VHU_L__COUNT] = {
 	[VHU_L_GPU_CURSOR_POS] = FIXED(lay_gpu_cursor_pos, 12),
 	[VHU_L_GPU_CURSOR_UPDATE] = FIXED(lay_gpu_cursor_update, 16404),
 	[VHU_L_GPU_SCANOUT] = FIXED(lay_gpu_scanout, 12),
-	[VHU_L_GPU_UPDATE] = AT_LEAST(lay_gpu_update, 20),
+	[VHU_L_GPU_UPDATE] = AT_LEAST_UP_TO(lay_gpu_update, 20, 20 + GPU_RECT_MAX),
 	[VHU_L_GPU_DMABUF_SCANOUT] = FIXED(lay_gpu_dmabuf_scanout, 40),
 	[VHU_L_GPU_DMABUF_SCANOUT2] = FIXED(lay_gpu_dmabuf_scanout2, 48),
 	[VHU_L_GPU_EDID_REQUEST] = FIXED(lay_gpu_edid_request, 4),
@@ -1032,6 +1044,24 @@ long vhu_layout_size(enum vhu_layout l, const struct vhu_msg_info *mi)
 	default:
 		return -1;
 	}
+}
+
+/* The payload limit of a layout, 0 for the default one. */
+static uint32_t layout_max(enum vhu_layout l)
+{
+	return layout_of(l)->max;
+}
+
+uint32_t vhu_msg_size_limit(unsigned channel, uint32_t request)
+{
+	const struct vhu_msg_desc *d = vhu_msg_lookup(channel, request);
+	uint32_t req, reply;
+
+	if (!d)
+		return 0;
+	req = layout_max(d->req);
+	reply = layout_max(d->reply);
+	return req > reply ? req : reply;
 }
 
 bool vhu_layout_size_ok(enum vhu_layout l, const struct vhu_msg_info *mi, uint32_t plen)

@@ -31,6 +31,11 @@ long vhu_layout_size(enum vhu_layout l, const struct vhu_msg_info *mi);
 /* Does a payload of plen bytes fit the layout's size rule in this state? */
 bool vhu_layout_size_ok(enum vhu_layout l, const struct vhu_msg_info *mi, uint32_t plen);
 
+/* The largest payload a message of this id can have on this channel, from
+ * what its layouts allow (GPU UPDATE's pixels, a config space), or 0 when
+ * its type sets no bound of its own. */
+uint32_t vhu_msg_size_limit(unsigned channel, uint32_t request);
+
 /* Draws one vhost-user message: the "vhost-user" root item and everything
  * below it, the expert notes, and the summary line. */
 void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
