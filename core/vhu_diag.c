@@ -198,11 +198,6 @@ static bool negotiated(const struct vhu_msg_info *mi, unsigned pf)
 
 /* ---- header, replies, fds (every channel) -------------------------------- */
 
-static const char *role_word(unsigned role)
-{
-	return role == VHU_ROLE_BACKEND ? "back-end" : "front-end";
-}
-
 /*
  * The session knows who sent a message from the record (the process that
  * sent or received it, and its role); the REPLY bit must agree.  Not on
@@ -216,7 +211,7 @@ static void judge_header(struct judge *j)
 
 	if (mi->channel != VHU_CHAN_GPU && reply_bit != mi->is_reply)
 		add(j, VHU_RULE_BAD_FLAGS, 0, "%s sent by the %s %s the REPLY flag (flags 0x%x)",
-		    short_name(j), role_word(mi->sender), reply_bit ? "with" : "without", j->m->flags);
+		    short_name(j), vhu_side_name(mi->sender), reply_bit ? "with" : "without", j->m->flags);
 	if (mi->channel != VHU_CHAN_GPU && v != VHU_VERSION)
 		add(j, VHU_RULE_BAD_FLAGS, 0, "%s%s with version %u in the flags (0x%x), expected %u",
 		    short_name(j), mi->is_reply ? " reply" : "", v, j->m->flags, VHU_VERSION);

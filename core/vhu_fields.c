@@ -40,15 +40,18 @@ const struct vhu_val vhu_vals_call[] = {
 };
 
 /*
- * Channels and fd kinds have two spellings, side by side in one table: the
- * label a tree shows, and the word (without spaces) of the summaries, the
- * decoder's columns and JSON, and its --channel option.
+ * Every spelling of a channel or an fd kind is a column of one row here:
+ * the label a tree shows; the word (without spaces) of the summaries, the
+ * decoder's columns and JSON, and its --channel option.  A channel also
+ * names the side whose requests travel on it ("Unknown back-end request
+ * 7") and the tag of a tree's first line ("... (back-end channel), ..."),
+ * empty on the main channel.
  */
 #define CHANNEL_NAMES(X) \
-	X(VHU_CHAN_UNKNOWN, "unknown", "unknown") \
-	X(VHU_CHAN_MAIN, "main", "main") \
-	X(VHU_CHAN_BACKEND, "back-end channel", "backend") \
-	X(VHU_CHAN_GPU, "GPU socket", "gpu")
+	X(VHU_CHAN_UNKNOWN, "unknown", "unknown", "front-end", "") \
+	X(VHU_CHAN_MAIN, "main", "main", "front-end", "") \
+	X(VHU_CHAN_BACKEND, "back-end channel", "backend", "back-end", "back-end channel") \
+	X(VHU_CHAN_GPU, "GPU socket", "gpu", "GPU", "GPU")
 
 #define FD_KIND_NAMES(X) \
 	X(VHU_FDK_OTHER, "other", "other") \
@@ -61,9 +64,15 @@ const struct vhu_val vhu_vals_call[] = {
 
 #define VAL_LABEL(v, label, word) { v, label },
 #define VAL_WORD(v, label, word) { v, word },
+#define CHAN_LABEL(v, label, word, side, tag) { v, label },
+#define CHAN_WORD(v, label, word, side, tag) { v, word },
+#define CHAN_SIDE(v, label, word, side, tag) { v, side },
+#define CHAN_TAG(v, label, word, side, tag) { v, tag },
 
-const struct vhu_val vhu_vals_channel[] = { CHANNEL_NAMES(VAL_LABEL) { 0, NULL } };
-static const struct vhu_val channel_words[] = { CHANNEL_NAMES(VAL_WORD) { 0, NULL } };
+const struct vhu_val vhu_vals_channel[] = { CHANNEL_NAMES(CHAN_LABEL) { 0, NULL } };
+static const struct vhu_val channel_words[] = { CHANNEL_NAMES(CHAN_WORD) { 0, NULL } };
+static const struct vhu_val channel_sides[] = { CHANNEL_NAMES(CHAN_SIDE) { 0, NULL } };
+static const struct vhu_val channel_tags[] = { CHANNEL_NAMES(CHAN_TAG) { 0, NULL } };
 
 const struct vhu_val vhu_vals_role[] = {
 	{ VHU_ROLE_UNKNOWN, "unknown" },
@@ -206,9 +215,27 @@ const char *vhu_channel_name(unsigned ch)
 	return name_or(channel_words, ch, "unknown");
 }
 
+const char *vhu_channel_side(unsigned ch)
+{
+	return name_or(channel_sides, ch, "front-end");
+}
+
+const char *vhu_channel_tag(unsigned ch)
+{
+	return name_or(channel_tags, ch, "");
+}
+
 const char *vhu_role_name(unsigned role)
 {
 	return name_or(vhu_vals_role, role, "unknown");
+}
+
+/* In text that says who sent what, a sender the record does not name
+ * (a capture without roles) reads as the front-end, the side that
+ * speaks first. */
+const char *vhu_side_name(unsigned role)
+{
+	return vhu_role_name(role == VHU_ROLE_BACKEND ? VHU_ROLE_BACKEND : VHU_ROLE_FRONTEND);
 }
 
 const char *vhu_fd_kind_name(unsigned kind)

@@ -294,11 +294,18 @@ const char *vhu_val_name(const struct vhu_val *vals, uint64_t v);
 /* Names of the record's enums, from the value tables below ("unknown ..."
  * for a value this version does not know).  vhu_channel_name() and
  * vhu_fd_kind_name() give the word of the summaries and the decoder's
- * columns, the value tables the label of the trees. */
+ * columns, the value tables the label of the trees.  vhu_channel_side()
+ * names the side whose requests a channel carries, vhu_channel_tag() the
+ * channel in a tree's first line ("" for the main channel);
+ * vhu_side_name() is a role in text, an unknown one read as the
+ * front-end's. */
 const char *vhu_event_name(unsigned ev);
 const char *vhu_call_name(unsigned call);
 const char *vhu_channel_name(unsigned ch);
 const char *vhu_role_name(unsigned role);
+const char *vhu_side_name(unsigned role);
+const char *vhu_channel_side(unsigned ch);
+const char *vhu_channel_tag(unsigned ch);
 const char *vhu_fd_kind_name(unsigned kind);
 
 /* Value tables referenced from VHU_FIELD_LIST (the request-name tables are

@@ -1185,11 +1185,6 @@ static void walk_fds(struct walker *w)
 	pop(w);
 }
 
-static const char *role_word(unsigned role)
-{
-	return role == VHU_ROLE_BACKEND ? "back-end" : "front-end";
-}
-
 static void walk_header(struct walker *w, const struct vhu_msg_desc *d)
 {
 	const struct vhu_msg *m = w->m;
@@ -1200,8 +1195,7 @@ static void walk_header(struct walker *w, const struct vhu_msg_desc *d)
 	uint_node(w, req_field, 0, 4, m->request, -1, false);
 	if (!d)
 		note(w, VHU_N_UNKNOWN_REQUEST, "Unknown %s request %u",
-		     mi->channel == VHU_CHAN_BACKEND ? "back-end" : mi->channel == VHU_CHAN_GPU ? "GPU" : "front-end",
-		     m->request);
+		     vhu_channel_side(mi->channel), m->request);
 	uint_node(w, VHU_F_FLAGS, 4, 4, m->flags, VHU_ETT_FLAGS, false);
 	if (mi->channel != VHU_CHAN_GPU)
 		uint_node(w, VHU_F_FLAGS_VERSION, 4, 4, m->flags, -1, false);
@@ -1346,11 +1340,12 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	/* the root (no line to format without a tree or without texts) */
 	root[0] = 0;
 	if (!w.no_tree && !w.no_text && m->len >= VHU_HDR_SIZE)
-		snprintf(root, sizeof(root), "%s, %s%s%s, %s to %s", VHU_PROTO_NAME,
+		snprintf(root, sizeof(root), "%s, %s%s%s%s%s, %s to %s", VHU_PROTO_NAME,
 			 name ? name : "Unknown request", mi->is_reply ? " reply" : "",
-			 mi->channel == VHU_CHAN_BACKEND ? " (back-end channel)" :
-			 mi->channel == VHU_CHAN_GPU ? " (GPU)" : "",
-			 role_word(mi->sender), role_word(mi->sender == VHU_ROLE_BACKEND ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND));
+			 *vhu_channel_tag(mi->channel) ? " (" : "", vhu_channel_tag(mi->channel),
+			 *vhu_channel_tag(mi->channel) ? ")" : "",
+			 vhu_side_name(mi->sender),
+			 vhu_side_name(mi->sender == VHU_ROLE_BACKEND ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND));
 	else if (!w.no_tree && !w.no_text)
 		snprintf(root, sizeof(root), "%s, incomplete header (%u bytes)", VHU_PROTO_NAME, m->len);
 	node_init(&n, VHU_F_NONE, 0, m->len);
