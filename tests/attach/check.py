@@ -14,6 +14,10 @@
       process the replies carry
       consecutive values (nothing lost after the first boundary), at least M
       of them, and the last one is N-1 when N is given.
+  check.py sequence ATTACH.json PID[,PID...] DIRECTION NAME...
+      In each process, the messages of the main channel going DIRECTION
+      (fe->be or be->fe) hold the NAMEs in this order (others may come
+      between them).  Returns 1 if one is missing.
 """
 import json
 import sys
@@ -112,6 +116,24 @@ def pingpong(path, last=None, minimum=1, cut_end=False):
     return 1 if bad else 0
 
 
+def sequence(path, pids, direction, names):
+    seqs = messages(load(path))
+    bad = 0
+    for pid in pids:
+        got = [m[0] for m in seqs.get((pid, "main", direction), [])]
+        i = 0
+        for name in got:
+            if i < len(names) and name == names[i]:
+                i += 1
+        if i == len(names):
+            print("%d %s: %s in order" % (pid, direction, ", ".join(names)))
+            continue
+        print("%d %s: no %s after %s (recorded: %s)" %
+              (pid, direction, names[i], ", ".join(names[:i]) or "the start", ", ".join(got)))
+        bad += 1
+    return 1 if bad else 0
+
+
 def main(argv):
     if len(argv) >= 4 and argv[1] == "same":
         return same(argv[2], argv[3])
@@ -131,6 +153,8 @@ def main(argv):
                 break
             rest = rest[2:]
         return pingpong(argv[2], last, minimum, cut_end)
+    if len(argv) >= 6 and argv[1] == "sequence":
+        return sequence(argv[2], [int(p) for p in argv[3].split(",")], argv[4], argv[5:])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -16,6 +16,7 @@
 # Environment: as the realpeers tests, plus VHU_CHECK (tests/attach/check.py).
 
 . "$VHU_SRC/tests/realpeers/lib.sh"
+. "$VHU_SRC/tests/attach/peers.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "attach tests need root"; exit 77; }
 rp_init attach-dpdk
@@ -40,10 +41,7 @@ rp_send be "start"
 rp_wait_log be "virtio is now ready for processing" 60
 
 # Past the handshake: attach, then renegotiate.
-"$VHU_CAPTURE" --all -w "$RP_DIR/att.pcapng" >"$RP_DIR/att.out" 2>"$RP_DIR/att.err" &
-att=$!
-RP_PIDS="$RP_PIDS $att"
-rp_wait_for "the attach" 120 grep -q attached "$RP_DIR/att.err"
+att_start --all
 rp_send fe "port stop all"
 sleep 3
 rp_send fe "port start all"
@@ -54,14 +52,7 @@ rp_send fe "quit"
 rp_wait_exit fe 60
 rp_send be "quit"
 rp_wait_exit be 60
-kill -INT "$att"
-wait "$att" || rp_fail "the attach exited with status $?"
-cat "$RP_DIR/att.err"
-
-for p in be fe; do
-	"$VHU_DECODE" -r "$RP_DIR/$p.pcapng" -T json >>"$RP_DIR/shim.json" ||
-		rp_fail "vhost-user-decode failed on $p.pcapng"
-done
+att_finish
 # --all sees the whole host: keep the pair's processes
 "$VHU_DECODE" -r "$RP_DIR/att.pcapng" -T json >"$RP_DIR/att-all.json" || true
 python3 - "$RP_DIR" <<'PY' || rp_fail "the renegotiation is not in the attach capture"
