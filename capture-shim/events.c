@@ -109,18 +109,18 @@ static bool starts_with(const char *s, size_t len, const char *prefix)
 	return len >= n && memcmp(s, prefix, n) == 0;
 }
 
-/* The /proc/self/fd link of fd.  readlinkat, not readlink: sandboxes allow
- * the *at calls (virtiofsd's seccomp filter has no readlink); and through
- * the directory fd opened at start, so that it works in a chroot too. */
+/*
+ * The /proc/self/fd link of fd.  readlinkat, not readlink: sandboxes allow
+ * the *at calls (virtiofsd's seccomp filter has no readlink).  By path,
+ * not through a directory fd kept open: the shim holds no fd in the
+ * program.  In a chroot without /proc it fails, and the fd is described
+ * by fstat alone (socket, regular file, pipe, other), without a name.
+ */
 static ssize_t fd_link(int fd, char *name, size_t cap)
 {
 	char link[32] = "/proc/self/fd/";
-	int dir = vhu_out_proc_fd_dir();
-	char *num = link + 14;
 
-	num[put_decimal(num, (unsigned)fd)] = 0;
-	if (dir >= 0)
-		return readlinkat(dir, num, name, cap);
+	link[14 + put_decimal(link + 14, (unsigned)fd)] = 0;
 	return readlinkat(AT_FDCWD, link, name, cap);
 }
 

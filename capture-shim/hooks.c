@@ -275,12 +275,6 @@ ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 
 /* ---- fd life ------------------------------------------------------------- */
 
-/* The capture fd is not the program's: to it, the number is free. */
-static inline bool is_capture_fd(int fd)
-{
-	return !vhu_busy && vhu_out_owns(fd);
-}
-
 /*
  * A vfork child runs on its parent's memory, fd table of the shim
  * included, but the kernel gave it fds of its own: what it closes or dups
@@ -318,50 +312,9 @@ int close(int fd)
 	NEED_REAL(real);
 	if (vhu_busy)
 		return real(fd);
-	if (is_capture_fd(fd)) {
-		errno = EBADF;
-		return -1;
-	}
 	/* Forget first: once closed, another thread may get the number. */
 	forget(fd);
 	return real(fd);
-}
-
-/* close_range() around the shim's own fds, which the program does not own. */
-static int close_range_around(unsigned first, unsigned last, int flags)
-{
-	__typeof__(&close_range) real = REAL(close_range, CLOSE_RANGE);
-	int own[VHU_OWN_FDS], ret = 0, err = 0, i, j;
-	unsigned lo = first;
-
-	NEED_REAL(real);
-	vhu_out_own_fds(own);
-	for (i = 1; i < VHU_OWN_FDS; i++)	/* ascending */
-		for (j = i; j > 0 && own[j - 1] > own[j]; j--) {
-			int t = own[j];
-
-			own[j] = own[j - 1];
-			own[j - 1] = t;
-		}
-	for (i = 0; i < VHU_OWN_FDS; i++) {
-		if (own[i] < 0 || (unsigned)own[i] < lo || (unsigned)own[i] > last)
-			continue;
-		if ((unsigned)own[i] > lo && real(lo, (unsigned)own[i] - 1, flags) < 0 && !ret) {
-			ret = -1;
-			err = errno;
-		}
-		lo = (unsigned)own[i] + 1;
-		if (lo == 0 || lo > last)
-			goto done;	/* ours was the last one */
-	}
-	if (real(lo, last, flags) < 0 && !ret) {
-		ret = -1;
-		err = errno;
-	}
-done:
-	if (ret < 0)
-		errno = err;
-	return ret;
 }
 
 static void forget_range(unsigned first, unsigned last)
@@ -374,41 +327,24 @@ static void forget_range(unsigned first, unsigned last)
 
 int close_range(unsigned int first, unsigned int last, int flags)
 {
-	if (vhu_busy)
-		return REAL(close_range, CLOSE_RANGE)(first, last, flags);
-	if (!(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
+	__typeof__(&close_range) real = REAL(close_range, CLOSE_RANGE);
+
+	NEED_REAL(real);
+	if (!vhu_busy && !(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
 		forget_range(first, last);
-	return close_range_around(first, last, flags);
+	return real(first, last, flags);
 }
 
 void closefrom(int lowfd)
 {
 	__typeof__(&closefrom) real = REAL(closefrom, CLOSEFROM);
-	int saved = errno, own[VHU_OWN_FDS], hi = -1, fd, i;
+	int saved = errno;
 
-	if (lowfd < 0)
-		lowfd = 0;
-	vhu_out_own_fds(own);
-	for (i = 0; i < VHU_OWN_FDS; i++)
-		if (own[i] > hi)
-			hi = own[i];
 	if (!vhu_busy)
-		forget_range((unsigned)lowfd, ~0u);
-	if (vhu_busy || hi < lowfd) {
-		if (real)
-			real(lowfd);
-		errno = saved;
-		return;
-	}
-	if (close_range_around((unsigned)lowfd, ~0u, 0) < 0) {
-		/* No close_range (old kernel): below ours one by one. */
-		for (fd = lowfd; fd < hi; fd++)
-			if (!vhu_out_owns(fd))
-				REAL(close, CLOSE)(fd);
-		if (real)
-			real(hi + 1);
-	}
+		forget_range(lowfd < 0 ? 0 : (unsigned)lowfd, ~0u);
 	errno = saved;
+	if (real)
+		real(lowfd);
 }
 
 /* newfd now names what oldfd names. */
@@ -443,21 +379,6 @@ int dup(int oldfd)
 	return ret;
 }
 
-/* The program is about to make newfd its own: close what it was. */
-static void before_dup_onto(int oldfd, int newfd)
-{
-	if (vhu_busy || oldfd == newfd)
-		return;
-	if (is_capture_fd(newfd)) {
-		int saved = errno;
-
-		vhu_busy++;
-		vhu_out_move_away(newfd);
-		vhu_busy--;
-		errno = saved;
-	}
-}
-
 static void after_dup_onto(int oldfd, int newfd, int ret)
 {
 	if (ret < 0 || oldfd == newfd || vhu_busy)
@@ -472,7 +393,6 @@ int dup2(int oldfd, int newfd)
 	int ret;
 
 	NEED_REAL(real);
-	before_dup_onto(oldfd, newfd);
 	ret = real(oldfd, newfd);
 	after_dup_onto(oldfd, newfd, ret);
 	return ret;
@@ -484,7 +404,6 @@ int dup3(int oldfd, int newfd, int flags)
 	int ret;
 
 	NEED_REAL(real);
-	before_dup_onto(oldfd, newfd);
 	ret = real(oldfd, newfd, flags);
 	after_dup_onto(oldfd, newfd, ret);
 	return ret;

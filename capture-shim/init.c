@@ -186,9 +186,6 @@ void vhu_after_fork_child(void)
 	vhu_busy = 0;
 	vhu_fdtab_after_fork();
 	vhu_events_after_fork();
-	if (!vhu_on())
-		return;
-	vhu_out_reopen_after_fork();
 	if (vhu_on())
 		vhu_emit_process_start(VHU_CALL_FORK);
 }

@@ -33,14 +33,6 @@ static VHU_TLS uint32_t cur_chunk_pid;
  * not append to the same chunk underneath it. */
 static VHU_TLS int in_record;
 
-/*
- * /proc/self/fd as a directory fd, opened at start: passed fds are named
- * through it with readlinkat(), which works after the program chrooted
- * into a directory without /proc (virtiofsd's sandbox).  "self" is
- * resolved when it is opened, so a fork child opens its own.
- */
-static atomic_int proc_fd_dir = -1;
-
 /* Is fd 2 a place for our few start-up messages (not a socket the
  * program speaks a protocol on)?  0 not known yet, 1 yes, -1 no. */
 static int stderr_is_ours;
@@ -128,26 +120,6 @@ void vhu_stop(const char *what, int err)
 		say_raw(desc);
 	}
 	say_raw(": capture stopped\n");
-}
-
-static void open_proc_fd_dir(void)
-{
-	int fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0 && fd < 1000) {
-		int moved = fcntl(fd, F_DUPFD_CLOEXEC, 1000);
-
-		if (moved >= 0) {
-			((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
-			fd = moved;
-		}
-	}
-	atomic_store(&proc_fd_dir, fd);
-}
-
-int vhu_out_proc_fd_dir(void)
-{
-	return atomic_load_explicit(&proc_fd_dir, memory_order_relaxed);
 }
 
 /* ---- creating the spool ------------------------------------------------ */
@@ -251,49 +223,7 @@ int vhu_out_open(void)
 	init_header(map, nchunks);
 	spool_nchunks = nchunks;
 	atomic_store(&spool, (struct vhu_spool_hdr *)map);
-	open_proc_fd_dir();
 	return 0;
-}
-
-void vhu_out_reopen_after_fork(void)
-{
-	int fd;
-
-	/* In a sandbox the child opens nothing: it names no fds. */
-	if (vhu_sandboxed())
-		return;
-	fd = atomic_exchange(&proc_fd_dir, -1);
-	if (fd >= 0)
-		((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
-	open_proc_fd_dir();
-	/* The spool mapping is shared: nothing to reopen. */
-}
-
-void vhu_out_own_fds(int *own)
-{
-	own[0] = vhu_out_proc_fd_dir();
-}
-
-bool vhu_out_owns(int fd)
-{
-	return fd >= 0 && fd == vhu_out_proc_fd_dir();
-}
-
-void vhu_out_move_away(int fd)
-{
-	int moved;
-
-	if (fd < 0 || fd != vhu_out_proc_fd_dir())
-		return;
-	if (vhu_sandboxed()) {
-		/* Moving it takes system calls; sandboxed, fds are not named
-		 * anyway: let the dup2 take the number. */
-		atomic_store(&proc_fd_dir, -1);
-		return;
-	}
-	moved = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
-	atomic_store(&proc_fd_dir, moved);
-	((int (*)(int))vhu_real(VHU_FN_CLOSE))(fd);
 }
 
 /* ---- writing a record -------------------------------------------------- */

@@ -195,18 +195,12 @@ void vhu_fdtab_after_fork(void) VHU_HIDDEN;
 
 /* ---- output (output.c) ------------------------------------------------ */
 
-int vhu_out_open(void) VHU_HIDDEN;	/* 0 or -1 (message printed) */
-void vhu_out_reopen_after_fork(void) VHU_HIDDEN;
-/* Is fd one the shim opened for itself (hidden from the program)? */
-bool vhu_out_owns(int fd) VHU_HIDDEN;
-/* The shim's own fds (/proc/self/fd), -1 where none: fills own[VHU_OWN_FDS]. */
-#define VHU_OWN_FDS 1
-void vhu_out_own_fds(int *own) VHU_HIDDEN;
-/* A directory fd of this process's /proc/self/fd, opened at start (and
- * after fork) so that passed fds can be named in a chroot too; -1 if none. */
-int vhu_out_proc_fd_dir(void) VHU_HIDDEN;
-/* Moves the shim's own fd away from fd (the program is about to use it). */
-void vhu_out_move_away(int fd) VHU_HIDDEN;
+/*
+ * Creates and maps this image's spool.  The shim keeps no fd of its own
+ * open in the program: the spool's is closed once mapped, and passed fds
+ * are named through /proc/self/fd by path.  0 or -1 (message printed).
+ */
+int vhu_out_open(void) VHU_HIDDEN;
 /*
  * Copies one EPB into this thread's spool chunk: head | exported-PDU tags
  * | record | data | tail; no system call, nothing on the stack but a few

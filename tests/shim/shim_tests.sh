@@ -508,11 +508,30 @@ case_split() {
 	done
 }
 
+# The fds a program sees, each with what it names: a shell's own (after
+# the shim's start), its fork child's (a subshell) and an exec'd image's.
+# The pipes of the command substitutions are numbered alike in every run;
+# their inodes are left out.
+LIST_FDS='show() { cd "/proc/$BASHPID/fd" && for f in *; do
+	echo "$1 $f $(readlink "$f" | sed "s/^pipe:.*/pipe/")"; done; }
+show start; ( show fork ); exec bash -c "$(declare -f show); show exec"'
+
 # Defect: capture data in the program's files.  The shim holds no fd: not
 # the number the launcher's environment named (taken here by a lock file
 # of the program's), nor one a raw close loop frees for the program's
-# data file.
+# data file; and a program's /proc/self/fd lists what it lists without
+# the shim.
 case_ownfds() {
+	# Both listings go to one file name: fd 1 is the same in both.
+	bash -c "$LIST_FDS" > fds.txt || fail "listing the fds failed"
+	mv fds.txt bare.txt
+	"$LAUNCHER" -q -w fds.pcapng -- bash -c "$LIST_FDS" > fds.txt ||
+		fail "listing the fds under the shim failed"
+	expect_count 3 '^(start|fork|exec) 0 /dev/null$' bare.txt
+	diff bare.txt fds.txt >&2 || fail "the program sees other fds under the shim"
+	"$CAPCHECK" fds.pcapng > recs.txt || fail "capture does not parse"
+	expect_some 'ev=process_start call=start' recs.txt
+	expect_some 'ev=process_start call=fork' recs.txt
 	"$LAUNCHER" -q -w - -- bash -c 'exec 100>lockfile 101>lockfile2; "$0" exchange "$1"' \
 		"$PEER" "$W/vu.sock" > stream.pcapng || fail "-w - run failed"
 	[ ! -s lockfile ] && [ ! -s lockfile2 ] || fail "capture data in the program's lock file"
