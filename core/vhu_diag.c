@@ -84,6 +84,8 @@ struct vhu_diag_conn {
 	bool have_table;	/* a memory table is in force */
 	uint64_t queue_num;	/* GET_QUEUE_NUM reply, 0: unknown */
 	uint64_t max_slots;	/* GET_MAX_MEM_SLOTS reply, 0: unknown */
+	uint64_t reset_frame;	/* the last RESET_DEVICE, 0: none */
+	uint64_t reset_rings;	/* rings 0..63 it reset whose base was not set since */
 	uint32_t nregions;	/* regions in force (may exceed the kept ones) */
 	uint32_t kept;		/* regions kept in r[] */
 	struct region r[VHU_DIAG_MAX_REGIONS];
@@ -657,6 +659,39 @@ static void judge_order(struct judge *j)
 		add(j, VHU_RULE_BEFORE_OWNER, 0, "%s before SET_OWNER", short_name(j));
 }
 
+/* ---- after a reset ------------------------------------------------------- */
+
+/*
+ * RESET_DEVICE: "Ask the vhost user back-end to disable all rings and
+ * reset all internal device state to the initial state, ready to be
+ * reinitialized."  A ring's base is such state: GET_VRING_BASE of a ring
+ * whose base no SET_VRING_BASE set again since the reset is answered with
+ * the reset ring's index, not the one the front-end means to keep (for a
+ * restart or a migration).  QEMU stops its rings (GET_VRING_BASE) before
+ * it resets and sets their bases again before it asks again; RESET_OWNER
+ * is not judged (back-ends are told to ignore it or only disable rings).
+ */
+static void judge_after_reset(struct judge *j, long idx)
+{
+	struct vhu_diag_conn *dc = j->dc;
+	uint32_t r = j->m->request;
+
+	if (r == VHU_RESET_DEVICE) {
+		dc->reset_frame = j->mi->frame;
+		dc->reset_rings = ~UINT64_C(0);
+		return;
+	}
+	if (!dc->reset_frame || idx < 0 || idx >= 64)
+		return;
+	if (r == VHU_SET_VRING_BASE)
+		dc->reset_rings &= ~(UINT64_C(1) << idx);
+	else if ((r == VHU_GET_VRING_BASE || r == VHU_GET_VRING_BASE_SKIP_DRAIN) &&
+		 (dc->reset_rings & (UINT64_C(1) << idx)))
+		add(j, VHU_RULE_AFTER_RESET, dc->reset_frame,
+		    "%s for ring %ld, which RESET_DEVICE (frame %" PRIu64 ") reset and no SET_VRING_BASE "
+		    "set again: the reply is the reset ring's base", short_name(j), idx, dc->reset_frame);
+}
+
 /* ---- the main channel, request by request -------------------------------- */
 
 static void judge_main_request(struct judge *j)
@@ -667,6 +702,7 @@ static void judge_main_request(struct judge *j)
 	judge_features(j);
 	judge_order(j);
 	judge_ring_index(j, idx);
+	judge_after_reset(j, idx);
 	switch (j->m->request) {
 	case VHU_SET_OWNER:
 		dc->owner = true;

@@ -71,7 +71,9 @@ extern "C" {
 	X(FDS_DROPPED, "fds-dropped", ERROR, PROTOCOL, "Communication", \
 	  "The kernel dropped passed fds (MSG_CTRUNC)") \
 	X(BEFORE_OWNER, "before-set-owner", WARN, SEQUENCE, "VHOST_USER_SET_OWNER", \
-	  "Memory or ring set up before SET_OWNER")
+	  "Memory or ring set up before SET_OWNER") \
+	X(AFTER_RESET, "state-after-reset", ERROR, SEQUENCE, "VHOST_USER_RESET_DEVICE", \
+	  "A ring's state asked for after RESET_DEVICE reset it")
 
 enum vhu_rule_id {
 #define VHU_X_RULE(id, ab, sev, grp, sec, sum) VHU_RULE_##id,

@@ -7,7 +7,10 @@ Usage: check_findings.py DECODER CAPTURE STATUS [EXPECT ...]
   EXPECT   RULE@FRAME (a capture whose frames are fixed, e.g. a sample) or
            RULE:REQUEST (a fresh capture, where the frames of two
            processes interleave differently on every run: the finding
-           must then sit on a frame that carries that request)
+           must then sit on a frame that carries that request), or
+           sessions=N: at least N connections opened from one side of one
+           socket path negotiated protocol features (so that the rules
+           comparing sessions had something to compare)
 Every finding --check prints must be expected, and every expectation met;
 the text line output must agree with the JSON one.
 """
@@ -18,6 +21,22 @@ import sys
 
 def run(args):
     return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def most_sessions_on_a_path(msgs):
+    """The most connections opened from one side (connect or accept) of one
+    socket path that each sent SET_PROTOCOL_FEATURES."""
+    side_of = {}
+    for m in msgs:
+        if m.get("event") in ("connect", "accept"):
+            path = m.get("fields", {}).get("vhost_user_rec.path")
+            if path:
+                side_of[m["conn"]] = (path, m["event"])
+    negotiated = {}
+    for m in msgs:
+        if m.get("name") == "VHOST_USER_SET_PROTOCOL_FEATURES" and not m.get("reply") and m.get("conn") in side_of:
+            negotiated.setdefault(side_of[m["conn"]], set()).add(m["conn"])
+    return max((len(c) for c in negotiated.values()), default=0)
 
 
 def main():
@@ -47,6 +66,14 @@ def main():
     for m in msgs:
         if "request" in m:
             frames_of.setdefault(m.get("name"), set()).add(m["frame"])
+
+    want_sessions = [int(e.split("=", 1)[1]) for e in expect if e.startswith("sessions=")]
+    expect = [e for e in expect if not e.startswith("sessions=")]
+    if want_sessions:
+        most = most_sessions_on_a_path(msgs)
+        if most < want_sessions[0]:
+            errors.append("%d sessions on one socket path negotiated protocol features, expected %d or more"
+                          % (most, want_sessions[0]))
 
     seen = set()
     for f in findings:

@@ -37,7 +37,9 @@ enum peer_status {
 	PEER_TIMEOUT = 10	/* nothing arrived within --timeout */
 };
 
-#define PEER_MAX_FDS 8
+/* fds a message may carry: more than the 8 regions a memory table may
+ * have, so that broken-regions can send 9 */
+#define PEER_MAX_FDS 16
 /* Largest payload the peer builds or accepts (GPU CURSOR_UPDATE is 16404). */
 #define PEER_MAX_PAYLOAD (64u * 1024u)
 
@@ -81,6 +83,14 @@ enum peer_script {
 	SCRIPT_BROKEN_LOG_ALL,
 	SCRIPT_BROKEN_CTRUNC,
 	SCRIPT_BROKEN_ORDER,
+	SCRIPT_BROKEN_REGIONS,
+	SCRIPT_BROKEN_TABLE_SLOTS,
+	SCRIPT_BROKEN_POSTCOPY,
+	SCRIPT_BROKEN_NO_PFEATURES,
+	SCRIPT_BROKEN_ENABLE,
+	SCRIPT_BROKEN_RING_LARGE,
+	SCRIPT_BROKEN_RECONNECT,
+	SCRIPT_BROKEN_RESET,
 	SCRIPT__COUNT
 };
 
@@ -88,6 +98,7 @@ struct peer_script_info {
 	const char *name;
 	int frontend_status;	/* documented exit status of each side */
 	int backend_status;
+	unsigned sessions;	/* connections on the socket path (0: one) */
 };
 
 extern const struct peer_script_info peer_scripts[SCRIPT__COUNT];
@@ -99,7 +110,11 @@ struct peer_opts {
 	bool use_socketpair;	/* pair: socketpair instead of a path */
 	bool healthy;		/* a broken-* script without its fault: the session
 				 * it breaks, for comparing the two */
+	unsigned session;	/* which connection of the script, from 0 */
 };
+
+/* How many connections a script makes on one socket path. */
+unsigned peer_script_sessions(enum peer_script s);
 
 /* One vhost-user message: header fields, payload and the fds it carries. */
 struct peer_msg {
@@ -179,6 +194,8 @@ int peer_backend_run(int fd, const struct peer_opts *o);
 #define PEER_REGION_SIZE 0x100000u	/* each guest memory region, 1 MiB */
 #define PEER_UADDR_BASE UINT64_C(0x7f0000000000)
 #define PEER_MAX_MEM_SLOTS 32
+/* VHOST_MEMORY_BASELINE_NREGIONS: the most regions SET_MEM_TABLE carries */
+#define PEER_BASELINE_REGIONS 8
 #define PEER_CRYPTO_SESSION_SIZE 1072
 #define PEER_SHMEM_CONFIG_SIZE 2056
 #define PEER_INFLIGHT_SIZE 24

@@ -22,6 +22,7 @@ struct be {
 	const struct peer_opts *o;
 	struct peer_conn main, chan, gpu;
 	uint64_t features, pfeatures, status;
+	uint64_t max_slots;	/* what GET_MAX_MEM_SLOTS answered, 0: not asked */
 	bool postcopy;
 	bool skipped_reply;	/* broken-noreply: done once */
 	uint32_t vring_base[PEER_QUEUES];
@@ -99,8 +100,10 @@ static int check_mem_table(struct be *b)
 	if (m->size < 8)
 		return bad(b, "size %llu, shorter than %llu", m->size, 8);
 	n = peer_get32(m, 0);
-	if (n == 0 || n > PEER_MAX_FDS)
-		return bad(b, "%llu regions (1..%llu allowed)", n, PEER_MAX_FDS);
+	if (n == 0 || n > PEER_BASELINE_REGIONS)
+		return bad(b, "%llu regions (1..%llu allowed)", n, PEER_BASELINE_REGIONS);
+	if (b->max_slots && n > b->max_slots)
+		return bad(b, "%llu regions, %llu memory slots", n, b->max_slots);
 	if (m->size != 8 + 32 * n)
 		return bad(b, "size %llu for %llu regions", m->size, n);
 	if ((uint32_t)m->nfds != n)
@@ -313,8 +316,16 @@ static int answer(struct be *b)
 		vhu_put_le64(r->payload, 0x1000);	/* mmap_size */
 		return add_fd(r, peer_memfd("vhu-peer-inflight", 0x1000)) ? -1 : 1;
 	case VHU_GET_MAX_MEM_SLOTS:
-		peer_put64(r, PEER_MAX_MEM_SLOTS);
+		/* broken-table-slots: one slot, for a table of two regions */
+		b->max_slots = b->o->script == SCRIPT_BROKEN_TABLE_SLOTS && !b->o->healthy ?
+			       1 : PEER_MAX_MEM_SLOTS;
+		peer_put64(r, b->max_slots);
 		return 1;
+	case VHU_RESET_DEVICE:
+		/* "reset all internal device state to the initial state" */
+		memset(b->vring_base, 0, sizeof(b->vring_base));
+		b->status = 0;
+		break;
 	case VHU_SET_STATUS:
 		b->status = peer_get64(q, 0);
 		break;
@@ -452,6 +463,12 @@ static bool script_hook(struct be *b, int *done)
 		/* the reply goes out twice: the second answers nothing */
 		if (id == VHU_GET_QUEUE_NUM)
 			peer_send(&b->main, b->rep);
+		return false;
+	case SCRIPT_BROKEN_NO_PFEATURES:
+		/* features without VHOST_USER_F_PROTOCOL_FEATURES */
+		if (id == VHU_GET_FEATURES)
+			peer_put64(b->rep, PEER_BACKEND_FEATURES &
+					   ~VHU_BIT(VHU_VIRTIO_F_PROTOCOL_FEATURES));
 		return false;
 	case SCRIPT_BROKEN_VRING_BASE:
 		/* the base of the ring asked for, under the next ring's index */

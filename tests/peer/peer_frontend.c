@@ -372,6 +372,9 @@ static int check_reply_values(struct fe *f)
 
 	switch (q->request) {
 	case VHU_GET_FEATURES:
+		/* broken-no-pfeatures goes on as a front-end that does not look */
+		if (f->o->script == SCRIPT_BROKEN_NO_PFEATURES)
+			return PEER_OK;
 		if (!(v & VHU_BIT(VHU_VIRTIO_F_PROTOCOL_FEATURES)))
 			return snprintf(f->why, sizeof(f->why),
 					"features 0x%llx lack PROTOCOL_FEATURES",
@@ -672,6 +675,11 @@ static int script_all(struct fe *f)
 		case VHU_POSTCOPY_END:
 			f->postcopy = false;
 			break;
+		case VHU_RESET_DEVICE:
+			/* ready to be reinitialized: ring 0's base again, which
+			 * GET_VRING_BASE_SKIP_DRAIN asks for later */
+			STEP(f, request(f, VHU_SET_VRING_BASE, all_flags(VHU_SET_VRING_BASE), 0));
+			break;
 		default:
 			break;
 		}
@@ -794,6 +802,15 @@ static int mem_table_with(struct fe *f, int fd)
 	return call(f);
 }
 
+/* A table of n regions, each in a memfd of its own. */
+static int mem_table_of(struct fe *f, unsigned n)
+{
+	peer_msg_init(f->req, VHU_SET_MEM_TABLE, NEED);
+	if (build_mem_table(f->req, n, n) != PEER_OK)
+		return PEER_ERR;
+	return call(f);
+}
+
 static int script_broken_memory(struct fe *f)
 {
 	uint64_t cms = qemu_net_pfeatures() | VHU_BIT(VHU_PF_CONFIGURE_MEM_SLOTS);
@@ -839,13 +856,24 @@ static int script_broken_memory(struct fe *f)
 		STEP(f, setup(f, qemu_net_pfeatures(), 0));
 		STEP(f, mem_table_with(f, peer_memfd("vhu-peer-guest-ram", 0x1000)));
 		return PEER_OK;
+	case SCRIPT_BROKEN_REGIONS:
+		/* one region more than a memory table may have, without
+		 * CONFIGURE_MEM_SLOTS; the back-end rejects it */
+		STEP(f, setup(f, qemu_net_pfeatures(), 0));
+		STEP(f, mem_table_of(f, f->o->healthy ? PEER_BASELINE_REGIONS
+						      : PEER_BASELINE_REGIONS + 1));
+		return PEER_OK;
+	case SCRIPT_BROKEN_TABLE_SLOTS:
+		/* the back-end has one slot (GET_MAX_MEM_SLOTS), the table two
+		 * regions; the back-end rejects it */
+		STEP(f, setup(f, cms, 0));
+		STEP(f, request(f, VHU_GET_MAX_MEM_SLOTS, VHU_VERSION, 0));
+		STEP(f, request(f, VHU_SET_MEM_TABLE, NEED, 0));
+		return PEER_OK;
 	case SCRIPT_BROKEN_CTRUNC:
 		/* three regions: the back-end's buffer has room for two fds */
 		STEP(f, setup(f, qemu_net_pfeatures(), 0));
-		peer_msg_init(m, VHU_SET_MEM_TABLE, NEED);
-		if (build_mem_table(m, 3, 3) != PEER_OK)
-			return PEER_ERR;
-		STEP(f, call(f));
+		STEP(f, mem_table_of(f, 3));
 		return PEER_OK;
 	default:
 		return PEER_USAGE;
@@ -871,8 +899,10 @@ static int script_broken_rings(struct fe *f)
 		STEP(f, request(f, VHU_SET_VRING_NUM, VHU_VERSION, 2 * PEER_QUEUES));
 		return PEER_OK;
 	case SCRIPT_BROKEN_RING_NUM:
+	case SCRIPT_BROKEN_RING_LARGE:
+		/* not a power of two; a power of two above 32768 */
 		peer_msg_init(m, VHU_SET_VRING_NUM, VHU_VERSION);
-		put_vring_state(m, 0, 100);
+		put_vring_state(m, 0, f->o->script == SCRIPT_BROKEN_RING_NUM ? 100 : 65536);
 		STEP(f, call(f));
 		return PEER_OK;
 	case SCRIPT_BROKEN_VRING_BASE:
@@ -938,6 +968,52 @@ static int script_broken_session(struct fe *f)
 	}
 }
 
+/* Negotiation and its consequences: messages that need a feature that
+ * was not negotiated, a reconnect that negotiates less, a reset. */
+static int script_broken_negotiation(struct fe *f)
+{
+	uint64_t net = qemu_net_pfeatures();
+	uint64_t inflight = net | VHU_BIT(VHU_PF_INFLIGHT_SHMFD);
+
+	switch (f->o->script) {
+	case SCRIPT_BROKEN_NO_PFEATURES:
+		/* the back-end's features lack PROTOCOL_FEATURES; the front-end
+		 * asks for protocol features all the same */
+		STEP(f, negotiate(f, net));
+		return PEER_OK;
+	case SCRIPT_BROKEN_ENABLE:
+		/* SET_FEATURES without PROTOCOL_FEATURES, then a ring enabled */
+		STEP(f, negotiate(f, net));
+		f->features = VHU_BIT(VHU_VIRTIO_F_VERSION_1);
+		STEP(f, request(f, VHU_SET_FEATURES, VHU_VERSION, 0));
+		STEP(f, request(f, VHU_SET_VRING_ENABLE, VHU_VERSION, 0));
+		return PEER_OK;
+	case SCRIPT_BROKEN_POSTCOPY:
+		/* PAGEFAULT not negotiated */
+		STEP(f, setup(f, net, 0));
+		STEP(f, request(f, VHU_POSTCOPY_ADVISE, VHU_VERSION, 0));
+		return PEER_OK;
+	case SCRIPT_BROKEN_RECONNECT:
+		/* the second session loses INFLIGHT_SHMFD */
+		STEP(f, setup(f, f->o->session == 0 || f->o->healthy ? inflight : net, 0));
+		STEP(f, request(f, VHU_GET_QUEUE_NUM, VHU_VERSION, 0));
+		return PEER_OK;
+	case SCRIPT_BROKEN_RESET:
+		/* ring 0 started, the device reset, then its base asked for
+		 * without setting it again: the back-end answers 0 */
+		STEP(f, setup(f, net | VHU_BIT(VHU_PF_RESET_DEVICE), 0));
+		STEP(f, request(f, VHU_SET_MEM_TABLE, NEED, 0));
+		STEP(f, start_vring(f, 0));
+		STEP(f, request(f, VHU_RESET_DEVICE, NEED, 0));
+		if (f->o->healthy)
+			STEP(f, request(f, VHU_SET_VRING_BASE, VHU_VERSION, 0));
+		STEP(f, request(f, VHU_GET_VRING_BASE, VHU_VERSION, 0));
+		return PEER_OK;
+	default:
+		return PEER_USAGE;
+	}
+}
+
 static int run_script(struct fe *f)
 {
 	switch (f->o->script) {
@@ -963,10 +1039,16 @@ static int run_script(struct fe *f)
 	case SCRIPT_BROKEN_OVERLAP: case SCRIPT_BROKEN_SLOTS:
 	case SCRIPT_BROKEN_REM_REGION: case SCRIPT_BROKEN_REGION_FD:
 	case SCRIPT_BROKEN_REGION_SIZE: case SCRIPT_BROKEN_CTRUNC:
+	case SCRIPT_BROKEN_REGIONS: case SCRIPT_BROKEN_TABLE_SLOTS:
 		return script_broken_memory(f);
 	case SCRIPT_BROKEN_RING_ADDR: case SCRIPT_BROKEN_RING_INDEX:
 	case SCRIPT_BROKEN_RING_NUM: case SCRIPT_BROKEN_VRING_BASE:
+	case SCRIPT_BROKEN_RING_LARGE:
 		return script_broken_rings(f);
+	case SCRIPT_BROKEN_NO_PFEATURES: case SCRIPT_BROKEN_ENABLE:
+	case SCRIPT_BROKEN_POSTCOPY: case SCRIPT_BROKEN_RECONNECT:
+	case SCRIPT_BROKEN_RESET:
+		return script_broken_negotiation(f);
 	case SCRIPT_BROKEN_EXTRA_REPLY: case SCRIPT_BROKEN_NEED_REPLY:
 	case SCRIPT_BROKEN_GATE: case SCRIPT_BROKEN_FEATURES:
 	case SCRIPT_BROKEN_LOG_SIZE: case SCRIPT_BROKEN_LOG_ALL:

@@ -53,7 +53,20 @@ const struct peer_script_info peer_scripts[SCRIPT__COUNT] = {
 	[SCRIPT_BROKEN_LOG_ALL] = { "broken-log-all", PEER_OK, PEER_OK },
 	[SCRIPT_BROKEN_CTRUNC] = { "broken-ctrunc", PEER_CLOSED, PEER_INVALID },
 	[SCRIPT_BROKEN_ORDER] = { "broken-order", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_REGIONS] = { "broken-regions", PEER_REJECTED, PEER_INVALID },
+	[SCRIPT_BROKEN_TABLE_SLOTS] = { "broken-table-slots", PEER_REJECTED, PEER_INVALID },
+	[SCRIPT_BROKEN_POSTCOPY] = { "broken-postcopy", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_NO_PFEATURES] = { "broken-no-pfeatures", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_ENABLE] = { "broken-enable", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_RING_LARGE] = { "broken-ring-large", PEER_OK, PEER_OK },
+	[SCRIPT_BROKEN_RECONNECT] = { "broken-reconnect", PEER_OK, PEER_OK, 2 },
+	[SCRIPT_BROKEN_RESET] = { "broken-reset", PEER_INVALID, PEER_OK },
 };
+
+unsigned peer_script_sessions(enum peer_script s)
+{
+	return peer_scripts[s].sessions ? peer_scripts[s].sessions : 1;
+}
 
 static void usage(void)
 {
@@ -164,27 +177,56 @@ static int connect_to(const char *path, int timeout_ms)
 	}
 }
 
+static int accept_on(const void *lfd, int timeout_ms)
+{
+	return accept_one(*(const int *)lfd, timeout_ms);
+}
+
+static int connect_on(const void *path, int timeout_ms)
+{
+	return connect_to(path, timeout_ms);
+}
+
+/* Runs one side of the script once per connection it makes (a reconnect
+ * makes two), each after the previous one closed: the status of the
+ * first one that did not end well. */
+static int run_sessions(const struct peer_opts *o, int (*open_conn)(const void *, int),
+			const void *where, int (*run)(int, const struct peer_opts *))
+{
+	struct peer_opts so = *o;
+	int fd, ret, status = PEER_OK;
+
+	for (so.session = 0; so.session < peer_script_sessions(o->script); so.session++) {
+		fd = open_conn(where, o->timeout_ms);
+		if (fd < 0)
+			return PEER_ERR;
+		ret = run(fd, &so);
+		if (status == PEER_OK)
+			status = ret;
+	}
+	return status;
+}
+
+static int serve_sessions(int lfd, const struct peer_opts *o)
+{
+	return run_sessions(o, accept_on, &lfd, peer_backend_run);
+}
+
 static int run_backend(const char *path, const struct peer_opts *o)
 {
-	int lfd, fd;
+	int lfd, ret;
 
 	lfd = listen_on(path);
 	if (lfd < 0)
 		return PEER_ERR;
-	fd = accept_one(lfd, o->timeout_ms);
+	ret = serve_sessions(lfd, o);
 	close(lfd);
-	if (fd < 0)
-		return PEER_ERR;
-	return peer_backend_run(fd, o);
+	return ret;
 }
 
 static int run_frontend(const char *path, const struct peer_opts *o)
 {
-	int fd = connect_to(path, o->timeout_ms);
-
-	if (fd < 0)
-		return PEER_ERR;
-	return peer_frontend_run(fd, o);
+	return run_sessions(o, connect_on, path, peer_frontend_run);
 }
 
 static int child_status(pid_t pid)
@@ -249,14 +291,8 @@ static int run_pair(const struct peer_opts *o)
 		return PEER_ERR;
 	if (pid == 0) {
 		close(sv[0]);
-		if (!o->use_socketpair) {
-			int lfd = sv[1];
-
-			sv[1] = accept_one(lfd, o->timeout_ms);
-			close(lfd);
-			if (sv[1] < 0)
-				_exit(PEER_ERR);
-		}
+		if (!o->use_socketpair)
+			_exit(serve_sessions(sv[1], o));
 		_exit(peer_backend_run(sv[1], o));
 	}
 	close(sv[1]);
@@ -336,6 +372,11 @@ int main(int argc, char **argv)
 	}
 	/* A closed peer must show up as an error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	if (o.use_socketpair && peer_script_sessions(o.script) > 1) {
+		fprintf(stderr, "%s connects again: it needs a socket path, not --socketpair\n",
+			peer_scripts[o.script].name);
+		return PEER_USAGE;
+	}
 	if (strcmp(mode, "pair") == 0)
 		return run_pair(&o);
 	if (!path || optind != argc) {
