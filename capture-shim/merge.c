@@ -37,6 +37,7 @@ struct batch {
 /* A block taken, waiting for its turn. */
 struct pending {
 	uint64_t ts;		/* never older than the one before it in its chunk */
+	uint64_t claim;		/* its chunk's claim number: orders equal times */
 	struct batch *batch;
 	const uint8_t *block;
 	uint32_t len;
@@ -440,6 +441,8 @@ static size_t take_chunk(struct vhu_merge *m, struct spool *sp, uint32_t i, uint
 	struct vhu_spool_chunk *c = vhu_spool_chunk_at(sp->map, i);
 	struct chunk_state *cs = &sp->cs[i];
 	uint64_t pos = 0, len = committed - cs->consumed;
+	/* Set before the blocks were committed, and kept until we free it. */
+	uint64_t claim = atomic_load_explicit(&c->seq, memory_order_relaxed);
 	struct batch *bt;
 
 	if (len == 0)
@@ -468,6 +471,7 @@ static size_t take_chunk(struct vhu_merge *m, struct spool *sp, uint32_t i, uint
 		if (p.ts < cs->last_ts)
 			p.ts = cs->last_ts;
 		cs->last_ts = p.ts;
+		p.claim = claim;
 		p.batch = bt;
 		p.block = b;
 		p.len = total;
@@ -544,10 +548,26 @@ static size_t poll_spool(struct vhu_merge *m, struct spool *sp, bool slow, bool 
 	return got;
 }
 
-/* The queue whose next block is the oldest; NULL if all are empty. */
+/*
+ * Is a's next block to go out before b's?  Older first.  Blocks of one
+ * time and spool go in the order their chunks were claimed: a call that
+ * moved more than a chunk holds (its pieces share the call's time) fills
+ * chunks in claim order, and claims wrap around the spool, so a piece's
+ * chunk index says nothing about its place.
+ */
+static bool goes_before(const struct pending *a, const struct spool *sa,
+			const struct pending *b, const struct spool *sb)
+{
+	if (a->ts != b->ts)
+		return a->ts < b->ts;
+	return sa == sb && a->claim < b->claim;
+}
+
+/* The queue whose next block goes out first; NULL if all are empty. */
 static struct queue *oldest(struct vhu_merge *m)
 {
 	struct queue *best = NULL;
+	const struct spool *best_sp = NULL;
 	unsigned i;
 	uint32_t k;
 
@@ -555,8 +575,12 @@ static struct queue *oldest(struct vhu_merge *m)
 		for (k = 0; k < m->spools[i].nchunks; k++) {
 			struct queue *q = &m->spools[i].cs[k].q;
 
-			if (q->head < q->n && (!best || q->p[q->head].ts < best->p[best->head].ts))
+			if (q->head < q->n &&
+			    (!best || goes_before(&q->p[q->head], &m->spools[i],
+						  &best->p[best->head], best_sp))) {
 				best = q;
+				best_sp = &m->spools[i];
+			}
 		}
 	return best;
 }

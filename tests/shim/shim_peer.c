@@ -27,6 +27,8 @@
  *   shim_peer threads PATH N M  N connections, one thread each, M messages
  *   shim_peer big PATH          one 1 MiB message in one sendmsg/recvmsg of
  *                               100 iovecs, with an fd
+ *   shim_peer gpu PATH          GPU_SET_SOCKET, then vhost-user-gpu's full-screen
+ *                               updates on that socket (1.2 MB each, one send)
  *
  * The messages are well-formed headers with made-up payloads: the shim
  * only needs plausible first bytes.  Exits non-zero on any failure.
@@ -773,6 +775,63 @@ static void backend_big(int fd)
 	close(fd);
 }
 
+/* ---- gpu ---------------------------------------------------------------- */
+
+/* A 640x480 screen, as tests/newpeers' GPU scenario has it: each update is
+ * 19 records in about 7 spool chunks. */
+#define GPU_W 640u
+#define GPU_H 480u
+#define GPU_UPDATE_SIZE (20u + GPU_W * GPU_H * 4u)
+#define GPU_UPDATES 20
+#define GPU_PAUSE_US 50000	/* the launcher frees chunks meanwhile */
+
+/* QEMU's side: hands over one end of a socketpair, reads the updates. */
+static void frontend_gpu(int fd)
+{
+	uint8_t m[64], *buf = malloc(12 + GPU_UPDATE_SIZE);
+	int gv[2], i;
+	size_t n;
+
+	check(buf != NULL, "gpu setup");
+	n = make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0);
+	check(write(fd, m, n) == (ssize_t)n, "write");
+	check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gv) == 0, "socketpair");
+	n = make_msg(m, VHU_GPU_SET_SOCKET, VHU_VERSION, 0, 0);
+	send_fds(fd, m, n, &gv[1], 1);
+	close(gv[1]);
+	for (i = 0; i < GPU_UPDATES; i++) {
+		read_full(gv[0], buf, 12);
+		check(vhu_get_le32(buf) == VHU_GPU_UPDATE &&
+		      vhu_get_le32(buf + 8) == GPU_UPDATE_SIZE, "gpu update header");
+		read_full(gv[0], buf + 12, GPU_UPDATE_SIZE);
+	}
+	free(buf);
+	close(gv[0]);
+	close(fd);
+}
+
+/* vhost-user-gpu's side: each full-screen update in one send, black pixels. */
+static void backend_gpu(int fd)
+{
+	uint8_t m[64], *buf = calloc(1, 12 + GPU_UPDATE_SIZE);
+	int gfd, i;
+
+	check(buf != NULL, "gpu setup");
+	read_full(fd, m, 12);
+	check(recv_fds(fd, m, 12, &gfd, 1) == 1 && m[0] == VHU_GPU_SET_SOCKET, "gpu fd");
+	make_msg(buf, VHU_GPU_UPDATE, 0, GPU_UPDATE_SIZE, 0);
+	vhu_put_le32(buf + 12 + 12, GPU_W);	/* scanout 0, x 0, y 0 */
+	vhu_put_le32(buf + 12 + 16, GPU_H);
+	for (i = 0; i < GPU_UPDATES; i++) {
+		send_fds(gfd, buf, 12 + GPU_UPDATE_SIZE, NULL, 0);
+		usleep(GPU_PAUSE_US);
+	}
+	free(buf);
+	close(gfd);
+	check(read(fd, m, 1) == 0, "EOF");
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 2 ? argv[1] : "", *path = argc > 2 ? argv[2] : "";
@@ -824,6 +883,8 @@ int main(int argc, char **argv)
 		return run_threads(path, atoi(argv[3]), atoi(argv[4]));
 	if (!strcmp(mode, "big"))
 		return pair_run(path, frontend_big, backend_big);
+	if (!strcmp(mode, "gpu"))
+		return pair_run(path, frontend_gpu, backend_gpu);
 	fprintf(stderr, "usage: shim_peer MODE PATH (see the source)\n");
 	return 2;
 }
