@@ -21,7 +21,7 @@
 #
 # Usage: compare.py --proto-h core/vhu_proto.h --peer fe.strace fe.json
 #        --peer be.strace be.json [--qemu-trace qemu.trace] [--expect NAME]...
-#        [--expect-need-reply NAME]...
+#        [--expect-need-reply NAME]... [--known-finding RULE]...
 
 import argparse
 import json
@@ -135,6 +135,8 @@ def main():
 	ap.add_argument("--expect-need-reply", action="append", default=[])
 	ap.add_argument("--monitor-socket", action="append", default=[],
 			help="file name of a QMP monitor socket a peer serves (not vhost-user: left out)")
+	ap.add_argument("--known-finding", action="append", default=[], metavar="RULE",
+			help="a rule a real peer of the run breaks itself (docs/diagnosis.md)")
 	ap.add_argument("--phase", help="the protocol phase the run exercises (named when a message is missing)")
 	args = ap.parse_args()
 
@@ -156,7 +158,7 @@ def main():
 		if not items:
 			report.fail("%s: the decoder shows no message" % run.path)
 	decoded = map_pids(report, names, peers)
-	cc.check_decoded(report, names, seqs, decoded)
+	cc.check_decoded(report, names, seqs, decoded, args.known_finding)
 	cc.check_decoded_sides(report, decoded)
 	return cc.print_report(report, "compare", seqs)
 
