@@ -248,7 +248,7 @@ static void judge_need_reply(struct judge *j)
 		return;
 	if (j->d->reply_rule == VHU_R_ALWAYS || j->d->reply_rule == VHU_R_NEVER)
 		return;
-	if (!negotiated(j->mi, VHU_PF_REPLY_ACK))
+	if (!negotiated(j->mi, VHU_PF_REPLY_ACK) && !j->mi->pfeatures_unknown)
 		add(j, VHU_RULE_NEED_REPLY_NO_ACK, 0,
 		    "%s with NEED_REPLY, but REPLY_ACK was not negotiated: the peer need not answer",
 		    short_name(j));
@@ -260,7 +260,8 @@ static void judge_gate(struct judge *j)
 	const struct vhu_msg_info *mi = j->mi;
 	int gate = j->d ? j->d->gate : -1;
 
-	if (gate < 0 || mi->channel == VHU_CHAN_GPU)
+	/* negotiated before an attach: the sender knows, the capture not */
+	if (gate < 0 || mi->channel == VHU_CHAN_GPU || mi->pfeatures_unknown)
 		return;
 	if (!mi->pfeatures_set)
 		add(j, VHU_RULE_NOT_NEGOTIATED, 0,

@@ -570,6 +570,7 @@ static void on_message(void *arg, const struct vhu_msg *m)
 	mi.offered_pfeatures = st->offered_pfeatures;
 	mi.features_set = st->features_set;
 	mi.pfeatures_set = st->pfeatures_set;
+	mi.pfeatures_unknown = (c->midstream || st->midstream) && !st->pfeatures_set;
 	mi.postcopy = st->postcopy;
 	mi.device = s->opt.device ? s->opt.device : st->device;
 

@@ -80,6 +80,10 @@ struct vhu_msg_info {
 	uint64_t offered_features;	/* last GET_FEATURES reply (0: none seen) */
 	uint64_t offered_pfeatures;	/* last GET_PROTOCOL_FEATURES reply */
 	bool features_set, pfeatures_set;
+	/* recorded from the middle of its session (attach) and no
+	 * SET_PROTOCOL_FEATURES seen since: what was negotiated is unknown,
+	 * not absent */
+	bool pfeatures_unknown;
 	bool postcopy;		/* between POSTCOPY_LISTEN and POSTCOPY_END */
 	uint8_t device;		/* enum vhu_device */
 

@@ -761,6 +761,25 @@ static void test_midstream(void)
 	finish(&f);
 }
 
+/* The protocol features were negotiated before the attach: a request they
+ * gate, with NEED_REPLY, is no finding; on a connection recorded from its
+ * start the same request is one of each. */
+static void test_midstream_features(void)
+{
+	static struct sample s;
+	struct feeder f = start(0);
+
+	sample_build(&s, VHU_CHAN_MAIN, VHU_SET_STATUS, 0, 1);
+	feed_data(&f, CONN, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, s.bytes, s.len, 0, 0,
+		  VHU_RF_MIDSTREAM);
+	CHECK(got.n == 1 && got.m[0].notes[VHU_NOTE_OF_RULE(VHU_RULE_NOT_NEGOTIATED)] == 0);
+	CHECK(got.m[0].notes[VHU_NOTE_OF_RULE(VHU_RULE_NEED_REPLY_NO_ACK)] == 0);
+	feed_data(&f, CONN + 1, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, s.bytes, s.len, 0, 0, 0);
+	CHECK(got.n == 2 && got.m[1].notes[VHU_NOTE_OF_RULE(VHU_RULE_NOT_NEGOTIATED)] == 1);
+	CHECK(got.m[1].notes[VHU_NOTE_OF_RULE(VHU_RULE_NEED_REPLY_NO_ACK)] == 1);
+	finish(&f);
+}
+
 /* A front-end's connect record with the socket path. */
 static void connect_path(struct feeder *f, uint64_t conn, const char *path)
 {
@@ -834,6 +853,7 @@ int main(void)
 	test_many_connections();
 	test_undescribed_fds();
 	test_midstream();
+	test_midstream_features();
 	test_features_changed();
 	printf("test_stream: %d failures\n", failures);
 	return failures ? 1 : 0;
