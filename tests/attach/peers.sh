@@ -19,7 +19,17 @@ att_finish() {
 	cat "$RP_DIR/att.err"
 	local p
 	for p in be fe; do
-		"$VHU_DECODE" -r "$RP_DIR/$p.pcapng" -T json >>"$RP_DIR/shim.json" ||
+		"$VHU_DECODE" -r "$RP_DIR/$p.pcapng" -T json >"$RP_DIR/$p.json" ||
 			rp_fail "vhost-user-decode failed on $p.pcapng"
+		cat "$RP_DIR/$p.json" >>"$RP_DIR/shim.json"
 	done
+}
+
+# att_pids : "FE,BE", the pids the shim recorded the two peers under
+att_pids() {
+	local p out=
+	for p in fe be; do
+		out=$out${out:+,}$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$RP_DIR/$p.json" | head -n 1)
+	done
+	echo "$out"
 }
