@@ -44,10 +44,12 @@ const char *vhu_short_feature(const char *name);
 /*
  * vsnprintf for the summaries, which are built from many small pieces on
  * every message (tshark's Info column, the decoder's one-line output):
- * %s %c %u %d %x %X with the 0 flag, a width and the h/l/ll/z length
+ * %s %c %u %d %x %X with the 0 or - flag, a width and the h/l/ll/z length
  * modifiers are formatted here, anything else by vsnprintf.  Same result,
  * same return value as vsnprintf.
  */
 int vhu_vsnprintf(char *out, size_t cap, const char *fmt, va_list ap);
+int vhu_snprintf(char *out, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -103,7 +103,7 @@ static void note(struct walker *w, int id, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vhu_vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	w->e->note(w->ctx, id, text);
 }
@@ -124,7 +124,7 @@ static void text_node(struct walker *w, int field, uint32_t off, uint32_t len, i
 	text[0] = 0;
 	if (!w->no_text) {
 		va_start(ap, fmt);
-		vsnprintf(text, sizeof(text), fmt, ap);
+		vhu_vsnprintf(text, sizeof(text), fmt, ap);
 		va_end(ap);
 	}
 	node_init(&n, field, off, len);
@@ -288,7 +288,7 @@ static void bits_items(struct walker *w, uint32_t off, unsigned width, uint64_t 
 				char text[VHU_TEXT_MAX];
 				struct vhu_node n;
 
-				snprintf(text, sizeof(text), "Bit %u: set (%s)", bit,
+				vhu_snprintf(text, sizeof(text), "Bit %u: set (%s)", bit,
 					 bit < 24 && t2 == NULL ? "device-specific, device type unknown"
 								: "unnamed");
 				node_init(&n, unknown_field, PL_OFF(off), width);
@@ -595,7 +595,7 @@ static void lay_shared_object(struct walker *w)
 	if (!have(w, 0, 16))
 		return;
 	u = w->pl;
-	snprintf(uuid, sizeof(uuid),
+	vhu_snprintf(uuid, sizeof(uuid),
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
 		 u[12], u[13], u[14], u[15]);
@@ -687,7 +687,7 @@ static void lay_rarp(struct walker *w)
 	if (!have(w, 0, 6))
 		return;
 	p = w->pl;
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3], p[4], p[5]);
+	vhu_snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3], p[4], p[5]);
 	string_node(w, VHU_F_RARP_MAC, PL_OFF(0), 6, mac, strlen(mac), false);
 	sum_add(w, " mac=%s", mac);
 	pl_bytes(w, VHU_F_PADDING, 6, w->plen > 6 ? w->plen - 6 : 0);
@@ -707,7 +707,7 @@ static void lay_ack(struct walker *w)
 	} else {
 		/* any non-zero value is a failure: QEMU sends 1, rust-vmm a
 		 * negated errno */
-		snprintf(text, sizeof(text), "%s: failure (%" PRIu64 ")", vhu_field_get(VHU_F_ACK)->label, v);
+		vhu_snprintf(text, sizeof(text), "%s: failure (%" PRIu64 ")", vhu_field_get(VHU_F_ACK)->label, v);
 		node_init(&n, VHU_F_ACK, PL_OFF(0), 8);
 		n.value = v;
 		n.text = text;
@@ -1224,7 +1224,7 @@ static void walk_links(struct walker *w)
 		struct vhu_node n;
 
 		uint_node(w, VHU_F_RESPONSE_TO, 0, 0, mi->request_frame, -1, true);
-		snprintf(text, sizeof(text), "%s: %" PRIu64 ".%09" PRIu64 " seconds",
+		vhu_snprintf(text, sizeof(text), "%s: %" PRIu64 ".%09" PRIu64 " seconds",
 			 vhu_field_get(VHU_F_TIME)->label, mi->latency_ns / 1000000000u,
 			 mi->latency_ns % 1000000000u);
 		node_init(&n, VHU_F_TIME, 0, 0);
@@ -1340,14 +1340,14 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	/* the root (no line to format without a tree or without texts) */
 	root[0] = 0;
 	if (!w.no_tree && !w.no_text && m->len >= VHU_HDR_SIZE)
-		snprintf(root, sizeof(root), "%s, %s%s%s%s%s, %s to %s", VHU_PROTO_NAME,
+		vhu_snprintf(root, sizeof(root), "%s, %s%s%s%s%s, %s to %s", VHU_PROTO_NAME,
 			 name ? name : "Unknown request", mi->is_reply ? " reply" : "",
 			 *vhu_channel_tag(mi->channel) ? " (" : "", vhu_channel_tag(mi->channel),
 			 *vhu_channel_tag(mi->channel) ? ")" : "",
 			 vhu_side_name(mi->sender),
 			 vhu_side_name(mi->sender == VHU_ROLE_BACKEND ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND));
 	else if (!w.no_tree && !w.no_text)
-		snprintf(root, sizeof(root), "%s, incomplete header (%u bytes)", VHU_PROTO_NAME, m->len);
+		vhu_snprintf(root, sizeof(root), "%s, incomplete header (%u bytes)", VHU_PROTO_NAME, m->len);
 	node_init(&n, VHU_F_NONE, 0, m->len);
 	n.text = root;
 	emit(&w, &n, VHU_ETT_ROOT);
@@ -1430,7 +1430,7 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 	w.ctx = ctx;
 	vhu_format_conn(conn, sizeof(conn), h->conn_id);
 	vhu_escape(name, sizeof(name), comm && *comm ? comm : "?", VHU_TEXT_MAX);
-	snprintf(text, sizeof(text), "%s, %s, %s[%u], conn %s, fd %d", VHU_REC_PROTO_NAME,
+	vhu_snprintf(text, sizeof(text), "%s, %s, %s[%u], conn %s, fd %d", VHU_REC_PROTO_NAME,
 		 vhu_event_name(h->event), name, h->pid, conn, h->fd);
 	node_init(&n, VHU_F_NONE, 0, h->hdr_len);
 	n.text = text;
@@ -1517,14 +1517,14 @@ void vhu_walk_bad_record(enum vhu_rec_status st, uint32_t len,
 	memset(&w, 0, sizeof(w));
 	w.e = e;
 	w.ctx = ctx;
-	snprintf(text, sizeof(text), "%s, malformed (%s)", VHU_REC_PROTO_NAME, why);
+	vhu_snprintf(text, sizeof(text), "%s, malformed (%s)", VHU_REC_PROTO_NAME, why);
 	node_init(&n, VHU_F_NONE, 0, len);
 	n.text = text;
 	emit(&w, &n, VHU_ETT_REC);
 	string_node(&w, VHU_F_REC_MALFORMED, 0, len, why, strlen(why), false);
 	note(&w, VHU_N_BAD_RECORD, "Malformed capture record: %s", why);
 	pop(&w);
-	snprintf(text, sizeof(text), "[malformed capture record: %s]", why);
+	vhu_snprintf(text, sizeof(text), "[malformed capture record: %s]", why);
 	e->summary(ctx, text);
 }
 
@@ -1539,24 +1539,24 @@ void vhu_record_summary(const struct vhu_record *r, const char *comm, char *buf,
 	case VHU_EV_CONNECT:
 	case VHU_EV_ACCEPT:
 		vhu_escape(text, sizeof(text), r->path, r->path_len);
-		n = snprintf(buf, cap, "%s %s fd=%d path=%s", h->event == VHU_EV_CONNECT ? "CONNECT" : "ACCEPT",
+		n = vhu_snprintf(buf, cap, "%s %s fd=%d path=%s", h->event == VHU_EV_CONNECT ? "CONNECT" : "ACCEPT",
 			     conn, h->fd, text);
 		if (r->has_peercred && n > 0 && (size_t)n < cap)
-			snprintf(buf + n, cap - (size_t)n, " peer pid=%u uid=%u", r->peer_pid, r->peer_uid);
+			vhu_snprintf(buf + n, cap - (size_t)n, " peer pid=%u uid=%u", r->peer_pid, r->peer_uid);
 		break;
 	case VHU_EV_ADOPT:
 		if (r->has_link) {
 			char link[VHU_CONN_TEXT_MAX];
 
 			vhu_format_conn(link, sizeof(link), r->link_conn);
-			snprintf(buf, cap, "ADOPT %s fd=%d %s channel, arrived over %s", conn, h->fd,
+			vhu_snprintf(buf, cap, "ADOPT %s fd=%d %s channel, arrived over %s", conn, h->fd,
 				 vhu_channel_name(h->channel), link);
 		} else {
-			snprintf(buf, cap, "ADOPT %s fd=%d %s channel", conn, h->fd, vhu_channel_name(h->channel));
+			vhu_snprintf(buf, cap, "ADOPT %s fd=%d %s channel", conn, h->fd, vhu_channel_name(h->channel));
 		}
 		break;
 	case VHU_EV_CLOSE:
-		snprintf(buf, cap, "CLOSE %s fd=%d", conn, h->fd);
+		vhu_snprintf(buf, cap, "CLOSE %s fd=%d", conn, h->fd);
 		break;
 	case VHU_EV_PROCESS_START: {
 		char cmd[160], ecmd[4 * sizeof(cmd)];
@@ -1568,17 +1568,17 @@ void vhu_record_summary(const struct vhu_record *r, const char *comm, char *buf,
 			len--;
 		vhu_escape(ecmd, sizeof(ecmd), cmd, len);
 		vhu_escape(text, sizeof(text), comm && *comm ? comm : r->comm, VHU_TEXT_MAX);
-		snprintf(buf, cap, "PROCESS %s[%u] ppid=%u %s%s", text, h->pid, r->ppid,
+		vhu_snprintf(buf, cap, "PROCESS %s[%u] ppid=%u %s%s", text, h->pid, r->ppid,
 			 h->call == VHU_CALL_FORK ? "(fork) " : h->call == VHU_CALL_EXEC ? "(exec) " : "",
 			 ecmd);
 		break;
 	}
 	case VHU_EV_DATA_SENT:
 	case VHU_EV_DATA_RECV:
-		snprintf(buf, cap, "%s %s %u bytes", h->event == VHU_EV_DATA_SENT ? "SENT" : "RECV", conn, r->data_len);
+		vhu_snprintf(buf, cap, "%s %s %u bytes", h->event == VHU_EV_DATA_SENT ? "SENT" : "RECV", conn, r->data_len);
 		break;
 	default:
-		snprintf(buf, cap, "event %u (unknown to this version)", h->event);
+		vhu_snprintf(buf, cap, "event %u (unknown to this version)", h->event);
 		break;
 	}
 }

@@ -55,7 +55,9 @@ int main(void)
 	check("plain text, no conversion");
 	check("%s reply", "GET_FEATURES");
 	check("%s%s", " <", "MRG_RXBUF");
-	check("%5s|%-5s|%.2s", "ab", "cd", "efgh");	/* - and . go to vsnprintf */
+	check("%5s|%-5s|%.2s", "ab", "cd", "efgh");	/* . goes to vsnprintf */
+	check("%-11s|%-7s|%-3s|%-2s", "3000.1", "main", "abcd", "");
+	check("%-6u|%-4x|%-3d|%-2c|%-3lu", 42u, 0xabu, -7, 'z', 123456ul);
 	check("100%% %c%c", 'o', 'k');
 	for (i = 0; i < sizeof(u64s) / sizeof(u64s[0]); i++) {
 		uint64_t v = u64s[i];
