@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -98,6 +99,38 @@ extern const struct vhu_emitter dec_emitter;
 void dec_walk_init(struct dec_walk *w, bool tree, bool json);
 void dec_walk_reset(struct dec_walk *w);
 void dec_walk_free(struct dec_walk *w);
+
+/* dec_text.c: printf-like appending through the core's formatter (the
+ * conversions of vhu_vsnprintf, vsnprintf's for the others). */
+void dec_appendf(GString *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* g_string_append_len for the many small pieces of every line: glib's is
+ * a call into the general insert on each of them; this copies while the
+ * string has room and only calls glib to grow it. */
+static inline void dec_put(GString *s, const char *p, size_t n)
+{
+	if (s->len + n < s->allocated_len) {
+		memcpy(s->str + s->len, p, n);
+		s->len += n;
+		s->str[s->len] = 0;
+	} else {
+		g_string_append_len(s, p, (gssize)n);
+	}
+}
+
+static inline void dec_put_str(GString *s, const char *str)
+{
+	dec_put(s, str, strlen(str));
+}
+
+static inline void dec_put_c(GString *s, char c)
+{
+	dec_put(s, &c, 1);
+}
+
+void dec_append_u64(GString *s, uint64_t v);
+void dec_append_u64_width(GString *s, uint64_t v, unsigned width, char pad);
+void dec_append_padded(GString *s, const char *str, unsigned width);
 
 /* dec_json.c */
 void dec_json_string(GString *s, const char *str, size_t len);

@@ -52,7 +52,7 @@ void dec_check_line(GString *s, const struct dec_colors *c, const struct vhu_fin
 	if (!r)
 		return;
 	snprintf(conn, sizeof(conn), "%u.%u", (unsigned)(f->conn_id >> 32), (unsigned)f->conn_id);
-	g_string_append_printf(s, "%7" G_GUINT64_FORMAT " %-11s %s%-7s%s %s  %s\n", f->frame, conn,
+	dec_appendf(s, "%7" G_GUINT64_FORMAT " %-11s %s%-7s%s %s  %s\n", f->frame, conn,
 			       r->severity == VHU_SEV_ERROR ? c->bad : "",
 			       vhu_finding_severity(r->severity), c->off, r->id, f->text);
 }
@@ -63,27 +63,27 @@ void dec_check_json(GString *s, const struct vhu_finding *f)
 
 	if (!r)
 		return;
-	g_string_append(s, "{\"finding\":");
+	dec_put_str(s, "{\"finding\":");
 	dec_json_string(s, r->id, (size_t)-1);
-	g_string_append(s, ",\"severity\":");
+	dec_put_str(s, ",\"severity\":");
 	dec_json_string(s, vhu_finding_severity(r->severity), (size_t)-1);
-	g_string_append(s, ",\"frame\":");
+	dec_put_str(s, ",\"frame\":");
 	dec_json_u64(s, f->frame);
 	if (f->related_frame) {
-		g_string_append(s, ",\"related_frame\":");
+		dec_put_str(s, ",\"related_frame\":");
 		dec_json_u64(s, f->related_frame);
 	}
-	g_string_append(s, ",\"conn\":");
+	dec_put_str(s, ",\"conn\":");
 	dec_json_conn(s, f->conn_id);
-	g_string_append(s, ",\"channel\":");
+	dec_put_str(s, ",\"channel\":");
 	dec_json_string(s, vhu_channel_name(f->channel), (size_t)-1);
-	g_string_append(s, ",\"request\":");
+	dec_put_str(s, ",\"request\":");
 	dec_json_string(s, request_name(f), (size_t)-1);
-	g_string_append(s, ",\"text\":");
+	dec_put_str(s, ",\"text\":");
 	dec_json_string(s, f->text, (size_t)-1);
-	g_string_append(s, ",\"spec\":");
+	dec_put_str(s, ",\"spec\":");
 	dec_json_string(s, r->spec, (size_t)-1);
-	g_string_append(s, "}\n");
+	dec_put_str(s, "}\n");
 }
 
 /* "3 findings (1 error, 2 warnings, 0 notes) in 120 messages" */
@@ -106,29 +106,29 @@ void dec_findings_print(const struct dec_findings *t, FILE *out, bool json)
 	bool first = true;
 
 	if (json)
-		g_string_append(s, "\"findings\":{");
+		dec_put_str(s, "\"findings\":{");
 	else
-		g_string_append(s, "\n=== Findings ===\n");
+		dec_put_str(s, "\n=== Findings ===\n");
 	for (i = 0; i < VHU_RULE__COUNT; i++) {
 		const struct vhu_rule *r = vhu_rule_get((int)i);
 
 		if (!t->by_rule[i])
 			continue;
 		if (json) {
-			g_string_append(s, first ? "" : ",");
+			dec_put_str(s, first ? "" : ",");
 			dec_json_string(s, r->id, (size_t)-1);
-			g_string_append_c(s, ':');
+			dec_put_c(s, ':');
 			dec_json_u64(s, t->by_rule[i]);
 		} else {
-			g_string_append_printf(s, "%-8s %-32s %9" G_GUINT64_FORMAT "\n",
+			dec_appendf(s, "%-8s %-32s %9" G_GUINT64_FORMAT "\n",
 					       vhu_finding_severity(r->severity), r->id, t->by_rule[i]);
 		}
 		first = false;
 	}
 	if (json)
-		g_string_append(s, "},");
+		dec_put_str(s, "},");
 	else if (first)
-		g_string_append(s, "none\n");
+		dec_put_str(s, "none\n");
 	fputs(s->str, out);
 	g_string_free(s, TRUE);
 }

@@ -16,23 +16,26 @@ static void tree_line(GString *s, int depth, const char *text, bool generated)
 	int i;
 
 	for (i = 0; i < depth; i++)
-		g_string_append(s, "    ");
+		dec_put_str(s, "    ");
 	if (generated)
-		g_string_append_c(s, '[');
-	g_string_append(s, text ? text : "");
+		dec_put_c(s, '[');
+	dec_put_str(s, text ? text : "");
 	if (generated)
-		g_string_append_c(s, ']');
-	g_string_append_c(s, '\n');
+		dec_put_c(s, ']');
+	dec_put_c(s, '\n');
 }
 
 static void json_hex_bytes(GString *s, const uint8_t *p, uint32_t len)
 {
+	static const char hex[] = "0123456789abcdef";
 	uint32_t i;
 
-	g_string_append_c(s, '"');
-	for (i = 0; i < len; i++)
-		g_string_append_printf(s, "%02x", p[i]);
-	g_string_append_c(s, '"');
+	dec_put_c(s, '"');
+	for (i = 0; i < len; i++) {
+		dec_put_c(s, hex[p[i] >> 4]);
+		dec_put_c(s, hex[p[i] & 15]);
+	}
+	dec_put_c(s, '"');
 }
 
 /* Appends the JSON value of a node; false if the node carries none. */
@@ -44,13 +47,13 @@ static bool json_value(GString *s, const struct vhu_field *f, const struct vhu_n
 		dec_json_u64(s, vhu_field_value(f, n->value));
 		return true;
 	case VHU_FT_I32:
-		g_string_append_printf(s, "%d", (int32_t)n->value);
+		dec_appendf(s, "%d", (int32_t)n->value);
 		return true;
 	case VHU_FT_I64:
-		g_string_append_printf(s, "%" G_GINT64_FORMAT, (int64_t)n->value);
+		dec_appendf(s, "%" G_GINT64_FORMAT, (int64_t)n->value);
 		return true;
 	case VHU_FT_BOOL:
-		g_string_append(s, vhu_field_value(f, n->value) ? "true" : "false");
+		dec_put_str(s, vhu_field_value(f, n->value) ? "true" : "false");
 		return true;
 	case VHU_FT_STRING:
 		if (!n->bytes)
@@ -147,16 +150,26 @@ static void json_note(struct dec_walk *w, const struct vhu_note_desc *d, const c
 	GString *s = w->jnotes;
 
 	if (s->len)
-		g_string_append_c(s, ',');
-	g_string_append(s, "{\"note\":\"" VHU_PROTO_FILTER ".");
-	g_string_append(s, d->abbrev);
-	g_string_append(s, "\",\"severity\":");
+		dec_put_c(s, ',');
+	dec_put_str(s, "{\"note\":\"" VHU_PROTO_FILTER ".");
+	dec_put_str(s, d->abbrev);
+	dec_put_str(s, "\",\"severity\":");
 	dec_json_string(s, vhu_severity_name(d->severity), (size_t)-1);
-	g_string_append(s, ",\"group\":");
+	dec_put_str(s, ",\"group\":");
 	dec_json_string(s, vhu_group_name(d->group), (size_t)-1);
-	g_string_append(s, ",\"text\":");
+	dec_put_str(s, ",\"text\":");
 	dec_json_string(s, text, (size_t)-1);
-	g_string_append_c(s, '}');
+	dec_put_c(s, '}');
+}
+
+/* strlcpy without measuring all of src: summaries are copied once per
+ * message, and only what fits is wanted. */
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = 0;
 }
 
 static void emit_note(void *ctx, int note_id, const char *text)
@@ -173,14 +186,14 @@ static void emit_note(void *ctx, int note_id, const char *text)
 	if (w->jfields)
 		json_note(w, d, text);
 	if (d->group == VHU_GRP_MALFORMED && d->severity >= VHU_SEV_WARN && !w->malformed[0])
-		g_strlcpy(w->malformed, text, sizeof(w->malformed));
+		copy_text(w->malformed, sizeof(w->malformed), text);
 }
 
 static void emit_summary(void *ctx, const char *text)
 {
 	struct dec_walk *w = ctx;
 
-	g_strlcpy(w->summary, text ? text : "", sizeof(w->summary));
+	copy_text(w->summary, sizeof(w->summary), text ? text : "");
 }
 
 const struct vhu_emitter dec_emitter = {

@@ -12,9 +12,9 @@
 void dec_json_u64(GString *s, uint64_t v)
 {
 	if (v <= DEC_JSON_MAX_SAFE)
-		g_string_append_printf(s, "%" G_GUINT64_FORMAT, v);
+		dec_append_u64(s, v);
 	else
-		g_string_append_printf(s, "\"0x%" G_GINT64_MODIFIER "x\"", v);
+		dec_appendf(s, "\"0x%" G_GINT64_MODIFIER "x\"", v);
 }
 
 /* Escapes a string.  len (size_t)-1: NUL-terminated.  Bytes that are not
@@ -28,7 +28,7 @@ void dec_json_string(GString *s, const char *str, size_t len)
 	if (len == (size_t)-1)
 		len = strlen(p);
 	end = p + len;
-	g_string_append_c(s, '"');
+	dec_put_c(s, '"');
 	while (p < end) {
 		unsigned char c = (unsigned char)*p;
 		const gchar *bad;
@@ -37,26 +37,26 @@ void dec_json_string(GString *s, const char *str, size_t len)
 			/* copy the longest valid UTF-8 run at once */
 			g_utf8_validate(p, end - p, &bad);
 			if (bad > p) {
-				g_string_append_len(s, p, bad - p);
+				dec_put(s, p, (size_t)(bad - p));
 				p = bad;
 				continue;
 			}
-			g_string_append_printf(s, "\\u%04x", c);
+			dec_appendf(s, "\\u%04x", c);
 		} else if (c == '"' || c == '\\') {
-			g_string_append_c(s, '\\');
-			g_string_append_c(s, (char)c);
+			dec_put_c(s, '\\');
+			dec_put_c(s, (char)c);
 		} else if (c == '\n') {
-			g_string_append(s, "\\n");
+			dec_put_str(s, "\\n");
 		} else if (c == '\t') {
-			g_string_append(s, "\\t");
+			dec_put_str(s, "\\t");
 		} else if (c < 0x20 || c == 0x7f) {
-			g_string_append_printf(s, "\\u%04x", c);
+			dec_appendf(s, "\\u%04x", c);
 		} else {
-			g_string_append_c(s, (char)c);
+			dec_put_c(s, (char)c);
 		}
 		p++;
 	}
-	g_string_append_c(s, '"');
+	dec_put_c(s, '"');
 }
 
 void dec_json_conn(GString *s, uint64_t conn)
@@ -64,7 +64,7 @@ void dec_json_conn(GString *s, uint64_t conn)
 	char buf[VHU_CONN_TEXT_MAX];
 
 	vhu_format_conn(buf, sizeof(buf), conn);
-	g_string_append_printf(s, "\"%s\"", buf);
+	dec_appendf(s, "\"%s\"", buf);
 }
 
 /* "vhost_user.vring.index", or "vhost_user_rec.pid" for record fields. */
@@ -84,7 +84,7 @@ const char *dec_field_filter_name(int field, char *buf, size_t cap)
 
 static void append_entry(GString *s, const struct dec_walk *w, const struct dec_jentry *e)
 {
-	g_string_append_len(s, w->jfields->str + e->off, e->len);
+	dec_put(s, w->jfields->str + e->off, e->len);
 }
 
 /*
@@ -98,7 +98,7 @@ void dec_json_fields(GString *s, const struct dec_walk *w)
 	bool first = true;
 	char name[160];
 
-	g_string_append_c(s, '{');
+	dec_put_c(s, '{');
 	for (i = 0; i < n; i++) {
 		guint count = 0;
 
@@ -109,24 +109,24 @@ void dec_json_fields(GString *s, const struct dec_walk *w)
 		for (j = i; j < n; j++)
 			count += ents[j].field == ents[i].field;
 		if (!first)
-			g_string_append_c(s, ',');
+			dec_put_c(s, ',');
 		first = false;
 		dec_json_string(s, dec_field_filter_name(ents[i].field, name, sizeof(name)),
 				(size_t)-1);
-		g_string_append_c(s, ':');
+		dec_put_c(s, ':');
 		if (count == 1) {
 			append_entry(s, w, &ents[i]);
 			continue;
 		}
-		g_string_append_c(s, '[');
+		dec_put_c(s, '[');
 		for (j = i; j < n; j++) {
 			if (ents[j].field != ents[i].field)
 				continue;
 			if (j != i)
-				g_string_append_c(s, ',');
+				dec_put_c(s, ',');
 			append_entry(s, w, &ents[j]);
 		}
-		g_string_append_c(s, ']');
+		dec_put_c(s, ']');
 	}
-	g_string_append_c(s, '}');
+	dec_put_c(s, '}');
 }

@@ -22,8 +22,11 @@ static void append_rel_time(GString *s, int64_t rel_ns)
 {
 	uint64_t v = rel_ns < 0 ? (uint64_t)-rel_ns : (uint64_t)rel_ns;
 
-	g_string_append_printf(s, "%s%" G_GUINT64_FORMAT ".%09u", rel_ns < 0 ? "-" : "",
-			       v / 1000000000u, (unsigned)(v % 1000000000u));
+	if (rel_ns < 0)
+		dec_put_c(s, '-');
+	dec_append_u64(s, v / 1000000000u);
+	dec_put_c(s, '.');
+	dec_append_u64_width(s, v % 1000000000u, 9, '0');
 }
 
 static void append_conn(GString *s, uint64_t conn)
@@ -31,21 +34,27 @@ static void append_conn(GString *s, uint64_t conn)
 	char buf[VHU_CONN_TEXT_MAX];
 
 	vhu_format_conn(buf, sizeof(buf), conn);
-	g_string_append_printf(s, "%-11s", buf);
+	dec_append_padded(s, buf, 11);
 }
 
-/* frame, time, connection, channel: the columns every line starts with. */
+/* frame, time, connection, channel: the columns every line starts with
+ * (printed once per message: built piece by piece, not by a format). */
 static void line_start(GString *s, const struct dec_colors *c, uint64_t frame,
 		       int64_t rel_ns, bool has_conn, uint64_t conn, unsigned channel)
 {
-	g_string_append_printf(s, "%s%7" G_GUINT64_FORMAT " ", c->dim, frame);
+	dec_put_str(s, c->dim);
+	dec_append_u64_width(s, frame, 7, ' ');
+	dec_put_c(s, ' ');
 	append_rel_time(s, rel_ns);
-	g_string_append_printf(s, "%s ", c->off);
+	dec_put_str(s, c->off);
+	dec_put_c(s, ' ');
 	if (has_conn)
 		append_conn(s, conn);
 	else
-		g_string_append_printf(s, "%-11s", "-");
-	g_string_append_printf(s, " %-7s ", has_conn ? vhu_channel_name(channel) : "-");
+		dec_append_padded(s, "-", 11);
+	dec_put_c(s, ' ');
+	dec_append_padded(s, has_conn ? vhu_channel_name(channel) : "-", 7);
+	dec_put_c(s, ' ');
 }
 
 static const char *direction_text(unsigned sender)
@@ -66,11 +75,18 @@ void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
 	(void)m;
 	vhu_escape(comm, sizeof(comm), mi->comm && *mi->comm ? mi->comm : "?", sizeof(comm));
 	line_start(s, c, mi->frame, rel_ns, true, mi->conn_id, mi->channel);
-	g_string_append_printf(s, "%s%s%s %s[%u]  %s", mi->sender == VHU_ROLE_BACKEND ? c->be : c->fe,
-			       direction_text(mi->sender), c->off, comm, mi->pid, w->summary);
+	dec_put_str(s, mi->sender == VHU_ROLE_BACKEND ? c->be : c->fe);
+	dec_put_str(s, direction_text(mi->sender));
+	dec_put_str(s, c->off);
+	dec_put_c(s, ' ');
+	dec_put_str(s, comm);
+	dec_put_c(s, '[');
+	dec_append_u64(s, mi->pid);
+	dec_put_str(s, "]  ");
+	dec_put_str(s, w->summary);
 	if (w->malformed[0])
-		g_string_append_printf(s, "  %s[MALFORMED: %s]%s", c->bad, w->malformed, c->off);
-	g_string_append_c(s, '\n');
+		dec_appendf(s, "  %s[MALFORMED: %s]%s", c->bad, w->malformed, c->off);
+	dec_put_c(s, '\n');
 }
 
 void dec_line_event(GString *s, const struct dec_colors *c, uint64_t frame, int64_t rel_ns,
@@ -79,21 +95,21 @@ void dec_line_event(GString *s, const struct dec_colors *c, uint64_t frame, int6
 	bool has_conn = r->h.event != VHU_EV_PROCESS_START;
 
 	line_start(s, c, frame, rel_ns, has_conn, r->h.conn_id, r->h.channel);
-	g_string_append_printf(s, "%s== %s%s\n", c->event, summary, c->off);
+	dec_appendf(s, "%s== %s%s\n", c->event, summary, c->off);
 }
 
 void dec_line_bad(GString *s, const struct dec_colors *c, uint64_t frame, int64_t rel_ns,
 		  const char *reason)
 {
 	line_start(s, c, frame, rel_ns, false, 0, 0);
-	g_string_append_printf(s, "%s[MALFORMED RECORD: %s]%s\n", c->bad, reason, c->off);
+	dec_appendf(s, "%s[MALFORMED RECORD: %s]%s\n", c->bad, reason, c->off);
 }
 
 /* ---- JSON ------------------------------------------------------------ */
 
 static void json_key(GString *s, const char *key)
 {
-	g_string_append_printf(s, ",\"%s\":", key);
+	dec_appendf(s, ",\"%s\":", key);
 }
 
 /* Timestamps are always plain integers, even above 2^53: they are the one
@@ -101,7 +117,7 @@ static void json_key(GString *s, const char *key)
  * exactly (see docs/decoder-json.md). */
 static void json_time(GString *s, uint64_t ts_ns, int64_t rel_ns)
 {
-	g_string_append_printf(s, ",\"time_ns\":%" G_GUINT64_FORMAT ",\"rel_ns\":%" G_GINT64_FORMAT,
+	dec_appendf(s, ",\"time_ns\":%" G_GUINT64_FORMAT ",\"rel_ns\":%" G_GINT64_FORMAT,
 			       ts_ns, rel_ns);
 }
 
@@ -109,19 +125,19 @@ static void json_fds(GString *s, const struct vhu_msg *m)
 {
 	uint32_t i, n = m->nfd_info;
 
-	g_string_append_c(s, '[');
+	dec_put_c(s, '[');
 	for (i = 0; i < n && m->fds; i++) {
 		const struct vhu_fdinfo *fd = &m->fds[i];
 
-		g_string_append(s, i ? ",{\"kind\":" : "{\"kind\":");
+		dec_put_str(s, i ? ",{\"kind\":" : "{\"kind\":");
 		dec_json_string(s, vhu_fd_kind_name(fd->kind), (size_t)-1);
-		g_string_append(s, ",\"name\":");
+		dec_put_str(s, ",\"name\":");
 		dec_json_string(s, fd->name, strnlen(fd->name, sizeof(fd->name)));
-		g_string_append_printf(s, ",\"fd\":%d,\"inode\":", fd->fd);
+		dec_appendf(s, ",\"fd\":%d,\"inode\":", fd->fd);
 		dec_json_u64(s, fd->ino);
-		g_string_append_c(s, '}');
+		dec_put_c(s, '}');
 	}
-	g_string_append_c(s, ']');
+	dec_put_c(s, ']');
 }
 
 static const char *json_direction(unsigned sender)
@@ -146,7 +162,7 @@ static void json_reply_links(GString *s, const struct vhu_msg_info *mi)
 		dec_json_u64(s, mi->reply_frame);
 	}
 	if (mi->unanswered)
-		g_string_append(s, ",\"unanswered\":true");
+		dec_put_str(s, ",\"unanswered\":true");
 }
 
 void dec_json_message(GString *s, int64_t rel_ns, const struct vhu_msg *m,
@@ -154,25 +170,25 @@ void dec_json_message(GString *s, int64_t rel_ns, const struct vhu_msg *m,
 {
 	const struct vhu_msg_desc *d = vhu_msg_lookup(mi->channel, m->request);
 
-	g_string_append_printf(s, "{\"frame\":%" G_GUINT64_FORMAT ",\"index\":%u", mi->frame,
+	dec_appendf(s, "{\"frame\":%" G_GUINT64_FORMAT ",\"index\":%u", mi->frame,
 			       mi->index);
 	json_time(s, mi->ts_ns, rel_ns);
 	json_key(s, "conn");
 	dec_json_conn(s, mi->conn_id);
-	g_string_append_printf(s, ",\"channel\":\"%s\",\"direction\":%s,\"sender\":",
+	dec_appendf(s, ",\"channel\":\"%s\",\"direction\":%s,\"sender\":",
 			       vhu_channel_name(mi->channel), json_direction(mi->sender));
 	if (mi->sender == VHU_ROLE_FRONTEND || mi->sender == VHU_ROLE_BACKEND)
 		dec_json_string(s, vhu_role_name(mi->sender), (size_t)-1);
 	else
-		g_string_append(s, "null");
-	g_string_append_printf(s, ",\"pid\":%u,\"comm\":", mi->pid);
+		dec_put_str(s, "null");
+	dec_appendf(s, ",\"pid\":%u,\"comm\":", mi->pid);
 	dec_json_string(s, mi->comm, (size_t)-1);
-	g_string_append_printf(s, ",\"request\":%u,\"name\":", m->request);
+	dec_appendf(s, ",\"request\":%u,\"name\":", m->request);
 	if (d)
 		dec_json_string(s, d->name, (size_t)-1);
 	else
-		g_string_append(s, "null");
-	g_string_append_printf(s, ",\"flags\":%u,\"reply\":%s,\"need_reply\":%s,\"size\":%u,\"nfds\":%u",
+		dec_put_str(s, "null");
+	dec_appendf(s, ",\"flags\":%u,\"reply\":%s,\"need_reply\":%s,\"size\":%u,\"nfds\":%u",
 			       m->flags, (m->flags & VHU_FLAG_REPLY) ? "true" : "false",
 			       (m->flags & VHU_FLAG_NEED_REPLY) ? "true" : "false", m->size, m->nfds);
 	json_key(s, "fds");
@@ -184,10 +200,10 @@ void dec_json_message(GString *s, int64_t rel_ns, const struct vhu_msg *m,
 	}
 	json_key(s, "summary");
 	dec_json_string(s, w->summary, (size_t)-1);
-	g_string_append_printf(s, ",\"notes\":[%s]", w->jnotes->str);
+	dec_appendf(s, ",\"notes\":[%s]", w->jnotes->str);
 	json_key(s, "fields");
 	dec_json_fields(s, w);
-	g_string_append(s, "}\n");
+	dec_put_str(s, "}\n");
 }
 
 /* The "event" value of a capture event. */
@@ -207,28 +223,28 @@ void dec_json_event(GString *s, uint64_t frame, uint64_t ts_ns, int64_t rel_ns,
 		    const struct vhu_record *r, const char *comm, const char *summary,
 		    const struct dec_walk *w)
 {
-	g_string_append_printf(s, "{\"frame\":%" G_GUINT64_FORMAT ",\"event\":\"%s\"", frame,
+	dec_appendf(s, "{\"frame\":%" G_GUINT64_FORMAT ",\"event\":\"%s\"", frame,
 			       event_key(r->h.event));
 	json_time(s, ts_ns, rel_ns);
 	json_key(s, "conn");
 	dec_json_conn(s, r->h.conn_id);
-	g_string_append_printf(s, ",\"channel\":\"%s\",\"role\":\"%s\",\"pid\":%u,\"comm\":",
+	dec_appendf(s, ",\"channel\":\"%s\",\"role\":\"%s\",\"pid\":%u,\"comm\":",
 			       vhu_channel_name(r->h.channel), vhu_role_name(r->h.role), r->h.pid);
 	dec_json_string(s, comm, (size_t)-1);
 	json_key(s, "summary");
 	dec_json_string(s, summary, (size_t)-1);
 	json_key(s, "fields");
 	dec_json_fields(s, w);
-	g_string_append(s, "}\n");
+	dec_put_str(s, "}\n");
 }
 
 void dec_json_bad(GString *s, uint64_t frame, uint64_t ts_ns, int64_t rel_ns,
 		  const char *reason)
 {
-	g_string_append_printf(s, "{\"frame\":%" G_GUINT64_FORMAT ",\"event\":\"bad_record\"",
+	dec_appendf(s, "{\"frame\":%" G_GUINT64_FORMAT ",\"event\":\"bad_record\"",
 			       frame);
 	json_time(s, ts_ns, rel_ns);
 	json_key(s, "malformed");
 	dec_json_string(s, reason, (size_t)-1);
-	g_string_append(s, "}\n");
+	dec_put_str(s, "}\n");
 }

@@ -82,7 +82,7 @@ static void report(struct dec_run *r, uint64_t frame, const char *what, const ch
 
 static void put_text(struct dec_run *r)
 {
-	fputs(r->text->str, r->out);
+	fwrite(r->text->str, 1, r->text->len, r->out);
 	g_string_truncate(r->text, 0);
 	if (r->flush_each)
 		fflush(r->out);

@@ -1,0 +1,75 @@
+/* dec_text.c - appending formatted text to the output, without printf. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "dec.h"
+#include "vhu_format.h"
+
+/*
+ * Every output line is built in a GString.  g_string_append_printf goes
+ * through g_vasprintf (a malloc, a FILE set up by vasprintf, the locale's
+ * printf machinery and a free) for each piece: two thirds of the time of
+ * one-line decoding (bench/decoder/RESULTS.md).  The core's formatter
+ * writes the same text straight into the string's free space; only a
+ * piece that does not fit grows the string and is formatted again.
+ */
+void dec_appendf(GString *s, const char *fmt, ...)
+{
+	size_t room = s->allocated_len - s->len;
+	size_t len = s->len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vhu_vsnprintf(s->str + len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		s->str[len] = 0;
+		return;
+	}
+	if ((size_t)n < room) {
+		s->len = len + (size_t)n;
+		return;
+	}
+	g_string_set_size(s, len + (size_t)n);
+	va_start(ap, fmt);
+	vhu_vsnprintf(s->str + len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+}
+
+void dec_append_u64(GString *s, uint64_t v)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	dec_put(s, buf + i, sizeof(buf) - i);
+}
+
+/* v in decimal, right-aligned in width columns with pad ("%7lu", "%09u"). */
+void dec_append_u64_width(GString *s, uint64_t v, unsigned width, char pad)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (sizeof(buf) - i < width && i > 0)
+		buf[--i] = pad;
+	dec_put(s, buf + i, sizeof(buf) - i);
+}
+
+/* str left-aligned in width columns ("%-11s"). */
+void dec_append_padded(GString *s, const char *str, unsigned width)
+{
+	size_t len = strlen(str);
+
+	dec_put(s, str, len);
+	for (; len < width; len++)
+		dec_put_c(s, ' ');
+}
