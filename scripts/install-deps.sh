@@ -29,6 +29,8 @@ packages=(
 	debhelper lintian
 	# the Wireshark screenshot
 	xvfb wireshark-qt xdotool imagemagick
+	# the Expert Information dialog read back (tests/diag/expert-gui.sh)
+	tesseract-ocr
 )
 
 missing=()

@@ -90,13 +90,7 @@ cp "$extcap" "$work/extcap/"
 cp -r "$top/profile/vhost-user" "$home/.config/wireshark/profiles/"
 chmod 777 "$work/run" "$work/tmp"
 ws_env+=(WIRESHARK_EXTCAP_DIR="$work/extcap" VHU_CAPTURE="$capture" TMPDIR="$work/tmp")
-cat >"$home/.config/wireshark/recent_common" <<END
-gui.geometry_main_x: 0
-gui.geometry_main_y: 0
-gui.geometry_main_width: $width
-gui.geometry_main_height: $height
-gui.geometry_main_maximized: FALSE
-END
+gui_main_geometry
 
 # wait_for WHAT SECONDS CMD... : poll CMD every 0.2 s.
 wait_for() {

@@ -193,12 +193,8 @@ say "frame $frame: $(tshark_user -r "$capture" -Y "frame.number == $frame" 2>/de
 # Window and pane sizes, columns: the pictures should not depend on what a
 # previous run left in a profile.  The byte view is hidden to leave the
 # tree the room.
-cat >"$home/.config/wireshark/recent_common" <<END
-gui.geometry_main_x: 0
-gui.geometry_main_y: 0
-gui.geometry_main_width: $width
-gui.geometry_main_height: $height
-gui.geometry_main_maximized: FALSE
+gui_main_geometry
+cat >>"$home/.config/wireshark/recent_common" <<END
 gui.geom.SequenceDialog.x: 0
 gui.geom.SequenceDialog.y: 0
 gui.geom.SequenceDialog.width: $width

@@ -10,6 +10,8 @@
 #                           root, Wireshark runs as nobody: root ignores
 #                           WIRESHARK_PLUGIN_DIR) and ws_env (with the
 #                           sanitizer runtimes of VHU_PRELOAD, if set)
+#   gui_main_geometry       Wireshark's main window at 0,0, width x height
+#                           (recent_common: more lines may be appended)
 #   gui_start_xvfb          a private X display of width x height; exports DISPLAY
 
 pids=
@@ -40,6 +42,16 @@ gui_private_setup() {
 	[ -n "${VHU_PRELOAD:-}" ] &&
 		ws_env+=(LD_PRELOAD="$VHU_PRELOAD" ASAN_OPTIONS=detect_leaks=0)
 	return 0
+}
+
+gui_main_geometry() {
+	cat >"$home/.config/wireshark/recent_common" <<END
+gui.geometry_main_x: 0
+gui.geometry_main_y: 0
+gui.geometry_main_width: $width
+gui.geometry_main_height: $height
+gui.geometry_main_maximized: FALSE
+END
 }
 
 gui_start_xvfb() {
