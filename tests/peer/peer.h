@@ -98,7 +98,6 @@ struct peer_script_info {
 	const char *name;
 	int frontend_status;	/* documented exit status of each side */
 	int backend_status;
-	unsigned sessions;	/* connections on the socket path (0: one) */
 };
 
 extern const struct peer_script_info peer_scripts[SCRIPT__COUNT];

@@ -59,13 +59,14 @@ const struct peer_script_info peer_scripts[SCRIPT__COUNT] = {
 	[SCRIPT_BROKEN_NO_PFEATURES] = { "broken-no-pfeatures", PEER_OK, PEER_OK },
 	[SCRIPT_BROKEN_ENABLE] = { "broken-enable", PEER_OK, PEER_OK },
 	[SCRIPT_BROKEN_RING_LARGE] = { "broken-ring-large", PEER_OK, PEER_OK },
-	[SCRIPT_BROKEN_RECONNECT] = { "broken-reconnect", PEER_OK, PEER_OK, 2 },
+	[SCRIPT_BROKEN_RECONNECT] = { "broken-reconnect", PEER_OK, PEER_OK },
 	[SCRIPT_BROKEN_RESET] = { "broken-reset", PEER_INVALID, PEER_OK },
 };
 
 unsigned peer_script_sessions(enum peer_script s)
 {
-	return peer_scripts[s].sessions ? peer_scripts[s].sessions : 1;
+	/* broken-reconnect connects again after its first session */
+	return s == SCRIPT_BROKEN_RECONNECT ? 2 : 1;
 }
 
 static void usage(void)
