@@ -82,12 +82,15 @@ scenario_gpu() {
 	np_scenario gpu
 	# A small screen (640x480): a full-screen GPU_UPDATE is 1.2 MB
 	# (4 MB at the default 1280x800), and strace must show whole
-	# buffers for the cross-check.
+	# buffers for the cross-check.  Each update is 19 records in about
+	# 7 spool chunks; the spool's claims wrap after nine of them.
+	# VHU_NP_GPU_SCREEN=WxH sets another (the sample's is smaller).
 	NP_STRACE_SIZE=1300000
-	local sock=$NP_DIR/gpu.sock
+	local sock=$NP_DIR/gpu.sock screen=${VHU_NP_GPU_SCREEN:-640x480}
 	np_start be /usr/lib/qemu/vhost-user-gpu --socket-path="$sock"
 	np_wait_for "vhost-user-gpu's socket" 60 be np_is_socket "$root$sock"
-	np_qemu -chardev "socket,id=g0,path=$sock" -device vhost-user-gpu-pci,chardev=g0,xres=640,yres=480
+	np_qemu -chardev "socket,id=g0,path=$sock" \
+		-device "vhost-user-gpu-pci,chardev=g0,xres=${screen%x*},yres=${screen#*x}"
 	np_wait_exit fe 200
 	np_console_has console.txt VHU-GPU-OK ||
 		np_fail "phase GPU: the guest's virtio_gpu did not come up: $(tail -3 "$root$NP_DIR/console.txt")"
