@@ -223,42 +223,40 @@ static void set_endpoints(packet_info *pinfo, const char *src, const char *dst)
  * record, the fragment table's reassembled buffer, or (a message cut by
  * the end of the capture) the copy the first pass kept. */
 static tvbuff_t *message_tvb(tvbuff_t *tvb, packet_info *pinfo, gint data_off,
-			     const struct vhu_ws_frame *fr, tvbuff_t **done,
-			     const struct vhu_ws_msg *wm)
+			     const struct vhu_ws_frame_more *more, tvbuff_t **done,
+			     const struct vhu_ws_msg *wm, const struct vhu_msg *m)
 {
 	tvbuff_t *mt;
 	uint32_t i;
 
 	switch (wm->where) {
 	case VHU_WS_IN_RECORD:
-		return tvb_new_subset_length(tvb, data_off + (gint)wm->rec_off, (gint)wm->m.len);
+		return tvb_new_subset_length(tvb, data_off + (gint)wm->loc, (gint)wm->len);
 	case VHU_WS_REASSEMBLED:
-		for (i = 0; i < fr->npieces; i++)
-			if (fr->pieces[i].last && fr->pieces[i].frag_id == wm->frag_id && done[i] &&
-			    tvb_captured_length(done[i]) == wm->m.len)
+		for (i = 0; more && i < more->npieces; i++)
+			if (more->pieces[i].last && more->pieces[i].frag_id == wm->loc && done[i] &&
+			    tvb_captured_length(done[i]) == wm->len)
 				return done[i];
 		return NULL;
 	default:
 		break;
 	}
-	if (!wm->m.bytes)
+	if (!m->bytes)
 		return NULL;
-	mt = tvb_new_child_real_data(tvb, wm->m.bytes, wm->m.len, wm->m.len);
-	add_new_data_source(pinfo, mt, wm->m.status == VHU_MSG_TRUNCATED ?
+	mt = tvb_new_child_real_data(tvb, m->bytes, wm->len, wm->len);
+	add_new_data_source(pinfo, mt, wm->status == VHU_MSG_TRUNCATED ?
 				       "Truncated vhost-user message" : "Reassembled vhost-user message");
 	return mt;
 }
 
 /* mt: the message's tvb, or NULL without a tree (bytes are enough then). */
 static void draw_message(packet_info *pinfo, proto_tree *tree, tvbuff_t *mt,
-			 const uint8_t *bytes, const struct vhu_ws_msg *wm)
+			 struct vhu_ws_tap_msg *tm)
 {
 	struct vhu_ws_emit e;
 	struct vhu_walk_opts wo;
-	struct vhu_msg m = wm->m;
 	const char *saved_proto;
 
-	m.bytes = bytes;
 	memset(&wo, 0, sizeof(wo));
 	wo.show_payload = vhu_ws_opts.show_payload;
 	wo.max_payload = vhu_ws_opts.max_payload;
@@ -269,9 +267,40 @@ static void draw_message(packet_info *pinfo, proto_tree *tree, tvbuff_t *mt,
 	/* expert infos name the protocol that is current when they are added */
 	saved_proto = pinfo->current_proto;
 	pinfo->current_proto = VHU_PROTO_SHORT;
-	vhu_walk_message(&m, &wm->mi, &wo, &vhu_ws_emitter, &e);
+	vhu_walk_message(&tm->m, &tm->mi, &wo, &vhu_ws_emitter, &e);
 	pinfo->current_proto = saved_proto;
-	tap_queue_packet(vhu_ws_tap, pinfo, wm);
+	if (have_tap_listener(vhu_ws_tap))
+		tap_queue_packet(vhu_ws_tap, pinfo, wmem_memdup(pinfo->pool, tm, sizeof(*tm)));
+}
+
+/* Message number index of the frame: its tvb and bytes, then its tree. */
+static void dissect_message(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+			    const uint8_t *bytes, gint data_off,
+			    const struct vhu_ws_frame_more *more, tvbuff_t **done,
+			    uint32_t index, const struct vhu_ws_msg *wm)
+{
+	struct vhu_ws_tap_msg tm;
+	tvbuff_t *mt = NULL;
+	uint64_t ts_ns = (uint64_t)pinfo->abs_ts.secs * 1000000000u + (uint64_t)pinfo->abs_ts.nsecs;
+
+	vhu_ws_msg_expand(wm, pinfo->num, index, ts_ns, &tm.m, &tm.mi);
+	if (index == 0) {
+		const struct vhu_ws_ends *ends = vhu_ws_msg_ends(wm);
+
+		set_endpoints(pinfo, ends->src, ends->dst);
+	}
+	/* without a tree, a message inside the record needs no tvb */
+	if (!tree && wm->where == VHU_WS_IN_RECORD) {
+		tm.m.bytes = bytes + data_off + wm->loc;
+	} else {
+		mt = message_tvb(tvb, pinfo, data_off, more, done, wm, &tm.m);
+		/* a split message the fragment table does not give
+		 * back (it always should) is left out, not drawn wrong */
+		if (!mt)
+			return;
+		tm.m.bytes = wm->len ? tvb_get_ptr(mt, 0, (gint)wm->len) : NULL;
+	}
+	draw_message(pinfo, tree, mt, &tm);
 }
 
 static void draw_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -309,10 +338,12 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 	const uint8_t *bytes;
 	struct vhu_record r;
 	enum vhu_rec_status st;
-	struct vhu_ws_frame *fr;
-	const struct vhu_ws_msg *wm;
+	const struct vhu_ws_frame *fr;
+	const struct vhu_ws_frame_more *more;
+	const struct vhu_ws_ends *ends;
 	tvbuff_t **done;
 	gint data_off;
+	uint32_t i, j;
 
 	col_set_str(pinfo->cinfo, COL_PROTOCOL, VHU_PROTO_SHORT);
 	col_clear(pinfo->cinfo, COL_INFO);
@@ -338,35 +369,24 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 		vhu_ws_capture_finish();
 
 	fr = vhu_ws_frame_get(pinfo->num);
-	draw_record(tvb, pinfo, tree, &r, fr ? fr->comm : "");
+	ends = fr ? vhu_ws_frame_ends(fr) : NULL;
+	draw_record(tvb, pinfo, tree, &r, ends ? ends->comm : "");
 	if (!fr)
 		return (int)len;
-	set_endpoints(pinfo, fr->src, fr->dst);
+	set_endpoints(pinfo, ends->src, ends->dst);
 
+	more = vhu_ws_frame_more(fr);
 	data_off = r.data ? (gint)(r.data - bytes) : 0;
-	done = vhu_ws_frag_frame(tvb, data_off, pinfo, tree, fr);
-	for (wm = fr->msgs; wm; wm = wm->next) {
-		tvbuff_t *mt = NULL;
-		const uint8_t *mb;
-
-		if (wm == fr->msgs)
-			set_endpoints(pinfo, wm->src, wm->dst);
-		/* without a tree, a message inside the record needs no tvb */
-		if (!tree && wm->where == VHU_WS_IN_RECORD) {
-			mb = bytes + data_off + wm->rec_off;
-		} else {
-			mt = message_tvb(tvb, pinfo, data_off, fr, done, wm);
-			/* a split message the fragment table does not give
-			 * back (it always should) is left out, not drawn wrong */
-			if (!mt)
-				continue;
-			mb = wm->m.len ? tvb_get_ptr(mt, 0, (gint)wm->m.len) : NULL;
-		}
-		draw_message(pinfo, tree, mt, mb, wm);
-	}
-	if (!fr->msgs && fr->head_bytes)
+	done = more ? vhu_ws_frag_frame(tvb, data_off, pinfo, tree, more) : NULL;
+	for (i = 0; i < fr->nmsgs; i++)
+		dissect_message(tvb, pinfo, tree, bytes, data_off, more, done, i,
+				vhu_ws_msg_at(fr->first_msg + i));
+	for (j = 0; more && more->late_msgs && j < more->late_msgs->len; j++)
+		dissect_message(tvb, pinfo, tree, bytes, data_off, more, done, i + j,
+				vhu_ws_msg_at(g_array_index(more->late_msgs, uint32_t, j)));
+	if (!fr->nmsgs && !(more && more->late_msgs) && more && more->head_bytes)
 		col_append_sep_fstr(pinfo->cinfo, COL_INFO, VHU_WS_INFO_SEP,
-				    "[%u bytes of a vhost-user message]", fr->head_bytes);
+				    "[%u bytes of a vhost-user message]", more->head_bytes);
 	return (int)len;
 }
 

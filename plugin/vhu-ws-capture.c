@@ -18,9 +18,57 @@ struct vhu_ws_opts vhu_ws_opts = {
 	.show_payload = false,
 };
 
+/*
+ * An array that grows by chunks that never move: pointers into it stay
+ * valid (the session's cookies are message pointers), and growing it
+ * copies nothing.
+ */
+#define CHUNK_SHIFT 12
+#define CHUNK_LEN (1u << CHUNK_SHIFT)
+
+struct chunked {
+	GPtrArray *chunks;
+	size_t elem;
+	uint32_t len;		/* elements in use */
+};
+
+static void chunked_init(struct chunked *c, size_t elem)
+{
+	c->chunks = g_ptr_array_new_with_free_func(g_free);
+	c->elem = elem;
+	c->len = 0;
+}
+
+static void chunked_free(struct chunked *c)
+{
+	if (c->chunks)
+		g_ptr_array_free(c->chunks, TRUE);
+	memset(c, 0, sizeof(*c));
+}
+
+static void *chunked_at(const struct chunked *c, uint32_t i)
+{
+	return (uint8_t *)g_ptr_array_index(c->chunks, i >> CHUNK_SHIFT) +
+	       (size_t)(i & (CHUNK_LEN - 1)) * c->elem;
+}
+
+/* Makes elements [0, n) exist; new ones are zero. */
+static void chunked_reserve(struct chunked *c, uint32_t n)
+{
+	while ((uint64_t)c->chunks->len * CHUNK_LEN < n)
+		g_ptr_array_add(c->chunks, g_malloc0(CHUNK_LEN * c->elem));
+	if (n > c->len)
+		c->len = n;
+}
+
 static struct {
 	struct vhu_session *s;
-	GPtrArray *frames;	/* frame number -> struct vhu_ws_frame */
+	struct chunked frames;	/* frame number -> struct vhu_ws_frame */
+	struct chunked msgs;	/* struct vhu_ws_msg, in the order they came */
+	GPtrArray *more;	/* struct vhu_ws_frame_more */
+	struct vhu_ws_interned ctxs, extras, fdsets, findings, ends;
+	GArray *ctx_ends;	/* ctx index -> its ends index */
+	GHashTable *late;	/* struct vhu_ws_msg * -> its no-reply finding */
 	wmem_map_t *peers;	/* conn id -> peer pid (from peer credentials) */
 	GStringChunk *strings;	/* interned names and endpoints */
 	const char *recent[2];	/* names interned last */
@@ -51,25 +99,60 @@ static const char *intern(const char *s)
 	return cap.recent[0];
 }
 
-static struct vhu_ws_frame *frame_get_or_new(uint32_t num)
+static struct vhu_ws_frame *frame_slot(uint32_t num)
 {
-	struct vhu_ws_frame *fr = vhu_ws_frame_get(num);
-
-	if (!fr) {
-		fr = wmem_new0(wmem_file_scope(), struct vhu_ws_frame);
-		fr->comm = "";
-		if (num >= cap.frames->len)
-			g_ptr_array_set_size(cap.frames, num + 1);
-		g_ptr_array_index(cap.frames, num) = fr;
-	}
-	return fr;
+	if (num >= cap.frames.len)
+		chunked_reserve(&cap.frames, num + 1);
+	return chunked_at(&cap.frames, num);
 }
 
-struct vhu_ws_frame *vhu_ws_frame_get(uint32_t frame)
+const struct vhu_ws_frame *vhu_ws_frame_get(uint32_t frame)
 {
-	if (!cap.frames || frame >= cap.frames->len)
+	const struct vhu_ws_frame *fr;
+
+	if (!cap.frames.chunks || frame >= cap.frames.len)
 		return NULL;
-	return g_ptr_array_index(cap.frames, frame);
+	fr = chunked_at(&cap.frames, frame);
+	return fr->ends ? fr : NULL;
+}
+
+const struct vhu_ws_ends *vhu_ws_frame_ends(const struct vhu_ws_frame *fr)
+{
+	return vhu_ws_interned_at(&cap.ends, fr->ends - 1);
+}
+
+const struct vhu_ws_frame_more *vhu_ws_frame_more(const struct vhu_ws_frame *fr)
+{
+	return fr->more ? g_ptr_array_index(cap.more, fr->more - 1) : NULL;
+}
+
+static struct vhu_ws_frame_more *frame_more(struct vhu_ws_frame *fr)
+{
+	if (!fr->more) {
+		g_ptr_array_add(cap.more, g_new0(struct vhu_ws_frame_more, 1));
+		fr->more = cap.more->len;
+	}
+	return g_ptr_array_index(cap.more, fr->more - 1);
+}
+
+static void more_free(gpointer p)
+{
+	struct vhu_ws_frame_more *more = p;
+
+	g_free(more->pieces);
+	if (more->late_msgs)
+		g_array_free(more->late_msgs, TRUE);
+	g_free(more);
+}
+
+const struct vhu_ws_msg *vhu_ws_msg_at(uint32_t i)
+{
+	return chunked_at(&cap.msgs, i);
+}
+
+const struct vhu_ws_ends *vhu_ws_msg_ends(const struct vhu_ws_msg *wm)
+{
+	return vhu_ws_interned_at(&cap.ends, g_array_index(cap.ctx_ends, uint32_t, wm->ctx));
 }
 
 /* ---- endpoints ---- */
@@ -132,16 +215,176 @@ static const char *endpoint(uint32_t pid, const char *comm, unsigned role)
 	return c->text;
 }
 
-static void message_endpoints(struct vhu_ws_msg *wm)
+static uint32_t ends_of(const char *comm, const char *src, const char *dst)
 {
-	const struct vhu_msg_info *mi = &wm->mi;
+	struct vhu_ws_ends e;
+
+	memset(&e, 0, sizeof(e));
+	e.comm = comm;
+	e.src = src;
+	e.dst = dst;
+	return vhu_ws_intern(&cap.ends, &e, sizeof(e));
+}
+
+/* A message's endpoints, made once per context: who sent it and who
+ * received it, by the recording process's role and the peer it names. */
+static uint32_t message_ends(const struct vhu_ws_ctx *c)
+{
+	const struct vhu_msg_info *mi = &c->mi;
 	bool sent = mi->event == VHU_EV_DATA_SENT;
 	unsigned self_role = sent ? mi->sender : other_role(mi->sender);
 	const char *self = endpoint(mi->pid, mi->comm, self_role);
-	const char *peer = endpoint(peer_pid(mi->conn_id), NULL, other_role(self_role));
+	const char *peer = endpoint(c->peer_pid, NULL, other_role(self_role));
 
-	wm->src = sent ? self : peer;
-	wm->dst = sent ? peer : self;
+	return ends_of(mi->comm, sent ? self : peer, sent ? peer : self);
+}
+
+/* ---- what a message keeps ---- */
+
+/* The interned context of a message: its info without what is its own. */
+static uint32_t ctx_of(const struct vhu_msg_info *mi)
+{
+	struct vhu_ws_ctx c;
+	uint32_t i;
+
+	memset(&c, 0, sizeof(c));
+	c.mi.conn_id = mi->conn_id;
+	c.mi.pid = mi->pid;
+	c.mi.comm = intern(mi->comm);
+	c.mi.event = mi->event;
+	c.mi.channel = mi->channel;
+	c.mi.sender = mi->sender;
+	c.mi.rec_flags = mi->rec_flags;
+	c.mi.features = mi->features;
+	c.mi.pfeatures = mi->pfeatures;
+	c.mi.offered_features = mi->offered_features;
+	c.mi.offered_pfeatures = mi->offered_pfeatures;
+	c.mi.features_set = mi->features_set;
+	c.mi.pfeatures_set = mi->pfeatures_set;
+	c.mi.postcopy = mi->postcopy;
+	c.mi.device = mi->device;
+	c.mi.is_reply = mi->is_reply;
+	c.mi.reply_is_ack = mi->reply_is_ack;
+	c.mi.matched = mi->matched;
+	c.mi.request_before_capture = mi->request_before_capture;
+	c.peer_pid = peer_pid(mi->conn_id);
+	c.peer_comm = c.peer_pid ? intern(vhu_session_comm(cap.s, c.peer_pid)) : "";
+
+	i = vhu_ws_intern(&cap.ctxs, &c, sizeof(c));
+	if (i == cap.ctx_ends->len) {
+		uint32_t e = message_ends(vhu_ws_interned_at(&cap.ctxs, i));
+
+		g_array_append_val(cap.ctx_ends, e);
+	}
+	return i;
+}
+
+/* fds and findings, interned: their unused bytes are zeroed first. */
+static const struct vhu_fdinfo *fds_of(const struct vhu_fdinfo *fds, uint32_t n)
+{
+	struct vhu_fdinfo tmp[VHU_MSG_MAX_FDS];
+	uint32_t i;
+
+	memset(tmp, 0, n * sizeof(*tmp));
+	for (i = 0; i < n; i++) {
+		tmp[i].fd = fds[i].fd;
+		tmp[i].kind = fds[i].kind;
+		tmp[i].ino = fds[i].ino;
+		tmp[i].size = fds[i].size;
+		memcpy(tmp[i].name, fds[i].name, strnlen(fds[i].name, VHU_FD_NAME_MAX - 1));
+	}
+	return vhu_ws_interned_at(&cap.fdsets, vhu_ws_intern(&cap.fdsets, tmp, n * sizeof(*tmp)));
+}
+
+static const struct vhu_finding *findings_of(const struct vhu_finding *f, uint32_t n)
+{
+	struct vhu_finding *tmp = g_new0(struct vhu_finding, n);
+	const struct vhu_finding *kept;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		tmp[i].rule = f[i].rule;
+		tmp[i].channel = f[i].channel;
+		tmp[i].request = f[i].request;
+		tmp[i].frame = f[i].frame;
+		tmp[i].related_frame = f[i].related_frame;
+		tmp[i].conn_id = f[i].conn_id;
+		memcpy(tmp[i].text, f[i].text, strnlen(f[i].text, sizeof(tmp[i].text) - 1));
+	}
+	kept = vhu_ws_interned_at(&cap.findings, vhu_ws_intern(&cap.findings, tmp, n * sizeof(*tmp)));
+	g_free(tmp);
+	return kept;
+}
+
+/* 0, or 1 + the index of what this message has that most have not. */
+static uint32_t extra_of(const struct vhu_msg *m, const struct vhu_msg_info *mi, const uint8_t *copy)
+{
+	struct vhu_ws_extra x;
+	uint32_t nfd = m->fds && m->nfd_info <= VHU_MSG_MAX_FDS ? m->nfd_info : 0;
+
+	if (!nfd && !m->nfds && !mi->nfindings && !copy && m->first_frame == mi->frame &&
+	    m->nrecords == 1 && !m->skipped && !m->started_inside && !m->big_endian)
+		return 0;
+	memset(&x, 0, sizeof(x));
+	x.nfd_info = nfd;
+	x.fds = nfd ? fds_of(m->fds, nfd) : NULL;
+	x.nfindings = mi->findings ? mi->nfindings : 0;
+	x.findings = x.nfindings ? findings_of(mi->findings, x.nfindings) : NULL;
+	x.copy = copy;
+	x.first_frame = m->first_frame;
+	x.nfds = m->nfds;
+	x.nrecords = m->nrecords;
+	x.skipped = m->skipped;
+	x.started_inside = m->started_inside;
+	x.big_endian = m->big_endian;
+	return 1 + vhu_ws_intern(&cap.extras, &x, sizeof(x));
+}
+
+void vhu_ws_msg_expand(const struct vhu_ws_msg *wm, uint32_t frame, uint32_t index,
+		       uint64_t ts_ns, struct vhu_msg *m, struct vhu_msg_info *mi)
+{
+	const struct vhu_ws_ctx *c = vhu_ws_interned_at(&cap.ctxs, wm->ctx);
+	const struct vhu_ws_extra *x = wm->extra ?
+		vhu_ws_interned_at(&cap.extras, wm->extra - 1) : NULL;
+
+	memset(m, 0, sizeof(*m));
+	m->len = wm->len;
+	m->request = wm->request;
+	m->flags = wm->flags;
+	m->size = wm->size;
+	m->limit = wm->limit;
+	m->status = (enum vhu_msg_status)wm->status;
+	m->in_record = wm->where == VHU_WS_IN_RECORD;
+	m->rec_off = m->in_record ? wm->loc : 0;
+	m->nrecords = 1;
+	m->first_frame = frame;
+	if (x) {
+		m->bytes = x->copy;
+		m->nfds = x->nfds;
+		m->nfd_info = x->nfd_info;
+		m->fds = x->fds;
+		m->nrecords = x->nrecords;
+		m->first_frame = x->first_frame;
+		m->skipped = x->skipped;
+		m->started_inside = x->started_inside;
+		m->big_endian = x->big_endian;
+	}
+
+	*mi = c->mi;
+	mi->frame = frame;
+	mi->index = index;
+	mi->ts_ns = ts_ns;
+	if (mi->is_reply)
+		mi->request_frame = wm->pair_frame;
+	else
+		mi->reply_frame = wm->pair_frame;
+	mi->latency_ns = wm->latency_ns;
+	mi->unanswered = wm->unanswered;
+	if (x) {
+		mi->findings = x->findings;
+		mi->nfindings = x->nfindings;
+	}
+	mi->late = wm->late ? g_hash_table_lookup(cap.late, wm) : NULL;
 }
 
 /* ---- session callbacks ---- */
@@ -163,46 +406,68 @@ static uint32_t take_split(uint64_t stream_id)
 /* Where the message's bytes will be found again: inside the record being
  * fed, in the fragment table (split across records), or (cut by the end of
  * the capture: no last piece; or in too many pieces for the table) nowhere
- * but in a copy. */
-static void place_bytes(struct vhu_ws_msg *wm, const struct vhu_msg *m, const struct vhu_msg_info *mi)
+ * but in a copy, which it returns. */
+static const uint8_t *place_bytes(struct vhu_ws_msg *wm, const struct vhu_msg *m,
+				  const struct vhu_msg_info *mi)
 {
 	uint32_t split = take_split(mi->conn_id * 2 + (mi->event == VHU_EV_DATA_RECV));
 
-	wm->m.bytes = NULL;
 	if (m->in_record) {
 		wm->where = VHU_WS_IN_RECORD;
-		wm->rec_off = m->rec_off;
+		wm->loc = m->rec_off;
 	} else if (split && m->status != VHU_MSG_TRUNCATED && !vhu_ws_frag_kept_whole(split)) {
 		wm->where = VHU_WS_REASSEMBLED;
-		wm->frag_id = split;
+		wm->loc = split;
 	} else {
 		wm->where = VHU_WS_COPIED;
 		if (m->len && m->bytes)
-			wm->m.bytes = wmem_memdup(wmem_file_scope(), m->bytes, m->len);
+			return wmem_memdup(wmem_file_scope(), m->bytes, m->len);
 	}
+	return NULL;
+}
+
+/* Messages go to their frame's run; one the end of the capture adds to an
+ * earlier frame goes to that frame's late list. */
+static void add_to_frame(uint32_t frame, uint32_t i)
+{
+	struct vhu_ws_frame *fr = frame_slot(frame);
+	struct vhu_ws_frame_more *more;
+
+	if (!fr->nmsgs || fr->first_msg + fr->nmsgs == i) {
+		if (!fr->nmsgs)
+			fr->first_msg = i;
+		fr->nmsgs++;
+		return;
+	}
+	more = frame_more(fr);
+	if (!more->late_msgs)
+		more->late_msgs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_array_append_val(more->late_msgs, i);
 }
 
 static void *on_message(void *ctx _U_, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
-	wmem_allocator_t *scope = wmem_file_scope();
-	struct vhu_ws_msg *wm = wmem_new0(scope, struct vhu_ws_msg), **tail;
-	uint32_t nfds = m->nfd_info;
-	struct vhu_ws_frame *fr;
+	uint32_t i = cap.msgs.len;
+	struct vhu_ws_msg *wm;
+	const uint8_t *copy;
 
-	wm->m = *m;
-	place_bytes(wm, m, mi);
-	wm->m.fds = nfds && m->fds ? wmem_memdup(scope, m->fds, nfds * sizeof(*m->fds)) : NULL;
-	wm->mi = *mi;
-	wm->mi.comm = intern(mi->comm);
-	wm->mi.findings = mi->nfindings ?
-		wmem_memdup(scope, mi->findings, mi->nfindings * sizeof(*mi->findings)) : NULL;
-	message_endpoints(wm);
+	chunked_reserve(&cap.msgs, i + 1);
+	wm = chunked_at(&cap.msgs, i);
+	copy = place_bytes(wm, m, mi);
+	wm->ctx = ctx_of(mi);
+	wm->extra = extra_of(m, mi, copy);
+	wm->len = m->len;
+	wm->request = m->request;
+	wm->flags = m->flags;
+	wm->size = m->size;
+	wm->limit = m->limit;
+	wm->status = (uint8_t)m->status;
+	wm->pair_frame = mi->is_reply ? (uint32_t)mi->request_frame : (uint32_t)mi->reply_frame;
+	wm->latency_ns = mi->latency_ns;
+	wm->unanswered = mi->unanswered;
 
 	/* end-of-capture leftovers come with their connection's last frame */
-	fr = frame_get_or_new((uint32_t)wm->mi.frame);
-	for (tail = &fr->msgs; *tail; tail = &(*tail)->next)
-		;
-	*tail = wm;
+	add_to_frame((uint32_t)mi->frame, i);
 	return wm;
 }
 
@@ -211,7 +476,7 @@ static void on_reply_seen(void *ctx _U_, void *cookie, const struct vhu_msg_info
 	struct vhu_ws_msg *req = cookie;
 
 	if (req)
-		req->mi.reply_frame = reply->frame;
+		req->pair_frame = (uint32_t)reply->frame;
 }
 
 static void on_unanswered(void *ctx _U_, void *cookie)
@@ -219,7 +484,7 @@ static void on_unanswered(void *ctx _U_, void *cookie)
 	struct vhu_ws_msg *req = cookie;
 
 	if (req)
-		req->mi.unanswered = true;
+		req->unanswered = true;
 }
 
 /* The request's no-reply finding, drawn on it by -2 and the GUI. */
@@ -227,8 +492,10 @@ static void on_finding(void *ctx _U_, void *cookie, const struct vhu_finding *f)
 {
 	struct vhu_ws_msg *req = cookie;
 
-	if (req)
-		req->mi.late = wmem_memdup(wmem_file_scope(), f, sizeof(*f));
+	if (!req)
+		return;
+	g_hash_table_insert(cap.late, req, g_memdup2(f, sizeof(*f)));
+	req->late = true;
 }
 
 /*
@@ -319,7 +586,16 @@ void vhu_ws_capture_init(void)
 	o.max_payload = vhu_ws_opts.max_payload;
 	o.device = VHU_DEV_UNKNOWN;
 	cap.s = vhu_session_new(&o, &session_cbs, NULL);
-	cap.frames = g_ptr_array_new();
+	chunked_init(&cap.frames, sizeof(struct vhu_ws_frame));
+	chunked_init(&cap.msgs, sizeof(struct vhu_ws_msg));
+	cap.more = g_ptr_array_new_with_free_func(more_free);
+	vhu_ws_interned_init(&cap.ctxs);
+	vhu_ws_interned_init(&cap.extras);
+	vhu_ws_interned_init(&cap.fdsets);
+	vhu_ws_interned_init(&cap.findings);
+	vhu_ws_interned_init(&cap.ends);
+	cap.ctx_ends = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	cap.late = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	cap.peers = wmem_map_new(wmem_file_scope(), g_int64_hash, g_int64_equal);
 	cap.strings = g_string_chunk_new(4096);
 	cap.endpoints = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
@@ -336,8 +612,19 @@ void vhu_ws_capture_cleanup(void)
 {
 	if (cap.s)
 		vhu_session_free(cap.s);
-	if (cap.frames)
-		g_ptr_array_free(cap.frames, TRUE);
+	chunked_free(&cap.frames);
+	chunked_free(&cap.msgs);
+	if (cap.more)
+		g_ptr_array_free(cap.more, TRUE);
+	vhu_ws_interned_free(&cap.ctxs);
+	vhu_ws_interned_free(&cap.extras);
+	vhu_ws_interned_free(&cap.fdsets);
+	vhu_ws_interned_free(&cap.findings);
+	vhu_ws_interned_free(&cap.ends);
+	if (cap.ctx_ends)
+		g_array_free(cap.ctx_ends, TRUE);
+	if (cap.late)
+		g_hash_table_destroy(cap.late);
 	if (cap.strings)
 		g_string_chunk_free(cap.strings);
 	if (cap.endpoints)
@@ -377,24 +664,19 @@ static void note_peer(const struct vhu_record *r)
 	wmem_map_insert(cap.peers, k, v);
 }
 
-static void record_endpoints(struct vhu_ws_frame *fr, const struct vhu_record *r)
+static uint32_t record_ends(const struct vhu_record *r)
 {
 	unsigned role = r->h.role;
+	const char *comm = intern(vhu_session_comm(cap.s, r->h.pid));
+	const char *self = endpoint(r->h.pid, comm, role);
+	const char *peer = endpoint(peer_pid(r->h.conn_id), NULL, other_role(role));
 
-	fr->comm = intern(vhu_session_comm(cap.s, r->h.pid));
-	fr->src = endpoint(r->h.pid, fr->comm, role);
-	fr->dst = endpoint(peer_pid(r->h.conn_id), NULL, other_role(role));
-	if (r->h.event == VHU_EV_PROCESS_START) {
-		/* not on a connection: no arrow to draw */
-		fr->src = fr->dst = NULL;
-		return;
-	}
-	if (r->h.event == VHU_EV_DATA_RECV) {
-		const char *t = fr->src;
-
-		fr->src = fr->dst;
-		fr->dst = t;
-	}
+	/* a process start is not on a connection: no arrow to draw */
+	if (r->h.event == VHU_EV_PROCESS_START)
+		return ends_of(comm, NULL, NULL);
+	if (r->h.event == VHU_EV_DATA_RECV)
+		return ends_of(comm, peer, self);
+	return ends_of(comm, self, peer);
 }
 
 void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)
@@ -410,14 +692,17 @@ void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)
 
 	note_peer(r);
 	ts_ns = (uint64_t)pinfo->abs_ts.secs * 1000000000u + (uint64_t)pinfo->abs_ts.nsecs;
-	fr = frame_get_or_new(pinfo->num);
 	vhu_session_record(cap.s, pinfo->num, ts_ns, r);
-	record_endpoints(fr, r);
+	/* after the messages: they may have grown the array */
+	fr = frame_slot(pinfo->num);
+	fr->ends = 1 + record_ends(r);
 
-	fr->head_bytes = cap.head_bytes;
-	if (cap.pieces->len) {
-		fr->npieces = cap.pieces->len;
-		fr->pieces = wmem_memdup(wmem_file_scope(), cap.pieces->data,
-					 cap.pieces->len * sizeof(struct vhu_ws_piece));
+	if (cap.head_bytes || cap.pieces->len) {
+		struct vhu_ws_frame_more *more = frame_more(fr);
+
+		more->head_bytes = cap.head_bytes;
+		more->npieces = cap.pieces->len;
+		more->pieces = cap.pieces->len ?
+			g_memdup2(cap.pieces->data, cap.pieces->len * sizeof(struct vhu_ws_piece)) : NULL;
 	}
 }

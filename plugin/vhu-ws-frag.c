@@ -95,16 +95,16 @@ void vhu_ws_frag_register(void)
 }
 
 tvbuff_t **vhu_ws_frag_frame(tvbuff_t *tvb, gint data_off, packet_info *pinfo,
-			     proto_tree *tree, const struct vhu_ws_frame *fr)
+			     proto_tree *tree, const struct vhu_ws_frame_more *more)
 {
 	tvbuff_t **done;
 	uint32_t i;
 
-	if (!fr->npieces)
+	if (!more->npieces)
 		return NULL;
-	done = wmem_alloc0_array(pinfo->pool, tvbuff_t *, fr->npieces);
-	for (i = 0; i < fr->npieces; i++) {
-		const struct vhu_ws_piece *p = &fr->pieces[i];
+	done = wmem_alloc0_array(pinfo->pool, tvbuff_t *, more->npieces);
+	for (i = 0; i < more->npieces; i++) {
+		const struct vhu_ws_piece *p = &more->pieces[i];
 		gint off = data_off + (gint)p->rec_off;
 		fragment_head *head;
 

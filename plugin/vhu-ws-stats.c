@@ -32,7 +32,7 @@ static const char *direction(const struct vhu_msg_info *mi)
 }
 
 /* "VHOST_USER_GET_FEATURES reply", or the number of an unknown id. */
-static const char *message_name(packet_info *pinfo, const struct vhu_ws_msg *wm)
+static const char *message_name(packet_info *pinfo, const struct vhu_ws_tap_msg *wm)
 {
 	const char *name = vhu_msg_name(wm->mi.channel, wm->m.request);
 
@@ -52,7 +52,7 @@ static tap_packet_status msgs_packet(stats_tree *st, packet_info *pinfo,
 				     epan_dissect_t *edt _U_, const void *p,
 				     tap_flags_t flags _U_)
 {
-	const struct vhu_ws_msg *wm = p;
+	const struct vhu_ws_tap_msg *wm = p;
 	int dir;
 
 	tick_stat_node(st, "vhost-user messages", 0, TRUE);
@@ -117,7 +117,7 @@ static tap_packet_status srt_packet(void *tapdata, packet_info *pinfo,
 				    tap_flags_t flags _U_)
 {
 	const srt_data_t *data = tapdata;
-	const struct vhu_ws_msg *wm = p;
+	const struct vhu_ws_tap_msg *wm = p;
 	nstime_t latency, req_time;
 	int t;
 

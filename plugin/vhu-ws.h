@@ -57,23 +57,53 @@ void vhu_ws_emit_init(struct vhu_ws_emit *e, packet_info *pinfo, tvbuff_t *tvb,
 enum vhu_ws_where {
 	VHU_WS_IN_RECORD,	/* inside the completing record's data */
 	VHU_WS_REASSEMBLED,	/* in the fragment table (split across records) */
-	VHU_WS_COPIED		/* m.bytes: a copy (cut by the end of the capture, or
-				 * split in more pieces than the fragment table takes) */
+	VHU_WS_COPIED		/* a copy (cut by the end of the capture, or split
+				 * in more pieces than the fragment table takes) */
 };
 
 /*
- * One message as the session handed it over.  Kept for the whole capture,
- * so it holds no copy of bytes the frames already have: m.bytes is NULL
- * unless where is VHU_WS_COPIED.
+ * What the first pass keeps is kept for the whole capture, for every
+ * message: it is packed.  What messages share is stored once (interned)
+ * and named by an index; what few messages have is in a second record.
  */
+
+/* The part of a message's info that changes only at a boundary (another
+ * connection or direction, a SET_FEATURES, a process renamed), and what
+ * its endpoints are drawn from.  Interned: a session's messages share a
+ * few. */
+struct vhu_ws_ctx {
+	struct vhu_msg_info mi;	/* frame, index, ts_ns, the request/reply
+				 * numbers and the findings are zero */
+	uint32_t peer_pid;
+	const char *peer_comm;	/* interned */
+};
+
+/* What only some messages have: fds, findings, a copy of the bytes, more
+ * than one record.  Interned as well (the same fds come round after round). */
+struct vhu_ws_extra {
+	const struct vhu_fdinfo *fds;	/* interned array of nfd_info */
+	const struct vhu_finding *findings;	/* interned array of nfindings */
+	const uint8_t *copy;	/* VHU_WS_COPIED: the bytes */
+	uint64_t first_frame;
+	uint32_t nfds, nfd_info, nrecords, skipped;
+	uint8_t nfindings;
+	bool started_inside, big_endian;
+};
+
+/* One message as the session handed it over: 48 bytes.  It holds no copy
+ * of bytes the frames already have. */
 struct vhu_ws_msg {
-	struct vhu_msg m;	/* fds point to a file-scope copy */
-	struct vhu_msg_info mi;	/* comm is interned */
-	struct vhu_ws_msg *next;	/* next message completed in the same frame */
-	const char *src, *dst;	/* endpoints, "name[pid]", interned */
+	uint32_t ctx;		/* index of its struct vhu_ws_ctx */
+	uint32_t extra;		/* 0, or 1 + index of its struct vhu_ws_extra */
+	uint64_t latency_ns;
+	uint32_t len, request, flags, size, limit;
+	uint32_t loc;		/* VHU_WS_IN_RECORD: offset in the record data;
+				 * VHU_WS_REASSEMBLED: id in the fragment table */
+	uint32_t pair_frame;	/* a reply's request, a request's reply (0: none) */
 	uint8_t where;		/* enum vhu_ws_where */
-	uint32_t rec_off;	/* VHU_WS_IN_RECORD: offset in the record data */
-	uint32_t frag_id;	/* VHU_WS_REASSEMBLED: id in the fragment table */
+	uint8_t status;		/* enum vhu_msg_status */
+	bool unanswered;
+	bool late;		/* a no-reply finding came after it (vhu_ws_msg_expand) */
 };
 
 /* Bytes [rec_off, rec_off+len) of a record's data are bytes [msg_off, ...)
@@ -83,15 +113,50 @@ struct vhu_ws_piece {
 	bool last;
 };
 
-/* What the first pass learnt about one frame. */
+/* The recording process and the endpoints of a record (interned). */
+struct vhu_ws_ends {
+	const char *comm;	/* name of the recording process */
+	const char *src, *dst;	/* NULL: not on a connection */
+};
+
+/* What the first pass learnt about one frame: 16 bytes. */
 struct vhu_ws_frame {
-	struct vhu_ws_msg *msgs;	/* completed in this frame, in order */
-	const char *comm;	/* name of the recording process (interned) */
-	const char *src, *dst;	/* endpoints of the record (interned) */
+	uint32_t first_msg, nmsgs;	/* its messages in the capture's list */
+	uint32_t ends;		/* 1 + index of its struct vhu_ws_ends; 0: not seen */
+	uint32_t more;		/* 0, or 1 + index of its struct vhu_ws_frame_more */
+};
+
+/* What few frames have. */
+struct vhu_ws_frame_more {
 	struct vhu_ws_piece *pieces;	/* pieces of split messages */
 	uint32_t npieces;
 	uint32_t head_bytes;	/* bytes of messages completed in later frames */
+	GArray *late_msgs;	/* indexes of messages the end of the capture
+				 * added to this frame, after the others */
 };
+
+/* A message as the walker and the tap take it (pinfo->pool). */
+struct vhu_ws_tap_msg {
+	struct vhu_msg m;
+	struct vhu_msg_info mi;
+};
+
+/* ---- interned values (vhu-ws-intern.c) ---- */
+
+struct vhu_ws_interned {
+	GHashTable *set;	/* bytes -> 1 + index */
+	GPtrArray *all;		/* index -> bytes */
+	uint32_t recent[4];	/* indexes returned last (UINT32_MAX: none) */
+	size_t recent_n[4];	/* and their lengths */
+	unsigned next;		/* the slot of recent replaced next */
+};
+
+void vhu_ws_interned_init(struct vhu_ws_interned *t);
+void vhu_ws_interned_free(struct vhu_ws_interned *t);
+/* The index of the n bytes at p, stored on first sight. */
+uint32_t vhu_ws_intern(struct vhu_ws_interned *t, const void *p, size_t n);
+const void *vhu_ws_interned_at(const struct vhu_ws_interned *t, uint32_t i);
+uint32_t vhu_ws_interned_count(const struct vhu_ws_interned *t);
 
 struct vhu_ws_opts {
 	uint32_t max_payload;
@@ -106,7 +171,17 @@ void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r);
 /* Second and later passes: reports what the end of the capture implies. */
 void vhu_ws_capture_finish(void);
 /* Frame data, or NULL if the first pass did not see this frame. */
-struct vhu_ws_frame *vhu_ws_frame_get(uint32_t frame);
+const struct vhu_ws_frame *vhu_ws_frame_get(uint32_t frame);
+const struct vhu_ws_ends *vhu_ws_frame_ends(const struct vhu_ws_frame *fr);
+/* NULL if the frame has none of it. */
+const struct vhu_ws_frame_more *vhu_ws_frame_more(const struct vhu_ws_frame *fr);
+const struct vhu_ws_msg *vhu_ws_msg_at(uint32_t i);
+/* Its endpoints (comm is the recording process's name). */
+const struct vhu_ws_ends *vhu_ws_msg_ends(const struct vhu_ws_msg *wm);
+/* The message number index of frame, whose record was taken at ts_ns, as
+ * the session handed it over (m->bytes is left NULL, or the copy). */
+void vhu_ws_msg_expand(const struct vhu_ws_msg *wm, uint32_t frame, uint32_t index,
+		       uint64_t ts_ns, struct vhu_msg *m, struct vhu_msg_info *mi);
 
 /* ---- split messages (vhu-ws-frag.c) ---- */
 
@@ -118,10 +193,10 @@ bool vhu_ws_frag_kept_whole(uint32_t frag_id);
  * Adds the frame's pieces to Wireshark's fragment table (every pass) and
  * draws the usual fragment items: the fragment tree where a message is
  * completed, "reassembled in" where it started.  Returns an array of
- * fr->npieces tvbs (pinfo->pool): for a last piece, its whole message.
+ * more->npieces tvbs (pinfo->pool): for a last piece, its whole message.
  */
 tvbuff_t **vhu_ws_frag_frame(tvbuff_t *tvb, gint data_off, packet_info *pinfo,
-			     proto_tree *tree, const struct vhu_ws_frame *fr);
+			     proto_tree *tree, const struct vhu_ws_frame_more *more);
 
 /* ---- statistics (vhu-ws-stats.c) ---- */
 

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhu-ws-intern.c - byte strings stored once: what thousands of messages
+ * of a capture have in common (a connection's negotiated state, the same
+ * passed fds round after round, endpoint names) is kept one time and
+ * referred to by a 32-bit index.
+ *
+ * Callers zero a value before filling it, so padding never makes two
+ * equal values differ.
+ */
+#include "vhu-ws.h"
+
+#include <string.h>
+
+/* Stored key and lookup key alike: the bytes, their length and hash. */
+struct blob {
+	const void *p;
+	size_t n;
+	guint hash;
+};
+
+/* FNV-1a: values are a few dozen bytes, most of them zero. */
+static guint hash_bytes(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	guint32 h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static guint blob_hash(gconstpointer k)
+{
+	return ((const struct blob *)k)->hash;
+}
+
+static gboolean blob_equal(gconstpointer a, gconstpointer b)
+{
+	const struct blob *x = a, *y = b;
+
+	return x->n == y->n && memcmp(x->p, y->p, x->n) == 0;
+}
+
+void vhu_ws_interned_init(struct vhu_ws_interned *t)
+{
+	unsigned i;
+
+	/* the keys own their bytes (one allocation each) */
+	t->set = g_hash_table_new_full(blob_hash, blob_equal, g_free, NULL);
+	t->all = g_ptr_array_new();
+	for (i = 0; i < G_N_ELEMENTS(t->recent); i++)
+		t->recent[i] = UINT32_MAX;
+	t->next = 0;
+}
+
+void vhu_ws_interned_free(struct vhu_ws_interned *t)
+{
+	if (t->set)
+		g_hash_table_destroy(t->set);
+	if (t->all)
+		g_ptr_array_free(t->all, TRUE);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The few values a session alternates between (two directions, two
+ * states) are compared before the hash table is asked. */
+static uint32_t recently(const struct vhu_ws_interned *t, const void *p, size_t n)
+{
+	unsigned i;
+
+	for (i = 0; i < G_N_ELEMENTS(t->recent); i++)
+		if (t->recent[i] != UINT32_MAX && t->recent_n[i] == n &&
+		    memcmp(g_ptr_array_index(t->all, t->recent[i]), p, n) == 0)
+			return t->recent[i];
+	return UINT32_MAX;
+}
+
+static uint32_t store(struct vhu_ws_interned *t, const void *p, size_t n, guint hash)
+{
+	struct blob *stored = g_malloc(sizeof(*stored) + (n ? n : 1));
+	uint8_t *copy = (uint8_t *)(stored + 1);
+	uint32_t i = t->all->len;
+
+	memcpy(copy, p, n);
+	stored->p = copy;
+	stored->n = n;
+	stored->hash = hash;
+	g_ptr_array_add(t->all, copy);
+	g_hash_table_insert(t->set, stored, GUINT_TO_POINTER(i + 1));
+	return i;
+}
+
+uint32_t vhu_ws_intern(struct vhu_ws_interned *t, const void *p, size_t n)
+{
+	struct blob key;
+	gpointer found;
+	uint32_t i = recently(t, p, n);
+
+	if (i != UINT32_MAX)
+		return i;
+	key.p = p;
+	key.n = n;
+	key.hash = hash_bytes(p, n);
+	if (g_hash_table_lookup_extended(t->set, &key, NULL, &found))
+		i = GPOINTER_TO_UINT(found) - 1;
+	else
+		i = store(t, p, n, key.hash);
+	t->recent[t->next] = i;
+	t->recent_n[t->next] = n;
+	t->next = (t->next + 1) % G_N_ELEMENTS(t->recent);
+	return i;
+}
+
+uint32_t vhu_ws_interned_count(const struct vhu_ws_interned *t)
+{
+	return t->all ? t->all->len : 0;
+}
+
+const void *vhu_ws_interned_at(const struct vhu_ws_interned *t, uint32_t i)
+{
+	return g_ptr_array_index(t->all, i);
+}
