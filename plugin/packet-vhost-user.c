@@ -213,6 +213,9 @@ static void set_endpoints(packet_info *pinfo, const char *src, const char *dst)
 {
 	if (!src || !dst)
 		return;
+	/* interned: the same pointers are the same endpoints */
+	if (pinfo->src.type == AT_STRINGZ && pinfo->src.data == src && pinfo->dst.data == dst)
+		return;
 	set_address(&pinfo->src, AT_STRINGZ, (int)strlen(src) + 1, src);
 	set_address(&pinfo->dst, AT_STRINGZ, (int)strlen(dst) + 1, dst);
 	copy_address_shallow(&pinfo->net_src, &pinfo->src);

@@ -70,8 +70,14 @@ static struct {
 	GArray *ctx_ends;	/* ctx index -> its ends index */
 	GHashTable *late;	/* struct vhu_ws_msg * -> its no-reply finding */
 	wmem_map_t *peers;	/* conn id -> peer pid (from peer credentials) */
+	uint64_t peer_conn;	/* the connection peer_pid() answered last */
+	uint32_t peer;		/* and its answer */
+	bool peer_known;
+	struct vhu_ws_interned recs;	/* what a record's endpoints follow from */
+	GArray *rec_ends;	/* recs index -> its ends index */
 	GStringChunk *strings;	/* interned names and endpoints */
-	const char *recent[2];	/* names interned last */
+	const char *recent[8];	/* names interned last */
+	unsigned next_recent;	/* the slot of recent replaced next */
 	GHashTable *endpoints;	/* (pid, role) -> struct endpoint_cache */
 	GHashTable *open;	/* stream id -> id of its split message in progress */
 	GHashTable *npieces;	/* id of a split message in progress -> its pieces so far */
@@ -83,8 +89,8 @@ static struct {
 	uint32_t head_bytes;
 } cap;
 
-/* The same few names come with every record: the last two answers are
- * checked before the string chunk's hash table. */
+/* The same few names (processes, their endpoints) come with every record:
+ * the last answers are checked before the string chunk's hash table. */
 static const char *intern(const char *s)
 {
 	unsigned i;
@@ -94,9 +100,10 @@ static const char *intern(const char *s)
 	for (i = 0; i < G_N_ELEMENTS(cap.recent); i++)
 		if (cap.recent[i] && strcmp(cap.recent[i], s) == 0)
 			return cap.recent[i];
-	cap.recent[1] = cap.recent[0];
-	cap.recent[0] = g_string_chunk_insert_const(cap.strings, s);
-	return cap.recent[0];
+	i = cap.next_recent;
+	cap.next_recent = (i + 1) % G_N_ELEMENTS(cap.recent);
+	cap.recent[i] = g_string_chunk_insert_const(cap.strings, s);
+	return cap.recent[i];
 }
 
 static struct vhu_ws_frame *frame_slot(uint32_t num)
@@ -157,11 +164,19 @@ const struct vhu_ws_ends *vhu_ws_msg_ends(const struct vhu_ws_msg *wm)
 
 /* ---- endpoints ---- */
 
+/* Asked for every message and record: the last answer is kept (a new
+ * peer forgets it). */
 static uint32_t peer_pid(uint64_t conn_id)
 {
-	uint32_t *p = wmem_map_lookup(cap.peers, &conn_id);
+	uint32_t *p;
 
-	return p ? *p : 0;
+	if (cap.peer_known && cap.peer_conn == conn_id)
+		return cap.peer;
+	p = wmem_map_lookup(cap.peers, &conn_id);
+	cap.peer_known = true;
+	cap.peer_conn = conn_id;
+	cap.peer = p ? *p : 0;
+	return cap.peer;
 }
 
 static unsigned other_role(unsigned role)
@@ -331,7 +346,7 @@ static uint32_t extra_of(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	x.nfindings = mi->findings ? mi->nfindings : 0;
 	x.findings = x.nfindings ? findings_of(mi->findings, x.nfindings) : NULL;
 	x.copy = copy;
-	x.first_frame = m->first_frame;
+	x.frames_back = mi->frame - m->first_frame;
 	x.nfds = m->nfds;
 	x.nrecords = m->nrecords;
 	x.skipped = m->skipped;
@@ -364,7 +379,7 @@ void vhu_ws_msg_expand(const struct vhu_ws_msg *wm, uint32_t frame, uint32_t ind
 		m->nfd_info = x->nfd_info;
 		m->fds = x->fds;
 		m->nrecords = x->nrecords;
-		m->first_frame = x->first_frame;
+		m->first_frame = frame - x->frames_back;
 		m->skipped = x->skipped;
 		m->started_inside = x->started_inside;
 		m->big_endian = x->big_endian;
@@ -394,7 +409,12 @@ void vhu_ws_msg_expand(const struct vhu_ws_msg *wm, uint32_t frame, uint32_t ind
 static uint32_t take_split(uint64_t stream_id)
 {
 	guint64 key = stream_id;
-	uint32_t id = GPOINTER_TO_UINT(g_hash_table_lookup(cap.open, &key));
+	uint32_t id;
+
+	/* most messages come whole, with no split message open anywhere */
+	if (!g_hash_table_size(cap.open))
+		return 0;
+	id = GPOINTER_TO_UINT(g_hash_table_lookup(cap.open, &key));
 
 	if (id) {
 		g_hash_table_remove(cap.open, &key);
@@ -595,6 +615,9 @@ void vhu_ws_capture_init(void)
 	vhu_ws_interned_init(&cap.findings);
 	vhu_ws_interned_init(&cap.ends);
 	cap.ctx_ends = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	vhu_ws_interned_init(&cap.recs);
+	cap.rec_ends = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	cap.peer_known = false;
 	cap.late = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	cap.peers = wmem_map_new(wmem_file_scope(), g_int64_hash, g_int64_equal);
 	cap.strings = g_string_chunk_new(4096);
@@ -623,6 +646,9 @@ void vhu_ws_capture_cleanup(void)
 	vhu_ws_interned_free(&cap.ends);
 	if (cap.ctx_ends)
 		g_array_free(cap.ctx_ends, TRUE);
+	vhu_ws_interned_free(&cap.recs);
+	if (cap.rec_ends)
+		g_array_free(cap.rec_ends, TRUE);
 	if (cap.late)
 		g_hash_table_destroy(cap.late);
 	if (cap.strings)
@@ -662,21 +688,53 @@ static void note_peer(const struct vhu_record *r)
 	*k = r->h.conn_id;
 	*v = r->peer_pid;
 	wmem_map_insert(cap.peers, k, v);
+	cap.peer_known = false;
 }
 
-static uint32_t record_ends(const struct vhu_record *r)
+/* What a record's endpoints follow from. */
+struct rec_key {
+	uint64_t conn_id;
+	uint32_t pid, peer_pid;
+	const char *comm, *peer_comm;	/* interned */
+	uint8_t role, event;
+};
+
+static uint32_t make_record_ends(const struct rec_key *k)
 {
-	unsigned role = r->h.role;
-	const char *comm = intern(vhu_session_comm(cap.s, r->h.pid));
-	const char *self = endpoint(r->h.pid, comm, role);
-	const char *peer = endpoint(peer_pid(r->h.conn_id), NULL, other_role(role));
+	const char *self = endpoint(k->pid, k->comm, k->role);
+	const char *peer = endpoint(k->peer_pid, NULL, other_role(k->role));
 
 	/* a process start is not on a connection: no arrow to draw */
-	if (r->h.event == VHU_EV_PROCESS_START)
-		return ends_of(comm, NULL, NULL);
-	if (r->h.event == VHU_EV_DATA_RECV)
-		return ends_of(comm, peer, self);
-	return ends_of(comm, self, peer);
+	if (k->event == VHU_EV_PROCESS_START)
+		return ends_of(k->comm, NULL, NULL);
+	if (k->event == VHU_EV_DATA_RECV)
+		return ends_of(k->comm, peer, self);
+	return ends_of(k->comm, self, peer);
+}
+
+/* The same few keys come again and again: each is made into endpoints
+ * once. */
+static uint32_t record_ends(const struct vhu_record *r)
+{
+	struct rec_key k;
+	uint32_t i;
+
+	memset(&k, 0, sizeof(k));
+	k.conn_id = r->h.conn_id;
+	k.pid = r->h.pid;
+	k.peer_pid = peer_pid(r->h.conn_id);
+	k.comm = intern(vhu_session_comm(cap.s, r->h.pid));
+	k.peer_comm = k.peer_pid ? intern(vhu_session_comm(cap.s, k.peer_pid)) : "";
+	k.role = r->h.role;
+	k.event = r->h.event == VHU_EV_PROCESS_START || r->h.event == VHU_EV_DATA_RECV ?
+		  r->h.event : VHU_EV_DATA_SENT;
+	i = vhu_ws_intern(&cap.recs, &k, sizeof(k));
+	if (i == cap.rec_ends->len) {
+		uint32_t e = make_record_ends(&k);
+
+		g_array_append_val(cap.rec_ends, e);
+	}
+	return g_array_index(cap.rec_ends, uint32_t, i);
 }
 
 void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)

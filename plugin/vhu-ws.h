@@ -84,7 +84,8 @@ struct vhu_ws_extra {
 	const struct vhu_fdinfo *fds;	/* interned array of nfd_info */
 	const struct vhu_finding *findings;	/* interned array of nfindings */
 	const uint8_t *copy;	/* VHU_WS_COPIED: the bytes */
-	uint64_t first_frame;
+	uint64_t frames_back;	/* from its first byte's frame to its own (not the
+				 * frame itself: messages of many rounds share it) */
 	uint32_t nfds, nfd_info, nrecords, skipped;
 	uint8_t nfindings;
 	bool started_inside, big_endian;
@@ -146,8 +147,8 @@ struct vhu_ws_tap_msg {
 struct vhu_ws_interned {
 	GHashTable *set;	/* bytes -> 1 + index */
 	GPtrArray *all;		/* index -> bytes */
-	uint32_t recent[4];	/* indexes returned last (UINT32_MAX: none) */
-	size_t recent_n[4];	/* and their lengths */
+	uint32_t recent[8];	/* indexes returned last (UINT32_MAX: none) */
+	size_t recent_n[8];	/* and their lengths */
 	unsigned next;		/* the slot of recent replaced next */
 };
 
