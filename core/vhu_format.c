@@ -36,7 +36,7 @@ static void put_num(struct fmt_out *o, uint64_t v, bool neg, unsigned base, bool
 		    unsigned width, bool zero)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char buf[24];
+	char buf[24 + 64];	/* the digits, a sign and up to 64 columns of padding */
 	size_t i = sizeof(buf);
 
 	/* constant divisors: the compiler turns them into shifts/multiplies */
@@ -58,8 +58,12 @@ static void put_num(struct fmt_out *o, uint64_t v, bool neg, unsigned base, bool
 		width = width ? width - 1 : 0;
 	}
 	while (width > sizeof(buf) - i) {
-		put(o, zero ? "0" : " ", 1);
-		width--;
+		if (i == 0) {	/* wider than buf: the rest goes first */
+			put(o, zero ? "0" : " ", 1);
+			width--;
+			continue;
+		}
+		buf[--i] = zero ? '0' : ' ';
 	}
 	put(o, buf + i, sizeof(buf) - i);
 }
@@ -105,12 +109,37 @@ unsigned vhu_field_bits(const struct vhu_field *f)
 	}
 }
 
+/* The pattern of a width that is a multiple of 4, when out has room for
+ * all of it: four characters per nibble, no bound to check per bit. */
+static void bitpattern_nibbles(char *out, uint64_t mask, uint64_t value, unsigned width)
+{
+	unsigned shift = width;
+	char *p = out;
+
+	while (shift) {
+		unsigned m, v, b;
+
+		shift -= 4;
+		m = (unsigned)(mask >> shift) & 15;
+		v = (unsigned)(value >> shift) & 15;
+		for (b = 8; b; b >>= 1)
+			*p++ = (m & b) ? ((v & b) ? '1' : '0') : '.';
+		if (shift)
+			*p++ = ' ';
+	}
+	*p = 0;
+}
+
 void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 			   unsigned width)
 {
 	size_t n = 0;
 	unsigned i;
 
+	if (width % 4 == 0 && cap > width + width / 4) {
+		bitpattern_nibbles(out, mask, value, width);
+		return;
+	}
 	for (i = width; i-- > 0;) {
 		uint64_t bit = (uint64_t)1 << i;
 

@@ -67,9 +67,14 @@ void dec_append_u64_width(GString *s, uint64_t v, unsigned width, char pad)
 /* str left-aligned in width columns ("%-11s"). */
 void dec_append_padded(GString *s, const char *str, unsigned width)
 {
+	static const char spaces[] = "                ";
 	size_t len = strlen(str);
 
 	dec_put(s, str, len);
-	for (; len < width; len++)
-		dec_put_c(s, ' ');
+	while (len < width) {
+		size_t pad = width - len < sizeof(spaces) - 1 ? width - len : sizeof(spaces) - 1;
+
+		dec_put(s, spaces, pad);
+		len += pad;
+	}
 }
