@@ -1,13 +1,14 @@
 /* gen-mix.c - writes a large mixed vhost-user capture for the decoder benchmark. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "capgen.h"
 #include "vhu_proto.h"
 #include "vhu_record.h"
 
 /*
- * usage: gen-mix MESSAGES FILE [flood]
+ * usage: gen-mix MESSAGES FILE [flood|pingpong]
  *
  * MESSAGES messages over NCONN connections of different processes, taken
  * in turn, as a front-end records them: vring set-up requests, GET_VRING_BASE
@@ -19,6 +20,9 @@
  *
  * flood: every message is a GET_VRING_BASE that is never answered, the
  * worst case for the per-connection state of --check's rules.
+ *
+ * pingpong: one connection, GET_FEATURES and its reply in turn, the
+ * exchange the shim's and the attach benchmarks drive as fast as they can.
  */
 #define NCONN 8
 #define KINDS 12
@@ -159,20 +163,39 @@ static void unanswered(struct gen *g, uint32_t pid, uint64_t n)
 	record(g, VHU_EV_DATA_SENT, pid, m.b, m.len, 0, 0);
 }
 
+/* Message n of the ping-pong: a GET_FEATURES request, then its reply. */
+static void pingpong(struct gen *g, uint64_t n)
+{
+	struct capgen_msg m;
+
+	if (n % 2 == 0) {
+		capgen_msg_start(&m, VHU_GET_FEATURES, 1);
+		record(g, VHU_EV_DATA_SENT, 3000, m.b, m.len, 0, 0);
+		return;
+	}
+	capgen_msg_start(&m, VHU_GET_FEATURES, 5);
+	capgen_msg_u64(&m, 0x150000000);	/* INDIRECT_DESC, PROTOCOL_FEATURES, VERSION_1 */
+	record(g, VHU_EV_DATA_RECV, 3000, m.b, m.len, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
 	static struct gen g;
+	const char *mode = argc == 4 ? argv[3] : "mix";
 	uint64_t total, i;
 
-	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: gen-mix MESSAGES FILE [flood]\n");
+	if ((argc != 3 && argc != 4) ||
+	    (strcmp(mode, "mix") && strcmp(mode, "flood") && strcmp(mode, "pingpong"))) {
+		fprintf(stderr, "usage: gen-mix MESSAGES FILE [flood|pingpong]\n");
 		return 2;
 	}
 	total = strtoull(argv[1], NULL, 10);
 	capgen_open(&g.out, argv[2], "gen-mix", CAPGEN_FIRST_TS, 1000);
 	for (i = 0; i < total; i++) {
-		if (argc == 4)
+		if (!strcmp(mode, "flood"))
 			unanswered(&g, 3000 + (uint32_t)(i % NCONN), i / NCONN);
+		else if (!strcmp(mode, "pingpong"))
+			pingpong(&g, i);
 		else
 			one(&g, 3000 + (uint32_t)(i % NCONN), i / NCONN);
 	}
