@@ -15,6 +15,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,9 +29,18 @@ struct walker {
 	uint32_t limit;		/* payload size limit of the reassembler */
 	bool no_tree;		/* summary_only: nodes are neither formatted nor emitted */
 	bool no_text;		/* values_only: nodes are emitted with an empty text */
-	char sum[512];
 	size_t slen;
+	char sum[512];		/* last: walker_init() leaves it uncleared */
 };
+
+/* Zeroes the walker but its summary buffer, which only ever holds slen
+ * bytes and a NUL: clearing 512 bytes per message was a visible share of
+ * one-line decoding. */
+static void walker_init(struct walker *w)
+{
+	memset(w, 0, offsetof(struct walker, sum));
+	w->sum[0] = 0;
+}
 
 /* ---- summary ------------------------------------------------------------ */
 
@@ -1283,7 +1293,7 @@ int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi
 	d = vhu_msg_lookup(mi->channel, m->request);
 	if (!d)
 		return -1;
-	memset(&w, 0, sizeof(w));
+	walker_init(&w);
 	w.m = m;
 	w.mi = mi;
 	w.no_tree = true;
@@ -1305,7 +1315,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	struct vhu_node n;
 	bool decodable;
 
-	memset(&w, 0, sizeof(w));
+	walker_init(&w);
 	w.e = e;
 	w.ctx = ctx;
 	w.m = m;
@@ -1425,7 +1435,7 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 	char text[VHU_TEXT_MAX], conn[VHU_CONN_TEXT_MAX], name[4 * 17], fdname[VHU_TEXT_MAX];
 	unsigned i;
 
-	memset(&w, 0, sizeof(w));
+	walker_init(&w);
 	w.e = e;
 	w.ctx = ctx;
 	vhu_format_conn(conn, sizeof(conn), h->conn_id);
@@ -1514,7 +1524,7 @@ void vhu_walk_bad_record(enum vhu_rec_status st, uint32_t len,
 	char text[VHU_TEXT_MAX];
 	const char *why = vhu_rec_status_str(st);
 
-	memset(&w, 0, sizeof(w));
+	walker_init(&w);
 	w.e = e;
 	w.ctx = ctx;
 	vhu_snprintf(text, sizeof(text), "%s, malformed (%s)", VHU_REC_PROTO_NAME, why);
