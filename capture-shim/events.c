@@ -33,7 +33,8 @@
  */
 #define REC_BUF 8192
 #define FD_ITEM_MIN (VHU_REC_ITEM_HDR + VHU_REC_FD_FIXED)
-#define REC_SMALL (VHU_REC_HDR_LEN + VHU_REC_ITEM_HDR + 2 * FD_ITEM_MIN)
+#define SEQ_ITEM (VHU_REC_ITEM_HDR + VHU_REC_SEQ_LEN)
+#define REC_SMALL (VHU_REC_HDR_LEN + SEQ_ITEM + VHU_REC_ITEM_HDR + 2 * FD_ITEM_MIN)
 #define FD_REC_BUFS 8
 
 struct fd_rec_buf {
@@ -262,11 +263,32 @@ static int p2p_dir(int event)
 }
 
 /*
+ * The first of the numbers of the call's records on its fd (VHU_IT_SEQ),
+ * one per piece: one atomic add on the fd's slot, right after the
+ * timestamp, so that the numbers follow the order in which the calls on
+ * the fd returned.
+ */
+static uint32_t take_seqs(const struct vhu_io *io)
+{
+	uint32_t pieces = io->moved ? (uint32_t)((io->moved - 1) / VHU_SPOOL_PIECE) + 1 : 1;
+
+	return atomic_fetch_add_explicit(&vhu_slot(io->fd)->seq, pieces, memory_order_relaxed) + 1;
+}
+
+static void add_seq_item(struct vhu_rec_builder *b, uint32_t seq)
+{
+	uint8_t v[VHU_REC_SEQ_LEN];
+
+	vhu_put_le32(v, seq);
+	vhu_rec_add_item(b, VHU_IT_SEQ, v, sizeof(v));
+}
+
+/*
  * One record per VHU_SPOOL_PIECE bytes the call moved, consecutive and
- * alike but for their bytes: every record stays far below the packet
- * size libpcap and Wireshark read, and nothing is cut.  The first record
- * carries the passed fds (and MSG_CTRUNC), the last one MSG_TRUNC and a
- * short transfer; each piece says its own length.
+ * alike but for their bytes and numbers: every record stays far below
+ * the packet size libpcap and Wireshark read, and nothing is cut.  The
+ * first record carries the passed fds (and MSG_CTRUNC), the last one
+ * MSG_TRUNC and a short transfer; each piece says its own length.
  */
 static void emit_data(const struct vhu_io *io, const struct vhu_slot *s, int nfds)
 {
@@ -276,6 +298,7 @@ static void emit_data(const struct vhu_io *io, const struct vhu_slot *s, int nfd
 	struct vhu_rec_builder b;
 	struct vhu_rec_hdr h;
 	uint64_t ts = vhu_now_ns();
+	uint32_t seq = take_seqs(io);
 	size_t off = 0, len;
 
 	do {
@@ -298,10 +321,12 @@ static void emit_data(const struct vhu_io *io, const struct vhu_slot *s, int nfd
 		h.orig_len = piece;
 		if (rec == small) {
 			vhu_rec_begin(&b, small, sizeof(small), &h);
+			add_seq_item(&b, seq++);
 			if (first)
 				add_fd_items(&b, io->msg, nfds, kind_only, sizeof(kind_only));
 		} else {
 			vhu_rec_begin(&b, big->rec, sizeof(big->rec), &h);
+			add_seq_item(&b, seq++);
 			add_fd_items(&b, io->msg, nfds, big->name, sizeof(big->name));
 		}
 		vhu_rec_add_data_ref(&b, piece);
@@ -497,6 +522,7 @@ static void adopt(int fd, uint16_t call, uint8_t chan, uint8_t role, uint64_t li
 		return;
 	vhu_slot_lock(s);
 	s->conn_id = vhu_new_conn_id();
+	atomic_store_explicit(&s->seq, 0, memory_order_relaxed);
 	s->channel = chan;
 	s->role = role;
 	s->pend_len = 0;
@@ -705,6 +731,7 @@ static void track_opened(int fd, int event, uint16_t call, const struct vhu_open
 	vhu_slot_drop_open_info(s);
 	s->open_info = idx;
 	s->conn_id = vhu_new_conn_id();
+	atomic_store_explicit(&s->seq, 0, memory_order_relaxed);
 	s->channel = VHU_CHAN_MAIN;
 	s->role = VHU_ROLE_UNKNOWN;
 	s->open_event = (uint8_t)event;

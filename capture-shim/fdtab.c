@@ -89,6 +89,7 @@ void vhu_slot_clear(int fd, struct vhu_slot *old)
 	atomic_store_explicit(&s->state, VHU_SLOT_NONE, memory_order_release);
 	s->pend_len = 0;
 	s->partner = -1;
+	atomic_store_explicit(&s->seq, 0, memory_order_relaxed);
 	vhu_slot_drop_open_info(s);
 	vhu_slot_unlock(s);
 }
@@ -124,6 +125,8 @@ void vhu_slot_copy(int to, int from)
 	 * sender that keeps a copy until the message leaves). */
 	d->partner = tmp.partner;
 	d->conn_id = tmp.conn_id;
+	/* Records are numbered per fd: the alias numbers its own from 1. */
+	atomic_store_explicit(&d->seq, 0, memory_order_relaxed);
 	d->ino = tmp.ino;
 	d->partner_ino = tmp.partner_ino;
 	d->open_ts = tmp.open_ts;

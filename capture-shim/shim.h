@@ -132,11 +132,15 @@ struct vhu_slot {
 	uint8_t pend[12];	/* candidate: the bytes */
 	uint16_t open_info;	/* candidate, listener: vhu_open_infos index + 1, or 0 */
 	int32_t partner;	/* pair: fd of the other end */
+	_Atomic uint32_t seq;	/* tracked: data records numbered so far (VHU_IT_SEQ) */
 	uint64_t conn_id;
 	uint64_t ino;		/* pair: inode of this end */
 	uint64_t partner_ino;	/* pair: inode of the other end */
 	uint64_t open_ts;	/* candidate: when connect/accept returned (ns) */
 };
+
+/* One cache line: a call touches one line of the table. */
+_Static_assert(sizeof(struct vhu_slot) == 64, "fd slot size");
 
 extern struct vhu_slot vhu_fdtab[VHU_FDTAB_SIZE] VHU_HIDDEN;
 

@@ -48,6 +48,7 @@ enum vhu_group { VHU_GRP_MALFORMED, VHU_GRP_PROTOCOL, VHU_GRP_SEQUENCE, VHU_GRP_
 	X(BAD_SIZE, "bad_size", WARN, PROTOCOL, "Payload size does not match the message") \
 	X(ACK_FAILURE, "ack_failure", NOTE, SEQUENCE, "Back-end reports failure") \
 	X(BAD_RECORD, "bad_record", ERROR, MALFORMED, "Malformed capture record") \
+	X(OUT_OF_SEQUENCE, "out_of_sequence", WARN, SEQUENCE, "Capture record out of sequence on its fd") \
 	X(RESYNC, "resync", WARN, MALFORMED, "Bytes skipped to find the next message") \
 	X(FDS_UNDESCRIBED, "fds_undescribed", NOTE, UNDECODED, "Passed fds without a description") \
 	X(MIDSTREAM, "midstream", NOTE, SEQUENCE, "Capture started in the middle of the session") \

@@ -105,6 +105,7 @@ struct vhu_field {
 	X(REC_PPID, "rec.ppid", "Parent process ID", U32, DEC, NULL, 0) \
 	X(REC_LINK, "rec.link", "Arrived over connection", STRING, NONE, NULL, 0) \
 	X(REC_ORIGIN, "rec.origin", "Recorded by", U8, DEC, vhu_vals_origin, 0) \
+	X(REC_SEQ, "rec.seq", "Record number on the fd", U32, DEC, NULL, 0) \
 	X(REC_MALFORMED, "rec.malformed", "Malformed record", STRING, NONE, NULL, 0) \
 	/* ---- vhost-user header ---- */ \
 	X(REQUEST, "request", "Request", U32, DEC, vhu_vals_fe_req, 0) \

@@ -148,6 +148,8 @@ enum vhu_rec_status vhu_rec_parse(const uint8_t *buf, size_t len,
 	r->comm[0] = 0;
 	r->has_link = 0;
 	r->origin = 0;
+	r->has_seq = 0;
+	r->seq = 0;
 	r->unknown_items = 0;
 
 	if (len < 8)
@@ -245,6 +247,12 @@ enum vhu_rec_status vhu_rec_parse(const uint8_t *buf, size_t len,
 			if (ilen < 1)
 				return VHU_REC_BAD_ITEM;
 			r->origin = v[0];
+			break;
+		case VHU_IT_SEQ:
+			if (ilen < VHU_REC_SEQ_LEN)
+				return VHU_REC_BAD_ITEM;
+			r->has_seq = 1;
+			r->seq = vhu_get_le32(v);
 			break;
 		default:
 			r->unknown_items++;

@@ -118,7 +118,8 @@ enum vhu_item_type {
 	VHU_IT_PROC = 6,	/* u32 ppid, char comm[16] */
 	VHU_IT_LINK = 7,	/* u64 conn id of the connection an adopted socket came over */
 	VHU_IT_ORIGIN = 8,	/* u8 how the capture was made (enum vhu_origin), 3 bytes 0 */
-	VHU_IT_MAX_KNOWN = 8
+	VHU_IT_SEQ = 9,		/* u32 number of a data record on its fd (see below) */
+	VHU_IT_MAX_KNOWN = 9
 };
 
 /* How a process was recorded; a process start without an ORIGIN item was
@@ -129,6 +130,20 @@ enum vhu_origin {
 };
 
 #define VHU_REC_ITEM_HDR 8
+#define VHU_REC_SEQ_LEN 4
+
+/*
+ * The SEQ item of a data record numbers the data records of one fd of one
+ * process (pid, conn_id, fd): 1 for the first after the connection was
+ * opened or adopted there, one more for each record after it, wrapping
+ * at 2^32.  The number is taken right after the traced call returned, so
+ * it is the order in which the calls on that fd came back from the
+ * kernel: for one thread its call order, and the order of its bytes on
+ * the wire; for threads racing on one socket, the order of their returns,
+ * which the kernel does not promise is the order it queued their bytes.
+ * A reader that sees a number other than the next one knows that records
+ * are missing before it, or that it was written after a later one.
+ */
 #define VHU_REC_FD_FIXED 40 /* fixed part of a VHU_IT_FD item, name follows */
 #define VHU_REC_PROC_LEN 20
 
@@ -228,6 +243,8 @@ struct vhu_record {
 	int has_link;
 	uint64_t link_conn;
 	uint8_t origin;		/* enum vhu_origin, 0 when the record has no ORIGIN item */
+	int has_seq;
+	uint32_t seq;		/* SEQ item, when has_seq */
 	unsigned unknown_items;
 };
 

@@ -60,6 +60,12 @@ struct conn {
 	struct vhu_stream st[2];	/* [0] sent by this process, [1] received */
 	bool midstream;		/* recording began while it was in use (attach) */
 	bool request_seen;	/* a request went over it since the capture began */
+	/* numbered data records (VHU_IT_SEQ) of one fd of one process: the
+	 * last (pid, fd) seen, and the number expected next from it */
+	bool seq_known;
+	uint32_t seq_pid;
+	int32_t seq_fd;
+	uint32_t seq_next;
 	struct conn *next_minted;	/* next connection whose id the same pid made */
 	struct conn *next_retired;
 };
@@ -710,10 +716,46 @@ static void proc_new_life(struct vhu_session *s, struct proc *p, uint64_t frame,
 	p->device = VHU_DEV_UNKNOWN;
 }
 
-void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
-			const struct vhu_record *r)
+/*
+ * Checks a data record's number against the records of its fd before it.
+ * A connection is numbered per fd and process: records of another (pid,
+ * fd) of the same connection (a fork child, a dup) start over, and their
+ * numbers are not compared with each other's.  A number past the next
+ * one moves the expectation on; one below it does not.
+ */
+static struct vhu_seq_check seq_check(struct conn *c, const struct vhu_record *r)
+{
+	struct vhu_seq_check k = { VHU_SEQ_NONE, r->seq, 0 };
+	uint32_t ahead;
+
+	if (!r->has_seq)
+		return k;
+	if (!c->seq_known || c->seq_pid != r->h.pid || c->seq_fd != r->h.fd) {
+		c->seq_known = true;
+		c->seq_pid = r->h.pid;
+		c->seq_fd = r->h.fd;
+		c->seq_next = r->seq + 1;
+		return k;
+	}
+	k.expected = c->seq_next;
+	ahead = r->seq - c->seq_next;	/* modulo 2^32: the numbers wrap */
+	if (ahead == 0) {
+		k.state = VHU_SEQ_NEXT;
+	} else if (ahead < 0x80000000u) {
+		k.state = VHU_SEQ_GAP;
+	} else {
+		k.state = VHU_SEQ_BEHIND;
+		return k;
+	}
+	c->seq_next = r->seq + 1;
+	return k;
+}
+
+struct vhu_seq_check vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
+					const struct vhu_record *r)
 {
 	const struct vhu_rec_hdr *h = &r->h;
+	struct vhu_seq_check seq = { VHU_SEQ_NONE, r->seq, 0 };
 	struct origin o;
 	struct conn *c;
 	int dir;
@@ -731,14 +773,14 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 			if (r->cmdline)
 				p->device = device_from_cmdline(r->cmdline, r->cmdline_len);
 		}
-		return;
+		return seq;
 	}
 	case VHU_EV_CONNECT:
 	case VHU_EV_ACCEPT:
 	case VHU_EV_ADOPT:
 		c = conn_get(s, h->conn_id, true);
 		if (!c)
-			return;
+			return seq;
 		c->pid = h->pid;
 		if (h->channel != VHU_CHAN_UNKNOWN)
 			c->channel = h->channel;
@@ -752,25 +794,26 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 			c->path_key = vhu_diag_path_key(r->path, r->path_len, h->event == VHU_EV_CONNECT);
 		if (!c->device)
 			c->device = conn_device(s, h->pid, c->peer_pid);
-		return;
+		return seq;
 	case VHU_EV_CLOSE:
 		c = conn_get(s, h->conn_id, false);
 		if (c)
 			conn_end(s, c, frame, ts_ns, VHU_UNANSWERED_CLOSED, ts_ns);
-		return;
+		return seq;
 	case VHU_EV_DATA_SENT:
 	case VHU_EV_DATA_RECV:
 		break;
 	default:
-		return; /* unknown events are skipped (forward compatibility) */
+		return seq; /* unknown events are skipped (forward compatibility) */
 	}
 
-	/* PEEKed bytes stay in the socket and will be read again. */
-	if (h->flags & VHU_RF_PEEK)
-		return;
-	c = conn_get(s, h->conn_id, true);
-	if (!c)
-		return;
+	/* PEEKed bytes stay in the socket and will be read again: only their
+	 * number counts. */
+	c = conn_get(s, h->conn_id, !(h->flags & VHU_RF_PEEK));
+	if (c)
+		seq = seq_check(c, r);
+	if (!c || (h->flags & VHU_RF_PEEK))
+		return seq;
 	if (!c->pid)
 		c->pid = h->pid;
 	if (h->channel != VHU_CHAN_UNKNOWN)
@@ -795,6 +838,7 @@ void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
 	 * cannot be completed. */
 	if (h->flags & VHU_RF_CUT)
 		vhu_stream_flush(&c->st[dir], on_message, &o);
+	return seq;
 }
 
 void vhu_session_finish(struct vhu_session *s)

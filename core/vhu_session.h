@@ -142,9 +142,25 @@ struct vhu_session *vhu_session_new(const struct vhu_options *opt,
 				    const struct vhu_session_cbs *cbs, void *ctx);
 void vhu_session_free(struct vhu_session *s);
 
-/* Feeds one record (in capture order).  frame: the caller's frame number. */
-void vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
-			const struct vhu_record *r);
+/* How a data record's number (VHU_IT_SEQ, vhu_record.h) follows the
+ * records before it in the capture of the same fd of the same process. */
+enum vhu_seq_state {
+	VHU_SEQ_NONE = 0,	/* no number, or the first one of its fd */
+	VHU_SEQ_NEXT,		/* the next number */
+	VHU_SEQ_GAP,		/* past the next: records missing before it (or later) */
+	VHU_SEQ_BEHIND		/* below the next: written after a later record */
+};
+
+struct vhu_seq_check {
+	enum vhu_seq_state state;
+	uint32_t seq;		/* the record's number */
+	uint32_t expected;	/* the next number, as the records before it say */
+};
+
+/* Feeds one record (in capture order).  frame: the caller's frame number.
+ * Returns how the record's number follows those before it. */
+struct vhu_seq_check vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
+					const struct vhu_record *r);
 /* End of capture: partial messages come out truncated, pending requests
  * are reported unanswered. */
 void vhu_session_finish(struct vhu_session *s);

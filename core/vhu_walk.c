@@ -1426,8 +1426,21 @@ static void rec_uint(struct walker *w, int field, uint32_t off, uint32_t len, ui
 	uint_node(w, field, off, len, v, -1, false);
 }
 
+/* A record whose number is not the next one of its fd. */
+static void note_seq(struct walker *w, const struct vhu_seq_check *k)
+{
+	if (k->state == VHU_SEQ_GAP)
+		note(w, VHU_N_OUT_OF_SEQUENCE,
+		     "Record %u of this fd where %u was expected: %u records missing before it, or written later",
+		     k->seq, k->expected, k->seq - k->expected);
+	else if (k->state == VHU_SEQ_BEHIND)
+		note(w, VHU_N_OUT_OF_SEQUENCE,
+		     "Record %u of this fd after record %u: written after a later record of the fd",
+		     k->seq, k->expected - 1);
+}
+
 void vhu_walk_record(const struct vhu_record *r, const char *comm,
-		     const struct vhu_emitter *e, void *ctx)
+		     const struct vhu_seq_check *seq, const struct vhu_emitter *e, void *ctx)
 {
 	const struct vhu_rec_hdr *h = &r->h;
 	struct walker w;
@@ -1471,6 +1484,8 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 		rec_uint(&w, VHU_F_REC_ORIG_LEN, 36, 4, h->orig_len);
 		uint_node(&w, VHU_F_REC_DATA_LEN, 0, 0, r->data_len, -1, true);
 	}
+	if (r->has_seq)
+		rec_uint(&w, VHU_F_REC_SEQ, 0, 0, r->seq);
 	for (i = 0; i < r->nfd_items; i++) {
 		const struct vhu_rec_fd *fd = &r->fds[i];
 
@@ -1513,6 +1528,8 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 		rec_uint(&w, VHU_F_REC_ORIGIN, 0, 0, r->origin);
 	if (h->flags & VHU_RF_LOST)
 		note(&w, VHU_N_BAD_RECORD, "The shim lost records before this one");
+	if (seq)
+		note_seq(&w, seq);
 	pop(&w);
 }
 

@@ -46,9 +46,10 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi);
 
 /* Draws the capture record's metadata subtree ("vhost-user capture
- * record" root).  comm: process name or "" */
+ * record" root).  comm: process name or ""; seq: how its number follows
+ * the records before it (vhu_session_record()), or NULL if not known. */
 void vhu_walk_record(const struct vhu_record *r, const char *comm,
-		     const struct vhu_emitter *e, void *ctx);
+		     const struct vhu_seq_check *seq, const struct vhu_emitter *e, void *ctx);
 /* Draws a record that failed to parse. */
 void vhu_walk_bad_record(enum vhu_rec_status st, uint32_t len,
 			 const struct vhu_emitter *e, void *ctx);

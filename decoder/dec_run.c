@@ -40,6 +40,7 @@ struct dec_run {
 	FILE *out;
 	struct vhu_session *s;
 	struct vhu_record rec;
+	struct vhu_seq_check rec_seq;	/* of rec, against the records before it */
 	struct dec_walk w;
 	struct vhu_walk_opts wopts;
 	int pass;		/* 1: collect links (-2 only), 2: output */
@@ -323,7 +324,7 @@ static void show_event(struct dec_run *r, uint64_t ts_ns)
 		dec_line_event(r->text, r->col, r->frame, rel_time(r, ts_ns), &r->rec, summary);
 	} else {
 		dec_walk_reset(&r->w);
-		vhu_walk_record(&r->rec, comm, &dec_emitter, &r->w);
+		vhu_walk_record(&r->rec, comm, &r->rec_seq, &dec_emitter, &r->w);
 		dec_json_event(r->text, r->frame, ts_ns, rel_time(r, ts_ns), &r->rec, comm,
 			       summary, &r->w);
 	}
@@ -338,7 +339,8 @@ static void put_frame_tree(struct dec_run *r, bool good, enum vhu_rec_status st,
 	if (r->o->record_tree) {
 		dec_walk_reset(&r->w);
 		if (good)
-			vhu_walk_record(&r->rec, record_comm(r), &dec_emitter, &r->w);
+			vhu_walk_record(&r->rec, record_comm(r), &r->rec_seq, &dec_emitter,
+					&r->w);
 		else
 			vhu_walk_bad_record(st, len, &dec_emitter, &r->w);
 		g_string_append_len(r->text, r->w.tree->str, r->w.tree->len);
@@ -411,7 +413,7 @@ static void handle_packet(struct dec_run *r, const struct pcap_pkthdr *ph, const
 	}
 	if (ph->caplen < ph->len)
 		report(r, r->frame, "packet cut by the capture", "caplen below the packet length");
-	vhu_session_record(r->s, r->frame, ts_ns, &r->rec);
+	r->rec_seq = vhu_session_record(r->s, r->frame, ts_ns, &r->rec);
 	if (r->pass != 2)
 		return;
 	show_leftovers(r);

@@ -306,17 +306,19 @@ static void dissect_message(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 	draw_message(pinfo, tree, mt, &tm);
 }
 
+/* seq: the frame's, or NULL (the first pass did not see the frame) */
 static void draw_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-			const struct vhu_record *r, const char *comm)
+			const struct vhu_record *r, const char *comm,
+			const struct vhu_seq_check *seq)
 {
 	struct vhu_ws_emit e;
 	char line[VHU_TEXT_MAX];
 
-	/* without a tree the record's lines go nowhere; its only note (lost
-	 * records) still has to reach the expert infos */
-	if (tree || (r->h.flags & VHU_RF_LOST)) {
+	/* without a tree the record's lines go nowhere; its notes (lost
+	 * records, out of sequence) still have to reach the expert infos */
+	if (tree || (r->h.flags & VHU_RF_LOST) || (seq && seq->state > VHU_SEQ_NEXT)) {
 		vhu_ws_emit_init(&e, pinfo, tvb, tree);
-		vhu_walk_record(r, comm, &vhu_ws_emitter, &e);
+		vhu_walk_record(r, comm, seq, &vhu_ws_emitter, &e);
 	}
 	if (r->h.event == VHU_EV_DATA_SENT || r->h.event == VHU_EV_DATA_RECV)
 		return;
@@ -361,7 +363,7 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 	if (!proto_is_protocol_enabled(find_protocol_by_id(proto_vhost_user))) {
 		char line[VHU_TEXT_MAX];
 
-		draw_record(tvb, pinfo, tree, &r, "");
+		draw_record(tvb, pinfo, tree, &r, "", NULL);
 		vhu_record_summary(&r, "", line, sizeof(line));
 		col_add_str(pinfo->cinfo, COL_INFO, line);
 		return (int)len;
@@ -373,12 +375,12 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 
 	fr = vhu_ws_frame_get(pinfo->num);
 	ends = fr ? vhu_ws_frame_ends(fr) : NULL;
-	draw_record(tvb, pinfo, tree, &r, ends ? ends->comm : "");
+	more = fr ? vhu_ws_frame_more(fr) : NULL;	/* NULL too: the next number */
+	draw_record(tvb, pinfo, tree, &r, ends ? ends->comm : "", more ? &more->seq : NULL);
 	if (!fr)
 		return (int)len;
 	set_endpoints(pinfo, ends->src, ends->dst);
 
-	more = vhu_ws_frame_more(fr);
 	data_off = r.data ? (gint)(r.data - bytes) : 0;
 	done = more ? vhu_ws_frag_frame(tvb, data_off, pinfo, tree, more) : NULL;
 	for (i = 0; i < fr->nmsgs; i++)

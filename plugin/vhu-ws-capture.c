@@ -740,6 +740,7 @@ static uint32_t record_ends(const struct vhu_record *r)
 void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)
 {
 	struct vhu_ws_frame *fr;
+	struct vhu_seq_check seq;
 	uint64_t ts_ns;
 
 	if (!cap.s || pinfo->num <= cap.last_fed)
@@ -750,10 +751,12 @@ void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)
 
 	note_peer(r);
 	ts_ns = (uint64_t)pinfo->abs_ts.secs * 1000000000u + (uint64_t)pinfo->abs_ts.nsecs;
-	vhu_session_record(cap.s, pinfo->num, ts_ns, r);
+	seq = vhu_session_record(cap.s, pinfo->num, ts_ns, r);
 	/* after the messages: they may have grown the array */
 	fr = frame_slot(pinfo->num);
 	fr->ends = 1 + record_ends(r);
+	if (seq.state > VHU_SEQ_NEXT)
+		frame_more(fr)->seq = seq;
 
 	if (cap.head_bytes || cap.pieces->len) {
 		struct vhu_ws_frame_more *more = frame_more(fr);

@@ -134,6 +134,7 @@ struct vhu_ws_frame_more {
 	uint32_t head_bytes;	/* bytes of messages completed in later frames */
 	GArray *late_msgs;	/* indexes of messages the end of the capture
 				 * added to this frame, after the others */
+	struct vhu_seq_check seq;	/* the record's number, when not the next one */
 };
 
 /* A message as the walker and the tap take it (pinfo->pool). */

@@ -128,13 +128,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (kind & 1) {
 			if (vhu_rec_parse(data + off, len, &r) == VHU_REC_OK) {
 				struct test_emit t;
+				struct vhu_seq_check k;
 
+				f.frame++;
+				k = vhu_session_record(f.s, f.frame, f.frame * 1000, &r);
 				test_emit_reset(&t, NULL);
-				vhu_walk_record(&r, "", &test_emitter, &t);
+				vhu_walk_record(&r, "", &k, &test_emitter, &t);
 				if (t.errors || t.depth)
 					abort(); /* unbalanced tree or bad node: a bug */
-				f.frame++;
-				vhu_session_record(f.s, f.frame, f.frame * 1000, &r);
 			}
 		} else {
 			uint32_t n = build_record(rec, sizeof(rec), 1 + (kind >> 1) % 3, (uint8_t)(1 + (kind >> 1) % 3),

@@ -10,6 +10,8 @@
 #include "vhu_le.h"
 #include "vhu_pcapng.h"
 #include "vhu_record.h"
+#include "vhu_session.h"
+#include "vhu_walk.h"
 
 static int failures;
 
@@ -209,9 +211,104 @@ static void test_pcapng(void)
 	}
 }
 
+/* A 12-byte request on (pid 10, fd) numbered seq; *r points into buf. */
+static void seq_record(uint8_t *buf, size_t cap, struct vhu_record *r, int32_t fd, uint32_t seq)
+{
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+	uint8_t v[VHU_REC_SEQ_LEN], *d;
+	size_t n;
+
+	memset(&h, 0, sizeof(h));
+	h.event = VHU_EV_DATA_SENT;
+	h.call = VHU_CALL_WRITE;
+	h.pid = h.tid = 10;
+	h.conn_id = (10ull << 32) | 1;
+	h.fd = fd;
+	h.channel = VHU_CHAN_MAIN;
+	h.role = VHU_ROLE_FRONTEND;
+	h.orig_len = 12;
+	vhu_rec_begin(&b, buf, cap, &h);
+	vhu_put_le32(v, seq);
+	vhu_rec_add_item(&b, VHU_IT_SEQ, v, sizeof(v));
+	d = vhu_rec_add_data(&b, 12);
+	if (d) {
+		memset(d, 0, 12);
+		d[0] = 1;	/* GET_FEATURES */
+		d[4] = 1;	/* version 1 */
+	}
+	n = vhu_rec_end(&b);
+	CHECK(vhu_rec_parse(buf, n, r) == VHU_REC_OK);
+	CHECK(r->has_seq && r->seq == seq);
+}
+
+static void *no_message(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	(void)ctx, (void)m, (void)mi;
+	return NULL;
+}
+
+/*
+ * The per-fd record numbers: the reader says whether each follows the
+ * records before it, and the record tree says so with a note.  One fd's
+ * numbers are compared with each other only; they wrap at 2^32.
+ */
+static void test_seq(void)
+{
+	static const struct {
+		int32_t fd;
+		uint32_t seq;
+		enum vhu_seq_state state;
+		uint32_t expected;
+	} steps[] = {
+		{ 5, 1, VHU_SEQ_NONE, 0 },	/* the first of its fd */
+		{ 5, 2, VHU_SEQ_NEXT, 2 },
+		{ 5, 4, VHU_SEQ_GAP, 3 },	/* 3 missing (or later) */
+		{ 5, 3, VHU_SEQ_BEHIND, 5 },	/* here it is: behind 4 */
+		{ 5, 5, VHU_SEQ_NEXT, 5 },
+		{ 6, 0xfffffffeu, VHU_SEQ_NONE, 0 },	/* a dup of the fd: its own numbers */
+		{ 6, 0xffffffffu, VHU_SEQ_NEXT, 0xffffffffu },
+		{ 6, 0, VHU_SEQ_NEXT, 0 },	/* wrapped */
+		{ 6, 2, VHU_SEQ_GAP, 1 },
+		{ 6, 1, VHU_SEQ_BEHIND, 3 },
+	};
+	struct vhu_session_cbs cbs = { .message = no_message };
+	struct vhu_session *s = vhu_session_new(NULL, &cbs, NULL);
+	static uint8_t buf[256];
+	static struct vhu_record r;
+	unsigned i;
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct vhu_seq_check k;
+		struct test_emit t;
+
+		seq_record(buf, sizeof(buf), &r, steps[i].fd, steps[i].seq);
+		k = vhu_session_record(s, i + 1, (i + 1) * 1000, &r);
+		CHECKF(k.state == steps[i].state && k.seq == steps[i].seq, "step %u: state %d", i,
+		       (int)k.state);
+		if (k.state != VHU_SEQ_NONE)
+			CHECKF(k.expected == steps[i].expected, "step %u: expected %u", i, k.expected);
+		test_emit_reset(&t, NULL);
+		vhu_walk_record(&r, "", &k, &test_emitter, &t);
+		CHECKF(t.errors == 0 && t.depth == 0, "step %u: tree", i);
+		CHECKF(t.notes[VHU_N_OUT_OF_SEQUENCE] == (k.state > VHU_SEQ_NEXT), "step %u: note", i);
+	}
+	vhu_session_free(s);
+
+	/* A number item too short for its u32 is malformed. */
+	seq_record(buf, sizeof(buf), &r, 5, 1);
+	vhu_put_le32(buf + VHU_REC_HDR_LEN + 4, VHU_REC_SEQ_LEN - 1);
+	CHECK(vhu_rec_parse(buf, VHU_REC_HDR_LEN + VHU_REC_ITEM_HDR + VHU_REC_SEQ_LEN - 1, &r) ==
+	      VHU_REC_BAD_ITEM);
+}
+
 int main(void)
 {
 	test_round_trip();
+	test_seq();
 	test_malformed();
 	test_exp_pdu();
 	test_pcapng();

@@ -100,6 +100,8 @@ static void print_record(unsigned idx, const struct vhu_record *r, uint32_t epb_
 	print_word("role", vhu_role_name(h->role));
 	printf(" flags=%x nfds=%u orig=%u dir=%s", h->flags, h->nfds, h->orig_len,
 	       epb_flags == VHU_EPB_INBOUND ? "in" : epb_flags == VHU_EPB_OUTBOUND ? "out" : "-");
+	if (r->has_seq)
+		printf(" seq=%u", r->seq);
 	if (r->data) {
 		printf(" datalen=%u", r->data_len);
 		print_bytes("data", r->data, r->data_len > 64 ? 64 : r->data_len);

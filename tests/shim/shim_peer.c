@@ -29,6 +29,10 @@
  *                               100 iovecs, with an fd
  *   shim_peer gpu PATH          GPU_SET_SOCKET, then vhost-user-gpu's full-screen
  *                               updates on that socket (1.2 MB each, one send)
+ *   shim_peer oneconn PATH N M  one connection, N front-end threads sending
+ *                               M SET_VRING_NUM each on it (index: the thread,
+ *                               num: 0..M-1); the back-end checks every
+ *                               thread's requests come whole and in order
  *
  * The messages are well-formed headers with made-up payloads: the shim
  * only needs plausible first bytes.  Exits non-zero on any failure.
@@ -697,6 +701,72 @@ static int run_threads(const char *path, int nthreads, int nmsg)
 	return wait_child(pid);
 }
 
+/* ---- several threads on one connection ------------------------------------ */
+
+static int oneconn_threads, oneconn_msgs;
+
+struct oneconn_arg {
+	int fd;
+	uint32_t thread;
+};
+
+static void *oneconn_sender(void *p)
+{
+	const struct oneconn_arg *a = p;
+	uint8_t m[20];
+	uint32_t i;
+
+	for (i = 0; i < (uint32_t)oneconn_msgs; i++) {
+		/* SET_VRING_NUM's payload: the thread as index, i as num */
+		size_t n = make_msg(m, VHU_SET_VRING_NUM, VHU_VERSION, 8, 0);
+
+		vhu_put_le32(m + 12, a->thread);
+		vhu_put_le32(m + 16, i);
+		check(write(a->fd, m, n) == (ssize_t)n, "oneconn write");
+	}
+	return NULL;
+}
+
+static void frontend_oneconn(int fd)
+{
+	struct oneconn_arg a[64];
+	pthread_t t[64];
+	uint8_t m[12], r[20];
+	int i;
+
+	/* One request first: the connection is recorded before the race. */
+	check(write(fd, m, make_msg(m, VHU_GET_FEATURES, VHU_VERSION, 0, 0)) == 12, "first write");
+	for (i = 0; i < oneconn_threads; i++) {
+		a[i] = (struct oneconn_arg){ fd, (uint32_t)i };
+		check(pthread_create(&t[i], NULL, oneconn_sender, &a[i]) == 0, "pthread_create");
+	}
+	for (i = 0; i < oneconn_threads; i++)
+		pthread_join(t[i], NULL);
+	read_full(fd, r, sizeof(r));	/* the reply: all arrived */
+	close(fd);
+}
+
+static void backend_oneconn(int fd)
+{
+	uint32_t next[64] = { 0 }, thread, index;
+	uint8_t m[20];
+	int i;
+
+	read_full(fd, m, 12);
+	for (i = 0; i < oneconn_threads * oneconn_msgs; i++) {
+		read_full(fd, m, 20);
+		thread = vhu_get_le32(m + 12);
+		index = vhu_get_le32(m + 16);
+		check(vhu_get_le32(m + 8) == 8 && thread < (uint32_t)oneconn_threads &&
+		      index == next[thread], "oneconn request whole and in its thread's order");
+		next[thread]++;
+	}
+	/* The reply to the first request, once every request came. */
+	check(write(fd, m, make_msg(m, VHU_GET_FEATURES, VHU_VERSION | VHU_FLAG_REPLY, 8, 0)) == 20,
+	      "reply");
+	close(fd);
+}
+
 #define BIG_LEN (1024u * 1024u)
 #define BIG_IOVS 100	/* more than one record used to hold */
 
@@ -885,6 +955,13 @@ int main(int argc, char **argv)
 		return pair_run(path, frontend_big, backend_big);
 	if (!strcmp(mode, "gpu"))
 		return pair_run(path, frontend_gpu, backend_gpu);
+	if (!strcmp(mode, "oneconn") && argc > 4) {
+		oneconn_threads = atoi(argv[3]);
+		oneconn_msgs = atoi(argv[4]);
+		check(oneconn_threads > 0 && oneconn_threads <= 64 && oneconn_msgs > 0,
+		      "oneconn N M");
+		return pair_run(path, frontend_oneconn, backend_oneconn);
+	}
 	fprintf(stderr, "usage: shim_peer MODE PATH (see the source)\n");
 	return 2;
 }

@@ -329,6 +329,63 @@ case_concurrent() {
 	expect_count 16 'ev=(connect|accept)' recs.txt
 }
 
+# seq= of the data records of one fd of one process (capcheck lines on
+# stdin): with "sorted", in number order.
+seqs() {
+	sed -n 's/.* seq=\([0-9]*\) .*/\1/p' | if [ "${1-}" = sorted ]; then sort -n; else cat; fi
+}
+
+# 1..N, one a line.
+upto() {
+	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) print i }'
+}
+
+# Defect: several threads sending on one socket were recorded without a
+# way to tell their order.  Each data record is numbered on its fd: the
+# numbers of the racing senders are exactly 1..N (the capture can be put
+# in number order, nothing missing or twice), each thread's requests are
+# in its own order in it, and the receiver's (one thread) are in capture
+# order.  The decoder flags a record whose number is not the next one: a
+# record taken out of the capture (a gap), one moved to its end (behind).
+case_seq() {
+	capture -- "$PEER" oneconn "$W/vu.sock" 4 500
+	fe=$(field pid "$(grep 'call=fork' recs.txt)")
+	be=$(field pid "$(grep 'call=start' recs.txt)")
+	grep "ev=data_sent .*pid=$fe " recs.txt > sent.txt
+	grep "ev=data_received .*pid=$be " recs.txt > got.txt
+	expect_count 2001 . sent.txt
+	upto 2001 > want.txt
+	seqs sorted < sent.txt | diff want.txt - > /dev/null || fail "sent numbers are not 1..2001"
+	seqs < got.txt | diff want.txt - > /dev/null ||
+		fail "the receiver's numbers are not 1..2001 in capture order"
+	# In number order, every thread's requests (SET_VRING_NUM: the thread
+	# as index, 0..499 as num) come in its own order.
+	sed -n 's/.* seq=\([0-9]*\) .*data=[0-9a-f]\{8\}0100000008000000\(..\)000000\(........\)$/\1 \2 \3/p' \
+		sent.txt | sort -n | awk '
+		function hexdigit(c) { return index("0123456789abcdef", c) - 1 }
+		function le32(h,   v, k) {
+			for (k = 7; k >= 1; k -= 2)
+				v = v * 256 + hexdigit(substr(h, k, 1)) * 16 + hexdigit(substr(h, k + 1, 1))
+			return v
+		}
+		{ if (le32($3) != next_[$2]++) bad++ }
+		END { exit bad || NR != 2000 }' || fail "a thread's requests out of its order in number order"
+	late=$(seqs < sent.txt | awk '$1 < max { n++ } $1 > max { max = $1 } END { print n + 0 }')
+	echo "sent records written after a higher number: $late of 2001"
+	"$DECODE" -r cap.pcapng -V > tree.txt 2>&1
+	expect_count "$late" 'Expert Info .*Record [0-9]+ of this fd after record' tree.txt
+	expect_some '^ *Record number on the fd: 2001$' tree.txt
+	# A record of the receiver taken out, one of the sender moved to the end.
+	n=$(awk -v p="$be" '/ev=data_received/ && $0 ~ " pid=" p " " && / seq=100 / { print $1 + 1 }' recs.txt)
+	m=$(awk -v p="$fe" '/ev=data_sent/ && $0 ~ " pid=" p " " && / seq=50 / { print $1 + 1 }' recs.txt)
+	editcap -r cap.pcapng moved.pcapng "$m" > /dev/null &&
+		editcap cap.pcapng rest.pcapng "$n" "$m" > /dev/null &&
+		mergecap -a -w edited.pcapng rest.pcapng moved.pcapng || fail "editcap/mergecap"
+	"$DECODE" -r edited.pcapng -V > tree.txt 2>&1
+	expect_count 1 'Expert Info .*Record 101 of this fd where 100 was expected: 1 records missing' tree.txt
+	expect_count 1 'Expert Info .*Record 50 of this fd after record [0-9]+: written after a later' tree.txt
+}
+
 # kill -9 of the launcher and all: what it merged reads up to a cut tail
 # at most, and the spools it leaves are merged by --merge, whole.
 case_kill9() {
