@@ -330,8 +330,12 @@ def classify(messages, runs, names):
 
 	A socket handed over on a main channel in SET_BACKEND_REQ_FD or
 	GPU_SET_SOCKET is a back-end or GPU channel, and so is its peer (the
-	end the front-end kept).  On those channels the back-end sends the
-	requests and the front-end the replies.
+	end the front-end kept).  On those channels the direction is the
+	socket end's: what the back-end's end (the one handed over) writes or
+	the front-end's end reads goes back-end to front-end, whatever the
+	flags say (vhost-user-gpu leaves a GPU_UPDATE's flags uninitialized:
+	with the sanitizer's allocator they read 0xbebebebe, the REPLY bit
+	set).
 	"""
 	handover = handover_requests(names)
 	peers = {}
@@ -349,11 +353,11 @@ def classify(messages, runs, names):
 	for msg in messages:
 		ch = passed.get(msg.ino) or passed.get(peers.get(msg.ino)) or "main"
 		msg.channel = ch
-		is_reply = bool(msg.flags & FLAG_REPLY)
 		if ch == "main":
-			msg.direction = "be->fe" if is_reply else "fe->be"
+			msg.direction = "be->fe" if msg.flags & FLAG_REPLY else "fe->be"
 		else:
-			msg.direction = "fe->be" if is_reply else "be->fe"
+			from_backend = (msg.ino in passed) == (msg.xfer_dir == "out")
+			msg.direction = "be->fe" if from_backend else "fe->be"
 
 
 def strace_sequences(paths, names, monitors=()):
