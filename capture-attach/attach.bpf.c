@@ -2,13 +2,23 @@
 /*
  * attach.bpf.c - the kernel half of `vhost-user-capture -p/--all`.
  *
- * Syscall tracepoints only (sys_enter_X / sys_exit_X): kprobes and fentry
- * are not available on every kernel the tool runs on, the tracepoints are.
- * At entry a call is kept only if it comes from a traced process and its fd
- * is an AF_UNIX stream socket that is not known to be something else; its
- * arguments wait in a per-thread map for the exit, where the bytes the call
- * really moved and the fds it passed are read and sent to the collector
- * through a ring buffer.
+ * Two ways in, the cheaper first (attach.c falls back when the kernel
+ * refuses it):
+ *   - one BTF tracepoint program at the exit of every system call
+ *     (tp_btf/sys_exit): it picks the calls it records by their number
+ *     and reads their arguments from the saved registers, so a call is
+ *     looked at once, after it moved its bytes;
+ *   - the syscall tracepoints (sys_enter_X / sys_exit_X) of those calls:
+ *     at entry a call is kept, its arguments waiting in a per-thread map
+ *     for the exit.
+ * Both then keep a call only if it comes from a traced process and its fd
+ * is an AF_UNIX stream socket that is not known to be something else, and
+ * at the exit read the bytes the call really moved and the fds it passed
+ * and send them to the collector through a ring buffer.  close is seen at
+ * its entry (its fd is gone at the exit) on its own syscall tracepoint in
+ * both ways.  kprobes and fentry on the socket functions would cost other
+ * calls nothing, but are not available on every kernel the tool runs on
+ * (bench/attach/RESULTS.md).
  *
  * Sockets are known by their struct sock, resolved from the fd table of
  * the calling task at the moment of the call: a number closed and reused
@@ -155,16 +165,23 @@ static bool traced_process(void)
 	return cfg.all_pids || bpf_map_lookup_elem(&targets, &tgid);
 }
 
+/* The task's fd table is walked with plain loads through the BTF pointer
+ * of the current task (the verifier makes them fault-safe), not with a
+ * helper call per pointer: this runs for every call that may be recorded,
+ * most of which are not. */
 static struct file *fd_file(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *f = NULL;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = task->files;
+	struct fdtable *fdt;
+	struct file *f = NULL;
 
-	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!files)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	fdt = files->fdt;
+	if (fd < 0 || !fdt || (unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
 	return f;
 }
 
@@ -179,16 +196,21 @@ static struct sock *file_sock(struct file *f)
 	return so ? BPF_CORE_READ(so, sk) : NULL;
 }
 
+/* The cheapest tests first: a pipe or a file is done with after its
+ * mode, a datagram socket after its type. */
 static struct sock *unix_stream_sock(int fd)
 {
 	struct file *f = fd_file(fd);
 	struct socket *so;
-	struct sock *sk = file_sock(f);
+	struct sock *sk;
 
-	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 		return NULL;
 	so = BPF_CORE_READ(f, private_data);
-	if (BPF_CORE_READ(so, type) != SOCK_STREAM)
+	if (!so || BPF_CORE_READ(so, type) != SOCK_STREAM)
+		return NULL;
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
 		return NULL;
 	return sk;
 }
@@ -521,10 +543,10 @@ static void event_send(struct scratch *s, __u64 len)
 	}
 }
 
-/* Exit of a data call: decide on a new socket, record a tracked one. */
-static int exit_data(long ret)
+/* A data call that moved ret > 0 bytes over the unix stream socket p->sk:
+ * decide on a new socket, record a tracked one. */
+static void record_data(const struct pending *p, long ret)
 {
-	struct pending *p = take_pending();
 	struct vhu_att_sock *st, fresh = {};
 	struct vhu_att_event *ev;
 	struct scratch *s = NULL;
@@ -533,10 +555,6 @@ static int exit_data(long ret)
 	__u32 n;
 	bool recv;
 
-	if (!p)
-		return 0;
-	if (ret <= 0)
-		goto out;
 	sk = p->sk;
 	call_bufs(p, &b);
 	st = bpf_map_lookup_elem(&socks, &sk);
@@ -545,22 +563,22 @@ static int exit_data(long ret)
 		bpf_map_update_elem(&socks, &sk, &fresh, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&socks, &sk);
 		if (!st)
-			goto out;
+			return;
 	}
 	if (st->state == VHU_ATT_DROPPED)
-		goto out;
+		return;
 	if (st->state == VHU_ATT_CANDIDATE && !cfg.all_unix) {
 		__u8 h[12];
 
 		if (!first_header(&b, h) || !plausible_header(h)) {
 			if (++st->misses >= VHU_ATT_MAX_MISSES)
 				st->state = VHU_ATT_DROPPED;
-			goto out;
+			return;
 		}
 	}
 	ev = event_begin(&s);
 	if (!ev)
-		goto out;
+		return;
 	recv = p->call == CALL_RECVMSG || p->call == CALL_RECVFROM ||
 	       p->call == CALL_READ || p->call == CALL_READV;
 	ev->kind = recv ? VHU_ATT_DATA_RECV : VHU_ATT_DATA_SENT;
@@ -595,15 +613,12 @@ static int exit_data(long ret)
 	if (n < (__u32)ret)
 		ev->flags |= RF_CUT;
 	event_send(s, fds_len + n);
-out:
-	forget_pending();
-	return 0;
 }
 
-/* connect() and accept(): a unix stream socket opened after the attach. */
-static int exit_open(long ret, __u32 kind)
+/* connect() and accept() of a traced process that returned ret: a unix
+ * stream socket opened after the attach. */
+static void record_open(const struct pending *p, long ret, __u32 kind)
 {
-	struct pending *p = take_pending();
 	struct vhu_att_sock fresh = { .state = VHU_ATT_CANDIDATE, .opened = 1 };
 	struct vhu_att_event *ev;
 	struct scratch *s = NULL;
@@ -611,21 +626,19 @@ static int exit_open(long ret, __u32 kind)
 	__u64 id;
 	int fd;
 
-	if (!p)
-		return 0;
 	fd = kind == VHU_ATT_ACCEPT ? (int)ret : p->fd;
 	if (ret < 0 || (kind == VHU_ATT_CONNECT && ret != 0))
-		goto out;
+		return;
 	sk = unix_stream_sock(fd);
 	if (!sk)
-		goto out;
+		return;
 	id = (__u64)sk;
 	if (cfg.all_unix)
 		fresh.state = VHU_ATT_TRACKED;
 	bpf_map_update_elem(&socks, &id, &fresh, BPF_ANY);
 	ev = event_begin(&s);
 	if (!ev)
-		goto out;
+		return;
 	ev->kind = kind;
 	ev->call = p->call;
 	ev->fd = fd;
@@ -634,12 +647,96 @@ static int exit_open(long ret, __u32 kind)
 	sock_path(ev, sk);
 	peer_cred(ev, sk);
 	event_send(s, 0);
-out:
-	forget_pending();
-	return 0;
 }
 
-/* ---- entries ------------------------------------------------------------ */
+/* ---- the exit of every system call (BTF tracepoint) ---------------------- */
+
+/* The system calls recorded, by their number in the native table; a task
+ * of another ABI (32-bit on a 64-bit kernel) numbers them otherwise and is
+ * not looked at, as the syscall tracepoints do not look at it. */
+#if defined(__TARGET_ARCH_x86)
+enum {
+	NR_READ = 0, NR_WRITE = 1, NR_READV = 19, NR_WRITEV = 20, NR_CONNECT = 42,
+	NR_ACCEPT = 43, NR_SENDTO = 44, NR_RECVFROM = 45, NR_SENDMSG = 46,
+	NR_RECVMSG = 47, NR_ACCEPT4 = 288,
+};
+#define USER_CS_64 0x33		/* __USER_CS: a 64-bit task */
+
+static long native_call(const struct pt_regs *regs)
+{
+	return regs->cs == USER_CS_64 ? (long)regs->orig_ax : -1;
+}
+#define HAVE_CALL_TABLE 1
+#elif defined(__TARGET_ARCH_arm64)
+enum {	/* asm-generic/unistd.h */
+	NR_READ = 63, NR_WRITE = 64, NR_READV = 65, NR_WRITEV = 66, NR_ACCEPT = 202,
+	NR_CONNECT = 203, NR_SENDTO = 206, NR_RECVFROM = 207, NR_SENDMSG = 211,
+	NR_RECVMSG = 212, NR_ACCEPT4 = 242,
+};
+#define PSR_MODE32_BIT 0x10	/* an AArch32 task */
+
+static long native_call(const struct pt_regs *regs)
+{
+	return regs->pstate & PSR_MODE32_BIT ? -1 : (long)regs->syscallno;
+}
+#define HAVE_CALL_TABLE 1
+#endif
+
+#ifdef HAVE_CALL_TABLE
+/* The call's own kind and arguments, from its number and the registers it
+ * was made with; false for a call that is not recorded. */
+static bool call_of(const struct pt_regs *regs, struct pending *p, __u32 *open_kind)
+{
+	unsigned long a1 = PT_REGS_PARM2_SYSCALL(regs), a2 = PT_REGS_PARM3_SYSCALL(regs);
+
+	*open_kind = 0;
+	switch (native_call(regs)) {
+	case NR_READ:	p->call = CALL_READ; break;
+	case NR_WRITE:	p->call = CALL_WRITE; break;
+	case NR_READV:	p->call = CALL_READV; break;
+	case NR_WRITEV:	p->call = CALL_WRITEV; break;
+	case NR_SENDTO:	p->call = CALL_SENDTO; p->flags = PT_REGS_PARM4_SYSCALL(regs); break;
+	case NR_RECVFROM: p->call = CALL_RECVFROM; p->flags = PT_REGS_PARM4_SYSCALL(regs); break;
+	case NR_SENDMSG: p->call = CALL_SENDMSG; p->flags = a2; a2 = 0; break;
+	case NR_RECVMSG: p->call = CALL_RECVMSG; p->flags = a2; a2 = 0; break;
+	case NR_CONNECT: p->call = CALL_CONNECT; *open_kind = VHU_ATT_CONNECT; break;
+	case NR_ACCEPT:	p->call = CALL_ACCEPT; *open_kind = VHU_ATT_ACCEPT; break;
+	case NR_ACCEPT4: p->call = CALL_ACCEPT4; *open_kind = VHU_ATT_ACCEPT; break;
+	default:
+		return false;
+	}
+	p->fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	p->arg = a1;
+	p->len = a2;
+	return true;
+}
+
+/* Cheapest test first: the call's number, then what it returned, then the
+ * process, and only then the fd table. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(exit_any, struct pt_regs *regs, long ret)
+{
+	struct vhu_att_sock *st = NULL;
+	struct pending p = {};
+	__u32 open_kind;
+
+	if (!call_of(regs, &p, &open_kind))
+		return 0;
+	if (open_kind) {
+		if (traced_process())
+			record_open(&p, ret, open_kind);
+		return 0;
+	}
+	if (ret <= 0)
+		return 0;
+	p.sk = traced_sock(p.fd, &st);
+	if (p.sk && !(st && st->state == VHU_ATT_DROPPED))
+		record_data(&p, ret);
+	return 0;
+}
+#endif
+
+/* ---- the syscall tracepoints of the recorded calls ------------------------ */
 
 /* ENTER(name, call, buffer argument, length argument or -1, flags argument or -1) */
 #define ENTER(name, call, buf, len, flags) \
@@ -715,6 +812,30 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 }
 
 /* ---- exits --------------------------------------------------------------- */
+
+/* Exit of a data call kept at its entry. */
+static int exit_data(long ret)
+{
+	struct pending *p = take_pending();
+
+	if (!p)
+		return 0;
+	if (ret > 0)
+		record_data(p, ret);
+	forget_pending();
+	return 0;
+}
+
+static int exit_open(long ret, __u32 kind)
+{
+	struct pending *p = take_pending();
+
+	if (!p)
+		return 0;
+	record_open(p, ret, kind);
+	forget_pending();
+	return 0;
+}
 
 #define EXIT_DATA(name) \
 	SEC("tracepoint/syscalls/sys_exit_" #name) \

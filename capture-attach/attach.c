@@ -231,10 +231,90 @@ static void ensure_tracefs(void)
 	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
 }
 
-static int load(const struct options *o)
+/* The hooks, cheapest first (bench/attach/RESULTS.md): one BTF tracepoint
+ * at the exit of every system call, else the syscall tracepoints of the
+ * calls recorded.  close has its own syscall tracepoint in both. */
+enum hooks { HOOKS_BTF_EXIT, HOOKS_SYSCALL_TP };
+
+static const char *const hooks_name[] = {
+	[HOOKS_BTF_EXIT] = "BTF tracepoint sys_exit",
+	[HOOKS_SYSCALL_TP] = "syscall tracepoints",
+};
+
+static bool in_hooks(const struct bpf_program *prog, enum hooks h)
 {
-	int cpus = libbpf_num_possible_cpus(), err;
+	const char *sec = bpf_program__section_name(prog);
+
+	if (strncmp(sec, "tp_btf/", 7) == 0)
+		return h == HOOKS_BTF_EXIT;
+	if (strcmp(sec, "tracepoint/syscalls/sys_enter_close") == 0)
+		return true;
+	if (strncmp(sec, "tracepoint/syscalls/", 20) == 0)
+		return h == HOOKS_SYSCALL_TP;
+	return true;	/* sched_process_fork */
+}
+
+/* What failed: opening the object, loading it, attaching it. */
+enum stage { STAGE_OPEN, STAGE_LOAD, STAGE_ATTACH, STAGE_DONE };
+
+/* Opens, loads and attaches the programs of hooks h; on failure nothing
+ * stays loaded and *err says why. */
+static enum stage load_hooks(const struct options *o, enum hooks h, int *err)
+{
+	int cpus = libbpf_num_possible_cpus();
+	struct bpf_program *prog;
+	enum stage failed = STAGE_LOAD;
+
+	skel = attach_bpf__open();
+	if (!skel) {
+		*err = errno;
+		return STAGE_OPEN;
+	}
+	skel->rodata->cfg.all_pids = o->all;
+	skel->rodata->cfg.all_unix = o->all_unix || o->sockets;
+	bpf_map__set_max_entries(skel->maps.scratch, cpus > 0 ? (unsigned)cpus : 1);
+	bpf_map__set_max_entries(skel->maps.events, o->buffer_mib << 20);
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, in_hooks(prog, h));
+	*err = -attach_bpf__load(skel);
+	if (!*err) {
+		for (int i = 0; i < o->npids; i++) {
+			uint32_t pid = (uint32_t)o->pids[i];
+			uint8_t one = 1;
+
+			bpf_map__update_elem(skel->maps.targets, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY);
+		}
+		failed = STAGE_ATTACH;
+		*err = -attach_bpf__attach(skel);
+	}
+	if (!*err)
+		return STAGE_DONE;
+	attach_bpf__destroy(skel);
+	skel = NULL;
+	return failed;
+}
+
+/* The cheapest hooks this kernel and this build allow (VHU_ATTACH_HOOKS=
+ * syscalls skips the BTF tracepoint, for tests of the fallback). */
+static enum hooks first_hooks(void)
+{
+	const char *want = getenv("VHU_ATTACH_HOOKS");
+	struct attach_bpf *probe;
+	bool have_btf_exit;
+
+	if (want && strcmp(want, "syscalls") == 0)
+		return HOOKS_SYSCALL_TP;
+	probe = attach_bpf__open();
+	have_btf_exit = probe && bpf_object__find_program_by_name(probe->obj, "exit_any");
+	attach_bpf__destroy(probe);
+	return have_btf_exit ? HOOKS_BTF_EXIT : HOOKS_SYSCALL_TP;
+}
+
+static int load(const struct options *o, enum hooks *used)
+{
 	struct stat st;
+	enum stage stage;
+	int err;
 
 	if (stat("/sys/kernel/btf/vmlinux", &st) < 0)
 		return cannot_attach("this kernel has no BTF (/sys/kernel/btf/vmlinux)", 0);
@@ -242,30 +322,26 @@ static int load(const struct options *o)
 		return cannot_attach("not root (needs root, or CAP_BPF and CAP_PERFMON)", EPERM);
 	ensure_tracefs();
 	libbpf_set_print(libbpf_quiet);
-	skel = attach_bpf__open();
-	if (!skel)
-		return cannot_attach("opening the BPF object failed", errno);
-	skel->rodata->cfg.all_pids = o->all;
-	skel->rodata->cfg.all_unix = o->all_unix || o->sockets;
-	bpf_map__set_max_entries(skel->maps.scratch, cpus > 0 ? (unsigned)cpus : 1);
-	bpf_map__set_max_entries(skel->maps.events, o->buffer_mib << 20);
-	err = attach_bpf__load(skel);
-	if (err) {
-		err = -err;
+	*used = first_hooks();
+	stage = load_hooks(o, *used, &err);
+	if (stage != STAGE_DONE && *used == HOOKS_BTF_EXIT) {
+		/* a kernel without BTF tracepoints for BPF: the older way */
+		*used = HOOKS_SYSCALL_TP;
+		stage = load_hooks(o, *used, &err);
+	}
+	switch (stage) {
+	case STAGE_OPEN:
+		return cannot_attach("opening the BPF object failed", err);
+	case STAGE_LOAD:
 		/* as root, EACCES is the verifier's answer, not a permission */
 		return cannot_attach(err == EPERM || (err == EACCES && geteuid() != 0) ?
 				     "loading the BPF programs was refused (needs root, or CAP_BPF and CAP_PERFMON)" :
 				     "the kernel refused the BPF programs", err);
+	case STAGE_ATTACH:
+		return cannot_attach("attaching to the syscall tracepoints failed (is tracefs mounted?)", err);
+	case STAGE_DONE:
+		break;
 	}
-	for (int i = 0; i < o->npids; i++) {
-		uint32_t pid = (uint32_t)o->pids[i];
-		uint8_t one = 1;
-
-		bpf_map__update_elem(skel->maps.targets, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY);
-	}
-	err = attach_bpf__attach(skel);
-	if (err)
-		return cannot_attach("attaching to the syscall tracepoints failed (is tracefs mounted?)", -err);
 	return -1;
 }
 
@@ -368,13 +444,14 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	struct collector_cfg cfg = { 0 };
 	struct sigaction sa;
+	enum hooks hooks;
 	int st, i;
 
 	program_invocation_short_name = (char *)PROG;
 	st = parse_args(argc, argv, &o);
 	if (st >= 0)
 		return st;
-	st = load(&o);
+	st = load(&o, &hooks);
 	if (st >= 0) {
 		attach_bpf__destroy(skel);
 		return st;
@@ -398,8 +475,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (!o.quiet)
-		fprintf(stderr, PROG ": attached to %s; writing %s\n",
-			o.all ? "every process" : "the -p targets",
+		fprintf(stderr, PROG ": attached to %s (%s); writing %s\n",
+			o.all ? "every process" : "the -p targets", hooks_name[hooks],
 			strcmp(o.file, "-") ? o.file : "stdout");
 	run(&o);
 

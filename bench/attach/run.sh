@@ -8,8 +8,15 @@
 # attach_pingpong.  Prints, each case ROUNDS times (default 3) taking
 # turns, the median:
 #   - untracked traffic: noise_bench on a pipe and on a unix socket pair
-#     (64-byte text, NOISE_ROUNDS rounds, default 500000) bare and while
-#     `vhost-user-capture --all` is attached;
+#     (64-byte text, NOISE_ROUNDS rounds, default 500000) and getppid()
+#     (a call no program looks at), in CPU time: bare, while programs that
+#     do nothing are attached to the hooks the attach mode could use
+#     (floor.bpf.c: the same syscall tracepoints; raw and BTF sys_enter and
+#     sys_exit; BTF sys_exit alone), and while `vhost-user-capture --all`
+#     is attached, on its usual hooks and on the syscall tracepoints it
+#     falls back to;
+#   - which hooks this kernel lets be attached (fentry and kprobe on the
+#     unix socket's send function included);
 #   - the vhost-user ping-pong (MESSAGES, default 200000): bare, under the
 #     launcher (shim), with `vhost-user-capture -p` attached to both
 #     processes, and with `strace -f -p` attached to both;
@@ -35,7 +42,10 @@ cleanup() {	# a failed case leaves no collector or waiting ping-pong behind
 }
 trap cleanup EXIT
 cc -O2 -Wall -o "$W/noise_bench" "$HERE/noise_bench.c"
+cc -O2 -Wall -o "$W/floor" "$HERE/floor.c" -lbpf
+clang -O2 -target bpf -Wall -c "$HERE/floor.bpf.c" -o "$W/floor.bpf.o"
 cd "$W"
+FLOORS="tp raw btf exit"
 
 # start_capture ARGS...: the collector in the background, once attached
 start_capture() {
@@ -47,11 +57,33 @@ start_capture() {
 	done
 }
 
-stop_capture() {
+stop_bg() {	# the collector or the floor
 	kill -INT "$cap"
 	wait "$cap" || true
 	cap=
+}
+
+stop_capture() {
+	stop_bg
 	grep records cap.err | sed 's/^vhost-user-capture: //'
+}
+
+# start_floor PREFIX: floor.bpf.o's programs PREFIX* attached, in the
+# background; fails if the kernel refuses them
+start_floor() {
+	./floor floor.bpf.o "$1" 2>floor.err &
+	cap=$!
+	until grep -q attached floor.err 2>/dev/null; do
+		kill -0 "$cap" 2>/dev/null || { cap=; return 1; }
+		sleep 0.1
+	done
+}
+
+# noise SUFFIX: the three untracked loads, their figures in *-SUFFIX
+noise() {
+	for load in pipe unix getppid; do
+		./noise_bench $load "$NOISE" | ns >>$load-$1
+	done
 }
 
 ns() {	# the ns figure of a pingpong or noise_bench line
@@ -88,11 +120,19 @@ median() {	# the median of the numbers on stdin
 i=0
 while [ $i -lt "$R" ]; do
 	i=$((i + 1))
-	./noise_bench pipe "$NOISE" | ns >>pipe-bare
-	./noise_bench unix "$NOISE" | ns >>unix-bare
+	noise bare
+	for f in $FLOORS; do
+		start_floor $f || { cat floor.err; exit 1; }
+		noise $f
+		stop_bg
+	done
 	start_capture --all -w all.pcapng
-	./noise_bench pipe "$NOISE" | ns >>pipe-all
-	./noise_bench unix "$NOISE" | ns >>unix-all
+	noise all
+	stop_capture >/dev/null
+	export VHU_ATTACH_HOOKS=syscalls
+	start_capture --all -w all.pcapng
+	unset VHU_ATTACH_HOOKS
+	noise all-tp
 	stop_capture >/dev/null
 	rm -f all.pcapng
 	"$PP" --count "$N" --time | ns >>pp-bare
@@ -110,14 +150,34 @@ row() {	# label, case, base case
 
 echo "attach benchmark: $R rounds (median), $N ping-pong messages, $NOISE noise rounds"
 printf '%-52s %12s %7s\n' case "per unit" "vs bare"
-row "pipe write+read 64 B, bare" pipe-bare pipe-bare
-row "pipe write+read 64 B, --all attached" pipe-all pipe-bare
-row "unix socket write+read 64 B, bare" unix-bare unix-bare
-row "unix socket write+read 64 B, --all attached" unix-all unix-bare
+for load in pipe unix getppid; do
+	case $load in
+	pipe) what="pipe write+read 64 B" ;;
+	unix) what="unix socket write+read 64 B" ;;
+	getppid) what="getppid()" ;;
+	esac
+	row "$what, bare (CPU)" $load-bare $load-bare
+	row "  no-op, same syscall tracepoints" $load-tp $load-bare
+	row "  no-op, raw tracepoints sys_enter+sys_exit" $load-raw $load-bare
+	row "  no-op, tp_btf sys_enter+sys_exit" $load-btf $load-bare
+	row "  no-op, tp_btf sys_exit alone" $load-exit $load-bare
+	row "  --all attached (BTF tracepoint sys_exit)" $load-all $load-bare
+	row "  --all attached (syscall tracepoints)" $load-all-tp $load-bare
+done
 row "ping-pong message, bare" pp-bare pp-bare
 row "ping-pong message, shim (launcher)" pp-shim pp-bare
 row "ping-pong message, -p attached" pp-attach pp-bare
 row "ping-pong message, strace -f -p" pp-strace pp-bare
+
+echo "hooks this kernel lets be attached:"
+for f in tp raw btf exit fentry kprobe; do
+	if start_floor $f; then
+		stop_bg
+		echo "  $f: yes"
+	else
+		echo "  $f: no ($(grep -v '^floor:' floor.err | head -n 1 | sed 's/^libbpf: //'))"
+	fi
+done
 
 echo "events lost (--all, the ping-pong at full speed):"
 for buf in 1 16; do

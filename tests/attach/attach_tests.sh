@@ -10,6 +10,9 @@
 #   testpeer      --all attached first, vhu-test-peer's `all` script run under
 #                 the shim at the same time: both captures hold the same
 #                 messages, fields, fd kinds and inodes
+#   testpeer-syscalls  the same with the programs on the syscall tracepoints
+#                 (VHU_ATTACH_HOOKS=syscalls), the way kernels without BTF
+#                 tracepoints for BPF are recorded
 #   midstream     attach for a few seconds in the middle of a 1M-message
 #                 ping-pong: no malformed message, nothing lost after the
 #                 first boundary; the ping-pong ends unharmed (status, output)
@@ -79,8 +82,14 @@ pingpong_pids() {
 }
 
 case $case_name in
-testpeer)
+testpeer | testpeer-syscalls)
+	if [ "$case_name" = testpeer-syscalls ]; then
+		export VHU_ATTACH_HOOKS=syscalls
+	fi
 	start_capture att --all -w att.pcapng
+	if [ "$case_name" = testpeer-syscalls ]; then
+		grep -q "(syscall tracepoints)" att.err || fail "not on the syscall tracepoints: $(cat att.err)"
+	fi
 	timeout 120 "$LAUNCHER" -q -w shim.pcapng -- "$PEER" pair --script all >peer.out 2>&1 ||
 		{ cat peer.out; fail "vhu-test-peer failed under the shim"; }
 	stop_capture att
