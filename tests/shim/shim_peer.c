@@ -27,8 +27,10 @@
  *   shim_peer threads PATH N M  N connections, one thread each, M messages
  *   shim_peer big PATH          one 1 MiB message in one sendmsg/recvmsg of
  *                               100 iovecs, with an fd
- *   shim_peer gpu PATH          GPU_SET_SOCKET, then vhost-user-gpu's full-screen
- *                               updates on that socket (1.2 MB each, one send)
+ *   shim_peer gpu PATH          GPU_SET_SOCKET, then full-screen updates on that
+ *                               socket (1.2 MB each): in one send as
+ *                               vhost-user-gpu does, split (header, then
+ *                               payload) and coalesced with a CURSOR_POS
  *   shim_peer oneconn PATH N M  one connection, N front-end threads sending
  *                               M SET_VRING_NUM each on it (index: the thread,
  *                               num: 0..M-1); the back-end checks every
@@ -852,8 +854,16 @@ static void backend_big(int fd)
 #define GPU_W 640u
 #define GPU_H 480u
 #define GPU_UPDATE_SIZE (20u + GPU_W * GPU_H * 4u)
-#define GPU_UPDATES 20
+#define GPU_UPDATES 30
 #define GPU_PAUSE_US 50000	/* the launcher frees chunks meanwhile */
+
+/* How update i goes out: the three ways in turn. */
+enum gpu_send { GPU_WHOLE, GPU_SPLIT, GPU_COALESCED };
+
+static enum gpu_send gpu_send_of(int i)
+{
+	return (enum gpu_send)(i % 3);
+}
 
 /* QEMU's side: hands over one end of a socketpair, reads the updates. */
 static void frontend_gpu(int fd)
@@ -874,16 +884,22 @@ static void frontend_gpu(int fd)
 		check(vhu_get_le32(buf) == VHU_GPU_UPDATE &&
 		      vhu_get_le32(buf + 8) == GPU_UPDATE_SIZE, "gpu update header");
 		read_full(gv[0], buf + 12, GPU_UPDATE_SIZE);
+		if (gpu_send_of(i) != GPU_COALESCED)
+			continue;
+		read_full(gv[0], m, 24);
+		check(vhu_get_le32(m) == VHU_GPU_CURSOR_POS, "gpu cursor position");
 	}
 	free(buf);
 	close(gv[0]);
 	close(fd);
 }
 
-/* vhost-user-gpu's side: each full-screen update in one send, black pixels. */
+/* vhost-user-gpu's side: full-screen updates of black pixels, sent in
+ * the three ways in turn. */
 static void backend_gpu(int fd)
 {
-	uint8_t m[64], *buf = calloc(1, 12 + GPU_UPDATE_SIZE);
+	const size_t whole = 12 + GPU_UPDATE_SIZE;
+	uint8_t m[64], *buf = calloc(1, whole + 24);
 	int gfd, i;
 
 	check(buf != NULL, "gpu setup");
@@ -892,8 +908,21 @@ static void backend_gpu(int fd)
 	make_msg(buf, VHU_GPU_UPDATE, 0, GPU_UPDATE_SIZE, 0);
 	vhu_put_le32(buf + 12 + 12, GPU_W);	/* scanout 0, x 0, y 0 */
 	vhu_put_le32(buf + 12 + 16, GPU_H);
+	make_msg(buf + whole, VHU_GPU_CURSOR_POS, 0, 12, 0);	/* scanout 0 at 0,0 */
 	for (i = 0; i < GPU_UPDATES; i++) {
-		send_fds(gfd, buf, 12 + GPU_UPDATE_SIZE, NULL, 0);
+		switch (gpu_send_of(i)) {
+		case GPU_WHOLE:
+			send_fds(gfd, buf, whole, NULL, 0);
+			break;
+		case GPU_SPLIT:
+			send_fds(gfd, buf, 12, NULL, 0);
+			check(write(gfd, buf + 12, GPU_UPDATE_SIZE) == GPU_UPDATE_SIZE,
+			      "gpu update payload");
+			break;
+		case GPU_COALESCED:
+			send_fds(gfd, buf, whole + 24, NULL, 0);
+			break;
+		}
 		usleep(GPU_PAUSE_US);
 	}
 	free(buf);

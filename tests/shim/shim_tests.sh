@@ -570,17 +570,19 @@ case_split() {
 # last pieces first once the chunk claims wrapped around the spool (the
 # pieces of one call share a timestamp): the decoder lost the GPU
 # stream's message boundaries.  Both ends share the default 16 MiB spool
-# (one process, forked): its claims wrap after about four updates, four
-# times in the run.
+# (one process, forked): its claims wrap after about four updates, seven
+# times in the run.  The updates go out whole, split (header, payload) and
+# coalesced with a CURSOR_POS in turn; the receiver reads what comes.
 case_gpuupdates() {
 	[ -n "${DECODE-}" ] || exit 77
 	capture -- "$PEER" gpu "$W/vu.sock"
 	expect_none 'flags=[0-9a-f]*[2367abef][0-9a-f] ' recs.txt	# VHU_RF_LOST
-	[ "$(sum_bytes 'ev=data_sent .*chan=gpu' recs.txt)" -eq $((20 * 1228832)) ] ||
+	[ "$(sum_bytes 'ev=data_sent .*chan=gpu' recs.txt)" -eq $((30 * 1228832 + 10 * 24)) ] ||
 		fail "$(sum_bytes 'ev=data_sent .*chan=gpu' recs.txt) GPU bytes sent"
 	"$DECODE" -r cap.pcapng > dec.txt 2> dec.err || { cat dec.err >&2; fail "decoder failed"; }
 	expect_count 2 'main .*GPU_SET_SOCKET fds=1\(socket\)' dec.txt
-	expect_count 40 'gpu +back-end.*front-end .*GPU_UPDATE scanout=0 640x480\+0\+0$' dec.txt
+	expect_count 60 'gpu +back-end.*front-end .*GPU_UPDATE scanout=0 640x480\+0\+0$' dec.txt
+	expect_count 20 'gpu +back-end.*front-end .*GPU_CURSOR_POS scanout=0' dec.txt
 	expect_none 'UNKNOWN|MALFORMED|skipped' dec.txt
 	[ ! -s dec.err ] || { cat dec.err >&2; fail "the decoder complained"; }
 }
