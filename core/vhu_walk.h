@@ -21,7 +21,7 @@ struct vhu_walk_opts {
 				 * output), which saves formatting every line */
 	bool values_only;	/* every node with its value but an empty text:
 				 * comparing two messages needs the values, not
-				 * the lines (vhost-user-decode --diff) */
+				 * the lines (vhost-user-decode --diff and -T json) */
 };
 
 /* The layout table: does the walker have a walker and a size rule for l? */

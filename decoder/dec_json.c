@@ -17,6 +17,12 @@ void dec_json_u64(GString *s, uint64_t v)
 		dec_appendf(s, "\"0x%" G_GINT64_MODIFIER "x\"", v);
 }
 
+/* A byte written as it is inside a JSON string. */
+static bool plain_json_char(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 /* Escapes a string.  len (size_t)-1: NUL-terminated.  Bytes that are not
  * valid UTF-8 come out as \u00XX (their Latin-1 reading), so the output is
  * always valid JSON whatever a process put in its name. */
@@ -32,7 +38,16 @@ void dec_json_string(GString *s, const char *str, size_t len)
 	while (p < end) {
 		unsigned char c = (unsigned char)*p;
 		const gchar *bad;
+		const char *run = p;
 
+		/* names and texts are mostly plain: copy such a run at once */
+		while (run < end && plain_json_char((unsigned char)*run))
+			run++;
+		if (run > p) {
+			dec_put(s, p, (size_t)(run - p));
+			p = run;
+			continue;
+		}
 		if (c >= 0x80) {
 			/* copy the longest valid UTF-8 run at once */
 			g_utf8_validate(p, end - p, &bad);
@@ -73,11 +88,11 @@ const char *dec_field_filter_name(int field, char *buf, size_t cap)
 	const struct vhu_field *f = vhu_field_get(field);
 
 	if (!f || !f->abbrev) {
-		snprintf(buf, cap, "%s.field%d", VHU_PROTO_FILTER, field);
+		vhu_snprintf(buf, cap, "%s.field%d", VHU_PROTO_FILTER, field);
 	} else if (strncmp(f->abbrev, "rec.", 4) == 0) {
-		snprintf(buf, cap, "%s.%s", VHU_REC_PROTO_FILTER, f->abbrev + 4);
+		vhu_snprintf(buf, cap, "%s.%s", VHU_REC_PROTO_FILTER, f->abbrev + 4);
 	} else {
-		snprintf(buf, cap, "%s.%s", VHU_PROTO_FILTER, f->abbrev);
+		vhu_snprintf(buf, cap, "%s.%s", VHU_PROTO_FILTER, f->abbrev);
 	}
 	return buf;
 }

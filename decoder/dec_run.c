@@ -526,6 +526,8 @@ int dec_run(const struct dec_opts *o)
 	r.wopts.max_payload = o->vopt.max_payload ? o->vopt.max_payload : VHU_DEFAULT_MAX_PAYLOAD;
 	/* one line per message needs the summary and the notes, not the tree */
 	r.wopts.summary_only = o->format == DEC_FMT_LINE || o->quiet || o->check;
+	/* JSON takes the nodes' values, never their lines */
+	r.wopts.values_only = o->format == DEC_FMT_JSON;
 	r.silent = o->quiet || o->check;
 	r.filtering = filter_given(&o->filter);
 	r.flush_each = o->line_buffered || input_is_live(o->input);
