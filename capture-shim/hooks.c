@@ -11,10 +11,12 @@
 #include "shim.h"
 
 /*
- * Every wrapper calls the real function first and looks at the fd table
- * after; an fd the table does not know costs that one lookup.  For a
- * recorded fd the wrapper saves errno right after the real call and puts
- * it back before returning, whatever the recording did.
+ * A data wrapper first looks at one byte of the fd table: an fd that
+ * cannot be recorded goes straight to the real function (a tail call).
+ * Otherwise, and in every other wrapper, the real function is called
+ * first and the fd table looked at after.  For a recorded fd the wrapper
+ * saves errno right after the real call and puts it back before
+ * returning, whatever the recording did.
  */
 
 /* The fortified entry points are only declared under _FORTIFY_SOURCE. */
@@ -34,7 +36,40 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
 		} \
 	} while (0)
 
-/* Is this fd worth a closer look (a candidate or a recorded connection)? */
+/*
+ * The first test of every data call, before anything else: can fd be a
+ * recorded connection by the time the call returns?  One compare and one
+ * byte of the fd table.  When it cannot, the wrapper tail-calls the real
+ * function: an untracked call costs those few instructions and no stack
+ * frame (bench/shim/RESULTS.md).  A socketpair end may be adopted by
+ * another thread while a call on it waits (the other end just went out in
+ * SET_BACKEND_REQ_FD): it takes the full path, which looks after the call.
+ */
+static inline bool maybe_watched(int fd)
+{
+	return (unsigned)fd < VHU_FDTAB_SIZE &&
+	       atomic_load_explicit(&vhu_fdtab[fd].state, memory_order_relaxed) >= VHU_SLOT_PAIR;
+}
+
+/* The part of a wrapper an untracked call does not run: its own function,
+ * so that the wrapper itself needs no stack frame. */
+#define OUT_OF_LINE __attribute__((noinline))
+
+/*
+ * The fast path of a data call, first thing in its wrapper: the real
+ * function, resolved already, on an fd that cannot be recorded, is
+ * tail-called with the caller's arguments (no stack frame of ours).
+ */
+#define PASS_UNWATCHED(fn, idx, ...) \
+	do { \
+		__typeof__(&fn) direct_ = (__typeof__(&fn))atomic_load_explicit( \
+			&vhu_real_fns[VHU_FN_##idx], memory_order_relaxed); \
+		if (__builtin_expect(direct_ && !maybe_watched(fd), 1)) \
+			return direct_(__VA_ARGS__); \
+	} while (0)
+
+/* Is this fd worth a closer look (a candidate or a recorded connection),
+ * after the call? */
 static inline bool watched(int fd)
 {
 	return vhu_slot_state(fd) >= VHU_SLOT_CANDIDATE && vhu_on() && !vhu_busy;
@@ -81,7 +116,8 @@ static void trace_buf(int fd, int event, uint16_t call, const void *buf, size_t 
 
 /* ---- data ---------------------------------------------------------------- */
 
-ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+/* sendmsg on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t sendmsg_watched(int fd, const struct msghdr *msg, int flags)
 {
 	__typeof__(&sendmsg) real = REAL(sendmsg, SENDMSG);
 	ssize_t ret;
@@ -94,7 +130,14 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return ret;
 }
 
-ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	PASS_UNWATCHED(sendmsg, SENDMSG, fd, msg, flags);
+	return sendmsg_watched(fd, msg, flags);
+}
+
+/* recvmsg on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t recvmsg_watched(int fd, struct msghdr *msg, int flags)
 {
 	__typeof__(&recvmsg) real = REAL(recvmsg, RECVMSG);
 	ssize_t ret;
@@ -107,7 +150,14 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return ret;
 }
 
-int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	PASS_UNWATCHED(recvmsg, RECVMSG, fd, msg, flags);
+	return recvmsg_watched(fd, msg, flags);
+}
+
+/* sendmmsg on an fd that may be recorded. */
+static OUT_OF_LINE int sendmmsg_watched(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
 	__typeof__(&sendmmsg) real = REAL(sendmmsg, SENDMMSG);
 	int ret, i;
@@ -122,8 +172,15 @@ int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	return ret;
 }
 
-int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
-	     struct timespec *timeout)
+int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	PASS_UNWATCHED(sendmmsg, SENDMMSG, fd, vec, vlen, flags);
+	return sendmmsg_watched(fd, vec, vlen, flags);
+}
+
+/* recvmmsg on an fd that may be recorded. */
+static OUT_OF_LINE int recvmmsg_watched(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+					struct timespec *timeout)
 {
 	__typeof__(&recvmmsg) real = REAL(recvmmsg, RECVMMSG);
 	int ret, i;
@@ -138,7 +195,15 @@ int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	return ret;
 }
 
-ssize_t send(int fd, const void *buf, size_t len, int flags)
+int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+	     struct timespec *timeout)
+{
+	PASS_UNWATCHED(recvmmsg, RECVMMSG, fd, vec, vlen, flags, timeout);
+	return recvmmsg_watched(fd, vec, vlen, flags, timeout);
+}
+
+/* send on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t send_watched(int fd, const void *buf, size_t len, int flags)
 {
 	__typeof__(&send) real = REAL(send, SEND);
 	ssize_t ret;
@@ -150,7 +215,14 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
 	return ret;
 }
 
-ssize_t recv(int fd, void *buf, size_t len, int flags)
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	PASS_UNWATCHED(send, SEND, fd, buf, len, flags);
+	return send_watched(fd, buf, len, flags);
+}
+
+/* recv on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t recv_watched(int fd, void *buf, size_t len, int flags)
 {
 	__typeof__(&recv) real = REAL(recv, RECV);
 	ssize_t ret;
@@ -162,7 +234,15 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 	return ret;
 }
 
-ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	PASS_UNWATCHED(recv, RECV, fd, buf, len, flags);
+	return recv_watched(fd, buf, len, flags);
+}
+
+/* __recv_chk on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t __recv_chk_watched(int fd, void *buf, size_t len, size_t buflen,
+					      int flags)
 {
 	__typeof__(&__recv_chk) real = REAL(__recv_chk, RECV_CHK);
 	ssize_t ret;
@@ -174,8 +254,15 @@ ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
 	return ret;
 }
 
-ssize_t sendto(int fd, const void *buf, size_t len, int flags,
-	       __CONST_SOCKADDR_ARG addr, socklen_t addrlen)
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+	PASS_UNWATCHED(__recv_chk, RECV_CHK, fd, buf, len, buflen, flags);
+	return __recv_chk_watched(fd, buf, len, buflen, flags);
+}
+
+/* sendto on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t sendto_watched(int fd, const void *buf, size_t len, int flags,
+					  __CONST_SOCKADDR_ARG addr, socklen_t addrlen)
 {
 	__typeof__(&sendto) real = REAL(sendto, SENDTO);
 	ssize_t ret;
@@ -187,8 +274,16 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	return ret;
 }
 
-ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
-		 __SOCKADDR_ARG addr, socklen_t *addrlen)
+ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+	       __CONST_SOCKADDR_ARG addr, socklen_t addrlen)
+{
+	PASS_UNWATCHED(sendto, SENDTO, fd, buf, len, flags, addr, addrlen);
+	return sendto_watched(fd, buf, len, flags, addr, addrlen);
+}
+
+/* recvfrom on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t recvfrom_watched(int fd, void *buf, size_t len, int flags,
+					    __SOCKADDR_ARG addr, socklen_t *addrlen)
 {
 	__typeof__(&recvfrom) real = REAL(recvfrom, RECVFROM);
 	ssize_t ret;
@@ -200,8 +295,17 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 	return ret;
 }
 
-ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
-		       __SOCKADDR_ARG addr, socklen_t *addrlen)
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
+		 __SOCKADDR_ARG addr, socklen_t *addrlen)
+{
+	PASS_UNWATCHED(recvfrom, RECVFROM, fd, buf, len, flags, addr, addrlen);
+	return recvfrom_watched(fd, buf, len, flags, addr, addrlen);
+}
+
+/* __recvfrom_chk on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t __recvfrom_chk_watched(int fd, void *buf, size_t len, size_t buflen,
+						  int flags, __SOCKADDR_ARG addr,
+						  socklen_t *addrlen)
 {
 	__typeof__(&__recvfrom_chk) real = REAL(__recvfrom_chk, RECVFROM_CHK);
 	ssize_t ret;
@@ -213,7 +317,15 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
 	return ret;
 }
 
-ssize_t write(int fd, const void *buf, size_t len)
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+		       __SOCKADDR_ARG addr, socklen_t *addrlen)
+{
+	PASS_UNWATCHED(__recvfrom_chk, RECVFROM_CHK, fd, buf, len, buflen, flags, addr, addrlen);
+	return __recvfrom_chk_watched(fd, buf, len, buflen, flags, addr, addrlen);
+}
+
+/* write on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t write_watched(int fd, const void *buf, size_t len)
 {
 	__typeof__(&write) real = REAL(write, WRITE);
 	ssize_t ret;
@@ -225,7 +337,14 @@ ssize_t write(int fd, const void *buf, size_t len)
 	return ret;
 }
 
-ssize_t read(int fd, void *buf, size_t len)
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	PASS_UNWATCHED(write, WRITE, fd, buf, len);
+	return write_watched(fd, buf, len);
+}
+
+/* read on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t read_watched(int fd, void *buf, size_t len)
 {
 	__typeof__(&read) real = REAL(read, READ);
 	ssize_t ret;
@@ -237,7 +356,14 @@ ssize_t read(int fd, void *buf, size_t len)
 	return ret;
 }
 
-ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+ssize_t read(int fd, void *buf, size_t len)
+{
+	PASS_UNWATCHED(read, READ, fd, buf, len);
+	return read_watched(fd, buf, len);
+}
+
+/* __read_chk on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t __read_chk_watched(int fd, void *buf, size_t len, size_t buflen)
 {
 	__typeof__(&__read_chk) real = REAL(__read_chk, READ_CHK);
 	ssize_t ret;
@@ -249,7 +375,14 @@ ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 	return ret;
 }
 
-ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	PASS_UNWATCHED(__read_chk, READ_CHK, fd, buf, len, buflen);
+	return __read_chk_watched(fd, buf, len, buflen);
+}
+
+/* writev on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t writev_watched(int fd, const struct iovec *iov, int iovcnt)
 {
 	__typeof__(&writev) real = REAL(writev, WRITEV);
 	ssize_t ret;
@@ -261,7 +394,14 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	return ret;
 }
 
-ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	PASS_UNWATCHED(writev, WRITEV, fd, iov, iovcnt);
+	return writev_watched(fd, iov, iovcnt);
+}
+
+/* readv on an fd that may be recorded. */
+static OUT_OF_LINE ssize_t readv_watched(int fd, const struct iovec *iov, int iovcnt)
 {
 	__typeof__(&readv) real = REAL(readv, READV);
 	ssize_t ret;
@@ -271,6 +411,12 @@ ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	if (watched(fd))
 		trace(fd, VHU_EV_DATA_RECV, VHU_CALL_READV, iov, iovcnt, ret, NULL, 0, 0);
 	return ret;
+}
+
+ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	PASS_UNWATCHED(readv, READV, fd, iov, iovcnt);
+	return readv_watched(fd, iov, iovcnt);
 }
 
 /* ---- fd life ------------------------------------------------------------- */

@@ -175,14 +175,14 @@ struct vhu_open_info *vhu_open_info_at(uint16_t idx) VHU_HIDDEN;
 /* The slot of fd, or NULL if fd is out of the table's range. */
 static inline struct vhu_slot *vhu_slot(int fd)
 {
-	return fd >= 0 && fd < VHU_FDTAB_SIZE ? &vhu_fdtab[fd] : NULL;
+	return (unsigned)fd < VHU_FDTAB_SIZE ? &vhu_fdtab[fd] : NULL;
 }
 
 /* State of fd, VHU_SLOT_NONE if out of range: the one lookup an untracked
  * call pays. */
 static inline uint8_t vhu_slot_state(int fd)
 {
-	if (fd < 0 || fd >= VHU_FDTAB_SIZE)
+	if ((unsigned)fd >= VHU_FDTAB_SIZE)
 		return VHU_SLOT_NONE;
 	return atomic_load_explicit(&vhu_fdtab[fd].state, memory_order_acquire);
 }

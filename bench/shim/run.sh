@@ -51,12 +51,17 @@ round() {
 	rm -f cap.pcapng
 }
 
-row() {	# label, CASE: the median line of CASE.out (by time), and the best
+row() {	# label, CASE: the median line of CASE.out (by time) and the best;
+	# the median CPU time (user + system of the benchmark's processes,
+	# the launcher not included) and the best
 	n=$(wc -l < "$2.out")
 	best=$(sort -n -k3 "$2.out" | sed -n 1p | cut -d' ' -f4)
+	cpu=$(sort -n -k5 "$2.out" | sed -n "$(( (n + 1) / 2 ))p" | cut -d' ' -f5)
+	cpu_best=$(sort -n -k5 "$2.out" | sed -n 1p | cut -d' ' -f5)
 	# shellcheck disable=SC2046 # the line's fields become arguments
 	set -- "$1" $(sort -n -k3 "$2.out" | sed -n "$(( (n + 1) / 2 ))p")
-	printf '%-40s %10s %9s s %8s %8s ns/msg\n' "$1" "$3" "$4" "$5" "$best"
+	printf '%-40s %10s %9s s %8s %8s ns/msg %8s %8s s\n' "$1" "$3" "$4" "$5" "$best" \
+		"$cpu" "$cpu_best"
 }
 
 i=0
@@ -69,8 +74,8 @@ if command -v strace > /dev/null; then
 		./shim_bench pingpong "$N" > pp-strace.out
 fi
 
-echo "median of $R rounds (time, per message) and best round (per message)"
-printf '%-40s %10s %11s %9s %8s\n' "case" "count" "time" "median" "best"
+echo "median of $R rounds (time, per message) and best round (per message); CPU time: median, best"
+printf '%-40s %10s %11s %9s %8s %15s %8s\n' "case" "count" "time" "median" "best" "cpu median" "best"
 row "ping-pong bare" pp-bare
 row "ping-pong floor (bare + 1 write/call)" pp-floor
 row "ping-pong shim (capture file)" pp-shim
