@@ -334,6 +334,42 @@ static void scenario_reconnect(struct gen *g)
 	}
 }
 
+/* A request numbered on its fd (the SEQ item the shim adds). */
+static void send_numbered(struct gen *g, const struct capgen_side *s, uint32_t req, uint32_t seq)
+{
+	struct vhu_rec_builder b;
+	struct vhu_rec_hdr h;
+	struct capgen_msg m;
+	uint8_t v[VHU_REC_SEQ_LEN], *p;
+
+	capgen_msg_start(&m, req, F1);
+	capgen_data_hdr(&h, s, VHU_EV_DATA_SENT, m.len, 0);
+	vhu_rec_begin(&b, g->rec, sizeof(g->rec), &h);
+	vhu_put_le32(v, seq);
+	vhu_rec_add_item(&b, VHU_IT_SEQ, v, sizeof(v));
+	p = vhu_rec_add_data(&b, m.len);
+	if (p)
+		memcpy(p, m.b, m.len);
+	gen_packet(g, g->rec, capgen_rec_end(&b), 0);
+}
+
+/* Numbered records: in order, one missing (3 comes after 4), and a dup
+ * of the fd numbering its own from 1. */
+static void scenario_seq(struct gen *g)
+{
+	struct capgen_side fe = { FE_PID, CONN(FE_PID, 1), 10, VHU_CHAN_MAIN, VHU_ROLE_FRONTEND };
+
+	ev_process(g, FE_PID, 1, "qemu-system-x86", qemu_cmdline, sizeof(qemu_cmdline));
+	ev_socket(g, &fe, VHU_EV_CONNECT, VHU_CALL_CONNECT, "/run/vhu.sock", BE_PID, 0);
+	send_numbered(g, &fe, VHU_SET_OWNER, 1);
+	send_numbered(g, &fe, VHU_GET_FEATURES, 2);
+	send_numbered(g, &fe, VHU_GET_PROTOCOL_FEATURES, 4);
+	send_numbered(g, &fe, VHU_RESET_OWNER, 3);
+	send_numbered(g, &fe, VHU_GET_QUEUE_NUM, 5);
+	fe.fd = 12;
+	send_numbered(g, &fe, VHU_GET_MAX_MEM_SLOTS, 1);
+}
+
 /* Everything that can go wrong inside a good capture file. */
 static void scenario_bad(struct gen *g)
 {
@@ -427,7 +463,7 @@ int main(int argc, char **argv)
 	const char *sc, *path;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: vhu_gen basic|split|reconnect|bad|foreign|text|truncated FILE\n");
+		fprintf(stderr, "usage: vhu_gen basic|split|reconnect|bad|seq|foreign|text|truncated FILE\n");
 		return 2;
 	}
 	sc = argv[1];
@@ -453,6 +489,8 @@ int main(int argc, char **argv)
 		scenario_reconnect(&g);
 	else if (!strcmp(sc, "bad"))
 		scenario_bad(&g);
+	else if (!strcmp(sc, "seq"))
+		scenario_seq(&g);
 	else {
 		fprintf(stderr, "vhu_gen: unknown scenario %s\n", sc);
 		return 2;
