@@ -264,8 +264,11 @@ static void draw_message(packet_info *pinfo, proto_tree *tree, tvbuff_t *mt,
 	wo.show_payload = vhu_ws_opts.show_payload;
 	wo.max_payload = vhu_ws_opts.max_payload;
 	/* No tree (tshark without -V or a filter): only the Info summary and
-	 * the expert infos are wanted, so the walker formats no lines. */
+	 * the expert infos are wanted, so the walker formats no lines.  An
+	 * invisible tree (a display filter, the colouring rules of the GUI's
+	 * first pass) needs every value but no line anyone reads. */
 	wo.summary_only = tree == NULL;
+	wo.values_only = tree && !PTREE_DATA(tree)->visible;
 	vhu_ws_emit_init(&e, pinfo, mt, tree);
 	/* expert infos name the protocol that is current when they are added */
 	saved_proto = pinfo->current_proto;
