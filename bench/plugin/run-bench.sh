@@ -4,7 +4,7 @@
 # with the plugin, with the vhost_user layer disabled (records only), and
 # with the record dissector disabled too (tshark alone).
 #
-#   bench/plugin/run-bench.sh BUILD_DIR [ROUNDS] [REPEATS]
+#   bench/plugin/run-bench.sh BUILD_DIR [ROUNDS] [REPEATS] [BIG_ROUNDS]
 #
 # BUILD_DIR is a configured and built tree (make vhost-user vhu_ws_gencap
 # vhost-user-decode).  ROUNDS handshakes of 22 records and 23 messages each
@@ -12,12 +12,18 @@
 # runs REPEATS times (default 3) and the fastest run is reported, in
 # seconds.  Then the one-pass summary runs again on a
 # quarter and a half of the capture, to show the cost per message does
-# not grow with the capture.
+# not grow with the capture; the peak memory of a two-pass run is compared
+# with the record layer's; and, where Xvfb, wireshark-qt, xdotool and
+# imagemagick are installed, the Wireshark GUI opens the capture
+# (gui-first-paint.sh: the time to the first rows of its packet list).
+# With BIG_ROUNDS, a capture of that many rounds is read once more in each
+# configuration (one-pass summary, and the two-pass peak memory).
 set -eu
 
 build=$(cd "${1:?usage: run-bench.sh BUILD_DIR [ROUNDS] [REPEATS]}" && pwd)
 rounds=${2:-43500}
 repeats=${3:-3}
+big_rounds=${4:-}
 so=$(ls "$build"/plugin/plugins/*/epan/vhost-user.so)
 ver=$(basename "$(dirname "$(dirname "$so")")")
 
@@ -49,6 +55,23 @@ run() {
 		'"$@" > /dev/null' sh $as_user env HOME="$work/home" WIRESHARK_CONFIG_DIR="$work/home" \
 		WIRESHARK_PLUGIN_DIR="$work/plugins" tshark "$@"
 	awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$work/t" >> "$out"
+}
+
+# peak ARGS: the peak resident memory (kB) of one tshark run
+peak() {
+	/usr/bin/time -f "%M" -o "$work/m" sh -c \
+		'"$@" > /dev/null' sh $as_user env HOME="$work/home" WIRESHARK_CONFIG_DIR="$work/home" \
+		WIRESHARK_PLUGIN_DIR="$work/plugins" tshark "$@"
+	cat "$work/m"
+}
+
+# memory CAPTURE MESSAGES: the peak resident memory of a two-pass run with
+# the plugin and with the record layer only, and what the plugin adds per
+# message
+memory() {
+	ma=$(peak -2 -r "$1")
+	mb=$(peak -2 -r "$1" --disable-protocol vhost_user)
+	echo "$ma | $mb | $(((ma - mb) * 1024 / $2))"
 }
 
 # min of column COL of FILE
@@ -106,10 +129,58 @@ echo "One-pass summaries on a quarter, a half and all of the capture:"
 echo
 echo "| capture | messages | wall A | wall B | wall C | A/B | cpu A | cpu B | cpu C | A/B | plugin cpu µs/message |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
-for part in quarter half bulk; do
-	n=$(messages "$work/$part.pcapng")
-	row=$(compare -r "$work/$part.pcapng")
+# summary_row NAME CAPTURE: one row of that table
+summary_row() {
+	n=$(messages "$2")
+	row=$(compare -r "$2")
 	ac=$(echo "$row" | awk -F' [|] ' '{ print $5 }')
 	bc=$(echo "$row" | awk -F' [|] ' '{ print $6 }')
-	echo "| $part | $n | $row | $(echo "scale=2; ($ac - $bc) * 1000000 / $n" | bc) |"
+	echo "| $1 | $n | $row | $(echo "scale=2; ($ac - $bc) * 1000000 / $n" | bc) |"
+}
+for part in quarter half bulk; do
+	summary_row "$part" "$work/$part.pcapng"
 done
+
+echo
+echo "Peak resident memory of a two-pass run (-2 -r), kB, and the plugin's bytes per message:"
+echo
+echo "| capture | messages | plugin | records only | bytes/message |"
+echo "|---|---|---|---|---|"
+n=$(messages "$work/bulk.pcapng")
+echo "| bulk | $n | $(memory "$work/bulk.pcapng" "$n") |"
+
+gui=$(dirname "$0")/gui-first-paint.sh
+echo
+if command -v Xvfb >/dev/null && command -v wireshark >/dev/null &&
+	command -v xdotool >/dev/null && command -v import >/dev/null; then
+	echo "Wireshark GUI, from its start to the first rows of the packet list, best of $repeats"
+	echo "(seconds: wall-clock, then Wireshark's CPU time by then):"
+	echo
+	"$gui" "$so" "$work/bulk.pcapng" "$repeats" > "$work/gui" || exit 1
+	ga=$(awk '$1 == "plugin" { print $2, $3 }' "$work/gui")
+	gb=$(awk '$1 == "disabled" { print $2, $3 }' "$work/gui")
+	echo "| capture | wall A | wall B | A/B | cpu A | cpu B | A/B |"
+	echo "|---|---|---|---|---|---|---|"
+	echo "$ga $gb" | awk '{ printf "| bulk | %s | %s | %.2f | %s | %s | %.2f |\n", $1, $3, $1 / $3, $2, $4, $2 / $4 }'
+else
+	echo "Wireshark GUI: skipped (needs xvfb, wireshark-qt, xdotool and imagemagick)"
+fi
+
+if [ -n "$big_rounds" ]; then
+	# once each: a capture this size takes minutes a run
+	repeats=1
+	"$build/tests/plugin/vhu_ws_gencap" bulk "$work/big.pcapng" "$big_rounds"
+	chmod a+r "$work/big.pcapng"
+	rm -f "$work/quarter.pcapng" "$work/half.pcapng"
+	n=$(messages "$work/big.pcapng")
+	echo
+	echo "The same on $n messages ($(stat -c %s "$work/big.pcapng") bytes), one run each:"
+	echo
+	echo "| capture | messages | wall A | wall B | wall C | A/B | cpu A | cpu B | cpu C | A/B | plugin cpu µs/message |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	summary_row big "$work/big.pcapng"
+	echo
+	echo "| capture | messages | plugin | records only | bytes/message |"
+	echo "|---|---|---|---|---|"
+	echo "| big | $n | $(memory "$work/big.pcapng" "$n") |"
+fi
