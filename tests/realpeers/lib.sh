@@ -215,9 +215,12 @@ rp_wait_log() {
 
 # A prompt printed while another thread logs can come out in pieces, each
 # piece followed by whole log lines ("test" VHOST_CONFIG: ... "pmd> ").
-# The log lines of DPDK and QEMU start with "NAME: ".
+# The log lines of DPDK and QEMU start with "NAME: "; testpmd's own event
+# lines come with a newline before them ("test" "\nPort 0: queue state
+# event\n" "pmd> ").
 rp_log_has_prompt() {
-	sed -z 's/[A-Z][A-Z_]*: [^\n]*\n//g' "$RP_DIR/$1.log" 2>/dev/null | grep -q -a -- "$2"
+	sed -z -e 's/\nPort [0-9]*: [^\n]* event\n//g' -e 's/[A-Z][A-Z_]*: [^\n]*\n//g' \
+		"$RP_DIR/$1.log" 2>/dev/null | grep -q -a -- "$2"
 }
 
 # rp_wait_prompt NAME PROMPT SECONDS
