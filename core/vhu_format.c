@@ -152,6 +152,14 @@ void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 	out[n] = 0;
 }
 
+size_t vhu_format_u64(char *out, size_t cap, uint64_t v, unsigned width, bool zero)
+{
+	struct fmt_out o = { out, cap, 0 };
+
+	put_num(&o, v, false, 10, false, width, zero);
+	return put_end(&o);
+}
+
 void vhu_format_conn(char *out, size_t cap, uint64_t conn)
 {
 	struct fmt_out o = { out, cap, 0 };

@@ -10,6 +10,7 @@
 #define VHU_FORMAT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,9 @@ void vhu_format_string(char *out, size_t cap, const struct vhu_field *f,
 /* ".... .1.." style pattern of the bits of mask in value, width bits. */
 void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 			   unsigned width);
+/* v in decimal, right-aligned in width columns (at most 64), padded with
+ * zeros or spaces ("%09lu", "%7lu"); returns the length, as snprintf. */
+size_t vhu_format_u64(char *out, size_t cap, uint64_t v, unsigned width, bool zero);
 /* A connection id as users see and type it: "<pid>.<n>", the recording
  * process and its connection counter. */
 #define VHU_CONN_TEXT_MAX 24

@@ -29,17 +29,13 @@ static void append_rel_time(GString *s, int64_t rel_ns)
 	dec_append_u64_width(s, v % 1000000000u, 9, '0');
 }
 
-/* The connection id as vhu_format_conn() writes it, "%-11s" wide, put
- * straight into the line. */
+/* The connection id, "%-11s" wide. */
 static void append_conn(GString *s, uint64_t conn)
 {
-	size_t start = s->len;
+	char id[VHU_CONN_TEXT_MAX];
 
-	dec_append_u64(s, conn >> 32);
-	dec_put_c(s, '.');
-	dec_append_u64(s, conn & 0xffffffffu);
-	if (s->len - start < 11)
-		dec_append_padded(s, "", 11 - (unsigned)(s->len - start));
+	vhu_format_conn(id, sizeof(id), conn);
+	dec_append_padded(s, id, 11);
 }
 
 /* frame, time, connection, channel: the columns every line starts with

@@ -39,29 +39,16 @@ void dec_appendf(GString *s, const char *fmt, ...)
 
 void dec_append_u64(GString *s, uint64_t v)
 {
-	char buf[24];
-	size_t i = sizeof(buf);
-
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	dec_put(s, buf + i, sizeof(buf) - i);
+	dec_append_u64_width(s, v, 0, ' ');
 }
 
-/* v in decimal, right-aligned in width columns with pad ("%7lu", "%09u"). */
+/* v in decimal, right-aligned in width columns with pad ' ' or '0'
+ * ("%7lu", "%09u"), by the core's number formatter. */
 void dec_append_u64_width(GString *s, uint64_t v, unsigned width, char pad)
 {
-	char buf[24];
-	size_t i = sizeof(buf);
+	char buf[24 + 64];
 
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (sizeof(buf) - i < width && i > 0)
-		buf[--i] = pad;
-	dec_put(s, buf + i, sizeof(buf) - i);
+	dec_put(s, buf, vhu_format_u64(buf, sizeof(buf), v, width, pad == '0'));
 }
 
 /* str left-aligned in width columns ("%-11s"). */
