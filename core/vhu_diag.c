@@ -9,6 +9,7 @@
  * GET_QUEUE_NUM, ring order), the rules judge only what it forbids.
  */
 #include "vhu_diag.h"
+#include "vhu_format.h"
 #include "vhu_le.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
@@ -65,7 +66,7 @@ struct region {
 
 struct path_features {
 	uint64_t key;		/* 0: free */
-	uint64_t conn_id;	/* the connection that negotiated them */
+	uint64_t conn_id, pconn_id;	/* the connections that negotiated each */
 	uint64_t features, pfeatures;
 	bool features_set, pfeatures_set;
 };
@@ -303,7 +304,8 @@ static void judge_path_features(struct judge *j, bool protocol, uint64_t v)
 {
 	struct vhu_diag_conn *dc = j->dc;
 	struct path_features *pf;
-	uint64_t *last;
+	uint64_t *last, *conn;
+	char prev[VHU_CONN_TEXT_MAX];
 	bool *set;
 
 	if (!dc->paths || !dc->path_key)
@@ -311,17 +313,18 @@ static void judge_path_features(struct judge *j, bool protocol, uint64_t v)
 	pf = path_slot(dc->paths, dc->path_key);
 	last = protocol ? &pf->pfeatures : &pf->features;
 	set = protocol ? &pf->pfeatures_set : &pf->features_set;
-	if (*set && pf->conn_id != j->mi->conn_id && *last != v)
+	conn = protocol ? &pf->pconn_id : &pf->conn_id;
+	/* within a session the last value counts (LOG_ALL comes and goes);
+	 * each kind is compared with its own previous session, whichever of
+	 * the two a new session sends first */
+	if (*set && *conn != j->mi->conn_id && *last != v) {
+		vhu_format_conn(prev, sizeof(prev), *conn);
 		add(j, VHU_RULE_FEATURES_CHANGED, 0,
-		    "%s 0x%" PRIx64 " on a new session over the same socket: the previous one (conn %u.%u) had 0x%"
+		    "%s 0x%" PRIx64 " on a new session over the same socket: the previous one (conn %s) had 0x%"
 		    PRIx64 " (lost 0x%" PRIx64 ", new 0x%" PRIx64 ")", short_name(j), v,
-		    (unsigned)(pf->conn_id >> 32), (unsigned)pf->conn_id, *last, *last & ~v, v & ~*last);
-	/* within a session the last value counts (LOG_ALL comes and goes) */
-	if (*set && pf->conn_id != j->mi->conn_id) {
-		pf->features_set = pf->pfeatures_set = false;
-		*set = false;
+		    prev, *last, *last & ~v, v & ~*last);
 	}
-	pf->conn_id = j->mi->conn_id;
+	*conn = j->mi->conn_id;
 	*last = v;
 	*set = true;
 }

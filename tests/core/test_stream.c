@@ -809,9 +809,21 @@ static void set_features(struct feeder *f, uint64_t conn, uint64_t v)
 	feed_data(f, conn, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, m, sizeof(m), 0, 0, 0);
 }
 
+static void set_pfeatures(struct feeder *f, uint64_t conn, uint64_t v)
+{
+	uint8_t m[20];
+
+	vhu_put_le32(m, VHU_SET_PROTOCOL_FEATURES);
+	vhu_put_le32(m + 4, VHU_VERSION);
+	vhu_put_le32(m + 8, 8);
+	vhu_put_le64(m + 12, v);
+	feed_data(f, conn, VHU_CHAN_MAIN, VHU_EV_DATA_SENT, 7, m, sizeof(m), 0, 0, 0);
+}
+
 /* A second session on the same socket path that negotiates less than the
- * first (LOG_ALL lost) is a finding; a session that changes its own
- * features, or one on another path, is not. */
+ * first (LOG_ALL lost) is a finding, also when its protocol features come
+ * first (as QEMU sends them); a session that changes its own features, or
+ * one on another path, is not. */
 static void test_features_changed(void)
 {
 	struct feeder f = start(0);
@@ -825,11 +837,12 @@ static void test_features_changed(void)
 	CHECK(got.n == 2 && got.m[1].notes[rule] == 0);
 	feed_event(&f, a, VHU_CHAN_MAIN, VHU_EV_CLOSE, 7, 0, NULL, NULL);
 	connect_path(&f, b, "/run/vhu.sock");
+	set_pfeatures(&f, b, 0);
 	set_features(&f, b, base);
-	CHECK(got.n == 3 && got.m[2].notes[rule] == 1);
+	CHECK(got.n == 4 && got.m[2].notes[rule] == 0 && got.m[3].notes[rule] == 1);
 	connect_path(&f, c, "/run/other.sock");
 	set_features(&f, c, base | VHU_BIT(0));
-	CHECK(got.n == 4 && got.m[3].notes[rule] == 0);
+	CHECK(got.n == 5 && got.m[4].notes[rule] == 0);
 	finish(&f);
 }
 
