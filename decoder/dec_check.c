@@ -3,6 +3,7 @@
  * the core's (vhu_diag.h); nothing here judges a message. */
 #include "dec.h"
 
+#include "vhu_format.h"
 #include "vhu_msgs.h"
 
 void dec_findings_add(struct dec_findings *t, const struct vhu_finding *f)
@@ -47,11 +48,11 @@ static const char *request_name(const struct vhu_finding *f)
 void dec_check_line(GString *s, const struct dec_colors *c, const struct vhu_finding *f)
 {
 	const struct vhu_rule *r = vhu_rule_get(f->rule);
-	char conn[32];
+	char conn[VHU_CONN_TEXT_MAX];
 
 	if (!r)
 		return;
-	snprintf(conn, sizeof(conn), "%u.%u", (unsigned)(f->conn_id >> 32), (unsigned)f->conn_id);
+	vhu_format_conn(conn, sizeof(conn), f->conn_id);
 	dec_appendf(s, "%7" G_GUINT64_FORMAT " %-11s %s%-7s%s %s  %s\n", f->frame, conn,
 			       r->severity == VHU_SEV_ERROR ? c->bad : "",
 			       vhu_finding_severity(r->severity), c->off, r->id, f->text);

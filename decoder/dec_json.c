@@ -64,10 +64,8 @@ void dec_json_string(GString *s, const char *str, size_t len)
 			dec_put_str(s, "\\n");
 		} else if (c == '\t') {
 			dec_put_str(s, "\\t");
-		} else if (c < 0x20 || c == 0x7f) {
+		} else {	/* the rest of the controls: printable runs went at once */
 			dec_appendf(s, "\\u%04x", c);
-		} else {
-			dec_put_c(s, (char)c);
 		}
 		p++;
 	}

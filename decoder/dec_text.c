@@ -47,8 +47,9 @@ void dec_append_u64(GString *s, uint64_t v)
 void dec_append_u64_width(GString *s, uint64_t v, unsigned width, char pad)
 {
 	char buf[24 + 64];
+	size_t n = vhu_format_u64(buf, sizeof(buf), v, width, pad == '0');
 
-	dec_put(s, buf, vhu_format_u64(buf, sizeof(buf), v, width, pad == '0'));
+	dec_put(s, buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
 }
 
 /* str left-aligned in width columns ("%-11s"). */
