@@ -30,6 +30,20 @@ fail() {
 	exit 1
 }
 
+# tshark with the plugin, as nobody when run as root: tshark_read FILE
+tshark_read() {
+	$as_user env HOME="$work/home" WIRESHARK_CONFIG_DIR="$work/home" \
+		WIRESHARK_PLUGIN_DIR="$plugin_dir" WIRESHARK_DEBUG_WMEM_OVERRIDE=strict \
+		LD_PRELOAD="${VHU_PRELOAD:-}" ASAN_OPTIONS=detect_leaks=0 \
+		tshark -2 -nV -r "$1" >"$work/ws.out" 2>&1
+}
+
+# A plugin that did not load dissects nothing and could never fail below.
+f="$work/unmutated.pcapng"
+cp "$capdir/$1.pcapng" "$f" && chmod a+r "$f"
+tshark_read "$f" && grep -q "^vhost-user, " "$work/ws.out" ||
+	fail "tshark did not dissect $1 with the plugin of $plugin_dir"
+
 i=1
 while [ "$i" -le "$rounds" ]; do
 	for cap in "$@"; do
@@ -43,10 +57,7 @@ while [ "$i" -le "$rounds" ]; do
 			fail "decoder, round $i on $cap: exit $rc (editcap -E 0.01 -o 32 --seed $i)"
 		fi
 		rc=0
-		$as_user env HOME="$work/home" WIRESHARK_CONFIG_DIR="$work/home" \
-			WIRESHARK_PLUGIN_DIR="$plugin_dir" WIRESHARK_DEBUG_WMEM_OVERRIDE=strict \
-			LD_PRELOAD="${VHU_PRELOAD:-}" ASAN_OPTIONS=detect_leaks=0 \
-			tshark -2 -nV -r "$f" >"$work/ws.out" 2>&1 || rc=$?
+		tshark_read "$f" || rc=$?
 		if [ "$rc" -gt 2 ] || grep -q "Dissector bug\|Sanitizer\|runtime error" "$work/ws.out"; then
 			grep -m5 "Dissector bug\|Sanitizer\|runtime error" "$work/ws.out" >&2
 			fail "tshark, round $i on $cap: exit $rc (editcap -E 0.01 -o 32 --seed $i)"

@@ -348,6 +348,8 @@ upto() {
 # order.  The decoder flags a record whose number is not the next one: a
 # record taken out of the capture (a gap), one moved to its end (behind).
 case_seq() {
+	[ -n "${DECODE-}" ] || exit 77
+	command -v editcap > /dev/null && command -v mergecap > /dev/null || exit 77
 	capture -- "$PEER" oneconn "$W/vu.sock" 4 500
 	fe=$(field pid "$(grep 'call=fork' recs.txt)")
 	be=$(field pid "$(grep 'call=start' recs.txt)")
