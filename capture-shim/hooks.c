@@ -14,7 +14,8 @@
  * A data wrapper first looks at one byte of the fd table: an fd that
  * cannot be recorded goes straight to the real function (a tail call).
  * Otherwise, and in every other wrapper, the real function is called
- * first and the fd table looked at after.  For a recorded fd the wrapper
+ * first and the fd table looked at after (close and its kin forget the fd
+ * first: once closed, another thread may get the number).  For a recorded fd the wrapper
  * saves errno right after the real call and puts it back before
  * returning, whatever the recording did.
  */

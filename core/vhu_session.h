@@ -61,7 +61,8 @@ struct vhu_msg {
 				 * that order, the payload is not decoded */
 };
 
-/* What the session knows about a message. */
+/* What the session knows about a message.  The plugin keeps it field by
+ * field (ctx_of() in plugin/vhu-ws-capture.c): a new field goes there too. */
 struct vhu_msg_info {
 	uint64_t frame;		/* frame that completed the message */
 	uint32_t index;		/* its index among the messages completed in that frame */

@@ -224,7 +224,8 @@ static void set_endpoints(packet_info *pinfo, const char *src, const char *dst)
 
 /* The bytes of a message on every pass, without copies: a slice of the
  * record, the fragment table's reassembled buffer, or (a message cut by
- * the end of the capture) the copy the first pass kept. */
+ * the end of the capture, or in more pieces than the fragment table
+ * takes) the copy the first pass kept. */
 static tvbuff_t *message_tvb(tvbuff_t *tvb, packet_info *pinfo, gint data_off,
 			     const struct vhu_ws_frame_more *more, tvbuff_t **done,
 			     const struct vhu_ws_msg *wm, const struct vhu_msg *m)
@@ -392,7 +393,7 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 	for (j = 0; more && more->late_msgs && j < more->late_msgs->len; j++)
 		dissect_message(tvb, pinfo, tree, bytes, data_off, more, done, i + j,
 				vhu_ws_msg_at(g_array_index(more->late_msgs, uint32_t, j)));
-	if (!fr->nmsgs && !(more && more->late_msgs) && more && more->head_bytes)
+	if (more && more->head_bytes && !fr->nmsgs && !more->late_msgs)
 		col_append_sep_fstr(pinfo->cinfo, COL_INFO, VHU_WS_INFO_SEP,
 				    "[%u bytes of a vhost-user message]", more->head_bytes);
 	return (int)len;

@@ -276,6 +276,7 @@ static uint32_t ctx_of(const struct vhu_msg_info *mi)
 	c.mi.offered_pfeatures = mi->offered_pfeatures;
 	c.mi.features_set = mi->features_set;
 	c.mi.pfeatures_set = mi->pfeatures_set;
+	c.mi.pfeatures_unknown = mi->pfeatures_unknown;
 	c.mi.postcopy = mi->postcopy;
 	c.mi.device = mi->device;
 	c.mi.is_reply = mi->is_reply;
@@ -752,7 +753,6 @@ void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)
 	note_peer(r);
 	ts_ns = (uint64_t)pinfo->abs_ts.secs * 1000000000u + (uint64_t)pinfo->abs_ts.nsecs;
 	seq = vhu_session_record(cap.s, pinfo->num, ts_ns, r);
-	/* after the messages: they may have grown the array */
 	fr = frame_slot(pinfo->num);
 	fr->ends = 1 + record_ends(r);
 	if (seq.state > VHU_SEQ_NEXT)

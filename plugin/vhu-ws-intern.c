@@ -120,11 +120,6 @@ uint32_t vhu_ws_intern(struct vhu_ws_interned *t, const void *p, size_t n)
 	return i;
 }
 
-uint32_t vhu_ws_interned_count(const struct vhu_ws_interned *t)
-{
-	return t->all ? t->all->len : 0;
-}
-
 const void *vhu_ws_interned_at(const struct vhu_ws_interned *t, uint32_t i)
 {
 	return g_ptr_array_index(t->all, i);

@@ -158,7 +158,6 @@ void vhu_ws_interned_free(struct vhu_ws_interned *t);
 /* The index of the n bytes at p, stored on first sight. */
 uint32_t vhu_ws_intern(struct vhu_ws_interned *t, const void *p, size_t n);
 const void *vhu_ws_interned_at(const struct vhu_ws_interned *t, uint32_t i);
-uint32_t vhu_ws_interned_count(const struct vhu_ws_interned *t);
 
 struct vhu_ws_opts {
 	uint32_t max_payload;
