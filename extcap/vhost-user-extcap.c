@@ -181,7 +181,13 @@ static bool first_word_runnable(const char *cmd, char *word, size_t cap)
 
 static const char *launcher_path(void);
 
-/* Attach: the process ids are numbers of running processes. */
+/* Most process ids one attach takes from the dialog, and the longest
+ * number (attach_args() copies each into a buffer of this size). */
+#define MAX_PIDS 32
+#define PID_TEXT_MAX 16
+
+/* Attach: the process ids are numbers of running processes, as many as
+ * attach_args() passes on, so that none is left out unsaid. */
 static bool check_pids(const char *pids)
 {
 	const char *p = pids;
@@ -196,7 +202,8 @@ static bool check_pids(const char *pids)
 			break;
 		errno = 0;
 		pid = strtol(p, &end, 10);
-		if (end == p || errno || pid <= 0 || pid > 4194304 || (*end && !strchr(", ", *end))) {
+		if (end == p || errno || pid <= 0 || pid > 4194304 || end - p >= PID_TEXT_MAX ||
+		    (*end && !strchr(", ", *end))) {
 			fail("process ids: '%s' is not a list of numbers", pids);
 			return false;
 		}
@@ -204,7 +211,10 @@ static bool check_pids(const char *pids)
 			fail("process %ld does not exist", pid);
 			return false;
 		}
-		n++;
+		if (++n > MAX_PIDS) {
+			fail("process ids: at most %d processes", MAX_PIDS);
+			return false;
+		}
 		p = end;
 	}
 	if (n == 0) {
@@ -278,13 +288,8 @@ static const char *launcher_path(void)
 	return env && *env ? env : VHU_CAPTURE_PATH;
 }
 
-/* In the child: the launcher, in a process group of its own so that a stop
- * reaches the command and all its children, writing pcapng into the fifo. */
-/* Most process ids one attach takes from the dialog. */
-#define MAX_PIDS 32
-
 /* The launcher's arguments for an attach: -p for each process, or --all. */
-static int attach_args(const struct options *o, const char **argv, int n, char pids[][16])
+static int attach_args(const struct options *o, const char **argv, int n, char pids[][PID_TEXT_MAX])
 {
 	const char *p = o->pids ? o->pids : "";
 	int k = 0;
@@ -314,7 +319,7 @@ static int attach_args(const struct options *o, const char **argv, int n, char p
 static void run_launcher(const struct options *o, int fifo_fd, int log_fd)
 {
 	const char *argv[16 + 2 * MAX_PIDS];
-	char pids[MAX_PIDS][16];
+	char pids[MAX_PIDS][PID_TEXT_MAX];
 	int n = 0;
 
 	setpgid(0, 0);
