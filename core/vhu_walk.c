@@ -61,18 +61,70 @@ static void sum_add(struct walker *w, const char *fmt, ...)
 		w->slen += (size_t)n < sizeof(w->sum) - w->slen ? (size_t)n : sizeof(w->sum) - w->slen - 1;
 }
 
-/* A piece of text as it is (most pieces of a summary are names). */
-static void sum_str(struct walker *w, const char *str)
+/*
+ * The pieces that come on most messages (names, numbers) are appended
+ * directly: formatting each through vhu_vsnprintf (parsing its format,
+ * a va_list, a padded number buffer) was most of a one-line summary's
+ * cost.  Appending piece by piece truncates at the same byte as one
+ * formatted whole would.
+ */
+static void sum_mem(struct walker *w, const char *s, size_t len)
 {
-	size_t len = strlen(str), room = sizeof(w->sum) - 1 - w->slen;
+	size_t room = sizeof(w->sum) - 1 - w->slen;
 
 	if (w->slen >= sizeof(w->sum) - 1)
 		return;
 	if (len > room)
 		len = room;
-	memcpy(w->sum + w->slen, str, len);
+	memcpy(w->sum + w->slen, s, len);
 	w->slen += len;
 	w->sum[w->slen] = 0;
+}
+
+/* A piece of text as it is (most pieces of a summary are names). */
+static void sum_str(struct walker *w, const char *str)
+{
+	sum_mem(w, str, strlen(str));
+}
+
+/* v in decimal, as %u / PRIu64 writes it. */
+static void sum_dec(struct walker *w, uint64_t v)
+{
+	char buf[20];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sum_mem(w, buf + i, sizeof(buf) - i);
+}
+
+/* v in lower-case hex without a prefix, as %x / PRIx64 writes it. */
+static void sum_hex(struct walker *w, uint64_t v)
+{
+	char buf[16];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	sum_mem(w, buf + i, sizeof(buf) - i);
+}
+
+/* " name=" and v in decimal. */
+static void sum_name_dec(struct walker *w, const char *name, uint64_t v)
+{
+	sum_str(w, name);
+	sum_dec(w, v);
+}
+
+/* " name=0x" and v in hex. */
+static void sum_name_hex(struct walker *w, const char *name, uint64_t v)
+{
+	sum_str(w, name);
+	sum_hex(w, v);
 }
 
 /* ---- nodes ---------------------------------------------------------------- */
@@ -115,6 +167,15 @@ static void note(struct walker *w, int id, const char *fmt, ...)
 	va_start(ap, fmt);
 	vhu_vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	w->e->note(w->ctx, id, text);
+}
+
+/* A note whose text is made already: passed on as it is (a finding's
+ * text, shorter than VHU_TEXT_MAX, is what note(w, id, "%s", text) gave). */
+_Static_assert(VHU_FINDING_TEXT <= VHU_TEXT_MAX, "a finding's text fits a note");
+
+static void note_text(struct walker *w, int id, const char *text)
+{
 	w->e->note(w->ctx, id, text);
 }
 
@@ -222,9 +283,36 @@ static uint64_t get_le(const uint8_t *p, unsigned width)
 	}
 }
 
+/* Bytes of each static field's integer, from the field list itself (0:
+ * not an integer, or a flag bit, whose width is its parent word's):
+ * pl_uint reads one for every field of every payload. */
+#define FIELD_BYTES_NONE 0
+#define FIELD_BYTES_PROTOCOL 0
+#define FIELD_BYTES_U8 1
+#define FIELD_BYTES_U16 2
+#define FIELD_BYTES_U32 4
+#define FIELD_BYTES_U64 8
+#define FIELD_BYTES_I32 4
+#define FIELD_BYTES_I64 8
+#define FIELD_BYTES_BOOL 0
+#define FIELD_BYTES_BYTES 0
+#define FIELD_BYTES_STRING 0
+#define FIELD_BYTES_FRAME_REQ 0
+#define FIELD_BYTES_FRAME_RESP 0
+#define FIELD_BYTES_RELTIME 0
+#define FIELD_BYTES_ROW(id, ab, lb, ty, ba, va, ma) [VHU_F_##id] = FIELD_BYTES_##ty,
+
+static const uint8_t field_bytes[VHU_F__STATIC_COUNT] = {
+	VHU_FIELD_LIST(FIELD_BYTES_ROW)
+};
+
 static unsigned field_width(int field)
 {
-	const struct vhu_field *f = vhu_field_get(field);
+	const struct vhu_field *f;
+
+	if (field >= 0 && field < VHU_F__STATIC_COUNT && field_bytes[field])
+		return field_bytes[field];
+	f = vhu_field_get(field);
 	unsigned bits = f ? vhu_field_bits(f) : 0;
 
 	return bits ? bits / 8 : 0;
@@ -242,7 +330,8 @@ static bool pl_uint(struct walker *w, int field, uint32_t off, uint64_t *out, in
 	if (!width || !have(w, off, width))
 		return false;
 	v = get_le(w->pl + off, width);
-	uint_node(w, field, PL_OFF(off), width, v, ett, false);
+	if (!w->no_tree)	/* a call per field is a visible share of a summary */
+		uint_node(w, field, PL_OFF(off), width, v, ett, false);
 	if (out)
 		*out = v;
 	return true;
@@ -251,7 +340,8 @@ static bool pl_uint(struct walker *w, int field, uint32_t off, uint64_t *out, in
 /* Same as pl_uint for a masked sub-field of a word already read. */
 static void sub_uint(struct walker *w, int field, uint32_t off, unsigned width, uint64_t v)
 {
-	uint_node(w, field, PL_OFF(off), width, v, -1, false);
+	if (!w->no_tree)
+		uint_node(w, field, PL_OFF(off), width, v, -1, false);
 }
 
 static bool pl_bytes(struct walker *w, int field, uint32_t off, uint32_t len)
@@ -307,7 +397,8 @@ static void bits_items(struct walker *w, uint32_t off, unsigned width, uint64_t 
 				emit(w, &n, -1);
 			}
 			if (sum) {
-				sum_add(w, "%sbit%u", first ? " <" : ",", bit);
+				sum_str(w, first ? " <bit" : ",bit");
+				sum_dec(w, bit);
 				first = false;
 			}
 		}
@@ -325,7 +416,9 @@ static void lay_features(struct walker *w, int field, const struct vhu_bit *t1,
 
 	if (!pl_uint(w, field, 0, &v, ett))
 		return;
-	sum_add(w, " %s=0x%" PRIx64, what, v);
+	sum_str(w, " ");
+	sum_str(w, what);
+	sum_name_hex(w, "=0x", v);
 	bits_items(w, 0, 8, v, t1, t2, unknown_field, true);
 	pop(w);
 }
@@ -335,16 +428,16 @@ static void lay_vring_state(struct walker *w, int num_field)
 	uint64_t idx, num;
 
 	if (pl_uint(w, VHU_F_VRING_INDEX, 0, &idx, -1))
-		sum_add(w, " idx=%" PRIu64, idx);
+		sum_name_dec(w, " idx=", idx);
 	if (pl_uint(w, num_field, 4, &num, -1)) {
 		if (num_field == VHU_F_VRING_ENABLE)
-			sum_add(w, " %s", num == 1 ? "enable" : num == 0 ? "disable" : "enable=?");
+			sum_str(w, num == 1 ? " enable" : num == 0 ? " disable" : " enable=?");
 		else if (num_field == VHU_F_VRING_NUM)
-			sum_add(w, " num=%" PRIu64, num);
+			sum_name_dec(w, " num=", num);
 		else if (num_field == VHU_F_VRING_ENDIAN)
-			sum_add(w, " %s", num ? "big-endian" : "little-endian");
+			sum_str(w, num ? " big-endian" : " little-endian");
 		else if (num)
-			sum_add(w, " num=%" PRIu64, num);
+			sum_name_dec(w, " num=", num);
 	}
 }
 
@@ -358,7 +451,7 @@ static void lay_vring_base(struct walker *w)
 	uint64_t idx, num;
 
 	if (pl_uint(w, VHU_F_VRING_INDEX, 0, &idx, -1))
-		sum_add(w, " idx=%" PRIu64, idx);
+		sum_name_dec(w, " idx=", idx);
 	if (!have(w, 4, 4))
 		return;
 	num = vhu_get_le32(w->pl + 4);
@@ -369,12 +462,14 @@ static void lay_vring_base(struct walker *w)
 		sub_uint(w, VHU_F_VRING_USED_IDX, 4, 4, num);
 		sub_uint(w, VHU_F_VRING_USED_WRAP, 4, 4, num);
 		pop(w);
-		sum_add(w, " avail=%u%s used=%u%s", (unsigned)(num & 0x7fff),
-			(num & 0x8000) ? "w" : "", (unsigned)((num >> 16) & 0x7fff),
-			(num & 0x80000000u) ? "w" : "");
+		sum_name_dec(w, " avail=", num & 0x7fff);
+		sum_str(w, (num & 0x8000) ? "w used=" : " used=");
+		sum_dec(w, (num >> 16) & 0x7fff);
+		if (num & 0x80000000u)
+			sum_str(w, "w");
 	} else {
 		uint_node(w, VHU_F_VRING_BASE, PL_OFF(4), 4, num, -1, false);
-		sum_add(w, " base=%" PRIu64, num);
+		sum_name_dec(w, " base=", num);
 	}
 }
 
@@ -383,21 +478,21 @@ static void lay_vring_addr(struct walker *w)
 	uint64_t idx, fl, desc, used, avail, log;
 
 	if (pl_uint(w, VHU_F_VRING_INDEX, 0, &idx, -1))
-		sum_add(w, " idx=%" PRIu64, idx);
+		sum_name_dec(w, " idx=", idx);
 	if (pl_uint(w, VHU_F_VRING_FLAGS, 4, &fl, VHU_ETT_VRING_FLAGS)) {
 		sub_uint(w, VHU_F_VRING_FLAG_LOG, 4, 4, fl);
 		pop(w);
 		if (fl & 1)
-			sum_add(w, " log");
+			sum_str(w, " log");
 	}
 	if (pl_uint(w, VHU_F_VRING_DESC, 8, &desc, -1))
-		sum_add(w, " desc=0x%" PRIx64, desc);
+		sum_name_hex(w, " desc=0x", desc);
 	if (pl_uint(w, VHU_F_VRING_USED, 16, &used, -1))
-		sum_add(w, " used=0x%" PRIx64, used);
+		sum_name_hex(w, " used=0x", used);
 	if (pl_uint(w, VHU_F_VRING_AVAIL, 24, &avail, -1))
-		sum_add(w, " avail=0x%" PRIx64, avail);
+		sum_name_hex(w, " avail=0x", avail);
 	if (pl_uint(w, VHU_F_VRING_LOG, 32, &log, -1) && (fl & 1))
-		sum_add(w, " log=0x%" PRIx64, log);
+		sum_name_hex(w, " log=0x", log);
 }
 
 /* u64 with a vring index in bits 0-7 and the NOFD flag in bit 8. */
@@ -412,7 +507,9 @@ static void vring_file_word(struct walker *w, int word, int idx_f, int nofd_f, i
 	if (word == VHU_F_VRING_FILE && (v & 0xfffffffffffffe00ull))
 		sub_uint(w, VHU_F_VRING_FILE_RESERVED, 0, 8, v);
 	pop(w);
-	sum_add(w, " idx=%u%s", (unsigned)(v & 0xff), (v & VHU_VRING_NOFD_MASK) ? " nofd" : "");
+	sum_name_dec(w, " idx=", v & 0xff);
+	if (v & VHU_VRING_NOFD_MASK)
+		sum_str(w, " nofd");
 }
 
 static bool xen_regions(const struct vhu_msg_info *mi)
@@ -458,11 +555,13 @@ static void lay_mem_table(struct walker *w)
 	if (!pl_uint(w, VHU_F_MEM_NREGIONS, 0, &n, -1))
 		return;
 	pl_uint(w, VHU_F_MEM_PADDING, 4, NULL, -1);
-	sum_add(w, " %" PRIu64 " region%s", n, n == 1 ? "" : "s");
+	sum_name_dec(w, " ", n);
+	sum_str(w, n == 1 ? " region" : " regions");
 	fit = w->plen >= 8 ? (w->plen - 8) / stride : 0;
 	if (n > fit)
 		note(w, VHU_N_MALFORMED, "%" PRIu64 " regions announced, the payload holds %u", n, fit);
-	for (i = 0; i < n && i < fit && i < MAX_REGIONS_SHOWN; i++)
+	/* a region is only items: nothing to read without a tree */
+	for (i = 0; !w->no_tree && i < n && i < fit && i < MAX_REGIONS_SHOWN; i++)
 		region(w, 8 + i * stride, stride, (int)i);
 }
 
@@ -475,7 +574,8 @@ static void lay_mem_region(struct walker *w)
 	if (have(w, 8, 16)) {
 		gpa = vhu_get_le64(w->pl + 8);
 		size = vhu_get_le64(w->pl + 16);
-		sum_add(w, " guest=0x%" PRIx64 " size=0x%" PRIx64, gpa, size);
+		sum_name_hex(w, " guest=0x", gpa);
+		sum_name_hex(w, " size=0x", size);
 	}
 	region(w, 8, stride, -1);
 }
@@ -489,9 +589,9 @@ static void lay_log(struct walker *w)
 		return;
 	}
 	if (pl_uint(w, VHU_F_LOG_MMAP_SIZE, 0, &size, -1))
-		sum_add(w, " size=0x%" PRIx64, size);
+		sum_name_hex(w, " size=0x", size);
 	if (pl_uint(w, VHU_F_LOG_MMAP_OFFSET, 8, &off, -1) && off)
-		sum_add(w, " offset=0x%" PRIx64, off);
+		sum_name_hex(w, " offset=0x", off);
 }
 
 static void lay_iotlb(struct walker *w)
@@ -505,7 +605,10 @@ static void lay_iotlb(struct walker *w)
 	if (pl_uint(w, VHU_F_IOTLB_TYPE, 25, &type, -1)) {
 		const char *t = vhu_val_name(vhu_vals_iotlb_type, type);
 
-		sum_add(w, " %s iova=0x%" PRIx64 " size=0x%" PRIx64, t ? t + 12 : "?", iova, size);
+		sum_str(w, " ");
+		sum_str(w, t ? t + 12 : "?");
+		sum_name_hex(w, " iova=0x", iova);
+		sum_name_hex(w, " size=0x", size);
 	}
 	pl_bytes(w, VHU_F_IOTLB_PADDING, 26, 6);
 }
@@ -518,7 +621,8 @@ static void lay_config(struct walker *w)
 	if (!pl_uint(w, VHU_F_CONFIG_SIZE, 4, &size, -1))
 		return;
 	pl_uint(w, VHU_F_CONFIG_FLAGS, 8, &fl, -1);
-	sum_add(w, " offset=%" PRIu64 " size=%" PRIu64, off, size);
+	sum_name_dec(w, " offset=", off);
+	sum_name_dec(w, " size=", size);
 	if (12 + size != w->plen)
 		note(w, VHU_N_BAD_SIZE, "Config size %" PRIu64 " but %u payload bytes follow the config header",
 		     size, w->plen >= 12 ? w->plen - 12 : 0);
@@ -587,11 +691,13 @@ static void lay_inflight(struct walker *w)
 	uint64_t size, nq, qs;
 
 	if (pl_uint(w, VHU_F_INFLIGHT_MMAP_SIZE, 0, &size, -1) && size)
-		sum_add(w, " mmap_size=%" PRIu64, size);
+		sum_name_dec(w, " mmap_size=", size);
 	pl_uint(w, VHU_F_INFLIGHT_MMAP_OFFSET, 8, NULL, -1);
 	if (pl_uint(w, VHU_F_INFLIGHT_NUM_QUEUES, 16, &nq, -1) &&
-	    pl_uint(w, VHU_F_INFLIGHT_QUEUE_SIZE, 18, &qs, -1))
-		sum_add(w, " queues=%" PRIu64 " queue_size=%" PRIu64, nq, qs);
+	    pl_uint(w, VHU_F_INFLIGHT_QUEUE_SIZE, 18, &qs, -1)) {
+		sum_name_dec(w, " queues=", nq);
+		sum_name_dec(w, " queue_size=", qs);
+	}
 	/* 20 bytes of fields, 24 on the wire (struct padding) */
 	if (w->plen >= 24)
 		pl_uint(w, VHU_F_INFLIGHT_PADDING, 20, NULL, -1);
@@ -674,8 +780,11 @@ static void lay_u64_named(struct walker *w, int field, const char *what)
 {
 	uint64_t v;
 
-	if (pl_uint(w, field, 0, &v, -1))
-		sum_add(w, " %s=%" PRIu64, what, v);
+	if (pl_uint(w, field, 0, &v, -1)) {
+		sum_str(w, " ");
+		sum_str(w, what);
+		sum_name_dec(w, "=", v);
+	}
 }
 
 static void lay_status(struct walker *w)
@@ -684,7 +793,7 @@ static void lay_status(struct walker *w)
 
 	if (!pl_uint(w, VHU_F_STATUS, 0, &v, VHU_ETT_STATUS))
 		return;
-	sum_add(w, " status=0x%" PRIx64, v);
+	sum_name_hex(w, " status=0x", v);
 	bits_items(w, 0, 8, v, vhu_bits_status, NULL, VHU_F_FEATURE_UNKNOWN, true);
 	pop(w);
 }
@@ -724,10 +833,11 @@ static void lay_ack(struct walker *w)
 		emit(w, &n, -1);
 	}
 	if (v) {
-		sum_add(w, " FAILED(%" PRIu64 ")", v);
+		sum_name_dec(w, " FAILED(", v);
+		sum_str(w, ")");
 		note(w, VHU_N_ACK_FAILURE, "The peer reports failure (%" PRIu64 ")", v);
 	} else {
-		sum_add(w, " ok");
+		sum_str(w, " ok");
 	}
 }
 
@@ -1165,6 +1275,21 @@ static int expected_fds(const struct vhu_msg_desc *d, enum vhu_layout l, struct 
 	return -1;
 }
 
+/* One passed fd's subtree (a tree only: its escaped name is a summary's
+ * largest cost otherwise). */
+static void fd_subtree(struct walker *w, const struct vhu_fdinfo *fd)
+{
+	char name[4 * VHU_FD_NAME_MAX];
+
+	vhu_escape(name, sizeof(name), fd->name, sizeof(fd->name));
+	text_node(w, VHU_F_FD, 0, 0, VHU_ETT_FD, "fd %d: %s %s", fd->fd,
+		  vhu_fd_kind_name(fd->kind), name);
+	uint_node(w, VHU_F_FD_KIND, 0, 0, fd->kind, -1, true);
+	string_node(w, VHU_F_FD_NAME, 0, 0, fd->name, strlen(fd->name), true);
+	uint_node(w, VHU_F_FD_INO, 0, 0, fd->ino, -1, true);
+	pop(w);
+}
+
 static void walk_fds(struct walker *w)
 {
 	const struct vhu_msg *m = w->m;
@@ -1173,28 +1298,43 @@ static void walk_fds(struct walker *w)
 	if (!m->nfds)
 		return;
 	uint_node(w, VHU_F_NFDS, 0, 0, m->nfds, VHU_ETT_FDS, true);
-	sum_add(w, " fds=%u(", m->nfds);
+	sum_name_dec(w, " fds=", m->nfds);
+	sum_str(w, "(");
 	for (i = 0; i < shown; i++) {
 		const struct vhu_fdinfo *fd = &m->fds[i];
-		char name[4 * VHU_FD_NAME_MAX];
 
-		vhu_escape(name, sizeof(name), fd->name, sizeof(fd->name));
-		text_node(w, VHU_F_FD, 0, 0, VHU_ETT_FD, "fd %d: %s %s", fd->fd,
-			  vhu_fd_kind_name(fd->kind), name);
-		uint_node(w, VHU_F_FD_KIND, 0, 0, fd->kind, -1, true);
-		string_node(w, VHU_F_FD_NAME, 0, 0, fd->name, strlen(fd->name), true);
-		uint_node(w, VHU_F_FD_INO, 0, 0, fd->ino, -1, true);
-		pop(w);
-		if (i < 4)
-			sum_add(w, "%s%s", i ? "," : "", vhu_fd_kind_name(fd->kind));
+		if (!w->no_tree)
+			fd_subtree(w, fd);
+		if (i < 4) {
+			if (i)
+				sum_str(w, ",");
+			sum_str(w, vhu_fd_kind_name(fd->kind));
+		}
 	}
 	if (shown < m->nfds)
 		note(w, VHU_N_FDS_UNDESCRIBED, "%u fds came with the message, %u are described",
 		     m->nfds, shown);
-	sum_add(w, "%s)", m->nfds > 4 ? ",..." : "");
+	sum_str(w, m->nfds > 4 ? ",...)" : ")");
 	pop(w);
 }
 
+/* The flags word and its bits (the subtree is left open for a note). */
+static void flags_items(struct walker *w)
+{
+	const struct vhu_msg *m = w->m;
+	uint8_t channel = w->mi->channel;
+
+	uint_node(w, VHU_F_FLAGS, 4, 4, m->flags, VHU_ETT_FLAGS, false);
+	if (channel != VHU_CHAN_GPU)
+		uint_node(w, VHU_F_FLAGS_VERSION, 4, 4, m->flags, -1, false);
+	uint_node(w, VHU_F_FLAGS_REPLY, 4, 4, m->flags, -1, false);
+	if (channel != VHU_CHAN_GPU)
+		uint_node(w, VHU_F_FLAGS_NEED_REPLY, 4, 4, m->flags, -1, false);
+	if (m->flags & VHU_FLAG_RESERVED_MASK)
+		uint_node(w, VHU_F_FLAGS_RESERVED, 4, 4, m->flags, -1, false);
+}
+
+/* The header's items are drawn only in a tree; its notes always come. */
 static void walk_header(struct walker *w, const struct vhu_msg_desc *d)
 {
 	const struct vhu_msg *m = w->m;
@@ -1202,22 +1342,18 @@ static void walk_header(struct walker *w, const struct vhu_msg_desc *d)
 	int req_field = mi->channel == VHU_CHAN_BACKEND ? VHU_F_BACKEND_REQUEST :
 			mi->channel == VHU_CHAN_GPU ? VHU_F_GPU_REQUEST : VHU_F_REQUEST;
 
-	uint_node(w, req_field, 0, 4, m->request, -1, false);
+	if (!w->no_tree)
+		uint_node(w, req_field, 0, 4, m->request, -1, false);
 	if (!d)
 		note(w, VHU_N_UNKNOWN_REQUEST, "Unknown %s request %u",
 		     vhu_channel_side(mi->channel), m->request);
-	uint_node(w, VHU_F_FLAGS, 4, 4, m->flags, VHU_ETT_FLAGS, false);
-	if (mi->channel != VHU_CHAN_GPU)
-		uint_node(w, VHU_F_FLAGS_VERSION, 4, 4, m->flags, -1, false);
-	uint_node(w, VHU_F_FLAGS_REPLY, 4, 4, m->flags, -1, false);
-	if (mi->channel != VHU_CHAN_GPU)
-		uint_node(w, VHU_F_FLAGS_NEED_REPLY, 4, 4, m->flags, -1, false);
-	if (m->flags & VHU_FLAG_RESERVED_MASK) {
-		uint_node(w, VHU_F_FLAGS_RESERVED, 4, 4, m->flags, -1, false);
+	if (!w->no_tree)
+		flags_items(w);
+	if (m->flags & VHU_FLAG_RESERVED_MASK)
 		note(w, VHU_N_RESERVED_FLAGS, "Reserved flag bits 0x%08x set", m->flags & VHU_FLAG_RESERVED_MASK);
-	}
 	pop(w);
-	uint_node(w, VHU_F_SIZE, 8, 4, m->size, -1, false);
+	if (!w->no_tree)
+		uint_node(w, VHU_F_SIZE, 8, 4, m->size, -1, false);
 	if (m->status == VHU_MSG_OVERSIZE)
 		note(w, VHU_N_OVERSIZE, "Payload size %u exceeds the limit of %u bytes: not decoded",
 		     m->size, m->limit ? m->limit : w->limit);
@@ -1252,8 +1388,10 @@ static void walk_finding(struct walker *w, const struct vhu_finding *f)
 	if (!r)
 		return;
 	string_node(w, VHU_F_FINDING, 0, 0, r->id, strlen(r->id), true);
-	note(w, VHU_NOTE_OF_RULE(f->rule), "%s", f->text);
-	sum_add(w, " [!%s]", r->id);
+	note_text(w, VHU_NOTE_OF_RULE(f->rule), f->text);
+	sum_str(w, " [!");
+	sum_str(w, r->id);
+	sum_str(w, "]");
 }
 
 /* The rules' findings (the session decided them; they are only placed). */
@@ -1275,12 +1413,17 @@ static void sum_latency(struct walker *w)
 
 	if (!mi->is_reply || !mi->matched)
 		return;
-	if (ns < 10000)
-		sum_add(w, " (reply to #%" PRIu64 ", %" PRIu64 " ns)", mi->request_frame, ns);
-	else if (ns < 10000000)
-		sum_add(w, " (reply to #%" PRIu64 ", %" PRIu64 " us)", mi->request_frame, ns / 1000);
-	else
-		sum_add(w, " (reply to #%" PRIu64 ", %" PRIu64 " ms)", mi->request_frame, ns / 1000000);
+	sum_name_dec(w, " (reply to #", mi->request_frame);
+	if (ns < 10000) {
+		sum_name_dec(w, ", ", ns);
+		sum_str(w, " ns)");
+	} else if (ns < 10000000) {
+		sum_name_dec(w, ", ", ns / 1000);
+		sum_str(w, " us)");
+	} else {
+		sum_name_dec(w, ", ", ns / 1000000);
+		sum_str(w, " ms)");
+	}
 }
 
 int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi)
@@ -1344,7 +1487,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		if (mi->is_reply)
 			sum_str(&w, " reply");
 		if (mi->channel != VHU_CHAN_GPU && (m->flags & VHU_FLAG_NEED_REPLY))
-			sum_add(&w, " [NEED_REPLY]");
+			sum_str(&w, " [NEED_REPLY]");
 	}
 
 	/* the root (no line to format without a tree or without texts) */
