@@ -56,6 +56,7 @@ static void reset_msg(struct vhu_stream *s)
 	s->nfds = 0;
 	s->nfd_info = 0;
 	s->nrecords = 0;
+	s->limit = 0;
 	s->seq++;
 }
 
@@ -78,8 +79,12 @@ static void fill_header(const struct vhu_stream *s, struct vhu_msg *m, const uin
  * assembled from several records. */
 #define NOT_IN_RECORD UINT32_MAX
 
+/* limit: the message type's payload limit where the caller looked it up
+ * already (twice per message was a visible share of the reassembler),
+ * else 0. */
 static void deliver(struct vhu_stream *s, const uint8_t *bytes, uint32_t len,
-		    enum vhu_msg_status st, uint32_t rec_off, vhu_stream_msg_fn fn, void *arg)
+		    enum vhu_msg_status st, uint32_t rec_off, uint32_t limit,
+		    vhu_stream_msg_fn fn, void *arg)
 {
 	struct vhu_msg m;
 
@@ -90,7 +95,7 @@ static void deliver(struct vhu_stream *s, const uint8_t *bytes, uint32_t len,
 	m.rec_off = m.in_record ? rec_off : 0;
 	fill_header(s, &m, bytes, len);
 	if (len >= VHU_HDR_SIZE)
-		m.limit = vhu_stream_limit(s, m.request);
+		m.limit = limit ? limit : vhu_stream_limit(s, m.request);
 	m.status = st;
 	m.nfds = s->nfds;
 	m.nfd_info = s->nfd_info;
@@ -171,14 +176,14 @@ static void take_fds(struct vhu_stream *s, const struct vhu_record *rec)
  * deliver().  Returns the bytes of those it used.
  */
 static uint32_t oversize(struct vhu_stream *s, const uint8_t *hdr, uint32_t rest, uint32_t rec_off,
-			 vhu_stream_msg_fn msg, void *arg)
+			 uint32_t limit, vhu_stream_msg_fn msg, void *arg)
 {
 	uint8_t tmp[VHU_HDR_SIZE];
 	const uint8_t *le = le_header(s, hdr, VHU_HDR_SIZE, tmp);
 	uint32_t size = vhu_get_le32(le + 8);
 	bool believed = vhu_hdr_plausible_on(s->channel, le, VHU_HDR_SIZE, SKIP_MAX);
 
-	deliver(s, hdr, VHU_HDR_SIZE, VHU_MSG_OVERSIZE, rec_off, msg, arg);
+	deliver(s, hdr, VHU_HDR_SIZE, VHU_MSG_OVERSIZE, rec_off, limit, msg, arg);
 	if (believed) {
 		s->skip_left = size;
 		return 0;
@@ -273,18 +278,19 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 			uint8_t tmp[VHU_HDR_SIZE];
 			const uint8_t *le = le_header(s, data + off, avail, tmp);
 			uint32_t size = vhu_get_le32(le + 8);
+			uint32_t limit = vhu_stream_limit(s, vhu_get_le32(le));
 
-			if (size > vhu_stream_limit(s, vhu_get_le32(le))) {
+			if (size > limit) {
 				if (piece)
 					piece(arg, s->seq, off, VHU_HDR_SIZE, 0, true);
 				off += VHU_HDR_SIZE +
-				       oversize(s, data + off, avail - VHU_HDR_SIZE, off, msg, arg);
+				       oversize(s, data + off, avail - VHU_HDR_SIZE, off, limit, msg, arg);
 				continue;
 			}
 			if (avail >= VHU_HDR_SIZE + size) {
 				if (piece)
 					piece(arg, s->seq, off, VHU_HDR_SIZE + size, 0, true);
-				deliver(s, data + off, VHU_HDR_SIZE + size, VHU_MSG_OK, off, msg, arg);
+				deliver(s, data + off, VHU_HDR_SIZE + size, VHU_MSG_OK, off, limit, msg, arg);
 				off += VHU_HDR_SIZE + size;
 				continue;
 			}
@@ -309,22 +315,24 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 				uint8_t tmp[VHU_HDR_SIZE];
 				const uint8_t *le = le_header(s, s->buf, VHU_HDR_SIZE, tmp);
 				uint32_t size = vhu_get_le32(le + 8);
+				uint32_t limit = vhu_stream_limit(s, vhu_get_le32(le));
 
 				/* the piece that completes the header may also
 				 * end the message: say so (last), as for any
 				 * other message, before it is delivered */
-				if (size > vhu_stream_limit(s, vhu_get_le32(le))) {
+				if (size > limit) {
 					if (piece)
 						piece(arg, s->seq, off - take, take, s->have - take, true);
-					off += oversize(s, s->buf, len - off, NOT_IN_RECORD, msg, arg);
+					off += oversize(s, s->buf, len - off, NOT_IN_RECORD, limit, msg, arg);
 					continue;
 				}
 				s->need = VHU_HDR_SIZE + size;
+				s->limit = limit;
 			}
 			if (piece)
 				piece(arg, s->seq, off - take, take, s->have - take, s->have == s->need);
 			if (s->have == s->need)
-				deliver(s, s->buf, s->have, VHU_MSG_OK, NOT_IN_RECORD, msg, arg);
+				deliver(s, s->buf, s->have, VHU_MSG_OK, NOT_IN_RECORD, s->limit, msg, arg);
 			continue;
 		}
 		take = s->need - s->have;
@@ -338,7 +346,7 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 		s->have += take;
 		off += take;
 		if (s->have == s->need)
-			deliver(s, s->buf, s->have, VHU_MSG_OK, NOT_IN_RECORD, msg, arg);
+			deliver(s, s->buf, s->have, VHU_MSG_OK, NOT_IN_RECORD, s->limit, msg, arg);
 	}
 }
 
@@ -349,5 +357,5 @@ void vhu_stream_flush(struct vhu_stream *s, vhu_stream_msg_fn msg, void *arg)
 	s->resync = false;
 	if (s->have == 0)
 		return;
-	deliver(s, s->buf, s->have, VHU_MSG_TRUNCATED, NOT_IN_RECORD, msg, arg);
+	deliver(s, s->buf, s->have, VHU_MSG_TRUNCATED, NOT_IN_RECORD, s->limit, msg, arg);
 }

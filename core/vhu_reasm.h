@@ -32,6 +32,7 @@ struct vhu_stream {
 	uint32_t cap;
 	uint32_t have;
 	uint32_t need;		/* total length once the header is known, else 0 */
+	uint32_t limit;		/* its type's payload limit, with need */
 	uint32_t skip_left;	/* payload bytes of an oversize message still to pass */
 	uint64_t seq;		/* number of the message being assembled */
 	uint64_t first_frame;
