@@ -66,6 +66,14 @@ struct conn {
 	uint32_t seq_pid;
 	int32_t seq_fd;
 	uint32_t seq_next;
+	/* the process table's answers for this connection's last record,
+	 * good while the table's generation stays proc_gen: its device
+	 * guess, asked for every record until one is known, and its
+	 * process name, asked for every message */
+	uint32_t dev_gen, dev_pid, dev_peer;
+	uint8_t dev_found;
+	uint32_t comm_gen, comm_pid;
+	const char *comm;
 	struct conn *next_minted;	/* next connection whose id the same pid made */
 	struct conn *next_retired;
 };
@@ -86,6 +94,8 @@ struct vhu_session {
 	struct conn *retired;	/* earlier lives of reused pids, for statistics */
 	struct proc *procs;	/* open addressing by pid */
 	uint32_t proc_cap, nprocs;
+	uint32_t proc_gen;	/* changes with any process's entry, name or device
+				 * (from 1: a connection's 0 is "never asked") */
 	/* messages completed in one frame are numbered from 0 */
 	uint64_t index_frame;
 	uint32_t next_index;
@@ -152,6 +162,7 @@ static struct proc *proc_slot(struct vhu_session *s, uint32_t pid, bool create)
 	p = proc_find(s->procs, s->proc_cap, pid);
 	p->pid = pid;
 	s->nprocs++;
+	s->proc_gen++;
 	return p;
 }
 
@@ -304,6 +315,7 @@ struct vhu_session *vhu_session_new(const struct vhu_options *opt,
 		s->opt.max_payload = VHU_ABSOLUTE_MAX_PAYLOAD;
 	s->cbs = *cbs;
 	s->ctx = ctx;
+	s->proc_gen = 1;
 	s->paths = vhu_diag_paths_new();	/* without it, that one rule rests */
 	return s;
 }
@@ -539,6 +551,19 @@ static void update_state(struct conn *c, uint8_t channel, const struct vhu_msg *
 	}
 }
 
+/* The name of the process that recorded a message of c, or "". */
+static const char *conn_comm(struct vhu_session *s, struct conn *c, uint32_t pid)
+{
+	if (c->comm_gen != s->proc_gen || c->comm_pid != pid) {
+		struct proc *p = proc_slot(s, pid, false);
+
+		c->comm = p ? p->comm : "";
+		c->comm_gen = s->proc_gen;
+		c->comm_pid = pid;
+	}
+	return c->comm;
+}
+
 static void on_message(void *arg, const struct vhu_msg *m)
 {
 	const struct origin *o = arg;
@@ -547,7 +572,6 @@ static void on_message(void *arg, const struct vhu_msg *m)
 	const struct conn *st = state_conn(s, c);
 	const struct vhu_msg_desc *d;
 	struct vhu_msg_info mi;
-	struct proc *p;
 	void *cookie;
 	bool ack = true, expects = false, header = m->len >= VHU_HDR_SIZE;
 	uint64_t req_arg = 0;
@@ -558,8 +582,7 @@ static void on_message(void *arg, const struct vhu_msg *m)
 	mi.ts_ns = o->ts_ns;
 	mi.conn_id = c->id;
 	mi.pid = o->pid;
-	p = proc_slot(s, o->pid, false);
-	mi.comm = p ? p->comm : "";
+	mi.comm = conn_comm(s, c, o->pid);
 	mi.event = o->event;
 	mi.channel = c->channel;
 	mi.rec_flags = o->rec_flags;
@@ -677,6 +700,19 @@ static uint8_t conn_device(struct vhu_session *s, uint32_t pid, uint32_t peer_pi
 	return p ? p->device : VHU_DEV_UNKNOWN;
 }
 
+/* conn_device() for a data record of c, asked again only when the
+ * process table or the pids changed since c's last record. */
+static uint8_t conn_device_cached(struct vhu_session *s, struct conn *c, uint32_t pid)
+{
+	if (c->dev_gen != s->proc_gen || c->dev_pid != pid || c->dev_peer != c->peer_pid) {
+		c->dev_found = conn_device(s, pid, c->peer_pid);
+		c->dev_gen = s->proc_gen;
+		c->dev_pid = pid;
+		c->dev_peer = c->peer_pid;
+	}
+	return c->dev_found;
+}
+
 /*
  * The end of a connection (closed, its process gone, the capture over):
  * a message still being assembled comes out truncated, shown in frame,
@@ -772,6 +808,7 @@ struct vhu_seq_check vhu_session_record(struct vhu_session *s, uint64_t frame, u
 				memcpy(p->comm, r->comm, sizeof(p->comm));
 			if (r->cmdline)
 				p->device = device_from_cmdline(r->cmdline, r->cmdline_len);
+			s->proc_gen++;
 		}
 		return seq;
 	}
@@ -819,7 +856,7 @@ struct vhu_seq_check vhu_session_record(struct vhu_session *s, uint64_t frame, u
 	if (h->channel != VHU_CHAN_UNKNOWN)
 		c->channel = h->channel;
 	if (!c->device)
-		c->device = conn_device(s, h->pid, c->peer_pid);
+		c->device = conn_device_cached(s, c, h->pid);
 	if (h->role != VHU_ROLE_UNKNOWN)
 		c->role = h->role;
 	dir = h->event == VHU_EV_DATA_RECV;
