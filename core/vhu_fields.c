@@ -3,6 +3,7 @@
 #include "vhu_fields.h"
 #include "vhu_diag.h"
 #include "vhu_emit.h"
+#include "vhu_format.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
 #include "vhu_record.h"
@@ -273,6 +274,7 @@ static char blurb_store[MAX_BIT_FIELDS][96];
 struct bit_index {
 	const struct vhu_bit *table;
 	int16_t id[64];		/* field id, or -1 for an unnamed bit */
+	const char *short_name[64];	/* its summary name, with the id */
 };
 static struct bit_index bit_index[MAX_BIT_TABLES];
 static int nbit_tables;
@@ -342,8 +344,10 @@ void vhu_fields_init(void)
 				f->blurb = blurb_store[k];
 			}
 			/* an alias row of a bit already named keeps the first name */
-			if (ix && b->bit < 64 && ix->id[b->bit] < 0)
+			if (ix && b->bit < 64 && ix->id[b->bit] < 0) {
 				ix->id[b->bit] = (int16_t)nfields;
+				ix->short_name[b->bit] = vhu_short_feature(b->name);
+			}
 			nfields++;
 		}
 	}
@@ -363,13 +367,23 @@ const struct vhu_field *vhu_field_get(int id)
 
 int vhu_bit_field(const struct vhu_bit *table, unsigned bit)
 {
+	const char *short_name;
+
+	return vhu_bit_field_short(table, bit, &short_name);
+}
+
+int vhu_bit_field_short(const struct vhu_bit *table, unsigned bit, const char **short_name)
+{
 	int i;
 
+	*short_name = NULL;
 	if (bit >= 64)
 		return -1;
 	for (i = 0; i < nbit_tables; i++)
-		if (bit_index[i].table == table)
+		if (bit_index[i].table == table) {
+			*short_name = bit_index[i].short_name[bit];
 			return bit_index[i].id[bit];
+		}
 	return -1;
 }
 

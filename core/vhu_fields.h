@@ -283,6 +283,9 @@ int vhu_field_count(void);
 const struct vhu_field *vhu_field_get(int id);
 /* Id of the boolean field for bit `bit` of the given bit table, or -1. */
 int vhu_bit_field(const struct vhu_bit *table, unsigned bit);
+/* The same, and where the id is not -1 the bit's name as summaries show
+ * it (vhu_short_feature() of the field's label, made once). */
+int vhu_bit_field_short(const struct vhu_bit *table, unsigned bit, const char **short_name);
 
 /* The value of a field in the word the walker hands over (a sub-field
  * comes with its whole word, for the bit pattern): a boolean is whether its

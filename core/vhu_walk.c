@@ -370,17 +370,20 @@ static void bits_items(struct walker *w, uint32_t off, unsigned width, uint64_t 
 
 	for (; left; left &= left - 1) {
 		unsigned bit = (unsigned)__builtin_ctzll(left);
+		const char *short_name = NULL;
 		int id = -1;
 
 		if (t1)
-			id = vhu_bit_field(t1, bit);
+			id = vhu_bit_field_short(t1, bit, &short_name);
 		if (id < 0 && t2)
-			id = vhu_bit_field(t2, bit);
+			id = vhu_bit_field_short(t2, bit, &short_name);
 		if (id >= 0) {
-			uint_node(w, id, PL_OFF(off), width, v, -1, false);
+			if (!w->no_tree)
+				uint_node(w, id, PL_OFF(off), width, v, -1, false);
 			if (sum) {
 				sum_str(w, first ? " <" : ",");
-				sum_str(w, vhu_short_feature(vhu_field_get(id)->label));
+				sum_str(w, short_name ? short_name
+						 : vhu_short_feature(vhu_field_get(id)->label));
 				first = false;
 			}
 		} else if (unknown_field >= 0) {
