@@ -22,7 +22,8 @@ struct fmt_out {
 	size_t cap, n;		/* n counts every byte, as vsnprintf returns */
 };
 
-static void put(struct fmt_out *o, const char *s, size_t len)
+/* A piece that does not fit whole: what fits is kept, all of it counted. */
+static void put_clipped(struct fmt_out *o, const char *s, size_t len)
 {
 	if (o->n < o->cap) {
 		size_t room = o->cap - o->n;
@@ -32,45 +33,154 @@ static void put(struct fmt_out *o, const char *s, size_t len)
 	o->n += len;
 }
 
+/* Is there room for len more bytes and the NUL? */
+static inline bool fits(const struct fmt_out *o, size_t len)
+{
+	return o->n < o->cap && len < o->cap - o->n;
+}
+
+/* Inlined, so that the constant pieces (" = ", ": ") are plain stores. */
+static inline void put(struct fmt_out *o, const char *s, size_t len)
+{
+	if (fits(o, len)) {
+		memcpy(o->p + o->n, s, len);
+		o->n += len;
+	} else {
+		put_clipped(o, s, len);
+	}
+}
+
+static void put_fill(struct fmt_out *o, char c, size_t len)
+{
+	static const char zeros[16] = "0000000000000000", spaces[16] = "                ";
+
+	while (len) {
+		size_t k = len < sizeof(zeros) ? len : sizeof(zeros);
+
+		put(o, c == '0' ? zeros : spaces, k);
+		len -= k;
+	}
+}
+
+/* "00".."99", and "00".."ff": numbers are written two digits at a time. */
+#define DEC_ROW(t) t "0" t "1" t "2" t "3" t "4" t "5" t "6" t "7" t "8" t "9"
+#define HEX_ROW(t) DEC_ROW(t) t "a" t "b" t "c" t "d" t "e" t "f"
+static const char dec_pairs[] = DEC_ROW("0") DEC_ROW("1") DEC_ROW("2") DEC_ROW("3")
+	DEC_ROW("4") DEC_ROW("5") DEC_ROW("6") DEC_ROW("7") DEC_ROW("8") DEC_ROW("9");
+static const char hex_pairs[] = HEX_ROW("0") HEX_ROW("1") HEX_ROW("2") HEX_ROW("3")
+	HEX_ROW("4") HEX_ROW("5") HEX_ROW("6") HEX_ROW("7") HEX_ROW("8") HEX_ROW("9")
+	HEX_ROW("a") HEX_ROW("b") HEX_ROW("c") HEX_ROW("d") HEX_ROW("e") HEX_ROW("f");
+
+/* Decimal digits of v: from its bit length, then one comparison. */
+static inline unsigned dec_len(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+		1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull
+	};
+	uint64_t w = v | 1;	/* as many digits as v: 10^k - 1 is odd */
+	unsigned t = (unsigned)(64 - __builtin_clzll(w)) * 1233 >> 12;	/* * log10(2) */
+
+	return t + (w >= pow10[t]);
+}
+
+static inline unsigned hex_len(uint64_t v)
+{
+	return (unsigned)(67 - __builtin_clzll(v | 1)) / 4;
+}
+
+/* The digits of v, ending just before end. */
+static inline void write_dec(char *end, uint64_t v)
+{
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		end -= 2;
+		memcpy(end, dec_pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, dec_pairs + 2 * v, 2);
+	} else {
+		end[-1] = (char)('0' + v);
+	}
+}
+
+/* The last len hex digits of v (leading zeros if v has fewer), ending
+ * just before end. */
+static inline void write_hex(char *end, uint64_t v, unsigned len, bool upper)
+{
+	if (upper) {
+		while (len--) {
+			*--end = "0123456789ABCDEF"[v & 15];
+			v >>= 4;
+		}
+		return;
+	}
+	for (; len >= 2; len -= 2) {
+		end -= 2;
+		memcpy(end, hex_pairs + 2 * (v & 0xff), 2);
+		v >>= 8;
+	}
+	if (len)
+		end[-1] = hex_pairs[2 * (v & 15) + 1];
+}
+
+/* v (a minus sign before it if neg), right-aligned in width columns,
+ * padded with zeros after the sign or with spaces before it. */
 static void put_num(struct fmt_out *o, uint64_t v, bool neg, unsigned base, bool upper,
 		    unsigned width, bool zero)
 {
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char buf[24 + 64];	/* the digits, a sign and up to 64 columns of padding */
-	size_t i = sizeof(buf);
+	unsigned digits = base == 16 ? hex_len(v) : dec_len(v);
+	size_t len = digits + neg, pad = width > len ? width - len : 0;
+	char buf[24], *p;
 
-	/* constant divisors: the compiler turns them into shifts/multiplies */
-	if (base == 16) {
-		do {
-			buf[--i] = digits[v & 15];
-			v >>= 4;
-		} while (v);
-	} else {
-		do {
-			buf[--i] = digits[v % 10];
-			v /= 10;
-		} while (v);
-	}
-	if (neg && !zero)
-		buf[--i] = '-';
-	if (neg && zero) {
-		put(o, "-", 1);
-		width = width ? width - 1 : 0;
-	}
-	while (width > sizeof(buf) - i) {
-		if (i == 0) {	/* wider than buf: the rest goes first */
-			put(o, zero ? "0" : " ", 1);
-			width--;
-			continue;
+	if (fits(o, pad + len)) {	/* the common case: straight into out */
+		p = o->p + o->n;
+		o->n += pad + len;
+		if (zero && neg)
+			*p++ = '-';
+		if (zero && base == 16) {	/* the zeros are hex digits of v */
+			write_hex(p + pad + digits, v, (unsigned)pad + digits, upper);
+			return;
 		}
-		buf[--i] = zero ? '0' : ' ';
+		if (base == 16)
+			write_hex(p + pad + len - (zero && neg), v, digits, upper);
+		else
+			write_dec(p + pad + len - (zero && neg), v);
+		if (pad)
+			memset(p, zero ? '0' : ' ', pad);
+		if (neg && !zero)
+			p[pad] = '-';
+		return;
 	}
-	put(o, buf + i, sizeof(buf) - i);
+	if (neg && zero)
+		put(o, "-", 1);
+	put_fill(o, zero ? '0' : ' ', pad);
+	if (neg && !zero)
+		put(o, "-", 1);
+	if (base == 16)
+		write_hex(buf + digits, v, digits, upper);
+	else
+		write_dec(buf + digits, v);
+	put(o, buf, digits);
 }
 
-static void put_dec(struct fmt_out *o, uint64_t v)
+/* v in decimal, as "%" PRIu64 */
+static inline void put_dec(struct fmt_out *o, uint64_t v)
 {
-	put_num(o, v, false, 10, false, 0, false);
+	unsigned len = dec_len(v);
+
+	if (!fits(o, len)) {
+		put_num(o, v, false, 10, false, 0, false);
+		return;
+	}
+	write_dec(o->p + o->n + len, v);
+	o->n += len;
 }
 
 static void put_signed(struct fmt_out *o, int64_t v)
@@ -79,9 +189,18 @@ static void put_signed(struct fmt_out *o, int64_t v)
 }
 
 /* Lower-case hex, zero-padded to at least digits digits. */
-static void put_hex(struct fmt_out *o, uint64_t v, unsigned digits)
+static inline void put_hex(struct fmt_out *o, uint64_t v, unsigned digits)
 {
-	put_num(o, v, false, 16, false, digits, true);
+	unsigned len = hex_len(v);
+
+	if (len < digits)
+		len = digits;
+	if (!fits(o, len)) {
+		put_num(o, v, false, 16, false, digits, true);
+		return;
+	}
+	write_hex(o->p + o->n + len, v, len, false);
+	o->n += len;
 }
 
 static void put_str(struct fmt_out *o, const char *s)
@@ -97,6 +216,13 @@ static size_t put_end(struct fmt_out *o)
 	return o->n;
 }
 
+/* NUL-terminates what fits; returns the length of the text in out. */
+static size_t put_end_text(struct fmt_out *o)
+{
+	put_end(o);
+	return o->cap ? (o->n < o->cap ? o->n : o->cap - 1) : 0;
+}
+
 unsigned vhu_field_bits(const struct vhu_field *f)
 {
 	switch (f->type) {
@@ -109,25 +235,36 @@ unsigned vhu_field_bits(const struct vhu_field *f)
 	}
 }
 
-/* The pattern of a width that is a multiple of 4, when out has room for
- * all of it: four characters per nibble, no bound to check per bit. */
-static void bitpattern_nibbles(char *out, uint64_t mask, uint64_t value, unsigned width)
+/* Length of the pattern of width bits: a space between nibbles. */
+static size_t pattern_len(unsigned width)
 {
-	unsigned shift = width;
-	char *p = out;
+	return width + width / 4 - 1;
+}
 
-	while (shift) {
-		unsigned m, v, b;
+/*
+ * The pattern of a width that is a multiple of 4 (out has room for all of
+ * it): the dots of a mask without bits, then the mask's bits filled in.
+ * A flag word's line shows one bit, so this is a copy and a store or two.
+ */
+static void bitpattern_fill(char *out, uint64_t mask, uint64_t value, unsigned width)
+{
+	static const char dots[] = ".... .... .... .... .... .... .... .... "
+				   ".... .... .... .... .... .... .... ....";
 
-		shift -= 4;
-		m = (unsigned)(mask >> shift) & 15;
-		v = (unsigned)(value >> shift) & 15;
-		for (b = 8; b; b >>= 1)
-			*p++ = (m & b) ? ((v & b) ? '1' : '0') : '.';
-		if (shift)
-			*p++ = ' ';
+	switch (width) {	/* constant sizes: inline copies */
+	case 8: memcpy(out, dots, 9); break;
+	case 16: memcpy(out, dots, 19); break;
+	case 32: memcpy(out, dots, 39); break;
+	case 64: memcpy(out, dots, 79); break;
+	default: memcpy(out, dots, pattern_len(width)); break;
 	}
-	*p = 0;
+	if (width < 64)
+		mask &= ((uint64_t)1 << width) - 1;
+	for (; mask; mask &= mask - 1) {
+		unsigned bit = (unsigned)__builtin_ctzll(mask), k = width - 1 - bit;
+
+		out[k + k / 4] = (char)('0' + ((value >> bit) & 1));
+	}
 }
 
 void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
@@ -136,8 +273,9 @@ void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 	size_t n = 0;
 	unsigned i;
 
-	if (width % 4 == 0 && cap > width + width / 4) {
-		bitpattern_nibbles(out, mask, value, width);
+	if (width % 4 == 0 && width <= 64 && cap > width + width / 4) {
+		bitpattern_fill(out, mask, value, width);
+		out[pattern_len(width)] = 0;
 		return;
 	}
 	for (i = width; i-- > 0;) {
@@ -201,55 +339,58 @@ static void put_value_number(struct fmt_out *o, const struct vhu_field *f, uint6
 	}
 }
 
-/* The value part, without the label: "NAME (number)" or the number. */
-static void format_value(char *out, size_t cap, const struct vhu_field *f, uint64_t v)
+/* The value part, after the label: "NAME (number)" or the number. */
+static void put_value(struct fmt_out *o, const struct vhu_field *f, uint64_t v)
 {
-	struct fmt_out o = { out, cap, 0 };
-
 	if (f->vals) {
 		const char *name = vhu_val_name(f->vals, v);
 
-		put_str(&o, name ? name : "Unknown");
-		put(&o, " (", 2);
-		put_value_number(&o, f, v);
-		put(&o, ")", 1);
+		put_str(o, name ? name : "Unknown");
+		put(o, " (", 2);
+		put_value_number(o, f, v);
+		put(o, ")", 1);
 	} else {
-		put_value_number(&o, f, v);
+		put_value_number(o, f, v);
 	}
-	put_end(&o);
 }
 
 /* "pattern = Label: " of a masked field. */
 static void put_masked_label(struct fmt_out *o, const struct vhu_field *f, uint64_t v)
 {
+	unsigned width = vhu_field_bits(f);
 	char pat[96];
 
-	vhu_format_bitpattern(pat, sizeof(pat), f->mask, v, vhu_field_bits(f));
-	put_str(o, pat);
+	if (width % 4 == 0 && width && width <= 64 && fits(o, pattern_len(width))) {
+		bitpattern_fill(o->p + o->n, f->mask, v, width);
+		o->n += pattern_len(width);
+	} else {
+		vhu_format_bitpattern(pat, sizeof(pat), f->mask, v, width);
+		put_str(o, pat);
+	}
 	put(o, " = ", 3);
 	put_str(o, f->label);
 	put(o, ": ", 2);
 }
 
-void vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_t v)
+size_t vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_t v)
 {
 	struct fmt_out o = { out, cap, 0 };
-	char val[128];
 
 	if (f->type == VHU_FT_BOOL) {
 		put_masked_label(&o, f, v);
-		put_str(&o, (v & f->mask) ? "Set" : "Not set");
+		if (v & f->mask)
+			put(&o, "Set", 3);
+		else
+			put(&o, "Not set", 7);
 	} else if (f->mask) {
 		put_masked_label(&o, f, v);
-		format_value(val, sizeof(val), f, vhu_field_value(f, v));
-		put_str(&o, val);
+		put_value(&o, f, vhu_field_value(f, v));
 	} else {
 		put_str(&o, f->label);
 		put(&o, ": ", 2);
-		format_value(val, sizeof(val), f, v);
-		put_str(&o, val);
+		put_value(&o, f, v);
 	}
-	put_end(&o);
+	return put_end_text(&o);
 }
 
 /* "Label: " into out; its length, or cap or more if it did not fit. */
@@ -332,6 +473,13 @@ static bool convert(struct fmt_out *o, const char **fmt, va_list *ap)
 	uint64_t u;
 	int64_t d;
 
+	if (*f == 's') {	/* the most common one, without flags */
+		const char *s = va_arg(*ap, const char *);
+
+		put_str(o, s ? s : "(null)");
+		*fmt = f + 1;
+		return true;
+	}
 	if (*f == '%') {
 		put(o, "%", 1);
 		*fmt = f + 1;
@@ -435,14 +583,14 @@ int vhu_vsnprintf(char *out, size_t cap, const char *fmt, va_list ap)
 	va_copy(mine, ap);
 	va_copy(again, ap);
 	while (*f) {
-		const char *pct = strchr(f, '%');
+		const char *lit = f;
 
-		if (!pct) {
-			put(&o, f, strlen(f));
+		while (*f && *f != '%')	/* pieces are short: no call to strchr */
+			f++;
+		put(&o, lit, (size_t)(f - lit));
+		if (!*f)
 			break;
-		}
-		put(&o, f, (size_t)(pct - f));
-		f = pct + 1;
+		f++;
 		if (!convert(&o, &f, &mine)) {
 			int n = vsnprintf(out, cap, fmt, again);
 

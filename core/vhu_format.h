@@ -18,8 +18,9 @@
 
 /* Bits of the field's type (8, 16, 32, 64), or 0 for non-integers. */
 unsigned vhu_field_bits(const struct vhu_field *f);
-/* "Label: value" for an integer or boolean field. */
-void vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_t v);
+/* "Label: value" for an integer or boolean field; returns the length of
+ * the text in out. */
+size_t vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_t v);
 /* "Label: 0011aabb…" (at most 36 bytes shown, then an ellipsis). */
 void vhu_format_bytes(char *out, size_t cap, const struct vhu_field *f,
 		      const uint8_t *p, uint32_t len);

@@ -49,6 +49,7 @@ int main(void)
 	static const uint64_t u64s[] = { 0, 1, 9, 10, 0xff, 0x229, 0xffffffffu,
 					 0x100000000ull, 0x8000000000000000ull, UINT64_MAX };
 	static const int64_t i64s[] = { 0, -1, 1, -10, 12345, INT64_MIN, INT64_MAX };
+	uint64_t v;
 	size_t i;
 
 	check("%s", "");
@@ -74,6 +75,18 @@ int main(void)
 		int64_t v = i64s[i];
 
 		check(" %" PRId64 " %" PRIi64 " %d %05d %5d %ld", v, v, (int)v, (int)v, (int)v, (long)v);
+	}
+	/* every digit count: the lengths come from the bit length */
+	for (v = 1; v; v = v * 10 >= v ? v * 10 : 0) {
+		check("%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%21" PRIu64 "|%-21" PRIu64 "|", v - 1, v, v + 1,
+		      v - 1, v);
+		check("%" PRId64 "|%05" PRId64 "|%8" PRId64, -(int64_t)(v - 1), -(int64_t)v, -(int64_t)v);
+	}
+	for (i = 0; i < 64; i++) {
+		uint64_t b = (uint64_t)1 << i;
+
+		check("%" PRIx64 "|%" PRIx64 "|%" PRIX64 "|%017" PRIx64 "|%3" PRIx64 "|%" PRIu64,
+		      b - 1, b, b + 1, b, b - 1, b - 1);
 	}
 	check(" FAILED(%" PRIu64 ") (reply to #%" PRIu64 ", %" PRIu64 " us)",
 	      (uint64_t)3, (uint64_t)42, (uint64_t)1500);
