@@ -11,18 +11,50 @@
  * keeps tree order: see note_depth().
  */
 
-static void tree_line(GString *s, int depth, const char *text, bool generated)
+/* The line the slow way, a piece at a time (the string grows). */
+static void tree_line_growing(GString *s, int depth, const char *text, size_t len,
+			      bool generated)
 {
 	int i;
 
 	for (i = 0; i < depth; i++)
-		dec_put_str(s, "    ");
+		dec_put(s, "    ", 4);
 	if (generated)
 		dec_put_c(s, '[');
-	dec_put_str(s, text ? text : "");
+	dec_put(s, text, len);
 	if (generated)
 		dec_put_c(s, ']');
 	dec_put_c(s, '\n');
+}
+
+/* One line of the tree: ~35 a message, so it is written in place when
+ * the string has room for all of it, as it nearly always has. */
+static void tree_line(GString *s, int depth, const char *text, bool generated)
+{
+	size_t len, need;
+	char *p;
+	int i;
+
+	if (!text)
+		text = "";
+	len = strlen(text);
+	need = (size_t)depth * 4 + len + (generated ? 3 : 1);
+	if (s->len + need >= s->allocated_len) {
+		tree_line_growing(s, depth, text, len, generated);
+		return;
+	}
+	p = s->str + s->len;
+	for (i = 0; i < depth; i++, p += 4)
+		memcpy(p, "    ", 4);
+	if (generated)
+		*p++ = '[';
+	memcpy(p, text, len);
+	p += len;
+	if (generated)
+		*p++ = ']';
+	*p++ = '\n';
+	*p = 0;
+	s->len += need;
 }
 
 static void json_hex_bytes(GString *s, const uint8_t *p, uint32_t len)
