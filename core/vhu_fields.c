@@ -351,6 +351,7 @@ void vhu_fields_init(void)
 			nfields++;
 		}
 	}
+	vhu_format_init();
 }
 
 int vhu_field_count(void)

@@ -275,7 +275,8 @@ enum vhu_ett_id {
 	VHU_ETT__COUNT
 };
 
-/* Fills the dynamic part of the table (feature bits).  Idempotent; call
+/* Fills the dynamic part of the table (feature bits) and the fields'
+ * fixed texts (vhu_format_init()).  Idempotent; call
  * once before threads start. */
 void vhu_fields_init(void);
 /* Number of fields, static and generated. */

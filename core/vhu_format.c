@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- a bounded text builder ------------------------------------------------ */
@@ -389,6 +390,127 @@ size_t vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_
 		put_str(&o, f->label);
 		put(&o, ": ", 2);
 		put_value(&o, f, v);
+	}
+	return put_end_text(&o);
+}
+
+/* ---- the fixed text of each field ------------------------------------------ */
+
+/*
+ * What comes before a field's value never changes: "Label: ", or for a
+ * masked field its bit pattern with the mask's bits drawn as 0, " = ",
+ * the label and ": ".  vhu_format_init() writes it once for every field,
+ * so that a line is one copy, the pattern's 1 bits and the value, where
+ * it was a pattern drawn, a label measured and five pieces copied.
+ */
+struct field_text {
+	uint32_t off;		/* in field_texts */
+	uint8_t len;		/* 0: none, the line is built a piece at a time */
+	uint8_t width;		/* a masked field's pattern width, else 0 */
+};
+
+static struct field_text *field_text;	/* by field id */
+static char *field_texts;
+static int nfield_text;
+
+/* Is the fixed text of this field a pattern (and which width)? */
+static unsigned pattern_width(const struct vhu_field *f)
+{
+	unsigned width = vhu_field_bits(f);
+
+	if (f->type != VHU_FT_BOOL && !f->mask)
+		return 0;
+	return width && width % 4 == 0 && width <= 64 ? width : 0;
+}
+
+/* The fixed text of f into out; its length, 0 if it has none. */
+static size_t make_field_text(char *out, size_t cap, const struct vhu_field *f)
+{
+	struct fmt_out o = { out, cap, 0 };
+	unsigned width = pattern_width(f);
+
+	if (!width && (f->type == VHU_FT_BOOL || f->mask))
+		return 0;	/* a pattern of another width: drawn bit by bit */
+	if (width) {
+		if (!fits(&o, pattern_len(width)))
+			return 0;
+		bitpattern_fill(out, f->mask, 0, width);
+		o.n = pattern_len(width);
+		put(&o, " = ", 3);
+	}
+	put_str(&o, f->label);
+	put(&o, ": ", 2);
+	return fits(&o, 0) && o.n <= UINT8_MAX ? o.n : 0;
+}
+
+void vhu_format_init(void)
+{
+	int id, n = vhu_field_count();
+	size_t total = 0, len;
+	char buf[256];
+
+	if (field_text)
+		return;
+	for (id = 0; id < n; id++)
+		total += make_field_text(buf, sizeof(buf), vhu_field_get(id));
+	field_texts = malloc(total ? total : 1);
+	field_text = calloc((size_t)n, sizeof(*field_text));
+	if (!field_texts || !field_text) {
+		free(field_texts);
+		free(field_text);
+		field_texts = NULL;
+		field_text = NULL;
+		return;
+	}
+	total = 0;
+	for (id = 0; id < n; id++) {
+		const struct vhu_field *f = vhu_field_get(id);
+
+		len = make_field_text(buf, sizeof(buf), f);
+		memcpy(field_texts + total, buf, len);
+		field_text[id].off = (uint32_t)total;
+		field_text[id].len = (uint8_t)len;
+		field_text[id].width = (uint8_t)pattern_width(f);
+		total += len;
+	}
+	nfield_text = n;
+}
+
+size_t vhu_format_uint_id(char *out, size_t cap, int id, uint64_t v)
+{
+	const struct vhu_field *f = vhu_field_get(id);
+	struct fmt_out o = { out, cap, 0 };
+	const struct field_text *t;
+	uint64_t ones;
+
+	if (!f) {
+		if (cap)
+			out[0] = 0;
+		return 0;
+	}
+	if (id >= nfield_text || !(t = &field_text[id])->len || !fits(&o, t->len))
+		return vhu_format_uint(out, cap, f, v);
+	memcpy(out, field_texts + t->off, t->len);
+	o.n = t->len;
+	if (!t->width) {
+		put_value(&o, f, v);
+		return put_end_text(&o);
+	}
+	ones = v & f->mask;
+	if (t->width < 64)
+		ones &= ((uint64_t)1 << t->width) - 1;
+	for (; ones; ones &= ones - 1) {
+		unsigned k = t->width - 1 - (unsigned)__builtin_ctzll(ones);
+
+		out[k + k / 4] = '1';
+	}
+	if (f->type == VHU_FT_BOOL) {
+		if (v & f->mask)
+			put(&o, "Set", 3);
+		else
+			put(&o, "Not set", 7);
+	} else {
+		put_value(&o, f, vhu_field_value(f, v));
 	}
 	return put_end_text(&o);
 }

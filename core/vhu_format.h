@@ -21,6 +21,11 @@ unsigned vhu_field_bits(const struct vhu_field *f);
 /* "Label: value" for an integer or boolean field; returns the length of
  * the text in out. */
 size_t vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_t v);
+/* Writes every field's fixed text (label, pattern) once, for
+ * vhu_format_uint_id(); vhu_fields_init() calls it. */
+void vhu_format_init(void);
+/* vhu_format_uint() of field id, from its fixed text when there is one. */
+size_t vhu_format_uint_id(char *out, size_t cap, int id, uint64_t v);
 /* "Label: 0011aabb…" (at most 36 bytes shown, then an ellipsis). */
 void vhu_format_bytes(char *out, size_t cap, const struct vhu_field *f,
 		      const uint8_t *p, uint32_t len);

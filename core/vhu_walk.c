@@ -218,7 +218,7 @@ static void uint_node(struct walker *w, int field, uint32_t off, uint32_t len,
 		return;
 	text[0] = 0;
 	if (!w->no_text)
-		vhu_format_uint(text, sizeof(text), f, v);
+		vhu_format_uint_id(text, sizeof(text), field, v);
 	node_init(&n, field, off, len);
 	n.value = v;
 	n.generated = generated;
