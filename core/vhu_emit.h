@@ -31,6 +31,7 @@ struct vhu_node {
 	uint32_t blen;
 	int generated;		/* computed, not on the wire: shown in [brackets] */
 	const char *text;	/* the line as shown, NUL-terminated */
+	size_t text_len;	/* strlen(text) when the walker knew it, or 0 */
 };
 
 enum vhu_severity { VHU_SEV_CHAT, VHU_SEV_NOTE, VHU_SEV_WARN, VHU_SEV_ERROR };

@@ -18,13 +18,8 @@
  * pieces are put here directly.  Like snprintf, the builder keeps the
  * first cap - 1 bytes, NUL-terminates and counts every byte it was given.
  */
-struct fmt_out {
-	char *p;
-	size_t cap, n;		/* n counts every byte, as vsnprintf returns */
-};
-
 /* A piece that does not fit whole: what fits is kept, all of it counted. */
-static void put_clipped(struct fmt_out *o, const char *s, size_t len)
+static void put_clipped(struct vhu_text *o, const char *s, size_t len)
 {
 	if (o->n < o->cap) {
 		size_t room = o->cap - o->n;
@@ -35,13 +30,13 @@ static void put_clipped(struct fmt_out *o, const char *s, size_t len)
 }
 
 /* Is there room for len more bytes and the NUL? */
-static inline bool fits(const struct fmt_out *o, size_t len)
+static inline bool fits(const struct vhu_text *o, size_t len)
 {
 	return o->n < o->cap && len < o->cap - o->n;
 }
 
 /* Inlined, so that the constant pieces (" = ", ": ") are plain stores. */
-static inline void put(struct fmt_out *o, const char *s, size_t len)
+static inline void put(struct vhu_text *o, const char *s, size_t len)
 {
 	if (fits(o, len)) {
 		memcpy(o->p + o->n, s, len);
@@ -51,7 +46,7 @@ static inline void put(struct fmt_out *o, const char *s, size_t len)
 	}
 }
 
-static void put_fill(struct fmt_out *o, char c, size_t len)
+static void put_fill(struct vhu_text *o, char c, size_t len)
 {
 	static const char zeros[16] = "0000000000000000", spaces[16] = "                ";
 
@@ -133,7 +128,7 @@ static inline void write_hex(char *end, uint64_t v, unsigned len, bool upper)
 
 /* v (a minus sign before it if neg), right-aligned in width columns,
  * padded with zeros after the sign or with spaces before it. */
-static void put_num(struct fmt_out *o, uint64_t v, bool neg, unsigned base, bool upper,
+static void put_num(struct vhu_text *o, uint64_t v, bool neg, unsigned base, bool upper,
 		    unsigned width, bool zero)
 {
 	unsigned digits = base == 16 ? hex_len(v) : dec_len(v);
@@ -172,7 +167,7 @@ static void put_num(struct fmt_out *o, uint64_t v, bool neg, unsigned base, bool
 }
 
 /* v in decimal, as "%" PRIu64 */
-static inline void put_dec(struct fmt_out *o, uint64_t v)
+static inline void put_dec(struct vhu_text *o, uint64_t v)
 {
 	unsigned len = dec_len(v);
 
@@ -184,13 +179,13 @@ static inline void put_dec(struct fmt_out *o, uint64_t v)
 	o->n += len;
 }
 
-static void put_signed(struct fmt_out *o, int64_t v)
+static void put_signed(struct vhu_text *o, int64_t v)
 {
 	put_num(o, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, v < 0, 10, false, 0, false);
 }
 
 /* Lower-case hex, zero-padded to at least digits digits. */
-static inline void put_hex(struct fmt_out *o, uint64_t v, unsigned digits)
+static inline void put_hex(struct vhu_text *o, uint64_t v, unsigned digits)
 {
 	unsigned len = hex_len(v);
 
@@ -204,13 +199,13 @@ static inline void put_hex(struct fmt_out *o, uint64_t v, unsigned digits)
 	o->n += len;
 }
 
-static void put_str(struct fmt_out *o, const char *s)
+static void put_str(struct vhu_text *o, const char *s)
 {
 	put(o, s, strlen(s));
 }
 
 /* NUL-terminates what fits; returns the full length, as snprintf does. */
-static size_t put_end(struct fmt_out *o)
+static size_t put_end(struct vhu_text *o)
 {
 	if (o->cap)
 		o->p[o->n < o->cap ? o->n : o->cap - 1] = 0;
@@ -218,13 +213,13 @@ static size_t put_end(struct fmt_out *o)
 }
 
 /* NUL-terminates what fits; returns the length of the text in out. */
-static size_t put_end_text(struct fmt_out *o)
+static size_t put_end_text(struct vhu_text *o)
 {
 	put_end(o);
 	return o->cap ? (o->n < o->cap ? o->n : o->cap - 1) : 0;
 }
 
-unsigned vhu_field_bits(const struct vhu_field *f)
+static inline unsigned field_bits(const struct vhu_field *f)
 {
 	switch (f->type) {
 	case VHU_FT_U8: return 8;
@@ -234,6 +229,11 @@ unsigned vhu_field_bits(const struct vhu_field *f)
 	case VHU_FT_BOOL: return (unsigned)f->base;
 	default: return 0;
 	}
+}
+
+unsigned vhu_field_bits(const struct vhu_field *f)
+{
+	return field_bits(f);
 }
 
 /* Length of the pattern of width bits: a space between nibbles. */
@@ -293,7 +293,7 @@ void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 
 size_t vhu_format_u64(char *out, size_t cap, uint64_t v, unsigned width, bool zero)
 {
-	struct fmt_out o = { out, cap, 0 };
+	struct vhu_text o = { out, cap, 0 };
 
 	put_num(&o, v, false, 10, false, width, zero);
 	return put_end(&o);
@@ -301,7 +301,7 @@ size_t vhu_format_u64(char *out, size_t cap, uint64_t v, unsigned width, bool ze
 
 void vhu_format_conn(char *out, size_t cap, uint64_t conn)
 {
-	struct fmt_out o = { out, cap, 0 };
+	struct vhu_text o = { out, cap, 0 };
 
 	put_dec(&o, conn >> 32);
 	put(&o, ".", 1);
@@ -310,9 +310,9 @@ void vhu_format_conn(char *out, size_t cap, uint64_t conn)
 }
 
 /* The number of a value, in the field's base. */
-static void put_value_number(struct fmt_out *o, const struct vhu_field *f, uint64_t v)
+static void put_value_number(struct vhu_text *o, const struct vhu_field *f, uint64_t v)
 {
-	unsigned digits = vhu_field_bits(f) / 4;
+	unsigned digits = field_bits(f) / 4;
 
 	if (f->type == VHU_FT_I32 && f->base != VHU_BASE_HEX) {
 		put_signed(o, (int32_t)v);
@@ -341,7 +341,7 @@ static void put_value_number(struct fmt_out *o, const struct vhu_field *f, uint6
 }
 
 /* The value part, after the label: "NAME (number)" or the number. */
-static void put_value(struct fmt_out *o, const struct vhu_field *f, uint64_t v)
+static void put_value(struct vhu_text *o, const struct vhu_field *f, uint64_t v)
 {
 	if (f->vals) {
 		const char *name = vhu_val_name(f->vals, v);
@@ -356,9 +356,9 @@ static void put_value(struct fmt_out *o, const struct vhu_field *f, uint64_t v)
 }
 
 /* "pattern = Label: " of a masked field. */
-static void put_masked_label(struct fmt_out *o, const struct vhu_field *f, uint64_t v)
+static void put_masked_label(struct vhu_text *o, const struct vhu_field *f, uint64_t v)
 {
-	unsigned width = vhu_field_bits(f);
+	unsigned width = field_bits(f);
 	char pat[96];
 
 	if (width % 4 == 0 && width && width <= 64 && fits(o, pattern_len(width))) {
@@ -375,7 +375,7 @@ static void put_masked_label(struct fmt_out *o, const struct vhu_field *f, uint6
 
 size_t vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_t v)
 {
-	struct fmt_out o = { out, cap, 0 };
+	struct vhu_text o = { out, cap, 0 };
 
 	if (f->type == VHU_FT_BOOL) {
 		put_masked_label(&o, f, v);
@@ -394,6 +394,34 @@ size_t vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_
 	return put_end_text(&o);
 }
 
+void vhu_text_put(struct vhu_text *t, const char *s, size_t len)
+{
+	put(t, s, len);
+}
+
+void vhu_text_str(struct vhu_text *t, const char *s)
+{
+	put_str(t, s);
+}
+
+void vhu_text_u64(struct vhu_text *t, uint64_t v, unsigned width, bool zero)
+{
+	if (width)
+		put_num(t, v, false, 10, false, width, zero);
+	else
+		put_dec(t, v);
+}
+
+void vhu_text_i64(struct vhu_text *t, int64_t v)
+{
+	put_signed(t, v);
+}
+
+size_t vhu_text_end(struct vhu_text *t)
+{
+	return put_end_text(t);
+}
+
 /* ---- the fixed text of each field ------------------------------------------ */
 
 /*
@@ -404,10 +432,29 @@ size_t vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_
  * it was a pattern drawn, a label measured and five pieces copied.
  */
 struct field_text {
+	const struct vhu_field *f;
 	uint32_t off;		/* in field_texts */
 	uint8_t len;		/* 0: none, the line is built a piece at a time */
 	uint8_t width;		/* a masked field's pattern width, else 0 */
 };
+
+/* The texts are copied 16 bytes at a time (two moves, not a call or a
+ * string instruction), up to 15 bytes past their end: the store has that
+ * much more, and so must out. */
+#define TEXT_BLOCK 16
+
+static inline size_t blocks_len(size_t len)
+{
+	return (len + TEXT_BLOCK - 1) / TEXT_BLOCK * TEXT_BLOCK;
+}
+
+static inline void copy_blocks(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += TEXT_BLOCK)
+		memcpy(dst + i, src + i, TEXT_BLOCK);
+}
 
 static struct field_text *field_text;	/* by field id */
 static char *field_texts;
@@ -416,7 +463,7 @@ static int nfield_text;
 /* Is the fixed text of this field a pattern (and which width)? */
 static unsigned pattern_width(const struct vhu_field *f)
 {
-	unsigned width = vhu_field_bits(f);
+	unsigned width = field_bits(f);
 
 	if (f->type != VHU_FT_BOOL && !f->mask)
 		return 0;
@@ -426,7 +473,7 @@ static unsigned pattern_width(const struct vhu_field *f)
 /* The fixed text of f into out; its length, 0 if it has none. */
 static size_t make_field_text(char *out, size_t cap, const struct vhu_field *f)
 {
-	struct fmt_out o = { out, cap, 0 };
+	struct vhu_text o = { out, cap, 0 };
 	unsigned width = pattern_width(f);
 
 	if (!width && (f->type == VHU_FT_BOOL || f->mask))
@@ -453,7 +500,7 @@ void vhu_format_init(void)
 		return;
 	for (id = 0; id < n; id++)
 		total += make_field_text(buf, sizeof(buf), vhu_field_get(id));
-	field_texts = malloc(total ? total : 1);
+	field_texts = calloc(total + TEXT_BLOCK, 1);
 	field_text = calloc((size_t)n, sizeof(*field_text));
 	if (!field_texts || !field_text) {
 		free(field_texts);
@@ -468,6 +515,7 @@ void vhu_format_init(void)
 
 		len = make_field_text(buf, sizeof(buf), f);
 		memcpy(field_texts + total, buf, len);
+		field_text[id].f = f;
 		field_text[id].off = (uint32_t)total;
 		field_text[id].len = (uint8_t)len;
 		field_text[id].width = (uint8_t)pattern_width(f);
@@ -476,21 +524,31 @@ void vhu_format_init(void)
 	nfield_text = n;
 }
 
-size_t vhu_format_uint_id(char *out, size_t cap, int id, uint64_t v)
+/* The line of a field without a fixed text (or without the room to copy
+ * it in blocks). */
+static size_t format_uint_slowly(char *out, size_t cap, int id, uint64_t v)
 {
 	const struct vhu_field *f = vhu_field_get(id);
-	struct fmt_out o = { out, cap, 0 };
+
+	if (f)
+		return vhu_format_uint(out, cap, f, v);
+	if (cap)
+		out[0] = 0;
+	return 0;
+}
+
+size_t vhu_format_uint_id(char *out, size_t cap, int id, uint64_t v)
+{
+	struct vhu_text o = { out, cap, 0 };
+	const struct vhu_field *f;
 	const struct field_text *t;
 	uint64_t ones;
 
-	if (!f) {
-		if (cap)
-			out[0] = 0;
-		return 0;
-	}
-	if (id >= nfield_text || !(t = &field_text[id])->len || !fits(&o, t->len))
-		return vhu_format_uint(out, cap, f, v);
-	memcpy(out, field_texts + t->off, t->len);
+	if (id < 0 || id >= nfield_text || !(t = &field_text[id])->len ||
+	    !fits(&o, blocks_len(t->len)))
+		return format_uint_slowly(out, cap, id, v);
+	f = t->f;
+	copy_blocks(out, field_texts + t->off, t->len);
 	o.n = t->len;
 	if (!t->width) {
 		put_value(&o, f, v);
@@ -518,7 +576,7 @@ size_t vhu_format_uint_id(char *out, size_t cap, int id, uint64_t v)
 /* "Label: " into out; its length, or cap or more if it did not fit. */
 static size_t put_label(char *out, size_t cap, const struct vhu_field *f)
 {
-	struct fmt_out o = { out, cap, 0 };
+	struct vhu_text o = { out, cap, 0 };
 
 	put_str(&o, f->label);
 	put(&o, ": ", 2);
@@ -567,15 +625,15 @@ size_t vhu_escape(char *out, size_t cap, const char *s, size_t len)
 	return n;
 }
 
-void vhu_format_string(char *out, size_t cap, const struct vhu_field *f,
-		       const char *s, size_t len)
+size_t vhu_format_string(char *out, size_t cap, const struct vhu_field *f,
+			 const char *s, size_t len)
 {
 	size_t n;
 
 	n = put_label(out, cap, f);
 	if (n >= cap)
-		return;
-	vhu_escape(out + n, cap - n, s, len);
+		return cap ? cap - 1 : 0;
+	return n + vhu_escape(out + n, cap - n, s, len);
 }
 
 const char *vhu_short_feature(const char *name)
@@ -586,7 +644,7 @@ const char *vhu_short_feature(const char *name)
 }
 
 /* One conversion at *fmt (after '%'); false if it is not one of ours. */
-static bool convert(struct fmt_out *o, const char **fmt, va_list *ap)
+static bool convert(struct vhu_text *o, const char **fmt, va_list *ap)
 {
 	const char *f = *fmt;
 	bool zero = false, left = false;
@@ -698,7 +756,7 @@ static bool convert(struct fmt_out *o, const char **fmt, va_list *ap)
 
 int vhu_vsnprintf(char *out, size_t cap, const char *fmt, va_list ap)
 {
-	struct fmt_out o = { out, cap, 0 };
+	struct vhu_text o = { out, cap, 0 };
 	const char *f = fmt;
 	va_list mine, again;
 

@@ -203,6 +203,31 @@ static void text_node(struct walker *w, int field, uint32_t off, uint32_t len, i
 	emit(w, &n, ett);
 }
 
+/* The subtree line of a passed fd: "<what><fd>: <kind> <name>". */
+static void fd_node(struct walker *w, int field, const char *what, int fd, unsigned kind,
+		    const char *name)
+{
+	char text[VHU_TEXT_MAX];
+	struct vhu_text t = { text, sizeof(text), 0 };
+	struct vhu_node n;
+
+	if (w->no_tree)
+		return;
+	node_init(&n, field, 0, 0);
+	text[0] = 0;
+	if (!w->no_text) {
+		vhu_text_str(&t, what);
+		vhu_text_i64(&t, fd);
+		vhu_text_put(&t, ": ", 2);
+		vhu_text_str(&t, vhu_fd_kind_name(kind));
+		vhu_text_put(&t, " ", 1);
+		vhu_text_str(&t, name);
+		n.text_len = vhu_text_end(&t);
+	}
+	n.text = text;
+	emit(w, &n, field == VHU_F_FD ? VHU_ETT_FD : VHU_ETT_REC_FD);
+}
+
 /* An integer node with the value given (offsets are message offsets). */
 static void uint_node(struct walker *w, int field, uint32_t off, uint32_t len,
 		      uint64_t v, int ett, bool generated)
@@ -217,9 +242,9 @@ static void uint_node(struct walker *w, int field, uint32_t off, uint32_t len,
 	if (!f)
 		return;
 	text[0] = 0;
-	if (!w->no_text)
-		vhu_format_uint_id(text, sizeof(text), field, v);
 	node_init(&n, field, off, len);
+	if (!w->no_text)
+		n.text_len = vhu_format_uint_id(text, sizeof(text), field, v);
 	n.value = v;
 	n.generated = generated;
 	n.text = text;
@@ -236,9 +261,9 @@ static void string_node(struct walker *w, int field, uint32_t off, uint32_t len,
 	if (!f || w->no_tree)
 		return;
 	text[0] = 0;
-	if (!w->no_text)
-		vhu_format_string(text, sizeof(text), f, s, slen);
 	node_init(&n, field, off, len);
+	if (!w->no_text)
+		n.text_len = vhu_format_string(text, sizeof(text), f, s, slen);
 	n.bytes = (const uint8_t *)s;
 	n.blen = (uint32_t)slen;
 	n.generated = generated;
@@ -1285,8 +1310,7 @@ static void fd_subtree(struct walker *w, const struct vhu_fdinfo *fd)
 	char name[4 * VHU_FD_NAME_MAX];
 
 	vhu_escape(name, sizeof(name), fd->name, sizeof(fd->name));
-	text_node(w, VHU_F_FD, 0, 0, VHU_ETT_FD, "fd %d: %s %s", fd->fd,
-		  vhu_fd_kind_name(fd->kind), name);
+	fd_node(w, VHU_F_FD, "fd ", fd->fd, fd->kind, name);
 	uint_node(w, VHU_F_FD_KIND, 0, 0, fd->kind, -1, true);
 	string_node(w, VHU_F_FD_NAME, 0, 0, fd->name, strlen(fd->name), true);
 	uint_node(w, VHU_F_FD_INO, 0, 0, fd->ino, -1, true);
@@ -1370,13 +1394,18 @@ static void walk_links(struct walker *w)
 		uint_node(w, VHU_F_RESPONSE_IN, 0, 0, mi->reply_frame, -1, true);
 	if (mi->is_reply && mi->matched && !w->no_tree) {
 		char text[VHU_TEXT_MAX];
+		struct vhu_text t = { text, sizeof(text), 0 };
 		struct vhu_node n;
 
 		uint_node(w, VHU_F_RESPONSE_TO, 0, 0, mi->request_frame, -1, true);
-		vhu_snprintf(text, sizeof(text), "%s: %" PRIu64 ".%09" PRIu64 " seconds",
-			 vhu_field_get(VHU_F_TIME)->label, mi->latency_ns / 1000000000u,
-			 mi->latency_ns % 1000000000u);
 		node_init(&n, VHU_F_TIME, 0, 0);
+		vhu_text_str(&t, vhu_field_get(VHU_F_TIME)->label);
+		vhu_text_put(&t, ": ", 2);
+		vhu_text_u64(&t, mi->latency_ns / 1000000000u, 0, false);
+		vhu_text_put(&t, ".", 1);
+		vhu_text_u64(&t, mi->latency_ns % 1000000000u, 9, true);
+		vhu_text_put(&t, " seconds", 8);
+		n.text_len = vhu_text_end(&t);
 		n.value = mi->latency_ns;
 		n.generated = 1;
 		n.text = text;
@@ -1450,6 +1479,30 @@ int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi
 	return expected_fds(d, pick_layout(d, m, mi, w.plen), &w);
 }
 
+/* "vhost-user, NAME[ reply][ (channel)], <side> to <side>"; its length. */
+static size_t message_root(char *out, size_t cap, const char *name,
+			   const struct vhu_msg_info *mi)
+{
+	struct vhu_text t = { out, cap, 0 };
+	const char *tag = vhu_channel_tag(mi->channel);
+
+	vhu_text_str(&t, VHU_PROTO_NAME ", ");
+	vhu_text_str(&t, name ? name : "Unknown request");
+	if (mi->is_reply)
+		vhu_text_put(&t, " reply", 6);
+	if (*tag) {
+		vhu_text_put(&t, " (", 2);
+		vhu_text_str(&t, tag);
+		vhu_text_put(&t, ")", 1);
+	}
+	vhu_text_put(&t, ", ", 2);
+	vhu_text_str(&t, vhu_side_name(mi->sender));
+	vhu_text_put(&t, " to ", 4);
+	vhu_text_str(&t, vhu_side_name(mi->sender == VHU_ROLE_BACKEND ? VHU_ROLE_FRONTEND
+								       : VHU_ROLE_BACKEND));
+	return vhu_text_end(&t);
+}
+
 void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		      const struct vhu_walk_opts *o, const struct vhu_emitter *e, void *ctx)
 {
@@ -1495,16 +1548,11 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 
 	/* the root (no line to format without a tree or without texts) */
 	root[0] = 0;
+	node_init(&n, VHU_F_NONE, 0, m->len);
 	if (!w.no_tree && !w.no_text && m->len >= VHU_HDR_SIZE)
-		vhu_snprintf(root, sizeof(root), "%s, %s%s%s%s%s, %s to %s", VHU_PROTO_NAME,
-			 name ? name : "Unknown request", mi->is_reply ? " reply" : "",
-			 *vhu_channel_tag(mi->channel) ? " (" : "", vhu_channel_tag(mi->channel),
-			 *vhu_channel_tag(mi->channel) ? ")" : "",
-			 vhu_side_name(mi->sender),
-			 vhu_side_name(mi->sender == VHU_ROLE_BACKEND ? VHU_ROLE_FRONTEND : VHU_ROLE_BACKEND));
+		n.text_len = message_root(root, sizeof(root), name, mi);
 	else if (!w.no_tree && !w.no_text)
 		vhu_snprintf(root, sizeof(root), "%s, incomplete header (%u bytes)", VHU_PROTO_NAME, m->len);
-	node_init(&n, VHU_F_NONE, 0, m->len);
 	n.text = root;
 	emit(&w, &n, VHU_ETT_ROOT);
 
@@ -1585,6 +1633,26 @@ static void note_seq(struct walker *w, const struct vhu_seq_check *k)
 		     k->seq, k->expected - 1);
 }
 
+/* "vhost-user capture record, <event>, <comm>[<pid>], conn <conn>, fd <fd>";
+ * its length. */
+static size_t record_root(char *out, size_t cap, const struct vhu_rec_hdr *h,
+			  const char *comm, const char *conn)
+{
+	struct vhu_text t = { out, cap, 0 };
+
+	vhu_text_str(&t, VHU_REC_PROTO_NAME ", ");
+	vhu_text_str(&t, vhu_event_name(h->event));
+	vhu_text_put(&t, ", ", 2);
+	vhu_text_str(&t, comm);
+	vhu_text_put(&t, "[", 1);
+	vhu_text_u64(&t, h->pid, 0, false);
+	vhu_text_put(&t, "], conn ", 8);
+	vhu_text_str(&t, conn);
+	vhu_text_put(&t, ", fd ", 5);
+	vhu_text_i64(&t, h->fd);
+	return vhu_text_end(&t);
+}
+
 void vhu_walk_record(const struct vhu_record *r, const char *comm,
 		     const struct vhu_seq_check *seq, const struct vhu_emitter *e, void *ctx)
 {
@@ -1599,9 +1667,8 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 	w.ctx = ctx;
 	vhu_format_conn(conn, sizeof(conn), h->conn_id);
 	vhu_escape(name, sizeof(name), comm && *comm ? comm : "?", VHU_TEXT_MAX);
-	vhu_snprintf(text, sizeof(text), "%s, %s, %s[%u], conn %s, fd %d", VHU_REC_PROTO_NAME,
-		 vhu_event_name(h->event), name, h->pid, conn, h->fd);
 	node_init(&n, VHU_F_NONE, 0, h->hdr_len);
+	n.text_len = record_root(text, sizeof(text), h, name, conn);
 	n.text = text;
 	emit(&w, &n, VHU_ETT_REC);
 
@@ -1636,8 +1703,7 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 		const struct vhu_rec_fd *fd = &r->fds[i];
 
 		vhu_escape(fdname, sizeof(fdname), fd->name, fd->name_len);
-		text_node(&w, VHU_F_REC_FDINFO, 0, 0, VHU_ETT_REC_FD, "Passed fd %d: %s %s", fd->fd,
-			  vhu_fd_kind_name(fd->kind), fdname);
+		fd_node(&w, VHU_F_REC_FDINFO, "Passed fd ", fd->fd, fd->kind, fdname);
 		rec_uint(&w, VHU_F_REC_FD_NUM, 0, 0, (uint64_t)(int64_t)fd->fd);
 		rec_uint(&w, VHU_F_REC_FD_KIND, 0, 0, fd->kind);
 		string_node(&w, VHU_F_REC_FD_NAME, 0, 0, fd->name, fd->name_len, false);

@@ -15,6 +15,8 @@ static void line(struct test_emit *t, const struct vhu_node *n, char kind)
 		t->errors++;
 	if (!n->text || strlen(n->text) >= VHU_TEXT_MAX)
 		t->errors++;
+	else if (n->text_len && n->text_len != strlen(n->text))
+		t->errors++;	/* a length given must be the text's */
 	t->nodes++;
 	if (!t->out)
 		return;
