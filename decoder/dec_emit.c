@@ -29,15 +29,16 @@ static void tree_line_growing(GString *s, int depth, const char *text, size_t le
 
 /* One line of the tree: ~35 a message, so it is written in place when
  * the string has room for all of it, as it nearly always has. */
-static void tree_line(GString *s, int depth, const char *text, bool generated)
+static inline void tree_line(GString *s, int depth, const char *text, size_t len, bool generated)
 {
-	size_t len, need;
+	size_t need;
 	char *p;
 	int i;
 
 	if (!text)
 		text = "";
-	len = strlen(text);
+	if (!len)	/* not measured by the walker */
+		len = strlen(text);
 	need = (size_t)depth * 4 + len + (generated ? 3 : 1);
 	if (s->len + need >= s->allocated_len) {
 		tree_line_growing(s, depth, text, len, generated);
@@ -129,7 +130,7 @@ static void emit_item(void *ctx, const struct vhu_node *n)
 	struct dec_walk *w = ctx;
 
 	if (w->tree)
-		tree_line(w->tree, w->depth, n->text, n->generated);
+		tree_line(w->tree, w->depth, n->text, n->text_len, n->generated);
 	if (w->jfields)
 		json_node(w, n);
 	mark_added(w);
@@ -169,12 +170,12 @@ static void tree_note(struct dec_walk *w, const struct vhu_note_desc *d, const c
 	char line[3 * VHU_TEXT_MAX];
 
 	snprintf(line, sizeof(line), "Expert Info (%s/%s): %s", sev, grp, text);
-	tree_line(w->tree, depth, line, true);
-	tree_line(w->tree, depth + 1, text, true);
+	tree_line(w->tree, depth, line, 0, true);
+	tree_line(w->tree, depth + 1, text, 0, true);
 	snprintf(line, sizeof(line), "Severity level: %s", sev);
-	tree_line(w->tree, depth + 1, line, true);
+	tree_line(w->tree, depth + 1, line, 0, true);
 	snprintf(line, sizeof(line), "Group: %s", grp);
-	tree_line(w->tree, depth + 1, line, true);
+	tree_line(w->tree, depth + 1, line, 0, true);
 }
 
 static void json_note(struct dec_walk *w, const struct vhu_note_desc *d, const char *text)
