@@ -128,6 +128,34 @@ static inline void dec_put_c(GString *s, char c)
 	dec_put(s, &c, 1);
 }
 
+/* Room for n more bytes at the end of s, for pieces written in place:
+ * the caller writes at most n bytes from the pointer returned and hands
+ * where it stopped to dec_commit. */
+static inline char *dec_reserve(GString *s, size_t n)
+{
+	if (s->len + n >= s->allocated_len) {
+		gsize len = s->len;
+
+		g_string_set_size(s, len + n);
+		g_string_truncate(s, len);
+	}
+	return s->str + s->len;
+}
+
+static inline void dec_commit(GString *s, char *end)
+{
+	s->len = (gsize)(end - s->str);
+	s->str[s->len] = 0;
+}
+
+/* dec_write_u64: v in decimal, after pad up to width columns; returns the
+ * end.  It writes at most the larger of width and DEC_U64_TEXT_MAX bytes.
+ * dec_write_nsec: the nine digits of a nanosecond count below 10^9. */
+#define DEC_U64_TEXT_MAX 20
+#define DEC_U64_WIDTH_MAX 64
+char *dec_write_u64(char *p, uint64_t v, unsigned width, char pad);
+char *dec_write_nsec(char *p, uint32_t ns);
+
 void dec_append_u64(GString *s, uint64_t v);
 void dec_append_u64_width(GString *s, uint64_t v, unsigned width, char pad);
 void dec_append_padded(GString *s, const char *str, unsigned width);

@@ -17,73 +17,183 @@ const struct dec_colors *dec_colors(bool on)
 	return on ? &colors_on : &colors_off;
 }
 
+/* A colour's escape sequence ("" when colours are off), at most
+ * COLOR_MAX bytes. */
+#define COLOR_MAX 8
+
+static char *write_color(char *p, const char *code)
+{
+	while (*code)
+		*p++ = *code++;
+	return p;
+}
+
 /* Seconds since the first packet, with nanoseconds: "12.000345678". */
-static void append_rel_time(GString *s, int64_t rel_ns)
+static char *write_rel_time(char *p, int64_t rel_ns)
 {
 	uint64_t v = rel_ns < 0 ? (uint64_t)-rel_ns : (uint64_t)rel_ns;
 
 	if (rel_ns < 0)
-		dec_put_c(s, '-');
-	dec_append_u64(s, v / 1000000000u);
-	dec_put_c(s, '.');
-	dec_append_u64_width(s, v % 1000000000u, 9, '0');
+		*p++ = '-';
+	p = dec_write_u64(p, v / 1000000000u, 0, ' ');
+	*p++ = '.';
+	return dec_write_nsec(p, (uint32_t)(v % 1000000000u));
 }
 
-/* The connection id, "%-11s" wide. */
-static void append_conn(GString *s, uint64_t conn)
+/*
+ * The connection and channel columns, "%-11s %-7s ", are the same for
+ * every message of a connection, and a capture has few connections at a
+ * time: their text is kept in a small table indexed by the connection id
+ * and written again from there.
+ */
+#define CONN_COLUMNS_MAX (VHU_CONN_TEXT_MAX + 1 + 24 + 1)
+#define CONN_CACHE_SIZE 16
+
+struct conn_columns {
+	bool valid;
+	uint8_t len;
+	unsigned channel;
+	uint64_t conn;
+	char text[CONN_COLUMNS_MAX];
+};
+
+static struct conn_columns conn_cache[CONN_CACHE_SIZE];
+
+/* str, then spaces up to width columns; false if it does not fit in
+ * *n of cap. */
+static bool pad_into(char *out, size_t cap, size_t *n, const char *str, size_t width)
+{
+	size_t len = strlen(str);
+
+	if (len > cap - *n || width > cap - *n)
+		return false;
+	memcpy(out + *n, str, len);
+	for (; len < width; len++)
+		out[*n + len] = ' ';
+	*n += len;
+	return true;
+}
+
+static bool conn_columns_fill(struct conn_columns *e, bool has_conn, uint64_t conn,
+			      unsigned channel)
+{
+	char id[VHU_CONN_TEXT_MAX];
+	size_t n = 0;
+
+	if (has_conn)
+		vhu_format_conn(id, sizeof(id), conn);
+	else
+		strcpy(id, "-");
+	if (!pad_into(e->text, sizeof(e->text), &n, id, 11) ||
+	    !pad_into(e->text, sizeof(e->text), &n, " ", 1) ||
+	    !pad_into(e->text, sizeof(e->text), &n, has_conn ? vhu_channel_name(channel) : "-", 7) ||
+	    !pad_into(e->text, sizeof(e->text), &n, " ", 1))
+		return false;
+	e->len = (uint8_t)n;
+	return true;
+}
+
+static const struct conn_columns *conn_columns(bool has_conn, uint64_t conn, unsigned channel)
+{
+	static struct conn_columns none;
+	struct conn_columns *e;
+
+	if (!has_conn) {
+		if (!none.valid)
+			none.valid = conn_columns_fill(&none, false, 0, 0);
+		return &none;
+	}
+	e = &conn_cache[(conn ^ conn >> 32 ^ channel) % CONN_CACHE_SIZE];
+	if (e->valid && e->conn == conn && e->channel == channel)
+		return e;
+	e->conn = conn;
+	e->channel = channel;
+	e->valid = conn_columns_fill(e, true, conn, channel);
+	return e;
+}
+
+/* The same columns appended piece by piece. */
+static void line_conn_columns(GString *s, bool has_conn, uint64_t conn, unsigned channel)
 {
 	char id[VHU_CONN_TEXT_MAX];
 
-	vhu_format_conn(id, sizeof(id), conn);
-	dec_append_padded(s, id, 11);
-}
-
-/* frame, time, connection, channel: the columns every line starts with
- * (printed once per message: built piece by piece, not by a format). */
-static void line_start(GString *s, const struct dec_colors *c, uint64_t frame,
-		       int64_t rel_ns, bool has_conn, uint64_t conn, unsigned channel)
-{
-	dec_put_str(s, c->dim);
-	dec_append_u64_width(s, frame, 7, ' ');
-	dec_put_c(s, ' ');
-	append_rel_time(s, rel_ns);
-	dec_put_str(s, c->off);
-	dec_put_c(s, ' ');
 	if (has_conn)
-		append_conn(s, conn);
-	else
-		dec_append_padded(s, "-", 11);
+		vhu_format_conn(id, sizeof(id), conn);
+	dec_append_padded(s, has_conn ? id : "-", 11);
 	dec_put_c(s, ' ');
 	dec_append_padded(s, has_conn ? vhu_channel_name(channel) : "-", 7);
 	dec_put_c(s, ' ');
 }
 
-static const char *direction_text(unsigned sender)
+/* frame, time, connection, channel: the columns every line starts with,
+ * written in place (printed once per message). */
+#define LINE_START_MAX (COLOR_MAX + DEC_U64_TEXT_MAX + 1 + 1 + DEC_U64_TEXT_MAX + 1 + 9 + \
+			COLOR_MAX + 1 + CONN_COLUMNS_MAX)
+
+static void line_start(GString *s, const struct dec_colors *c, uint64_t frame,
+		       int64_t rel_ns, bool has_conn, uint64_t conn, unsigned channel)
 {
+	const struct conn_columns *cc = conn_columns(has_conn, conn, channel);
+	char *p = dec_reserve(s, LINE_START_MAX);
+
+	p = write_color(p, c->dim);
+	p = dec_write_u64(p, frame, 7, ' ');
+	*p++ = ' ';
+	p = write_rel_time(p, rel_ns);
+	p = write_color(p, c->off);
+	*p++ = ' ';
+	if (cc->valid) {
+		memcpy(p, cc->text, cc->len);
+		dec_commit(s, p + cc->len);
+		return;
+	}
+	dec_commit(s, p);
+	line_conn_columns(s, has_conn, conn, channel);	/* did not fit the table */
+}
+
+struct text {
+	const char *str;
+	size_t len;
+};
+
+#define TEXT(s) { s, sizeof(s) - 1 }
+
+static struct text direction_text(unsigned sender)
+{
+	static const struct text fe = TEXT("front-end\u2192back-end"),
+		be = TEXT("back-end\u2192front-end"), unknown = TEXT("?\u2192?");
+
 	switch (sender) {
-	case VHU_ROLE_FRONTEND: return "front-end\u2192back-end";
-	case VHU_ROLE_BACKEND: return "back-end\u2192front-end";
-	default: return "?\u2192?";
+	case VHU_ROLE_FRONTEND: return fe;
+	case VHU_ROLE_BACKEND: return be;
+	default: return unknown;
 	}
 }
+
+/* direction (at most 32 bytes), comm[pid]: the columns of a message after
+ * line_start */
+#define COMM_MAX (4 * 17)
+#define LINE_SENDER_MAX (COLOR_MAX + 32 + COLOR_MAX + 1 + COMM_MAX + 1 + DEC_U64_TEXT_MAX + 3)
 
 void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
 		      const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		      const struct dec_walk *w)
 {
-	char comm[4 * 17];
+	struct text dir = direction_text(mi->sender);
+	char *p;
 
 	(void)m;
-	vhu_escape(comm, sizeof(comm), mi->comm && *mi->comm ? mi->comm : "?", sizeof(comm));
 	line_start(s, c, mi->frame, rel_ns, true, mi->conn_id, mi->channel);
-	dec_put_str(s, mi->sender == VHU_ROLE_BACKEND ? c->be : c->fe);
-	dec_put_str(s, direction_text(mi->sender));
-	dec_put_str(s, c->off);
-	dec_put_c(s, ' ');
-	dec_put_str(s, comm);
-	dec_put_c(s, '[');
-	dec_append_u64(s, mi->pid);
-	dec_put_str(s, "]  ");
+	p = dec_reserve(s, LINE_SENDER_MAX);
+	p = write_color(p, mi->sender == VHU_ROLE_BACKEND ? c->be : c->fe);
+	memcpy(p, dir.str, dir.len);
+	p = write_color(p + dir.len, c->off);
+	*p++ = ' ';
+	p += vhu_escape(p, COMM_MAX, mi->comm && *mi->comm ? mi->comm : "?", COMM_MAX);
+	*p++ = '[';
+	p = dec_write_u64(p, mi->pid, 0, ' ');
+	memcpy(p, "]  ", 3);
+	dec_commit(s, p + 3);
 	dec_put_str(s, w->summary);
 	if (w->malformed[0])
 		dec_appendf(s, "  %s[MALFORMED: %s]%s", c->bad, w->malformed, c->off);

@@ -37,19 +37,73 @@ void dec_appendf(GString *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The line's numbers (frame, time, pid) are written for every message:
+ * through the core's general formatter (base, sign, width, bounds of its
+ * builder) they were a fifth of one-line decoding (bench/decoder/RESULTS.md).
+ * These write decimal digits two at a time straight to where they go.
+ */
+static const char two_digits[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* The number of decimal digits of v. */
+static unsigned count_digits(uint64_t v)
+{
+	unsigned n = 1;
+
+	while (v >= 100) {
+		v /= 100;
+		n += 2;
+	}
+	return v >= 10 ? n + 1 : n;
+}
+
+/* v's last n decimal digits, ending just before end. */
+static void write_digits_back(char *end, uint64_t v, unsigned n)
+{
+	while (n >= 2) {
+		end -= 2;
+		memcpy(end, two_digits + 2 * (v % 100), 2);
+		v /= 100;
+		n -= 2;
+	}
+	if (n)
+		*--end = (char)('0' + v % 10);
+}
+
+char *dec_write_u64(char *p, uint64_t v, unsigned width, char pad)
+{
+	unsigned n = count_digits(v);
+
+	while (width > n) {
+		*p++ = pad;
+		width--;
+	}
+	write_digits_back(p + n, v, n);
+	return p + n;
+}
+
+char *dec_write_nsec(char *p, uint32_t ns)
+{
+	write_digits_back(p + 9, ns, 9);
+	return p + 9;
+}
+
 void dec_append_u64(GString *s, uint64_t v)
 {
 	dec_append_u64_width(s, v, 0, ' ');
 }
 
 /* v in decimal, right-aligned in width columns with pad ' ' or '0'
- * ("%7lu", "%09u"), by the core's number formatter. */
+ * ("%7lu", "%09u"); at most DEC_U64_WIDTH_MAX columns of padding. */
 void dec_append_u64_width(GString *s, uint64_t v, unsigned width, char pad)
 {
-	char buf[24 + 64];
-	size_t n = vhu_format_u64(buf, sizeof(buf), v, width, pad == '0');
-
-	dec_put(s, buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
+	if (width > DEC_U64_WIDTH_MAX)
+		width = DEC_U64_WIDTH_MAX;
+	dec_commit(s, dec_write_u64(dec_reserve(s, DEC_U64_TEXT_MAX + DEC_U64_WIDTH_MAX), v,
+				    width, pad));
 }
 
 /* str left-aligned in width columns ("%-11s"). */
