@@ -225,6 +225,16 @@ int dec_run(const struct dec_opts *o);
 struct pcap;
 struct pcap *dec_open_capture(const char *path);
 
+/* dec_input.c: the records of a capture, as pcap_next_ex gives them
+ * (1, -2 at its end, PCAP_ERROR with dec_input_error). */
+struct pcap_pkthdr;
+struct dec_input;
+/* NULL after saying why on stderr, as dec_open_capture */
+struct dec_input *dec_input_open(const char *path);
+int dec_input_next(struct dec_input *in, struct pcap_pkthdr **ph, const unsigned char **data);
+const char *dec_input_error(struct dec_input *in);
+void dec_input_close(struct dec_input *in);
+
 /* dec_diff.c */
 int dec_diff_run(const struct dec_opts *o);
 

@@ -498,17 +498,17 @@ static bool run_pass(struct dec_run *r, int pass)
 {
 	struct pcap_pkthdr *ph;
 	const u_char *data;
-	pcap_t *p = dec_open_capture(r->o->input);
+	struct dec_input *in = dec_input_open(r->o->input);
 	int rc;
 
-	if (!p)
+	if (!in)
 		return false;
 	reset_pass(r, pass);
-	while ((rc = pcap_next_ex(p, &ph, &data)) == 1)
+	while ((rc = dec_input_next(in, &ph, &data)) == 1)
 		handle_packet(r, ph, data);
 	if (rc == PCAP_ERROR)
-		report(r, r->frame + 1, "capture file truncated or unreadable", pcap_geterr(p));
-	pcap_close(p);
+		report(r, r->frame + 1, "capture file truncated or unreadable", dec_input_error(in));
+	dec_input_close(in);
 
 	g_string_truncate(r->msgs, 0);
 	r->finishing = true;
