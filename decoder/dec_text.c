@@ -73,13 +73,28 @@ static void write_digits_back(char *end, uint64_t v, unsigned n)
 		*--end = (char)('0' + v % 10);
 }
 
+/* The line's numbers are small: their digits counted by comparisons. */
+static unsigned count_digits_small(uint32_t v)
+{
+	if (v < 10000)
+		return v < 100 ? (v < 10 ? 1 : 2) : (v < 1000 ? 3 : 4);
+	if (v < 100000000)
+		return v < 1000000 ? (v < 100000 ? 5 : 6) : (v < 10000000 ? 7 : 8);
+	return v < 1000000000 ? 9 : 10;
+}
+
 char *dec_write_u64(char *p, uint64_t v, unsigned width, char pad)
 {
-	unsigned n = count_digits(v);
+	unsigned n = v <= UINT32_MAX ? count_digits_small((uint32_t)v) : count_digits(v);
 
-	while (width > n) {
-		*p++ = pad;
-		width--;
+	if (width > n) {
+		/* a line's columns are narrow: one 8-byte store, the bytes
+		 * past the padding are the digits' or past the end */
+		if (width <= 8)
+			memset(p, pad, 8);
+		else
+			memset(p, pad, width - n);
+		p += width - n;
 	}
 	write_digits_back(p + n, v, n);
 	return p + n;
@@ -87,7 +102,14 @@ char *dec_write_u64(char *p, uint64_t v, unsigned width, char pad)
 
 char *dec_write_nsec(char *p, uint32_t ns)
 {
-	write_digits_back(p + 9, ns, 9);
+	uint32_t hi = ns / 100000, lo = ns % 100000;	/* 4 and 5 digits */
+
+	memcpy(p, two_digits + 2 * (hi / 100), 2);
+	memcpy(p + 2, two_digits + 2 * (hi % 100), 2);
+	p[4] = (char)('0' + lo / 10000);
+	lo %= 10000;
+	memcpy(p + 5, two_digits + 2 * (lo / 100), 2);
+	memcpy(p + 7, two_digits + 2 * (lo % 100), 2);
 	return p + 9;
 }
 
