@@ -87,16 +87,29 @@ static void sum_str(struct walker *w, const char *str)
 	sum_mem(w, str, strlen(str));
 }
 
-/* v in decimal, as %u / PRIu64 writes it. */
+/* v in decimal, as %u / PRIu64 writes it: two digits a division. */
 static void sum_dec(struct walker *w, uint64_t v)
 {
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
 	char buf[20];
 	size_t i = sizeof(buf);
 
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		buf[--i] = pairs[2 * r + 1];
+		buf[--i] = pairs[2 * r];
+	}
+	if (v >= 10) {
+		buf[--i] = pairs[2 * v + 1];
+		buf[--i] = pairs[2 * v];
+	} else {
+		buf[--i] = (char)('0' + v);
+	}
 	sum_mem(w, buf + i, sizeof(buf) - i);
 }
 
