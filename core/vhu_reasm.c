@@ -34,6 +34,19 @@ uint32_t vhu_stream_limit(const struct vhu_stream *s, uint32_t request)
 	return bound ? bound : VHU_DEFAULT_MAX_PAYLOAD;
 }
 
+/* vhu_stream_limit() of a header just read: a stream mostly carries the
+ * same few requests, and the last answer is kept with what it was asked
+ * for (the request, on the stream's channel). */
+static uint32_t header_limit(struct vhu_stream *s, uint32_t request)
+{
+	if (!s->last_limit || s->last_request != request || s->last_channel != s->channel) {
+		s->last_limit = vhu_stream_limit(s, request);
+		s->last_request = request;
+		s->last_channel = s->channel;
+	}
+	return s->last_limit;
+}
+
 /* The header's three u32 in little-endian order, as the rest of the reader
  * reads them: a big-endian host's header is swapped into tmp. */
 static const uint8_t *le_header(const struct vhu_stream *s, const uint8_t *p, uint32_t len,
@@ -278,7 +291,7 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 			uint8_t tmp[VHU_HDR_SIZE];
 			const uint8_t *le = le_header(s, data + off, avail, tmp);
 			uint32_t size = vhu_get_le32(le + 8);
-			uint32_t limit = vhu_stream_limit(s, vhu_get_le32(le));
+			uint32_t limit = header_limit(s, vhu_get_le32(le));
 
 			if (size > limit) {
 				if (piece)
@@ -315,7 +328,7 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 				uint8_t tmp[VHU_HDR_SIZE];
 				const uint8_t *le = le_header(s, s->buf, VHU_HDR_SIZE, tmp);
 				uint32_t size = vhu_get_le32(le + 8);
-				uint32_t limit = vhu_stream_limit(s, vhu_get_le32(le));
+				uint32_t limit = header_limit(s, vhu_get_le32(le));
 
 				/* the piece that completes the header may also
 				 * end the message: say so (last), as for any
