@@ -609,17 +609,26 @@ void vhu_format_bytes(char *out, size_t cap, const struct vhu_field *f,
 
 size_t vhu_escape(char *out, size_t cap, const char *s, size_t len)
 {
-	size_t n = 0, i;
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0, i = 0;
 
 	if (!cap)
 		return 0;
-	for (i = 0; s && i < len && s[i] && n + 5 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
+	/* a character is written while n + 5 < cap: an escape's four bytes
+	 * and the NUL always fit */
+	while (s && i < len && n + 5 < cap) {
+		unsigned char c = (unsigned char)s[i++];
 
-		if (c < 0x20 || c == 0x7f)
-			n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
-		else
+		if (c >= 0x20 && c != 0x7f) {
 			out[n++] = (char)c;
+		} else if (c) {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		} else {
+			break;
+		}
 	}
 	out[n] = 0;
 	return n;
@@ -634,6 +643,24 @@ size_t vhu_format_string(char *out, size_t cap, const struct vhu_field *f,
 	if (n >= cap)
 		return cap ? cap - 1 : 0;
 	return n + vhu_escape(out + n, cap - n, s, len);
+}
+
+size_t vhu_format_string_id(char *out, size_t cap, int id, const char *s, size_t len)
+{
+	const struct field_text *t;
+
+	if (id < 0 || id >= nfield_text || !(t = &field_text[id])->len || t->width ||
+	    blocks_len(t->len) >= cap) {
+		const struct vhu_field *f = vhu_field_get(id);
+
+		if (f)
+			return vhu_format_string(out, cap, f, s, len);
+		if (cap)
+			out[0] = 0;
+		return 0;
+	}
+	copy_blocks(out, field_texts + t->off, t->len);
+	return t->len + vhu_escape(out + t->len, cap - t->len, s, len);
 }
 
 const char *vhu_short_feature(const char *name)

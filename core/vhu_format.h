@@ -24,7 +24,8 @@ size_t vhu_format_uint(char *out, size_t cap, const struct vhu_field *f, uint64_
 /* Writes every field's fixed text (label, pattern) once, for
  * vhu_format_uint_id(); vhu_fields_init() calls it. */
 void vhu_format_init(void);
-/* vhu_format_uint() of field id, from its fixed text when there is one. */
+/* vhu_format_uint() of field id, from its fixed text when there is one;
+ * returns the length of the text, 0 (and "") only when id is no field. */
 size_t vhu_format_uint_id(char *out, size_t cap, int id, uint64_t v);
 /* "Label: 0011aabb…" (at most 36 bytes shown, then an ellipsis). */
 void vhu_format_bytes(char *out, size_t cap, const struct vhu_field *f,
@@ -38,6 +39,8 @@ size_t vhu_escape(char *out, size_t cap, const char *s, size_t len);
  * the text in out. */
 size_t vhu_format_string(char *out, size_t cap, const struct vhu_field *f,
 			 const char *s, size_t len);
+/* vhu_format_string() of field id, from its fixed text. */
+size_t vhu_format_string_id(char *out, size_t cap, int id, const char *s, size_t len);
 /* ".... .1.." style pattern of the bits of mask in value, width bits. */
 void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 			   unsigned width);

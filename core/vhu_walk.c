@@ -247,17 +247,20 @@ static void uint_node(struct walker *w, int field, uint32_t off, uint32_t len,
 {
 	char text[VHU_TEXT_MAX];
 	struct vhu_node n;
-	const struct vhu_field *f;
 
 	if (w->no_tree)
 		return;
-	f = vhu_field_get(field);
-	if (!f)
-		return;
-	text[0] = 0;
 	node_init(&n, field, off, len);
-	if (!w->no_text)
+	if (w->no_text) {
+		if (!vhu_field_get(field))
+			return;
+		text[0] = 0;
+	} else {
+		/* the formatter looks the field up, and gives 0 for none */
 		n.text_len = vhu_format_uint_id(text, sizeof(text), field, v);
+		if (!n.text_len)
+			return;
+	}
 	n.value = v;
 	n.generated = generated;
 	n.text = text;
@@ -276,7 +279,7 @@ static void string_node(struct walker *w, int field, uint32_t off, uint32_t len,
 	text[0] = 0;
 	node_init(&n, field, off, len);
 	if (!w->no_text)
-		n.text_len = vhu_format_string(text, sizeof(text), f, s, slen);
+		n.text_len = vhu_format_string_id(text, sizeof(text), field, s, slen);
 	n.bytes = (const uint8_t *)s;
 	n.blen = (uint32_t)slen;
 	n.generated = generated;

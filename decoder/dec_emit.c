@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "dec.h"
+#include "vhu_format.h"
 
 /*
  * The walker hands us every node with its final text.  For -V we print
@@ -162,20 +163,36 @@ static int note_depth(const struct dec_walk *w)
 	return w->added[w->depth] ? w->depth + 1 : w->depth;
 }
 
+/* "<label><value>" as a line of a note. */
+static void note_pair(struct dec_walk *w, int depth, const char *label, const char *value)
+{
+	char line[VHU_TEXT_MAX];
+	struct vhu_text t = { line, sizeof(line), 0 };
+
+	vhu_text_str(&t, label);
+	vhu_text_str(&t, value);
+	tree_line(w->tree, depth, line, vhu_text_end(&t), true);
+}
+
+/* Built piece by piece, not by snprintf: a note comes with every finding. */
 static void tree_note(struct dec_walk *w, const struct vhu_note_desc *d, const char *text)
 {
 	const char *sev = vhu_severity_name(d->severity);
 	const char *grp = vhu_group_name(d->group);
 	int depth = note_depth(w);
 	char line[3 * VHU_TEXT_MAX];
+	struct vhu_text t = { line, sizeof(line), 0 };
 
-	snprintf(line, sizeof(line), "Expert Info (%s/%s): %s", sev, grp, text);
-	tree_line(w->tree, depth, line, 0, true);
+	vhu_text_str(&t, "Expert Info (");
+	vhu_text_str(&t, sev);
+	vhu_text_put(&t, "/", 1);
+	vhu_text_str(&t, grp);
+	vhu_text_put(&t, "): ", 3);
+	vhu_text_str(&t, text);
+	tree_line(w->tree, depth, line, vhu_text_end(&t), true);
 	tree_line(w->tree, depth + 1, text, 0, true);
-	snprintf(line, sizeof(line), "Severity level: %s", sev);
-	tree_line(w->tree, depth + 1, line, 0, true);
-	snprintf(line, sizeof(line), "Group: %s", grp);
-	tree_line(w->tree, depth + 1, line, 0, true);
+	note_pair(w, depth + 1, "Severity level: ", sev);
+	note_pair(w, depth + 1, "Group: ", grp);
 }
 
 static void json_note(struct dec_walk *w, const struct vhu_note_desc *d, const char *text)
