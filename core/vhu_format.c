@@ -184,21 +184,6 @@ static void put_signed(struct vhu_text *o, int64_t v)
 	put_num(o, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, v < 0, 10, false, 0, false);
 }
 
-/* Lower-case hex, zero-padded to at least digits digits. */
-static inline void put_hex(struct vhu_text *o, uint64_t v, unsigned digits)
-{
-	unsigned len = hex_len(v);
-
-	if (len < digits)
-		len = digits;
-	if (!fits(o, len)) {
-		put_num(o, v, false, 16, false, digits, true);
-		return;
-	}
-	write_hex(o->p + o->n + len, v, len, false);
-	o->n += len;
-}
-
 static void put_str(struct vhu_text *o, const char *s)
 {
 	put(o, s, strlen(s));
@@ -309,35 +294,90 @@ void vhu_format_conn(char *out, size_t cap, uint64_t conn)
 	put_end(&o);
 }
 
-/* The number of a value, in the field's base. */
+/* How a field's number is written, from its type and base. */
+enum number_kind { NK_DEC, NK_HEX, NK_DEC_HEX, NK_HEX_DEC, NK_I32, NK_HEX32, NK_I64 };
+
+/* The longest number: "0x", 16 digits, " (", 20 digits and ")". */
+#define NUMBER_MAX 48
+
+static enum number_kind number_kind(const struct vhu_field *f)
+{
+	if (f->type == VHU_FT_I32)
+		return f->base == VHU_BASE_HEX ? NK_HEX32 : NK_I32;
+	if (f->type == VHU_FT_I64)
+		return NK_I64;
+	switch (f->base) {
+	case VHU_BASE_HEX: return NK_HEX;
+	case VHU_BASE_DEC_HEX: return NK_DEC_HEX;
+	case VHU_BASE_HEX_DEC: return NK_HEX_DEC;
+	default: return NK_DEC;
+	}
+}
+
+static inline char *write_u64(char *p, uint64_t v)
+{
+	unsigned len = dec_len(v);
+
+	write_dec(p + len, v);
+	return p + len;
+}
+
+static inline char *write_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return write_u64(p, (uint64_t)v);
+	*p++ = '-';
+	return write_u64(p, (uint64_t)0 - (uint64_t)v);
+}
+
+/* "0x" and at least digits hex digits. */
+static inline char *write_0x(char *p, uint64_t v, unsigned digits)
+{
+	unsigned len = hex_len(v);
+
+	if (len < digits)
+		len = digits;
+	memcpy(p, "0x", 2);
+	write_hex(p + 2 + len, v, len, false);
+	return p + 2 + len;
+}
+
+/* The number of a value as its field shows it (digits: the field's hex
+ * digits), at most NUMBER_MAX bytes at p; returns its end. */
+static char *write_number(char *p, enum number_kind k, unsigned digits, uint64_t v)
+{
+	switch (k) {
+	case NK_I32:
+		return write_i64(p, (int32_t)v);
+	case NK_HEX32:
+		return write_0x(p, (uint32_t)v, 8);
+	case NK_I64:
+		return write_i64(p, (int64_t)v);
+	case NK_HEX:
+		return write_0x(p, v, digits);
+	case NK_DEC_HEX:
+		p = write_u64(p, v);
+		memcpy(p, " (", 2);
+		p = write_0x(p + 2, v, digits);
+		*p++ = ')';
+		return p;
+	case NK_HEX_DEC:
+		p = write_0x(p, v, digits);
+		memcpy(p, " (", 2);
+		p = write_u64(p + 2, v);
+		*p++ = ')';
+		return p;
+	case NK_DEC:
+		break;
+	}
+	return write_u64(p, v);
+}
+
 static void put_value_number(struct vhu_text *o, const struct vhu_field *f, uint64_t v)
 {
-	unsigned digits = field_bits(f) / 4;
+	char buf[NUMBER_MAX];
 
-	if (f->type == VHU_FT_I32 && f->base != VHU_BASE_HEX) {
-		put_signed(o, (int32_t)v);
-	} else if (f->type == VHU_FT_I32) {
-		put(o, "0x", 2);
-		put_hex(o, (uint32_t)v, 8);
-	} else if (f->type == VHU_FT_I64) {
-		put_signed(o, (int64_t)v);
-	} else if (f->base == VHU_BASE_HEX) {
-		put(o, "0x", 2);
-		put_hex(o, v, digits);
-	} else if (f->base == VHU_BASE_DEC_HEX) {
-		put_dec(o, v);
-		put(o, " (0x", 4);
-		put_hex(o, v, digits);
-		put(o, ")", 1);
-	} else if (f->base == VHU_BASE_HEX_DEC) {
-		put(o, "0x", 2);
-		put_hex(o, v, digits);
-		put(o, " (", 2);
-		put_dec(o, v);
-		put(o, ")", 1);
-	} else {
-		put_dec(o, v);
-	}
+	put(o, buf, (size_t)(write_number(buf, number_kind(f), field_bits(f) / 4, v) - buf));
 }
 
 /* The value part, after the label: "NAME (number)" or the number. */
@@ -436,6 +476,8 @@ struct field_text {
 	uint32_t off;		/* in field_texts */
 	uint8_t len;		/* 0: none, the line is built a piece at a time */
 	uint8_t width;		/* a masked field's pattern width, else 0 */
+	uint8_t kind;		/* enum number_kind */
+	uint8_t value_max;	/* the longest value part: room to check once */
 };
 
 /* The texts are copied 16 bytes at a time (two moves, not a call or a
@@ -490,6 +532,22 @@ static size_t make_field_text(char *out, size_t cap, const struct vhu_field *f)
 	return fits(&o, 0) && o.n <= UINT8_MAX ? o.n : 0;
 }
 
+/* The longest value part of f ("Not set", "NAME (number)", the number). */
+static size_t value_max(const struct vhu_field *f)
+{
+	const struct vhu_val *val;
+	size_t name = 7;	/* "Unknown", "Not set" */
+
+	if (f->type == VHU_FT_BOOL)
+		return name;
+	if (!f->vals)
+		return NUMBER_MAX;
+	for (val = f->vals; val->name; val++)
+		if (strlen(val->name) > name)
+			name = strlen(val->name);
+	return name + 3 + NUMBER_MAX;
+}
+
 void vhu_format_init(void)
 {
 	int id, n = vhu_field_count();
@@ -517,8 +575,10 @@ void vhu_format_init(void)
 		memcpy(field_texts + total, buf, len);
 		field_text[id].f = f;
 		field_text[id].off = (uint32_t)total;
-		field_text[id].len = (uint8_t)len;
+		field_text[id].len = value_max(f) <= UINT8_MAX ? (uint8_t)len : 0;
 		field_text[id].width = (uint8_t)pattern_width(f);
+		field_text[id].kind = (uint8_t)number_kind(f);
+		field_text[id].value_max = (uint8_t)value_max(f);
 		total += len;
 	}
 	nfield_text = n;
@@ -537,22 +597,50 @@ static size_t format_uint_slowly(char *out, size_t cap, int id, uint64_t v)
 	return 0;
 }
 
+/* "NAME (number)" or the number, at p; returns its end.  There is room
+ * for the field's value_max bytes. */
+static char *write_value(char *p, const struct field_text *t, uint64_t v)
+{
+	const struct vhu_field *f = t->f;
+	unsigned digits = field_bits(f) / 4;
+	const char *name;
+	size_t len;
+
+	if (!f->vals)
+		return write_number(p, (enum number_kind)t->kind, digits, v);
+	name = vhu_val_name(f->vals, v);
+	if (!name)
+		name = "Unknown";
+	len = strlen(name);
+	memcpy(p, name, len);
+	p += len;
+	memcpy(p, " (", 2);
+	p = write_number(p + 2, (enum number_kind)t->kind, digits, v);
+	*p++ = ')';
+	return p;
+}
+
+/*
+ * With room for the fixed text (copied in blocks) and the longest value,
+ * the line is written without a bound to check per piece.
+ */
 size_t vhu_format_uint_id(char *out, size_t cap, int id, uint64_t v)
 {
-	struct vhu_text o = { out, cap, 0 };
 	const struct vhu_field *f;
 	const struct field_text *t;
 	uint64_t ones;
+	char *p;
 
 	if (id < 0 || id >= nfield_text || !(t = &field_text[id])->len ||
-	    !fits(&o, blocks_len(t->len)))
+	    blocks_len(t->len) + t->value_max >= cap)
 		return format_uint_slowly(out, cap, id, v);
 	f = t->f;
 	copy_blocks(out, field_texts + t->off, t->len);
-	o.n = t->len;
+	p = out + t->len;
 	if (!t->width) {
-		put_value(&o, f, v);
-		return put_end_text(&o);
+		p = write_value(p, t, v);
+		*p = 0;
+		return (size_t)(p - out);
 	}
 	ones = v & f->mask;
 	if (t->width < 64)
@@ -562,15 +650,17 @@ size_t vhu_format_uint_id(char *out, size_t cap, int id, uint64_t v)
 
 		out[k + k / 4] = '1';
 	}
-	if (f->type == VHU_FT_BOOL) {
-		if (v & f->mask)
-			put(&o, "Set", 3);
-		else
-			put(&o, "Not set", 7);
+	if (f->type != VHU_FT_BOOL) {
+		p = write_value(p, t, vhu_field_value(f, v));
+	} else if (v & f->mask) {
+		memcpy(p, "Set", 3);
+		p += 3;
 	} else {
-		put_value(&o, f, vhu_field_value(f, v));
+		memcpy(p, "Not set", 7);
+		p += 7;
 	}
-	return put_end_text(&o);
+	*p = 0;
+	return (size_t)(p - out);
 }
 
 /* "Label: " into out; its length, or cap or more if it did not fit. */

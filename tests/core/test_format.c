@@ -2,13 +2,16 @@
 /*
  * \summary: the summaries' formatter gives what vsnprintf gives: same
  * text, same return value, at every buffer size, for the conversions it
- * handles itself and for those it hands to vsnprintf.
+ * handles itself and for those it hands to vsnprintf; a field's line from
+ * its fixed text is the one built piece by piece.
  */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "vhu_emit.h"
+#include "vhu_fields.h"
 #include "vhu_format.h"
 
 static int failures;
@@ -42,6 +45,59 @@ static void check(const char *fmt, ...)
 				(int)(caps[i] ? caps[i] : 1), got);
 		}
 	}
+}
+
+/* A field's line from its fixed text is the line built piece by piece,
+ * at every buffer size. */
+static void check_field(int id, uint64_t v)
+{
+	static const size_t caps[] = { 1, 2, 9, 40, 100, 200, VHU_TEXT_MAX };
+	const struct vhu_field *f = vhu_field_get(id);
+	char want[VHU_TEXT_MAX], got[VHU_TEXT_MAX];
+	size_t i, nw, ng;
+
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		memset(want, 'W', sizeof(want));
+		memset(got, 'W', sizeof(got));
+		if (f->type == VHU_FT_STRING) {
+			nw = vhu_format_string(want, caps[i], f, "name\x01", 5);
+			ng = vhu_format_string_id(got, caps[i], id, "name\x01", 5);
+		} else {
+			nw = vhu_format_uint(want, caps[i], f, v);
+			ng = vhu_format_uint_id(got, caps[i], id, v);
+		}
+		checked++;
+		if (nw != ng || strcmp(want, got) != 0 || nw != strlen(want)) {
+			failures++;
+			fprintf(stderr, "field %s, value %" PRIu64 ", cap %zu: \"%s\" (%zu), from the fixed text \"%s\" (%zu)\n",
+				f->abbrev, v, caps[i], want, nw, got, ng);
+		}
+	}
+}
+
+static void check_fields(void)
+{
+	static const uint64_t vals[] = { 0, 1, 2, 3, 7, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000,
+					 0x7fffffff, 0x80000000u, 0xffffffffu, 0x100000000ull,
+					 0x8000000000000000ull, UINT64_MAX };
+	int id, n;
+	size_t i;
+
+	vhu_fields_init();
+	n = vhu_field_count();
+	for (id = 0; id < n; id++) {
+		const struct vhu_field *f = vhu_field_get(id);
+		const struct vhu_val *val;
+
+		if (f->type == VHU_FT_NONE || f->type == VHU_FT_PROTOCOL || f->type == VHU_FT_BYTES)
+			continue;
+		for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+			check_field(id, vals[i]);
+		for (val = f->vals; val && val->name; val++)
+			check_field(id, f->mask ? val->value << __builtin_ctzll(f->mask) : val->value);
+	}
+	if (vhu_format_uint_id(NULL, 0, -1, 0) != 0 || vhu_format_uint_id(NULL, 0, n, 0) != 0)
+		failures++;
 }
 
 int main(void)
@@ -90,6 +146,7 @@ int main(void)
 	}
 	check(" FAILED(%" PRIu64 ") (reply to #%" PRIu64 ", %" PRIu64 " us)",
 	      (uint64_t)3, (uint64_t)42, (uint64_t)1500);
+	check_fields();
 	printf("test_format: %d checks, %d failures\n", checked, failures);
 	return failures ? 1 : 0;
 }
