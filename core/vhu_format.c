@@ -676,7 +676,6 @@ static size_t put_label(char *out, size_t cap, const struct vhu_field *f)
 void vhu_format_bytes(char *out, size_t cap, const struct vhu_field *f,
 		      const uint8_t *p, uint32_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const uint32_t max_show = 36;
 	size_t n;
 	uint32_t i;
@@ -688,13 +687,11 @@ void vhu_format_bytes(char *out, size_t cap, const struct vhu_field *f,
 		snprintf(out + n, cap - n, "<MISSING>");
 		return;
 	}
-	for (i = 0; i < len && i < max_show && n + 3 < cap; i++) {
-		out[n++] = hex[p[i] >> 4];
-		out[n++] = hex[p[i] & 15];
-	}
+	for (i = 0; i < len && i < max_show && n + 3 < cap; i++, n += 2)
+		memcpy(out + n, hex_pairs + 2 * p[i], 2);
 	out[n] = 0;
 	if (len > max_show && n + 4 < cap)
-		snprintf(out + n, cap - n, "\xe2\x80\xa6"); /* U+2026, as Wireshark */
+		memcpy(out + n, "\xe2\x80\xa6", 4); /* U+2026, as Wireshark, and the NUL */
 }
 
 size_t vhu_escape(char *out, size_t cap, const char *s, size_t len)
