@@ -254,8 +254,8 @@ static tvbuff_t *message_tvb(tvbuff_t *tvb, packet_info *pinfo, gint data_off,
 }
 
 /* mt: the message's tvb, or NULL without a tree (bytes are enough then). */
-static void draw_message(packet_info *pinfo, proto_tree *tree, tvbuff_t *mt,
-			 struct vhu_ws_tap_msg *tm)
+static void draw_message(packet_info *pinfo, struct vhu_ws_info *info, proto_tree *tree,
+			 tvbuff_t *mt, struct vhu_ws_tap_msg *tm)
 {
 	struct vhu_ws_emit e;
 	struct vhu_walk_opts wo;
@@ -270,7 +270,7 @@ static void draw_message(packet_info *pinfo, proto_tree *tree, tvbuff_t *mt,
 	 * first pass) needs every value but no line anyone reads. */
 	wo.summary_only = tree == NULL;
 	wo.values_only = tree && !PTREE_DATA(tree)->visible;
-	vhu_ws_emit_init(&e, pinfo, mt, tree);
+	vhu_ws_emit_init(&e, pinfo, info, mt, tree);
 	/* expert infos name the protocol that is current when they are added */
 	saved_proto = pinfo->current_proto;
 	pinfo->current_proto = VHU_PROTO_SHORT;
@@ -281,8 +281,8 @@ static void draw_message(packet_info *pinfo, proto_tree *tree, tvbuff_t *mt,
 }
 
 /* Message number index of the frame: its tvb and bytes, then its tree. */
-static void dissect_message(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-			    const uint8_t *bytes, gint data_off,
+static void dissect_message(tvbuff_t *tvb, packet_info *pinfo, struct vhu_ws_info *info,
+			    proto_tree *tree, const uint8_t *bytes, gint data_off,
 			    const struct vhu_ws_frame_more *more, tvbuff_t **done,
 			    uint32_t index, const struct vhu_ws_msg *wm)
 {
@@ -307,12 +307,13 @@ static void dissect_message(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 			return;
 		tm.m.bytes = wm->len ? tvb_get_ptr(mt, 0, (gint)wm->len) : NULL;
 	}
-	draw_message(pinfo, tree, mt, &tm);
+	draw_message(pinfo, info, tree, mt, &tm);
 }
 
-/* seq: the frame's, or NULL (the first pass did not see the frame) */
-static void draw_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-			const struct vhu_record *r, const char *comm,
+/* seq: the frame's, or NULL (the first pass did not see the frame);
+ * info: where the record's summary goes (NULL: the column) */
+static void draw_record(tvbuff_t *tvb, packet_info *pinfo, struct vhu_ws_info *info,
+			proto_tree *tree, const struct vhu_record *r, const char *comm,
 			const struct vhu_seq_check *seq)
 {
 	struct vhu_ws_emit e;
@@ -321,13 +322,13 @@ static void draw_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 	/* without a tree the record's lines go nowhere; its notes (lost
 	 * records, out of sequence) still have to reach the expert infos */
 	if (tree || (r->h.flags & VHU_RF_LOST) || (seq && seq->state > VHU_SEQ_NEXT)) {
-		vhu_ws_emit_init(&e, pinfo, tvb, tree);
+		vhu_ws_emit_init(&e, pinfo, NULL, tvb, tree);
 		vhu_walk_record(r, comm, seq, &vhu_ws_emitter, &e);
 	}
 	if (r->h.event == VHU_EV_DATA_SENT || r->h.event == VHU_EV_DATA_RECV)
 		return;
 	vhu_record_summary(r, comm, line, sizeof(line));
-	col_add_str(pinfo->cinfo, COL_INFO, line);
+	vhu_ws_info_set(info, pinfo, line);
 }
 
 static int dissect_bad_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -335,7 +336,7 @@ static int dissect_bad_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 {
 	struct vhu_ws_emit e;
 
-	vhu_ws_emit_init(&e, pinfo, tvb, tree);
+	vhu_ws_emit_init(&e, pinfo, NULL, tvb, tree);
 	vhu_walk_bad_record(st, len, &vhu_ws_emitter, &e);	/* sets the Info column */
 	return (int)len;
 }
@@ -350,6 +351,7 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 	const struct vhu_ws_frame *fr;
 	const struct vhu_ws_frame_more *more;
 	const struct vhu_ws_ends *ends;
+	struct vhu_ws_info info = { NULL, 0, false, false };
 	tvbuff_t **done;
 	gint data_off;
 	uint32_t i, j;
@@ -367,7 +369,7 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 	if (!proto_is_protocol_enabled(find_protocol_by_id(proto_vhost_user))) {
 		char line[VHU_TEXT_MAX];
 
-		draw_record(tvb, pinfo, tree, &r, "", NULL);
+		draw_record(tvb, pinfo, NULL, tree, &r, "", NULL);
 		vhu_record_summary(&r, "", line, sizeof(line));
 		col_add_str(pinfo->cinfo, COL_INFO, line);
 		return (int)len;
@@ -380,7 +382,7 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 	fr = vhu_ws_frame_get(pinfo->num);
 	ends = fr ? vhu_ws_frame_ends(fr) : NULL;
 	more = fr ? vhu_ws_frame_more(fr) : NULL;	/* NULL too: the next number */
-	draw_record(tvb, pinfo, tree, &r, ends ? ends->comm : "", more ? &more->seq : NULL);
+	draw_record(tvb, pinfo, &info, tree, &r, ends ? ends->comm : "", more ? &more->seq : NULL);
 	if (!fr)
 		return (int)len;
 	set_endpoints(pinfo, ends->src, ends->dst);
@@ -388,10 +390,10 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 	data_off = r.data ? (gint)(r.data - bytes) : 0;
 	done = more ? vhu_ws_frag_frame(tvb, data_off, pinfo, tree, more) : NULL;
 	for (i = 0; i < fr->nmsgs; i++)
-		dissect_message(tvb, pinfo, tree, bytes, data_off, more, done, i,
+		dissect_message(tvb, pinfo, &info, tree, bytes, data_off, more, done, i,
 				vhu_ws_msg_at(fr->first_msg + i));
 	for (j = 0; more && more->late_msgs && j < more->late_msgs->len; j++)
-		dissect_message(tvb, pinfo, tree, bytes, data_off, more, done, i + j,
+		dissect_message(tvb, pinfo, &info, tree, bytes, data_off, more, done, i + j,
 				vhu_ws_msg_at(g_array_index(more->late_msgs, uint32_t, j)));
 	if (more && more->head_bytes && !fr->nmsgs && !more->late_msgs)
 		col_append_sep_fstr(pinfo->cinfo, COL_INFO, VHU_WS_INFO_SEP,

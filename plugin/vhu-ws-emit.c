@@ -7,11 +7,89 @@
 #include "vhu-ws.h"
 
 
-void vhu_ws_emit_init(struct vhu_ws_emit *e, packet_info *pinfo, tvbuff_t *tvb,
-		      proto_tree *tree)
+#include <string.h>
+
+/* ---- the Info column ---- */
+
+/* Whether the buffer can stand for the column: only from an empty column
+ * (anything before it, such as text before a fence, would need the
+ * column's own rules for separators); otherwise the column is written to
+ * directly, as it always is without a buffer. */
+static bool info_usable(struct vhu_ws_info *info, packet_info *pinfo)
+{
+	const char *now;
+
+	if (!VHU_WS_INFO_BUFFERED || !info || info->direct)
+		return false;
+	if (info->buf)
+		return true;
+	now = pinfo->cinfo ? col_get_text(pinfo->cinfo, COL_INFO) : NULL;
+	if (!now || *now) {
+		info->direct = true;
+		return false;
+	}
+	info->buf = wmem_alloc(pinfo->pool, COL_MAX_INFO_LEN);
+	info->buf[0] = 0;
+	info->len = 0;
+	return true;
+}
+
+/* Appends what g_strlcat would: as much of text as the column holds. */
+static void info_add(struct vhu_ws_info *info, const char *text)
+{
+	size_t n = strlen(text), room = COL_MAX_INFO_LEN - 1 - info->len;
+
+	if (n > room)
+		n = room;
+	memcpy(info->buf + info->len, text, n);
+	info->len += n;
+	info->buf[info->len] = 0;
+}
+
+/* The buffer lives as long as the packet's columns are read (pinfo->pool).
+ * Once the column points at it, the column shows every change made to it
+ * and is not set again; a column that copies it instead is set after
+ * each change. */
+static void info_show(struct vhu_ws_info *info, packet_info *pinfo)
+{
+	if (info->pointed)
+		return;
+	col_set_str(pinfo->cinfo, COL_INFO, info->buf);
+	info->pointed = col_get_text(pinfo->cinfo, COL_INFO) == info->buf;
+}
+
+void vhu_ws_info_set(struct vhu_ws_info *info, packet_info *pinfo, const char *text)
+{
+	if (!info_usable(info, pinfo)) {
+		col_add_str(pinfo->cinfo, COL_INFO, text);
+		return;
+	}
+	info->len = 0;
+	info_add(info, text);
+	info_show(info, pinfo);
+}
+
+void vhu_ws_info_append(struct vhu_ws_info *info, packet_info *pinfo, const char *sep,
+			const char *text)
+{
+	if (!info_usable(info, pinfo)) {
+		col_append_sep_str(pinfo->cinfo, COL_INFO, sep, text);
+		return;
+	}
+	if (info->len)
+		info_add(info, sep);
+	info_add(info, text);
+	info_show(info, pinfo);
+}
+
+/* ---- the emitter ---- */
+
+void vhu_ws_emit_init(struct vhu_ws_emit *e, packet_info *pinfo, struct vhu_ws_info *info,
+		      tvbuff_t *tvb, proto_tree *tree)
 {
 	/* deeper levels are set when they are opened (emit_push) */
 	e->pinfo = pinfo;
+	e->info = info;
 	e->tvb = tvb;
 	e->depth = 0;
 	e->flattened = 0;
@@ -201,7 +279,7 @@ static void emit_summary(void *ctx, const char *text)
 {
 	struct vhu_ws_emit *e = ctx;
 
-	col_append_sep_str(e->pinfo->cinfo, COL_INFO, VHU_WS_INFO_SEP, text);
+	vhu_ws_info_append(e->info, e->pinfo, VHU_WS_INFO_SEP, text);
 }
 
 const struct vhu_emitter vhu_ws_emitter = {

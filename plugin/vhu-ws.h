@@ -36,8 +36,33 @@ struct vhu_ws_level {
 	proto_item *last;	/* the item added last at this level */
 };
 
+/*
+ * The Info column of a record, built in a buffer of its own that the
+ * column points at (col_set_str): Wireshark 4.0 appends to a column with
+ * g_strlcat, a byte at a time over the whole column, for every message.
+ * The text is cut where the column's own buffer would cut it.  This
+ * follows 4.0's column code; with later versions, whose appends copy
+ * differently, the column is appended to as before.
+ */
+#define VHU_WS_INFO_BUFFERED (!VHU_WS_AT_LEAST(4, 2))
+
+struct vhu_ws_info {
+	char *buf;		/* COL_MAX_INFO_LEN bytes (pinfo->pool), or NULL */
+	size_t len;
+	bool pointed;		/* the column shows buf itself */
+	bool direct;		/* the column was not empty: written to directly */
+};
+
+/* The column's text replaced by text (col_add_str), or text appended
+ * after sep if the column is not empty (col_append_sep_str).  info may
+ * be NULL: the column is then written to directly. */
+void vhu_ws_info_set(struct vhu_ws_info *info, packet_info *pinfo, const char *text);
+void vhu_ws_info_append(struct vhu_ws_info *info, packet_info *pinfo, const char *sep,
+			const char *text);
+
 struct vhu_ws_emit {
 	packet_info *pinfo;
+	struct vhu_ws_info *info;	/* where summaries go (NULL: the column) */
 	tvbuff_t *tvb;		/* the message (or record) the offsets refer to */
 	int depth;
 	int flattened;		/* pushes past VHU_WS_MAX_DEPTH */
@@ -48,8 +73,8 @@ struct vhu_ws_emit {
 #define VHU_WS_INFO_SEP " ; "
 
 extern const struct vhu_emitter vhu_ws_emitter;
-void vhu_ws_emit_init(struct vhu_ws_emit *e, packet_info *pinfo, tvbuff_t *tvb,
-		      proto_tree *tree);
+void vhu_ws_emit_init(struct vhu_ws_emit *e, packet_info *pinfo, struct vhu_ws_info *info,
+		      tvbuff_t *tvb, proto_tree *tree);
 
 /* ---- capture-wide first-pass state (vhu-ws-capture.c) ---- */
 
