@@ -76,8 +76,7 @@ static struct {
 	struct vhu_ws_interned recs;	/* what a record's endpoints follow from */
 	GArray *rec_ends;	/* recs index -> its ends index */
 	GStringChunk *strings;	/* interned names and endpoints */
-	const char *recent[8];	/* names interned last */
-	unsigned next_recent;	/* the slot of recent replaced next */
+	const char *recent[8];	/* names interned last, the latest first */
 	GHashTable *endpoints;	/* (pid, role) -> struct endpoint_cache */
 	GHashTable *open;	/* stream id -> id of its split message in progress */
 	GHashTable *npieces;	/* id of a split message in progress -> its pieces so far */
@@ -90,20 +89,29 @@ static struct {
 } cap;
 
 /* The same few names (processes, their endpoints) come with every record:
- * the last answers are checked before the string chunk's hash table. */
+ * the last answers are checked before the string chunk's hash table, the
+ * latest first (a record asks for two names in turn, and so does a
+ * message). */
 static const char *intern(const char *s)
 {
-	unsigned i;
+	const char *found = NULL;
+	unsigned k;
 
 	if (!s)
 		s = "";
-	for (i = 0; i < G_N_ELEMENTS(cap.recent); i++)
-		if (cap.recent[i] && strcmp(cap.recent[i], s) == 0)
-			return cap.recent[i];
-	i = cap.next_recent;
-	cap.next_recent = (i + 1) % G_N_ELEMENTS(cap.recent);
-	cap.recent[i] = g_string_chunk_insert_const(cap.strings, s);
-	return cap.recent[i];
+	for (k = 0; k < G_N_ELEMENTS(cap.recent) && cap.recent[k]; k++)
+		if (strcmp(cap.recent[k], s) == 0) {
+			found = cap.recent[k];
+			break;
+		}
+	if (!found) {
+		found = g_string_chunk_insert_const(cap.strings, s);
+		k = G_N_ELEMENTS(cap.recent) - 1;
+	}
+	for (; k > 0; k--)
+		cap.recent[k] = cap.recent[k - 1];
+	cap.recent[0] = found;
+	return found;
 }
 
 static struct vhu_ws_frame *frame_slot(uint32_t num)

@@ -59,7 +59,6 @@ void vhu_ws_interned_init(struct vhu_ws_interned *t)
 	t->all = g_ptr_array_new();
 	for (i = 0; i < G_N_ELEMENTS(t->recent); i++)
 		t->recent[i] = UINT32_MAX;
-	t->next = 0;
 }
 
 void vhu_ws_interned_free(struct vhu_ws_interned *t)
@@ -71,16 +70,35 @@ void vhu_ws_interned_free(struct vhu_ws_interned *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* The few values a session alternates between (two directions, two
- * states) are compared before the hash table is asked. */
-static uint32_t recently(const struct vhu_ws_interned *t, const void *p, size_t n)
+/* Makes index i (n bytes) the first of the recent ones, the others
+ * moving down from slot `from` (the last slot: a new one, dropping what
+ * was used longest ago). */
+static void to_front(struct vhu_ws_interned *t, unsigned from, uint32_t i, size_t n)
 {
-	unsigned i;
+	for (; from > 0; from--) {
+		t->recent[from] = t->recent[from - 1];
+		t->recent_n[from] = t->recent_n[from - 1];
+	}
+	t->recent[0] = i;
+	t->recent_n[0] = n;
+}
 
-	for (i = 0; i < G_N_ELEMENTS(t->recent); i++)
-		if (t->recent[i] != UINT32_MAX && t->recent_n[i] == n &&
-		    memcmp(g_ptr_array_index(t->all, t->recent[i]), p, n) == 0)
-			return t->recent[i];
+/* The few values a session alternates between (two directions, two
+ * states) are compared before the hash table is asked, the most recently
+ * used first: a value and the one before it cost one or two compares. */
+static uint32_t recently(struct vhu_ws_interned *t, const void *p, size_t n)
+{
+	unsigned k;
+
+	for (k = 0; k < G_N_ELEMENTS(t->recent) && t->recent[k] != UINT32_MAX; k++) {
+		uint32_t i = t->recent[k];
+
+		if (t->recent_n[k] == n && memcmp(g_ptr_array_index(t->all, i), p, n) == 0) {
+			if (k)
+				to_front(t, k, i, n);
+			return i;
+		}
+	}
 	return UINT32_MAX;
 }
 
@@ -114,9 +132,7 @@ uint32_t vhu_ws_intern(struct vhu_ws_interned *t, const void *p, size_t n)
 		i = GPOINTER_TO_UINT(found) - 1;
 	else
 		i = store(t, p, n, key.hash);
-	t->recent[t->next] = i;
-	t->recent_n[t->next] = n;
-	t->next = (t->next + 1) % G_N_ELEMENTS(t->recent);
+	to_front(t, G_N_ELEMENTS(t->recent) - 1, i, n);
 	return i;
 }
 

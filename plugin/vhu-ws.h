@@ -173,9 +173,9 @@ struct vhu_ws_tap_msg {
 struct vhu_ws_interned {
 	GHashTable *set;	/* bytes -> 1 + index */
 	GPtrArray *all;		/* index -> bytes */
-	uint32_t recent[8];	/* indexes returned last (UINT32_MAX: none) */
+	uint32_t recent[8];	/* indexes returned last, the latest first
+				 * (UINT32_MAX: none) */
 	size_t recent_n[8];	/* and their lengths */
-	unsigned next;		/* the slot of recent replaced next */
 };
 
 void vhu_ws_interned_init(struct vhu_ws_interned *t);
