@@ -1669,8 +1669,10 @@ static size_t record_root(char *out, size_t cap, const struct vhu_rec_hdr *h,
 	return vhu_text_end(&t);
 }
 
-void vhu_walk_record(const struct vhu_record *r, const char *comm,
-		     const struct vhu_seq_check *seq, const struct vhu_emitter *e, void *ctx)
+/* no_text: every node with its value and an empty text (values_only). */
+static void walk_record(const struct vhu_record *r, const char *comm,
+			const struct vhu_seq_check *seq, bool no_text,
+			const struct vhu_emitter *e, void *ctx)
 {
 	const struct vhu_rec_hdr *h = &r->h;
 	struct walker w;
@@ -1681,10 +1683,15 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 	walker_init(&w);
 	w.e = e;
 	w.ctx = ctx;
+	w.no_text = no_text;
 	vhu_format_conn(conn, sizeof(conn), h->conn_id);
-	vhu_escape(name, sizeof(name), comm && *comm ? comm : "?", VHU_TEXT_MAX);
+	text[0] = 0;
+	fdname[0] = 0;
 	node_init(&n, VHU_F_NONE, 0, h->hdr_len);
-	n.text_len = record_root(text, sizeof(text), h, name, conn);
+	if (!no_text) {
+		vhu_escape(name, sizeof(name), comm && *comm ? comm : "?", VHU_TEXT_MAX);
+		n.text_len = record_root(text, sizeof(text), h, name, conn);
+	}
 	n.text = text;
 	emit(&w, &n, VHU_ETT_REC);
 
@@ -1718,7 +1725,8 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 	for (i = 0; i < r->nfd_items; i++) {
 		const struct vhu_rec_fd *fd = &r->fds[i];
 
-		vhu_escape(fdname, sizeof(fdname), fd->name, fd->name_len);
+		if (!no_text)
+			vhu_escape(fdname, sizeof(fdname), fd->name, fd->name_len);
 		fd_node(&w, VHU_F_REC_FDINFO, "Passed fd ", fd->fd, fd->kind, fdname);
 		rec_uint(&w, VHU_F_REC_FD_NUM, 0, 0, (uint64_t)(int64_t)fd->fd);
 		rec_uint(&w, VHU_F_REC_FD_KIND, 0, 0, fd->kind);
@@ -1759,6 +1767,19 @@ void vhu_walk_record(const struct vhu_record *r, const char *comm,
 	if (seq)
 		note_seq(&w, seq);
 	pop(&w);
+}
+
+void vhu_walk_record(const struct vhu_record *r, const char *comm,
+		     const struct vhu_seq_check *seq, const struct vhu_emitter *e, void *ctx)
+{
+	walk_record(r, comm, seq, false, e, ctx);
+}
+
+void vhu_walk_record_values(const struct vhu_record *r, const char *comm,
+			    const struct vhu_seq_check *seq, const struct vhu_emitter *e,
+			    void *ctx)
+{
+	walk_record(r, comm, seq, true, e, ctx);
 }
 
 void vhu_walk_bad_record(enum vhu_rec_status st, uint32_t len,

@@ -50,6 +50,12 @@ int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi
  * the records before it (vhu_session_record()), or NULL if not known. */
 void vhu_walk_record(const struct vhu_record *r, const char *comm,
 		     const struct vhu_seq_check *seq, const struct vhu_emitter *e, void *ctx);
+/* The same nodes and notes with their values but empty texts (as
+ * values_only does for a message): for a tree nobody reads, such as
+ * Wireshark's under a display filter. */
+void vhu_walk_record_values(const struct vhu_record *r, const char *comm,
+			    const struct vhu_seq_check *seq, const struct vhu_emitter *e,
+			    void *ctx);
 /* Draws a record that failed to parse. */
 void vhu_walk_bad_record(enum vhu_rec_status st, uint32_t len,
 			 const struct vhu_emitter *e, void *ctx);

@@ -320,10 +320,15 @@ static void draw_record(tvbuff_t *tvb, packet_info *pinfo, struct vhu_ws_info *i
 	char line[VHU_TEXT_MAX];
 
 	/* without a tree the record's lines go nowhere; its notes (lost
-	 * records, out of sequence) still have to reach the expert infos */
+	 * records, out of sequence) still have to reach the expert infos.
+	 * An invisible tree (a display filter, the GUI's colouring rules)
+	 * needs the values, not the lines. */
 	if (tree || (r->h.flags & VHU_RF_LOST) || (seq && seq->state > VHU_SEQ_NEXT)) {
 		vhu_ws_emit_init(&e, pinfo, NULL, tvb, tree);
-		vhu_walk_record(r, comm, seq, &vhu_ws_emitter, &e);
+		if (tree && PTREE_DATA(tree)->visible)
+			vhu_walk_record(r, comm, seq, &vhu_ws_emitter, &e);
+		else
+			vhu_walk_record_values(r, comm, seq, &vhu_ws_emitter, &e);
 	}
 	if (r->h.event == VHU_EV_DATA_SENT || r->h.event == VHU_EV_DATA_RECV)
 		return;
