@@ -47,15 +47,16 @@ static void info_add(struct vhu_ws_info *info, const char *text)
 }
 
 /* The buffer lives as long as the packet's columns are read (pinfo->pool).
- * Once the column points at it, the column shows every change made to it
- * and is not set again; a column that copies it instead is set after
- * each change. */
+ * The column was empty, so no fence keeps text before it: col_set_str
+ * points the column at the buffer (or, for a column not written to, does
+ * nothing, as the appends would), and the column shows every later
+ * change of the buffer without being set again. */
 static void info_show(struct vhu_ws_info *info, packet_info *pinfo)
 {
 	if (info->pointed)
 		return;
 	col_set_str(pinfo->cinfo, COL_INFO, info->buf);
-	info->pointed = col_get_text(pinfo->cinfo, COL_INFO) == info->buf;
+	info->pointed = true;
 }
 
 void vhu_ws_info_set(struct vhu_ws_info *info, packet_info *pinfo, const char *text)

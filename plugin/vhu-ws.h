@@ -49,7 +49,7 @@ struct vhu_ws_level {
 struct vhu_ws_info {
 	char *buf;		/* COL_MAX_INFO_LEN bytes (pinfo->pool), or NULL */
 	size_t len;
-	bool pointed;		/* the column shows buf itself */
+	bool pointed;		/* the column was pointed at buf */
 	bool direct;		/* the column was not empty: written to directly */
 };
 
