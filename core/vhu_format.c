@@ -48,10 +48,10 @@ static inline void put(struct vhu_text *o, const char *s, size_t len)
 
 static void put_fill(struct vhu_text *o, char c, size_t len)
 {
-	static const char zeros[16] = "0000000000000000", spaces[16] = "                ";
+	static const char zeros[] = "0000000000000000", spaces[] = "                ";
 
 	while (len) {
-		size_t k = len < sizeof(zeros) ? len : sizeof(zeros);
+		size_t k = len < sizeof(zeros) - 1 ? len : sizeof(zeros) - 1;
 
 		put(o, c == '0' ? zeros : spaces, k);
 		len -= k;
