@@ -39,21 +39,25 @@ measure() {
 	t1=$(date +%s%N)
 	awk -v name="$name" -v n="$n" -v cap="$kind" -v ns=$((t1 - t0)) '
 		/Maximum resident set size/ { rss = $NF }
+		/User time \(seconds\)/ { cpu += $NF }
+		/System time \(seconds\)/ { cpu += $NF }
 		END {
 			s = ns / 1e9
-			printf "| %s | %s | %d | %.3f | %.0f | %.1f |\n", name, cap, n, s,
-			       (s > 0 ? n / s : 0), rss / 1024
+			printf "| %s | %s | %d | %.3f | %.2f | %.0f | %.1f |\n", name, cap, n, s,
+			       cpu, (s > 0 ? n / s : 0), rss / 1024
 		}' "$work/time" | tee -a "$work/rows"
 }
 
-# ratios: for each capture and size, tshark's seconds over the decoder's
-# (summary / one-line, -V / -V, -T json / -T json) and --check over one-line
+# ratios COLUMN: for each capture and size, tshark's seconds over the
+# decoder's (summary / one-line, -V / -V, -T json / -T json) and --check
+# over one-line; COLUMN 4 is wall-clock, 5 CPU (user + system: on a shared
+# machine the one that says what the tool itself costs)
 ratios() {
 	echo
 	echo "| capture | messages | one-line vs tshark | -V vs tshark -V | JSON vs tshark -T json | --check / one-line |"
 	echo "|---|---:|---:|---:|---:|---:|"
-	awk -F' [|] ' '
-		{ sub(/^[|] /, ""); key = $2 " " $3; t[key, $1] = $4 + 0; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
+	awk -F' [|] ' -v col="$1" '
+		{ sub(/^[|] /, ""); key = $2 " " $3; t[key, $1] = $col + 0; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
 		function r(a, b) { return (a > 0 && b > 0) ? sprintf("%.1fx", a / b) : "-" }
 		END {
 			for (i = 1; i <= n; i++) {
@@ -77,8 +81,8 @@ exec setpriv --reuid=65534 --regid=65534 --clear-groups \\
 EOT
 chmod 755 "$work/tshark"
 
-echo "| tool | capture | messages | seconds | messages/s | peak RSS (MiB) |"
-echo "|---|---|---:|---:|---:|---:|"
+echo "| tool | capture | messages | seconds | CPU seconds | messages/s | peak RSS (MiB) |"
+echo "|---|---|---:|---:|---:|---:|---:|"
 : >"$work/rows"
 for n in $sizes; do
 	for kind in $captures; do
@@ -105,4 +109,9 @@ for n in $sizes; do
 		rm -f "$cap"
 	done
 done
-ratios
+echo
+echo "Wall-clock ratios:"
+ratios 4
+echo
+echo "CPU-time ratios:"
+ratios 5
