@@ -102,29 +102,21 @@ static const struct vhu_msg_desc gpu_msgs[VHU_GPU_REQ_MAX + 1] = {
 	ROW(GPU_DMABUF_SCANOUT2, GPU_DMABUF_SCANOUT2, NONE, NEVER, ONE, NONE, -1),
 };
 
+/* By channel; an unknown channel is read as the main one, as the session
+ * assumes it. */
+const struct vhu_msg_table vhu_msg_tables[VHU_CHAN_GPU + 1] = {
+	[VHU_CHAN_UNKNOWN] = { fe_msgs, VHU_FE_REQ_MAX },
+	[VHU_CHAN_MAIN] = { fe_msgs, VHU_FE_REQ_MAX },
+	[VHU_CHAN_BACKEND] = { be_msgs, VHU_BE_REQ_MAX },
+	[VHU_CHAN_GPU] = { gpu_msgs, VHU_GPU_REQ_MAX },
+};
+
 static const struct vhu_msg_desc *table_of(unsigned channel, uint32_t *max)
 {
-	switch (channel) {
-	case VHU_CHAN_BACKEND:
-		*max = VHU_BE_REQ_MAX;
-		return be_msgs;
-	case VHU_CHAN_GPU:
-		*max = VHU_GPU_REQ_MAX;
-		return gpu_msgs;
-	default:
-		*max = VHU_FE_REQ_MAX;
-		return fe_msgs;
-	}
-}
+	const struct vhu_msg_table *t = vhu_msg_table_of(channel);
 
-const struct vhu_msg_desc *vhu_msg_lookup(unsigned channel, uint32_t request)
-{
-	uint32_t max;
-	const struct vhu_msg_desc *t = table_of(channel, &max);
-
-	if (request == 0 || request > max || !t[request].name)
-		return NULL;
-	return &t[request];
+	*max = t->max;
+	return t->rows;
 }
 
 const char *vhu_msg_name(unsigned channel, uint32_t request)

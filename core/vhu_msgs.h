@@ -95,8 +95,33 @@ struct vhu_msg_desc {
 	int gate;		/* protocol feature bit that enables it, or -1 */
 };
 
-/* Row for (channel, request), or NULL for an unknown id. */
-const struct vhu_msg_desc *vhu_msg_lookup(unsigned channel, uint32_t request);
+/* The rows of a channel, indexed by request id from 1 to max (a row
+ * without a name is an unknown id). */
+struct vhu_msg_table {
+	const struct vhu_msg_desc *rows;
+	uint32_t max;
+};
+extern const struct vhu_msg_table vhu_msg_tables[VHU_CHAN_GPU + 1];
+
+/* The table of a channel; any channel but the back-end's and the GPU's
+ * is the main one. */
+static inline const struct vhu_msg_table *vhu_msg_table_of(unsigned channel)
+{
+	return &vhu_msg_tables[channel <= VHU_CHAN_GPU ? channel : VHU_CHAN_MAIN];
+}
+
+/* Row for (channel, request), or NULL for an unknown id.  Inline: every
+ * message is looked up by the session, the rules, the walker and the
+ * decoder's line, each a few instructions this way. */
+static inline const struct vhu_msg_desc *vhu_msg_lookup(unsigned channel, uint32_t request)
+{
+	const struct vhu_msg_table *t = vhu_msg_table_of(channel);
+
+	/* request 0 wraps around to above max */
+	if (request - 1u >= t->max || !t->rows[request].name)
+		return NULL;
+	return &t->rows[request];
+}
 /* Name or NULL (any channel). */
 const char *vhu_msg_name(unsigned channel, uint32_t request);
 /* Parse a request name as a user types it: "set_mem_table",

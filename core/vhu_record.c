@@ -307,7 +307,7 @@ size_t vhu_exp_pdu_write(uint8_t *out, int p2p_dir)
 	return n + 4;
 }
 
-long vhu_exp_pdu_skip(const uint8_t *buf, size_t len, int *is_ours)
+long vhu_exp_pdu_walk(const uint8_t *buf, size_t len, int *is_ours)
 {
 	size_t off = 0;
 
@@ -334,4 +334,33 @@ long vhu_exp_pdu_skip(const uint8_t *buf, size_t len, int *is_ours)
 		}
 		off += tlen;
 	}
+}
+
+/* The tags vhu_exp_pdu_write() puts before a record with a direction, up
+ * to the direction's value: the same in every record the shim writes. */
+#define NAME_PADDED ((sizeof(VHU_REC_DISSECTOR_NAME) + 3) & ~(size_t)3)
+static const struct {
+	uint8_t name_tag[4];
+	char name[NAME_PADDED];
+	uint8_t dir_tag[4];
+} shim_tags = {
+	{ 0, VHU_EXP_PDU_TAG_DISSECTOR_NAME, 0, NAME_PADDED },
+	VHU_REC_DISSECTOR_NAME,
+	{ 0, VHU_EXP_PDU_TAG_P2P_DIRECTION, 0, 4 },
+};
+_Static_assert(sizeof(shim_tags) == 8 + NAME_PADDED, "shim_tags is the bytes of the tags");
+#define SHIM_DIR_VALUE 4	/* bytes of the direction's value */
+#define SHIM_TAGS_LEN (sizeof(shim_tags) + SHIM_DIR_VALUE + 4)	/* with the end tag */
+
+long vhu_exp_pdu_skip(const uint8_t *buf, size_t len, int *is_ours)
+{
+	/* One compare for the shim's tags; the end tag is its type alone (its
+	 * length is not read), as in the walk. */
+	if (len >= SHIM_TAGS_LEN && memcmp(buf, &shim_tags, sizeof(shim_tags)) == 0 &&
+	    buf[SHIM_TAGS_LEN - 4] == 0 && buf[SHIM_TAGS_LEN - 3] == 0) {
+		if (is_ours)
+			*is_ours = 1;
+		return (long)SHIM_TAGS_LEN;
+	}
+	return vhu_exp_pdu_walk(buf, len, is_ours);
 }

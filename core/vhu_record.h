@@ -263,6 +263,9 @@ size_t vhu_exp_pdu_write(uint8_t *out, int p2p_dir);
  * or -1 if the tags are malformed.  *is_ours (may be NULL) receives
  * whether the dissector-name tag names the record dissector. */
 long vhu_exp_pdu_skip(const uint8_t *buf, size_t len, int *is_ours);
+/* vhu_exp_pdu_skip() tag by tag, for any tags (vhu_exp_pdu_skip() takes
+ * the shim's at once). */
+long vhu_exp_pdu_walk(const uint8_t *buf, size_t len, int *is_ours);
 
 #ifdef __cplusplus
 }
