@@ -80,12 +80,10 @@ static uint16_t get16(const uint8_t *p)
 	return v;
 }
 
-/* The file from in->off, at least n bytes of it (n <= BLOCK_MAX) in
- * in->buf from in->pos; false if the file ends first or reading fails. */
-static bool have(struct dec_input *in, size_t n)
+/* have() when in->buf holds fewer than n bytes from in->pos: moves them
+ * to its start and reads on. */
+static bool refill(struct dec_input *in, size_t n)
 {
-	if (in->end - in->pos >= n)
-		return true;
 	memmove(in->buf, in->buf + in->pos, in->end - in->pos);
 	in->end -= in->pos;
 	in->pos = 0;
@@ -106,6 +104,15 @@ static bool have(struct dec_input *in, size_t n)
 		in->end += (size_t)got;
 	}
 	return true;
+}
+
+/* The file from in->off, at least n bytes of it (n <= BLOCK_MAX) in
+ * in->buf from in->pos; false if the file ends first or reading fails.
+ * Asked twice a record, mostly of bytes already read: the test is inline,
+ * the reading a call. */
+static inline bool have(struct dec_input *in, size_t n)
+{
+	return in->end - in->pos >= n || refill(in, n);
 }
 
 /* The time stamp options of the interface description block b of len

@@ -194,12 +194,67 @@ static void test_plausible(void)
 	CHECK(!vhu_hdr_plausible(h, 12));
 }
 
+/* Ids out of a table and channels out of the enum: no row, or the main
+ * channel's, as before the lookup was inline. */
+static void test_lookup_edges(void)
+{
+	CHECK(!vhu_msg_lookup(VHU_CHAN_MAIN, 0));
+	CHECK(!vhu_msg_lookup(VHU_CHAN_MAIN, VHU_FE_REQ_MAX + 1));
+	CHECK(!vhu_msg_lookup(VHU_CHAN_GPU, UINT32_MAX));
+	CHECK(vhu_msg_lookup(VHU_CHAN_BACKEND, VHU_BE_REQ_MAX) != NULL);
+	CHECK(vhu_msg_lookup(VHU_CHAN_UNKNOWN, VHU_GET_FEATURES) ==
+	      vhu_msg_lookup(VHU_CHAN_MAIN, VHU_GET_FEATURES));
+	CHECK(vhu_msg_lookup(200, VHU_SET_MEM_TABLE) == vhu_msg_lookup(VHU_CHAN_MAIN, VHU_SET_MEM_TABLE));
+}
+
+/* A side of a row that carries no fd expects none, whichever layout the
+ * message is read with (request, reply, ack, postcopy's u64, any size):
+ * vhu_walk_expected_fds() answers those from the row alone. */
+static void test_no_fd_rows(void)
+{
+	static const unsigned chans[] = { VHU_CHAN_MAIN, VHU_CHAN_BACKEND, VHU_CHAN_GPU };
+	static const uint32_t sizes[] = { 0, 8, 16, 40 };
+	uint8_t buf[VHU_HDR_SIZE + 40];
+	size_t c, k;
+	unsigned variant;
+
+	memset(buf, 0, sizeof(buf));
+	for (c = 0; c < 3; c++) {
+		uint32_t id;
+
+		for (id = 1; id <= vhu_msg_max(chans[c]); id++) {
+			const struct vhu_msg_desc *d = vhu_msg_lookup(chans[c], id);
+
+			for (variant = 0; d && variant < 32; variant++) {
+				struct vhu_msg_info mi = { .channel = (uint8_t)chans[c] };
+				struct vhu_msg m = { .bytes = buf, .request = id };
+
+				mi.is_reply = variant & 1;
+				mi.reply_is_ack = (variant >> 1) & 1;
+				mi.matched = (variant >> 2) & 1;
+				mi.postcopy = (variant >> 3) & 1;
+				m.nfds = (variant >> 4) & 1;
+				if ((mi.is_reply ? d->reply_fds : d->req_fds) != VHU_FDS_NONE)
+					continue;
+				for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+					m.size = sizes[k];
+					m.len = VHU_HDR_SIZE + sizes[k];
+					CHECKF(vhu_walk_expected_fds(&m, &mi) == 0, "%s variant %u size %u",
+					       d->name, variant, sizes[k]);
+				}
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	test_messages();
 	test_layouts();
 	test_fields();
 	test_plausible();
+	test_lookup_edges();
+	test_no_fd_rows();
 	printf("test_tables: %d failures\n", failures);
 	return failures ? 1 : 0;
 }
