@@ -92,6 +92,8 @@ struct vhu_session {
 	struct conn **conns;	/* open addressing by id */
 	uint32_t conn_cap, nconns;
 	struct conn *retired;	/* earlier lives of reused pids, for statistics */
+	struct conn *last_conn;	/* the one conn_get() gave last: a connection's
+				 * records mostly come one after another */
 	struct proc *procs;	/* open addressing by pid */
 	uint32_t proc_cap, nprocs;
 	uint32_t proc_gen;	/* changes with any process's entry, name or device
@@ -242,7 +244,8 @@ static bool conn_grow(struct vhu_session *s)
 	return true;
 }
 
-static struct conn *conn_get(struct vhu_session *s, uint64_t id, bool create)
+/* conn_get() by the table; remembers what it gives. */
+static struct conn *conn_find(struct vhu_session *s, uint64_t id, bool create)
 {
 	struct conn *c;
 	uint32_t h;
@@ -250,7 +253,7 @@ static struct conn *conn_get(struct vhu_session *s, uint64_t id, bool create)
 	if (s->conn_cap) {
 		for (h = conn_hash(id, s->conn_cap); s->conns[h]; h = (h + 1) & (s->conn_cap - 1))
 			if (s->conns[h]->id == id)
-				return s->conns[h];
+				return s->last_conn = s->conns[h];
 	}
 	if (!create)
 		return NULL;
@@ -275,7 +278,16 @@ static struct conn *conn_get(struct vhu_session *s, uint64_t id, bool create)
 			p->minted = c;
 		}
 	}
-	return c;
+	return s->last_conn = c;
+}
+
+/* The connection of this id; a new one if create.  The one found last is
+ * asked first, inline: a connection's records mostly come in a run. */
+static inline struct conn *conn_get(struct vhu_session *s, uint64_t id, bool create)
+{
+	if (s->last_conn && s->last_conn->id == id)
+		return s->last_conn;
+	return conn_find(s, id, create);
 }
 
 /* Takes c out of the table (linear probing: the entries after it move up
@@ -284,6 +296,8 @@ static void conn_unlink(struct vhu_session *s, const struct conn *c)
 {
 	uint32_t mask = s->conn_cap - 1, i, j, k;
 
+	if (s->last_conn == c)
+		s->last_conn = NULL;
 	for (i = conn_hash(c->id, s->conn_cap); s->conns[i] != c; i = (i + 1) & mask)
 		;
 	s->conns[i] = NULL;
@@ -668,9 +682,8 @@ static void on_piece(void *arg, uint64_t seq, uint32_t rec_off, uint32_t len, ui
 	const struct origin *o = arg;
 	struct vhu_session *s = o->s;
 
-	if (s->cbs.piece)
-		s->cbs.piece(s->ctx, o->c->id * 2 + (o->event == VHU_EV_DATA_RECV), seq,
-			     rec_off, len, msg_off, last);
+	s->cbs.piece(s->ctx, o->c->id * 2 + (o->event == VHU_EV_DATA_RECV), seq, rec_off, len,
+		     msg_off, last);
 }
 
 /* Messages are numbered within their frame: a new frame starts at 0. */
@@ -869,8 +882,10 @@ struct vhu_seq_check vhu_session_record(struct vhu_session *s, uint64_t frame, u
 	o = record_origin(s, c, frame, ts_ns, h);
 	c->st[dir].channel = c->channel;
 	c->st[dir].big_endian = h->byte_order == 1;	/* 0 little, 1 big */
+	/* no pieces asked for: none passed on (a call a message) */
 	if (r->data_len)
-		vhu_stream_feed(&c->st[dir], frame, r->data, r->data_len, r, on_message, on_piece, &o);
+		vhu_stream_feed(&c->st[dir], frame, r->data, r->data_len, r, on_message,
+				s->cbs.piece ? on_piece : NULL, &o);
 	/* A record cut by the shim leaves a hole: what was assembled so far
 	 * cannot be completed. */
 	if (h->flags & VHU_RF_CUT)

@@ -644,11 +644,26 @@ static void test_direction_from_record(void)
 	finish(&f);
 }
 
+struct conn_counts {
+	unsigned n;
+	uint64_t messages[4];
+};
+
+static void count_conn_messages(void *arg, const struct vhu_conn_summary *c)
+{
+	struct conn_counts *cc = arg;
+
+	if (cc->n < 4)
+		cc->messages[cc->n] = c->messages;
+	cc->n++;
+}
+
 /* A process-start record ends the earlier life of its pid: a cut message
  * of the old run does not swallow the new run's messages, and replies
  * pair within a run. */
 static void test_pid_reuse(void)
 {
+	struct conn_counts counts = { 0, { 0 } };
 	static struct sample req, rep, feat;
 	struct feeder f = start(0);
 
@@ -666,6 +681,10 @@ static void test_pid_reuse(void)
 	RECV(&f, rep.bytes, rep.len, 0, 0);
 	CHECK(got.n == 5 && got.m[2].status == VHU_MSG_OK && got.m[2].len == feat.len);
 	CHECK(got.m[4].matched && got.m[4].request_frame == got.m[3].frame);
+	/* the new run's messages went to a new connection of the same id, not
+	 * to the retired one the session had found last */
+	vhu_session_each_conn(f.s, count_conn_messages, &counts);
+	CHECK(counts.n == 2 && counts.messages[0] == 2 && counts.messages[1] == 3);
 	finish(&f);
 }
 
