@@ -61,49 +61,23 @@ static void put_fill(struct vhu_text *o, char c, size_t len)
 /* "00".."99", and "00".."ff": numbers are written two digits at a time. */
 #define DEC_ROW(t) t "0" t "1" t "2" t "3" t "4" t "5" t "6" t "7" t "8" t "9"
 #define HEX_ROW(t) DEC_ROW(t) t "a" t "b" t "c" t "d" t "e" t "f"
-static const char dec_pairs[] = DEC_ROW("0") DEC_ROW("1") DEC_ROW("2") DEC_ROW("3")
+const char vhu_dec_pairs[] = DEC_ROW("0") DEC_ROW("1") DEC_ROW("2") DEC_ROW("3")
 	DEC_ROW("4") DEC_ROW("5") DEC_ROW("6") DEC_ROW("7") DEC_ROW("8") DEC_ROW("9");
 static const char hex_pairs[] = HEX_ROW("0") HEX_ROW("1") HEX_ROW("2") HEX_ROW("3")
 	HEX_ROW("4") HEX_ROW("5") HEX_ROW("6") HEX_ROW("7") HEX_ROW("8") HEX_ROW("9")
 	HEX_ROW("a") HEX_ROW("b") HEX_ROW("c") HEX_ROW("d") HEX_ROW("e") HEX_ROW("f");
 
-/* Decimal digits of v: from its bit length, then one comparison. */
-static inline unsigned dec_len(uint64_t v)
-{
-	static const uint64_t pow10[20] = {
-		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
-		1000000000000ull, 10000000000000ull, 100000000000000ull,
-		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
-		1000000000000000000ull, 10000000000000000000ull
-	};
-	uint64_t w = v | 1;	/* as many digits as v: 10^k - 1 is odd */
-	unsigned t = (unsigned)(64 - __builtin_clzll(w)) * 1233 >> 12;	/* * log10(2) */
-
-	return t + (w >= pow10[t]);
-}
+const uint64_t vhu_pow10[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+	1000000000000ull, 10000000000000ull, 100000000000000ull,
+	1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+	1000000000000000000ull, 10000000000000000000ull
+};
 
 static inline unsigned hex_len(uint64_t v)
 {
 	return (unsigned)(67 - __builtin_clzll(v | 1)) / 4;
-}
-
-/* The digits of v, ending just before end. */
-static inline void write_dec(char *end, uint64_t v)
-{
-	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-
-		v /= 100;
-		end -= 2;
-		memcpy(end, dec_pairs + 2 * r, 2);
-	}
-	if (v >= 10) {
-		end -= 2;
-		memcpy(end, dec_pairs + 2 * v, 2);
-	} else {
-		end[-1] = (char)('0' + v);
-	}
 }
 
 /* The last len hex digits of v (leading zeros if v has fewer), ending
@@ -131,7 +105,7 @@ static inline void write_hex(char *end, uint64_t v, unsigned len, bool upper)
 static void put_num(struct vhu_text *o, uint64_t v, bool neg, unsigned base, bool upper,
 		    unsigned width, bool zero)
 {
-	unsigned digits = base == 16 ? hex_len(v) : dec_len(v);
+	unsigned digits = base == 16 ? hex_len(v) : vhu_dec_len(v);
 	size_t len = digits + neg, pad = width > len ? width - len : 0;
 	char buf[24], *p;
 
@@ -147,7 +121,7 @@ static void put_num(struct vhu_text *o, uint64_t v, bool neg, unsigned base, boo
 		if (base == 16)
 			write_hex(p + pad + len - (zero && neg), v, digits, upper);
 		else
-			write_dec(p + pad + len - (zero && neg), v);
+			vhu_write_dec_back(p + pad + len - (zero && neg), v, digits);
 		if (pad)
 			memset(p, zero ? '0' : ' ', pad);
 		if (neg && !zero)
@@ -162,20 +136,20 @@ static void put_num(struct vhu_text *o, uint64_t v, bool neg, unsigned base, boo
 	if (base == 16)
 		write_hex(buf + digits, v, digits, upper);
 	else
-		write_dec(buf + digits, v);
+		vhu_write_dec_back(buf + digits, v, digits);
 	put(o, buf, digits);
 }
 
 /* v in decimal, as "%" PRIu64 */
 static inline void put_dec(struct vhu_text *o, uint64_t v)
 {
-	unsigned len = dec_len(v);
+	unsigned len = vhu_dec_len(v);
 
 	if (!fits(o, len)) {
 		put_num(o, v, false, 10, false, 0, false);
 		return;
 	}
-	write_dec(o->p + o->n + len, v);
+	vhu_write_dec_back(o->p + o->n + len, v, len);
 	o->n += len;
 }
 
@@ -316,9 +290,15 @@ static enum number_kind number_kind(const struct vhu_field *f)
 
 static inline char *write_u64(char *p, uint64_t v)
 {
-	unsigned len = dec_len(v);
+	unsigned len;
 
-	write_dec(p + len, v);
+	if (v < 10) {	/* most values of a tree: flags, counts, indexes */
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	len = vhu_dec_len(v);
+
+	vhu_write_dec_back(p + len, v, len);
 	return p + len;
 }
 

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vhu_fields.h"
 
@@ -47,6 +48,56 @@ void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 /* v in decimal, right-aligned in width columns (at most 64), padded with
  * zeros or spaces ("%09lu", "%7lu"); returns the length, as snprintf. */
 size_t vhu_format_u64(char *out, size_t cap, uint64_t v, unsigned width, bool zero);
+/*
+ * Decimal numbers are written two digits at a time, from the last: the
+ * digits of n (0..99) are at vhu_dec_pairs + 2 * n (200 digits, then the
+ * string's NUL), and vhu_pow10[k] is 10^k.  The writers are inline
+ * because the summaries and the decoder's lines write several numbers
+ * every message.
+ */
+extern const char vhu_dec_pairs[201];
+extern const uint64_t vhu_pow10[20];
+
+/* The number of decimal digits of v: from its bit length, then one
+ * comparison. */
+static inline unsigned vhu_dec_len(uint64_t v)
+{
+	uint64_t w = v | 1;	/* as many digits as v: 10^k - 1 is odd */
+	unsigned t = (unsigned)(64 - __builtin_clzll(w)) * 1233 >> 12;	/* * log10(2) */
+
+	return t + (w >= vhu_pow10[t]);
+}
+
+/* v in exactly ndigits (>= 1) decimal digits, with leading zeros when it
+ * has fewer (it must not have more), ending just before end; returns
+ * where they start.  Most numbers have one or two digits: they cost two
+ * comparisons.  Nine digits or fewer are below 2^32, written with 32-bit
+ * divisions (a multiplication and a shift, where 64 bits take a 128-bit
+ * product and three shifts).  The loops test how far they are from the
+ * start, not a count: gcc then does not work out their trip count first,
+ * which cost more than the loops on short numbers. */
+static inline char *vhu_write_dec_back(char *end, uint64_t v, unsigned ndigits)
+{
+	char *start = end - ndigits;
+	uint32_t v32 = (uint32_t)v;
+
+	if (ndigits > 2) {
+		for (; end - start > 9; v /= 100) {
+			end -= 2;
+			memcpy(end, vhu_dec_pairs + 2 * (v % 100), 2);
+		}
+		for (v32 = (uint32_t)v; end - start > 2; v32 /= 100) {
+			end -= 2;
+			memcpy(end, vhu_dec_pairs + 2 * (v32 % 100), 2);
+		}
+	}
+	if (end - start == 2)
+		memcpy(start, vhu_dec_pairs + 2 * v32, 2);
+	else
+		*start = (char)('0' + v32);
+	return start;
+}
+
 /* A connection id as users see and type it: "<pid>.<n>", the recording
  * process and its connection counter. */
 #define VHU_CONN_TEXT_MAX 24

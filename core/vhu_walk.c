@@ -87,30 +87,21 @@ static void sum_str(struct walker *w, const char *str)
 	sum_mem(w, str, strlen(str));
 }
 
-/* v in decimal, as %u / PRIu64 writes it: two digits a division. */
+/* v in decimal, as %u / PRIu64 writes it: in place when the longest
+ * number fits, else copied and cut as every piece. */
 static void sum_dec(struct walker *w, uint64_t v)
 {
-	static const char pairs[] =
-		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
 	char buf[20];
-	size_t i = sizeof(buf);
+	unsigned n = vhu_dec_len(v);
 
-	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-
-		v /= 100;
-		buf[--i] = pairs[2 * r + 1];
-		buf[--i] = pairs[2 * r];
+	if (w->slen + sizeof(buf) < sizeof(w->sum)) {
+		vhu_write_dec_back(w->sum + w->slen + n, v, n);
+		w->slen += n;
+		w->sum[w->slen] = 0;
+		return;
 	}
-	if (v >= 10) {
-		buf[--i] = pairs[2 * v + 1];
-		buf[--i] = pairs[2 * v];
-	} else {
-		buf[--i] = (char)('0' + v);
-	}
-	sum_mem(w, buf + i, sizeof(buf) - i);
+	vhu_write_dec_back(buf + n, v, n);
+	sum_mem(w, buf, n);
 }
 
 /* v in lower-case hex without a prefix, as %x / PRIx64 writes it. */

@@ -100,6 +100,75 @@ static void check_fields(void)
 		failures++;
 }
 
+/* The shared decimal writer against snprintf: every digit count, at its
+ * edges, exactly as long as the number and with leading zeros. */
+static void check_dec_writer(void)
+{
+	uint64_t p;
+
+	for (p = 1; p; p = p * 10 / 10 == p ? p * 10 : 0) {
+		const uint64_t vs[] = { p - 1, p, p + 1, p * 5 - 1 > p ? p * 5 - 1 : p };
+		size_t i;
+
+		for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+			uint64_t v = vs[i];
+			char want[32], got[32];
+			unsigned n = vhu_dec_len(v), width;
+
+			checked++;
+			if ((int)n != snprintf(want, sizeof(want), "%" PRIu64, v)) {
+				failures++;
+				fprintf(stderr, "vhu_dec_len(%" PRIu64 ") = %u\n", v, n);
+				continue;
+			}
+			for (width = n; width <= 20; width++) {
+				snprintf(want, sizeof(want), "%0*" PRIu64, (int)width, v);
+				memset(got, 'W', sizeof(got));
+				got[width + 1] = 0;
+				checked++;
+				if (vhu_write_dec_back(got + 1 + width, v, width) != got + 1 ||
+				    memcmp(got + 1, want, width) || got[0] != 'W' || got[width + 1]) {
+					failures++;
+					fprintf(stderr, "vhu_write_dec_back(%" PRIu64 ", %u): \"%s\"\n",
+						v, width, got);
+				}
+			}
+		}
+	}
+}
+
+/* An unsigned decimal field's line is its label and the number as
+ * snprintf writes it: one digit by its own short way, more by the
+ * shared writer. */
+static void check_decimal_field(void)
+{
+	static const uint64_t big[] = { 99, 100, 12345, 0xffffffffu, 0x100000000ull, UINT64_MAX };
+	int id, n = vhu_field_count();
+
+	for (id = 0; id < n; id++) {
+		const struct vhu_field *f = vhu_field_get(id);
+		uint64_t v;
+
+		if (f->type != VHU_FT_U64 || f->base != VHU_BASE_DEC || f->vals || f->mask)
+			continue;
+		for (v = 0; v < 120 + sizeof(big) / sizeof(big[0]); v++) {
+			uint64_t x = v < 120 ? v : big[v - 120];
+			char want[VHU_TEXT_MAX], got[VHU_TEXT_MAX];
+
+			snprintf(want, sizeof(want), "%s: %" PRIu64, f->label, x);
+			vhu_format_uint(got, sizeof(got), f, x);
+			checked++;
+			if (strcmp(want, got)) {
+				failures++;
+				fprintf(stderr, "field %s: \"%s\", not \"%s\"\n", f->abbrev, got, want);
+			}
+		}
+		return;	/* one such field is enough */
+	}
+	failures++;
+	fprintf(stderr, "no unsigned decimal field to check\n");
+}
+
 int main(void)
 {
 	static const uint64_t u64s[] = { 0, 1, 9, 10, 0xff, 0x229, 0xffffffffu,
@@ -147,6 +216,8 @@ int main(void)
 	check(" FAILED(%" PRIu64 ") (reply to #%" PRIu64 ", %" PRIu64 " us)",
 	      (uint64_t)3, (uint64_t)42, (uint64_t)1500);
 	check_fields();
+	check_dec_writer();
+	check_decimal_field();
 	printf("test_format: %d checks, %d failures\n", checked, failures);
 	return failures ? 1 : 0;
 }
