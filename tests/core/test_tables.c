@@ -247,6 +247,31 @@ static void test_no_fd_rows(void)
 	}
 }
 
+/* The payload limits, read from a table made at the first call: the
+ * types with a limit of their own have it, an unknown id has none, an
+ * unknown channel reads as the main one. */
+static void test_size_limits(void)
+{
+	unsigned c;
+	uint32_t id;
+
+	CHECK_EQ(vhu_msg_size_limit(VHU_CHAN_MAIN, VHU_GET_CONFIG), 12 + 4096);
+	CHECK_EQ(vhu_msg_size_limit(VHU_CHAN_MAIN, VHU_SET_CONFIG), 12 + 4096);
+	CHECK_EQ(vhu_msg_size_limit(VHU_CHAN_GPU, VHU_GPU_UPDATE), 20 + 8192u * 8192u * 4u);
+	CHECK_EQ(vhu_msg_size_limit(VHU_CHAN_MAIN, VHU_SET_MEM_TABLE), 0);
+	CHECK_EQ(vhu_msg_size_limit(VHU_CHAN_MAIN, UINT32_MAX), 0);
+	for (c = 0; c <= VHU_CHAN_GPU + 2; c++) {
+		for (id = 0; id <= VHU_FE_REQ_MAX + 2; id++) {
+			uint32_t l = vhu_msg_size_limit(c, id);
+
+			if (!vhu_msg_lookup(c, id))
+				CHECKF(l == 0, "channel %u id %u: %u", c, id, l);
+			if (c == VHU_CHAN_UNKNOWN || c > VHU_CHAN_GPU)
+				CHECK_EQ(l, vhu_msg_size_limit(VHU_CHAN_MAIN, id));
+		}
+	}
+}
+
 int main(void)
 {
 	test_messages();
@@ -255,6 +280,7 @@ int main(void)
 	test_plausible();
 	test_lookup_edges();
 	test_no_fd_rows();
+	test_size_limits();
 	printf("test_tables: %d failures\n", failures);
 	return failures ? 1 : 0;
 }
