@@ -264,6 +264,15 @@ static uint32_t message_ends(const struct vhu_ws_ctx *c)
 
 /* ---- what a message keeps ---- */
 
+/* What a message's context and a record's endpoints belong to: one
+ * direction of a connection as one process sees it.  They change only at
+ * a boundary, so the value interned last for the same owner is tried
+ * first (vhu_ws_intern_hinted). */
+static uint64_t owner_hint(uint64_t conn_id, uint32_t pid, uint8_t event)
+{
+	return conn_id ^ ((uint64_t)pid << 20) ^ ((uint64_t)event << 56);
+}
+
 /* The interned context of a message: its info without what is its own. */
 static uint32_t ctx_of(const struct vhu_msg_info *mi)
 {
@@ -294,7 +303,7 @@ static uint32_t ctx_of(const struct vhu_msg_info *mi)
 	c.peer_pid = peer_pid(mi->conn_id);
 	c.peer_comm = c.peer_pid ? intern(vhu_session_comm(cap.s, c.peer_pid)) : "";
 
-	i = vhu_ws_intern(&cap.ctxs, &c, sizeof(c));
+	i = vhu_ws_intern_hinted(&cap.ctxs, &c, sizeof(c), owner_hint(mi->conn_id, mi->pid, mi->event));
 	if (i == cap.ctx_ends->len) {
 		uint32_t e = message_ends(vhu_ws_interned_at(&cap.ctxs, i));
 
@@ -737,7 +746,7 @@ static uint32_t record_ends(const struct vhu_record *r)
 	k.role = r->h.role;
 	k.event = r->h.event == VHU_EV_PROCESS_START || r->h.event == VHU_EV_DATA_RECV ?
 		  r->h.event : VHU_EV_DATA_SENT;
-	i = vhu_ws_intern(&cap.recs, &k, sizeof(k));
+	i = vhu_ws_intern_hinted(&cap.recs, &k, sizeof(k), owner_hint(k.conn_id, k.pid, k.event));
 	if (i == cap.rec_ends->len) {
 		uint32_t e = make_record_ends(&k);
 
