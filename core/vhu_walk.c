@@ -21,6 +21,17 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * A summary keeps at most SUM_MAX bytes.  Its buffer has SUM_PIECE_MAX
+ * bytes of room beyond them, so that a piece no longer than that, appended
+ * while the summary is still short of SUM_MAX, is copied without a check
+ * of its own: a summary is a dozen pieces, and measuring the room left
+ * for each was a visible share of one-line decoding.  sum_end() cuts what
+ * ran past SUM_MAX, where one formatted whole would have been cut.
+ */
+#define SUM_MAX 511
+#define SUM_PIECE_MAX 64
+
 struct walker {
 	const struct vhu_emitter *e;
 	void *ctx;
@@ -31,17 +42,16 @@ struct walker {
 	uint32_t limit;		/* payload size limit of the reassembler */
 	bool no_tree;		/* summary_only: nodes are neither formatted nor emitted */
 	bool no_text;		/* values_only: nodes are emitted with an empty text */
-	size_t slen;
-	char sum[512];		/* last: walker_init() leaves it uncleared */
+	size_t slen;		/* may pass SUM_MAX by a piece: see sum_mem() */
+	char sum[SUM_MAX + 1 + SUM_PIECE_MAX];	/* last: walker_init() leaves it uncleared */
 };
 
 /* Zeroes the walker but its summary buffer, which only ever holds slen
- * bytes and a NUL: clearing 512 bytes per message was a visible share of
- * one-line decoding. */
+ * bytes (and a NUL from sum_end()): clearing it per message was a visible
+ * share of one-line decoding. */
 static void walker_init(struct walker *w)
 {
 	memset(w, 0, offsetof(struct walker, sum));
-	w->sum[0] = 0;
 }
 
 /* ---- summary ------------------------------------------------------------ */
@@ -54,13 +64,13 @@ static void sum_add(struct walker *w, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (w->slen >= sizeof(w->sum) - 1)
+	if (w->slen >= SUM_MAX)
 		return;
 	va_start(ap, fmt);
-	n = vhu_vsnprintf(w->sum + w->slen, sizeof(w->sum) - w->slen, fmt, ap);
+	n = vhu_vsnprintf(w->sum + w->slen, SUM_MAX + 1 - w->slen, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		w->slen += (size_t)n < sizeof(w->sum) - w->slen ? (size_t)n : sizeof(w->sum) - w->slen - 1;
+		w->slen += (size_t)n < SUM_MAX - w->slen ? (size_t)n : SUM_MAX - w->slen;
 }
 
 /*
@@ -70,23 +80,33 @@ static void sum_add(struct walker *w, const char *fmt, ...)
  * cost.  Appending piece by piece truncates at the same byte as one
  * formatted whole would.
  */
-static void sum_mem(struct walker *w, const char *s, size_t len)
+static inline void sum_mem(struct walker *w, const char *s, size_t len)
 {
-	size_t room = sizeof(w->sum) - 1 - w->slen;
-
-	if (w->slen >= sizeof(w->sum) - 1)
+	if (w->slen >= SUM_MAX)
 		return;
-	if (len > room)
-		len = room;
+	if (len > SUM_PIECE_MAX && len > SUM_MAX - w->slen)
+		len = SUM_MAX - w->slen;
 	memcpy(w->sum + w->slen, s, len);
 	w->slen += len;
-	w->sum[w->slen] = 0;
 }
 
+/* Forced inline where a piece is most often a string literal: its length
+ * is then known when compiling, and its copy a few moves. */
+#define SUM_INLINE static inline __attribute__((always_inline))
+
 /* A piece of text as it is (most pieces of a summary are names). */
-static void sum_str(struct walker *w, const char *str)
+SUM_INLINE void sum_str(struct walker *w, const char *str)
 {
 	sum_mem(w, str, strlen(str));
+}
+
+/* The summary, cut at SUM_MAX and terminated. */
+static const char *sum_end(struct walker *w)
+{
+	if (w->slen > SUM_MAX)
+		w->slen = SUM_MAX;
+	w->sum[w->slen] = 0;
+	return w->sum;
 }
 
 /* v in decimal, as %u / PRIu64 writes it: in place when the longest
@@ -106,28 +126,33 @@ static void sum_dec(struct walker *w, uint64_t v)
 	sum_mem(w, buf, n);
 }
 
-/* v in lower-case hex without a prefix, as %x / PRIx64 writes it. */
+/* v in lower-case hex without a prefix, as %x / PRIx64 writes it: its 16
+ * digits at most fit a piece's room, so they are written in place. */
 static void sum_hex(struct walker *w, uint64_t v)
 {
-	char buf[16];
-	size_t i = sizeof(buf);
+	unsigned digits = (unsigned)(67 - __builtin_clzll(v | 1)) / 4;
+	char *p;
 
+	_Static_assert(16 <= SUM_PIECE_MAX, "a number is a piece");
+	if (w->slen >= SUM_MAX)
+		return;
+	w->slen += digits;
+	p = w->sum + w->slen;
 	do {
-		buf[--i] = "0123456789abcdef"[v & 15];
+		*--p = "0123456789abcdef"[v & 15];
 		v >>= 4;
 	} while (v);
-	sum_mem(w, buf + i, sizeof(buf) - i);
 }
 
 /* " name=" and v in decimal. */
-static void sum_name_dec(struct walker *w, const char *name, uint64_t v)
+SUM_INLINE void sum_name_dec(struct walker *w, const char *name, uint64_t v)
 {
 	sum_str(w, name);
 	sum_dec(w, v);
 }
 
 /* " name=0x" and v in hex. */
-static void sum_name_hex(struct walker *w, const char *name, uint64_t v)
+SUM_INLINE void sum_name_hex(struct walker *w, const char *name, uint64_t v)
 {
 	sum_str(w, name);
 	sum_hex(w, v);
@@ -235,14 +260,12 @@ static void fd_node(struct walker *w, int field, const char *what, int fd, unsig
 }
 
 /* An integer node with the value given (offsets are message offsets). */
-static void uint_node(struct walker *w, int field, uint32_t off, uint32_t len,
-		      uint64_t v, int ett, bool generated)
+static void uint_node_add(struct walker *w, int field, uint32_t off, uint32_t len,
+			  uint64_t v, int ett, bool generated)
 {
 	char text[VHU_TEXT_MAX];
 	struct vhu_node n;
 
-	if (w->no_tree)
-		return;
 	node_init(&n, field, off, len);
 	if (w->no_text) {
 		if (!vhu_field_get(field))
@@ -260,14 +283,22 @@ static void uint_node(struct walker *w, int field, uint32_t off, uint32_t len,
 	emit(w, &n, ett);
 }
 
+/* Without a tree, no node: checked where it is called, as a call per
+ * field was a visible share of a summary. */
+static inline void uint_node(struct walker *w, int field, uint32_t off, uint32_t len,
+			     uint64_t v, int ett, bool generated)
+{
+	if (!w->no_tree)
+		uint_node_add(w, field, off, len, v, ett, generated);
+}
+
 static void string_node(struct walker *w, int field, uint32_t off, uint32_t len,
 			const char *s, size_t slen, bool generated)
 {
 	char text[VHU_TEXT_MAX];
 	struct vhu_node n;
-	const struct vhu_field *f = vhu_field_get(field);
 
-	if (!f || w->no_tree)
+	if (w->no_tree || !vhu_field_get(field))
 		return;
 	text[0] = 0;
 	node_init(&n, field, off, len);
@@ -284,13 +315,12 @@ static void bytes_node(struct walker *w, int field, uint32_t off, const uint8_t 
 {
 	char text[VHU_TEXT_MAX];
 	struct vhu_node n;
-	const struct vhu_field *f = vhu_field_get(field);
 
 	if (w->no_tree)
 		return;
 	text[0] = 0;
 	if (!w->no_text)
-		vhu_format_bytes(text, sizeof(text), f, p, len);
+		vhu_format_bytes(text, sizeof(text), vhu_field_get(field), p, len);
 	node_init(&n, field, off, len);
 	n.bytes = p;
 	n.blen = len;
@@ -340,21 +370,29 @@ static const uint8_t field_bytes[VHU_F__STATIC_COUNT] = {
 	VHU_FIELD_LIST(FIELD_BYTES_ROW)
 };
 
-static unsigned field_width(int field)
+/* The width of a field the table does not give, from its registration. */
+static unsigned field_width_registered(int field)
 {
-	const struct vhu_field *f;
-
-	if (field >= 0 && field < VHU_F__STATIC_COUNT && field_bytes[field])
-		return field_bytes[field];
-	f = vhu_field_get(field);
+	const struct vhu_field *f = vhu_field_get(field);
 	unsigned bits = f ? vhu_field_bits(f) : 0;
 
 	return bits ? bits / 8 : 0;
 }
 
+static inline unsigned field_width(int field)
+{
+	if (field >= 0 && field < VHU_F__STATIC_COUNT && field_bytes[field])
+		return field_bytes[field];
+	return field_width_registered(field);
+}
+
 /* Reads field `field` (its width from the table) at payload offset off and
- * adds it.  Returns false (and adds nothing) when the payload is too short. */
-static bool pl_uint(struct walker *w, int field, uint32_t off, uint64_t *out, int ett)
+ * adds it.  Returns false (and adds nothing) when the payload is too short.
+ * Forced inline: every caller names its field, so the width, the read and
+ * the bounds check fold into a few instructions, where a call per field
+ * was a visible share of a summary. */
+static inline __attribute__((always_inline)) bool pl_uint(struct walker *w, int field,
+							  uint32_t off, uint64_t *out, int ett)
 {
 	unsigned width = field_width(field);
 	uint64_t v;
@@ -364,8 +402,7 @@ static bool pl_uint(struct walker *w, int field, uint32_t off, uint64_t *out, in
 	if (!width || !have(w, off, width))
 		return false;
 	v = get_le(w->pl + off, width);
-	if (!w->no_tree)	/* a call per field is a visible share of a summary */
-		uint_node(w, field, PL_OFF(off), width, v, ett, false);
+	uint_node(w, field, PL_OFF(off), width, v, ett, false);
 	if (out)
 		*out = v;
 	return true;
@@ -374,8 +411,7 @@ static bool pl_uint(struct walker *w, int field, uint32_t off, uint64_t *out, in
 /* Same as pl_uint for a masked sub-field of a word already read. */
 static void sub_uint(struct walker *w, int field, uint32_t off, unsigned width, uint64_t v)
 {
-	if (!w->no_tree)
-		uint_node(w, field, PL_OFF(off), width, v, -1, false);
+	uint_node(w, field, PL_OFF(off), width, v, -1, false);
 }
 
 static bool pl_bytes(struct walker *w, int field, uint32_t off, uint32_t len)
@@ -412,8 +448,7 @@ static void bits_items(struct walker *w, uint32_t off, unsigned width, uint64_t 
 		if (id < 0 && t2)
 			id = vhu_bit_field_short(t2, bit, &short_name);
 		if (id >= 0) {
-			if (!w->no_tree)
-				uint_node(w, id, PL_OFF(off), width, v, -1, false);
+			uint_node(w, id, PL_OFF(off), width, v, -1, false);
 			if (sum) {
 				sum_str(w, first ? " <" : ",");
 				sum_str(w, short_name ? short_name
@@ -1420,8 +1455,7 @@ static void walk_header(struct walker *w, const struct vhu_msg_desc *d)
 	int req_field = mi->channel == VHU_CHAN_BACKEND ? VHU_F_BACKEND_REQUEST :
 			mi->channel == VHU_CHAN_GPU ? VHU_F_GPU_REQUEST : VHU_F_REQUEST;
 
-	if (!w->no_tree)
-		uint_node(w, req_field, 0, 4, m->request, -1, false);
+	uint_node(w, req_field, 0, 4, m->request, -1, false);
 	if (!d)
 		note(w, VHU_N_UNKNOWN_REQUEST, "Unknown %s request %u",
 		     vhu_channel_side(mi->channel), m->request);
@@ -1430,8 +1464,7 @@ static void walk_header(struct walker *w, const struct vhu_msg_desc *d)
 	if (m->flags & VHU_FLAG_RESERVED_MASK)
 		note(w, VHU_N_RESERVED_FLAGS, "Reserved flag bits 0x%08x set", m->flags & VHU_FLAG_RESERVED_MASK);
 	pop(w);
-	if (!w->no_tree)
-		uint_node(w, VHU_F_SIZE, 8, 4, m->size, -1, false);
+	uint_node(w, VHU_F_SIZE, 8, 4, m->size, -1, false);
 	if (m->status == VHU_MSG_OVERSIZE)
 		note(w, VHU_N_OVERSIZE, "Payload size %u exceeds the limit of %u bytes: not decoded",
 		     m->size, m->limit ? m->limit : w->limit);
@@ -1470,7 +1503,8 @@ static void walk_finding(struct walker *w, const struct vhu_finding *f)
 
 	if (!r)
 		return;
-	string_node(w, VHU_F_FINDING, 0, 0, r->id, strlen(r->id), true);
+	if (!w->no_tree)
+		string_node(w, VHU_F_FINDING, 0, 0, r->id, strlen(r->id), true);
 	note_text(w, VHU_NOTE_OF_RULE(f->rule), f->text);
 	sum_str(w, " [!");
 	sum_str(w, r->id);
@@ -1566,6 +1600,25 @@ static size_t message_root(char *out, size_t cap, const char *name,
 	return vhu_text_end(&t);
 }
 
+/* The root item (no line to format without texts). */
+static void walk_root(struct walker *w, const char *name)
+{
+	const struct vhu_msg *m = w->m;
+	char root[VHU_TEXT_MAX];
+	struct vhu_node n;
+
+	if (w->no_tree)
+		return;
+	root[0] = 0;
+	node_init(&n, VHU_F_NONE, 0, m->len);
+	if (!w->no_text && m->len >= VHU_HDR_SIZE)
+		n.text_len = message_root(root, sizeof(root), name, w->mi);
+	else if (!w->no_text)
+		vhu_snprintf(root, sizeof(root), "%s, incomplete header (%u bytes)", VHU_PROTO_NAME, m->len);
+	n.text = root;
+	emit(w, &n, VHU_ETT_ROOT);
+}
+
 void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		      const struct vhu_walk_opts *o, const struct vhu_emitter *e, void *ctx)
 {
@@ -1573,8 +1626,6 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	const struct vhu_msg_desc *d;
 	enum vhu_layout l = VHU_L_NONE;
 	const char *name;
-	char root[VHU_TEXT_MAX];
-	struct vhu_node n;
 	bool decodable;
 
 	walker_init(&w);
@@ -1609,15 +1660,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 			sum_str(&w, " [NEED_REPLY]");
 	}
 
-	/* the root (no line to format without a tree or without texts) */
-	root[0] = 0;
-	node_init(&n, VHU_F_NONE, 0, m->len);
-	if (!w.no_tree && !w.no_text && m->len >= VHU_HDR_SIZE)
-		n.text_len = message_root(root, sizeof(root), name, mi);
-	else if (!w.no_tree && !w.no_text)
-		vhu_snprintf(root, sizeof(root), "%s, incomplete header (%u bytes)", VHU_PROTO_NAME, m->len);
-	n.text = root;
-	emit(&w, &n, VHU_ETT_ROOT);
+	walk_root(&w, name);
 
 	if (m->skipped && m->started_inside)
 		note(&w, VHU_N_MIDSTREAM,
@@ -1628,7 +1671,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		bytes_node(&w, VHU_F_TRAILING, 0, m->bytes, m->len);
 		note(&w, VHU_N_TRUNCATED, "Only %u of 12 header bytes were captured", m->len);
 		pop(&w);
-		e->summary(ctx, w.sum);
+		e->summary(ctx, sum_end(&w));
 		return;
 	}
 
@@ -1638,23 +1681,20 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		note(&w, VHU_N_BIG_ENDIAN, "Recorded on a big-endian host: the payload is in big-endian "
 		     "byte order and is not decoded");
 	if (d && decodable) {
+		long want;
+
 		l = pick_layout(d, m, mi, w.plen);
 		walk_layout(&w, l);
+		want = vhu_layout_size(l, mi);
 		if (m->status == VHU_MSG_OK && !vhu_layout_size_ok(l, mi, m->size)) {
-			long want = vhu_layout_size(l, mi);
-
 			if (want >= 0)
 				note(&w, VHU_N_BAD_SIZE, "Payload size %u, expected %ld", m->size, want);
 			else
 				note(&w, VHU_N_BAD_SIZE, "Payload size %u does not fit the layout", m->size);
 		}
 		/* bytes beyond what the layout read */
-		{
-			long want = vhu_layout_size(l, mi);
-
-			if (want >= 0 && w.plen > (uint32_t)want)
-				pl_bytes(&w, VHU_F_TRAILING, (uint32_t)want, w.plen - (uint32_t)want);
-		}
+		if (want >= 0 && w.plen > (uint32_t)want)
+			pl_bytes(&w, VHU_F_TRAILING, (uint32_t)want, w.plen - (uint32_t)want);
 	} else if ((decodable || m->big_endian) && w.plen) {
 		pl_bytes(&w, VHU_F_PAYLOAD, 0, w.plen);
 	}
@@ -1673,7 +1713,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	pop(&w);
 
 	sum_latency(&w);
-	e->summary(ctx, w.sum);
+	e->summary(ctx, sum_end(&w));
 }
 
 /* ---- capture records ------------------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vhu_fields.h"
+#include "vhu_walk.h"
 
 static void line(struct test_emit *t, const struct vhu_node *n, char kind)
 {
@@ -84,4 +85,33 @@ void test_emit_reset(struct test_emit *t, FILE *out)
 {
 	memset(t, 0, sizeof(*t));
 	t->out = out;
+}
+
+int test_walk_shortcuts(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+			const struct test_emit *full)
+{
+	static const struct vhu_walk_opts shortcuts[] = {
+		{ .summary_only = true },
+		{ .values_only = true },
+	};
+	static const char *const names[] = { "summary only", "values only" };
+	struct test_emit t;
+	int differ = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(shortcuts) / sizeof(shortcuts[0]); i++) {
+		test_emit_reset(&t, NULL);
+		vhu_walk_message(m, mi, &shortcuts[i], &test_emitter, &t);
+		if (strcmp(t.summary, full->summary) != 0) {
+			fprintf(stderr, "%s: summary \"%s\", the full walk's \"%s\"\n", names[i],
+				t.summary, full->summary);
+			differ++;
+		}
+		if (memcmp(t.notes, full->notes, sizeof(t.notes)) != 0) {
+			fprintf(stderr, "%s: other notes than the full walk's (%s)\n", names[i],
+				full->summary);
+			differ++;
+		}
+	}
+	return differ;
 }

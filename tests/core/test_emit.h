@@ -20,11 +20,20 @@ struct test_emit {
 	int notes[VHU_NOTE_ID_COUNT];
 	int etts[VHU_ETT__COUNT];	/* subtrees opened, by kind */
 	int errors;		/* unbalanced pops, bad field ids, long texts */
-	char summary[512];
+	char summary[1024];	/* more than a summary may hold: an overlong one shows */
 };
 
 extern const struct vhu_emitter test_emitter;
 void test_emit_reset(struct test_emit *t, FILE *out);
+
+struct vhu_msg;
+struct vhu_msg_info;
+/* Walks m again without a tree (one-line output) and without texts (JSON,
+ * an invisible tree): those walks skip what they do not show, and must
+ * give the summary and the notes of the full walk, whose emitter is full.
+ * Returns the number of differences, each told on stderr. */
+int test_walk_shortcuts(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+			const struct test_emit *full);
 
 #define CHECK(cond)                                                               \
 	do {                                                                      \

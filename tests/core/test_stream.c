@@ -29,7 +29,7 @@ struct got {
 		uint64_t frame, first_frame, request_frame;
 		bool matched, is_reply, unanswered;
 		int notes[VHU_NOTE_ID_COUNT];
-		char summary[512];
+		char summary[1024];	/* struct test_emit's */
 	} m[MAX_GOT];
 	int unanswered;
 	/* the piece contract of vhu_session.h */
