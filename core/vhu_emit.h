@@ -15,6 +15,8 @@
 
 #include "vhu_fields.h"
 
+struct vhu_line_cache;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -86,6 +88,9 @@ struct vhu_emitter {
 	void (*note)(void *ctx, int note_id, const char *text);
 	/* the one-line summary of the message (Info column / default output) */
 	void (*summary)(void *ctx, const char *text);
+	/* optional: the context's cache of formatted lines (vhu_line_cache.h),
+	 * which the walker then takes lines from, or NULL */
+	struct vhu_line_cache *(*line_cache)(void *ctx);
 };
 
 #ifdef __cplusplus

@@ -10,6 +10,7 @@
 #include "vhu_diag.h"
 #include "vhu_format.h"
 #include "vhu_le.h"
+#include "vhu_line_cache.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
 
@@ -42,6 +43,7 @@ struct walker {
 	uint32_t limit;		/* payload size limit of the reassembler */
 	bool no_tree;		/* summary_only: nodes are neither formatted nor emitted */
 	bool no_text;		/* values_only: nodes are emitted with an empty text */
+	struct vhu_line_cache *lines;	/* the emitter's, or NULL */
 	size_t slen;		/* may pass SUM_MAX by a piece: see sum_mem() */
 	char sum[SUM_MAX + 1 + SUM_PIECE_MAX];	/* last: walker_init() leaves it uncleared */
 };
@@ -52,6 +54,13 @@ struct walker {
 static void walker_init(struct walker *w)
 {
 	memset(w, 0, offsetof(struct walker, sum));
+}
+
+/* The emitter's line cache, where lines are formatted and it keeps one. */
+static void walker_lines(struct walker *w)
+{
+	if (!w->no_tree && !w->no_text && w->e->line_cache)
+		w->lines = w->e->line_cache(w->ctx);
 }
 
 /* ---- summary ------------------------------------------------------------ */
@@ -259,6 +268,16 @@ static void fd_node(struct walker *w, int field, const char *what, int fd, unsig
 	emit(w, &n, field == VHU_F_FD ? VHU_ETT_FD : VHU_ETT_REC_FD);
 }
 
+/* The line of an integer field in text (VHU_TEXT_MAX bytes), or the same
+ * line from the emitter's cache; its length, 0 when field is none. */
+static size_t uint_line(struct walker *w, int field, uint64_t v, char *text, const char **line)
+{
+	if (w->lines)
+		return vhu_line_cache_uint(w->lines, field, v, text, VHU_TEXT_MAX, line);
+	*line = text;
+	return vhu_format_uint_id(text, VHU_TEXT_MAX, field, v);
+}
+
 /* An integer node with the value given (offsets are message offsets). */
 static void uint_node_add(struct walker *w, int field, uint32_t off, uint32_t len,
 			  uint64_t v, int ett, bool generated)
@@ -271,15 +290,15 @@ static void uint_node_add(struct walker *w, int field, uint32_t off, uint32_t le
 		if (!vhu_field_get(field))
 			return;
 		text[0] = 0;
+		n.text = text;
 	} else {
 		/* the formatter looks the field up, and gives 0 for none */
-		n.text_len = vhu_format_uint_id(text, sizeof(text), field, v);
+		n.text_len = uint_line(w, field, v, text, &n.text);
 		if (!n.text_len)
 			return;
 	}
 	n.value = v;
 	n.generated = generated;
-	n.text = text;
 	emit(w, &n, ett);
 }
 
@@ -1636,6 +1655,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	w.limit = o && o->max_payload ? o->max_payload : VHU_DEFAULT_MAX_PAYLOAD;
 	w.no_tree = o && o->summary_only;
 	w.no_text = o && o->values_only;
+	walker_lines(&w);
 	if (m->len > VHU_HDR_SIZE) {
 		w.pl = m->bytes + VHU_HDR_SIZE;
 		w.plen = m->len - VHU_HDR_SIZE;
@@ -1771,6 +1791,7 @@ static void walk_record(const struct vhu_record *r, const char *comm,
 	w.e = e;
 	w.ctx = ctx;
 	w.no_text = no_text;
+	walker_lines(&w);
 	vhu_format_conn(conn, sizeof(conn), h->conn_id);
 	text[0] = 0;
 	fdname[0] = 0;

@@ -3,6 +3,7 @@
 
 #include "dec.h"
 #include "vhu_format.h"
+#include "vhu_line_cache.h"
 
 /*
  * The walker hands us every node with its final text.  For -V we print
@@ -246,19 +247,31 @@ static void emit_summary(void *ctx, const char *text)
 	copy_text(w->summary, sizeof(w->summary), text ? text : "");
 }
 
+/* A tree's lines repeat from record to record and from message to
+ * message of a type: the walker takes them from here once formatted. */
+static struct vhu_line_cache *emit_line_cache(void *ctx)
+{
+	struct dec_walk *w = ctx;
+
+	return w->lines;
+}
+
 const struct vhu_emitter dec_emitter = {
 	.item = emit_item,
 	.push = emit_push,
 	.pop = emit_pop,
 	.note = emit_note,
 	.summary = emit_summary,
+	.line_cache = emit_line_cache,
 };
 
 void dec_walk_init(struct dec_walk *w, bool tree, bool json)
 {
 	memset(w, 0, sizeof(*w));
-	if (tree)
+	if (tree) {
 		w->tree = g_string_sized_new(4096);
+		w->lines = vhu_line_cache_new();
+	}
 	if (json) {
 		w->jfields = g_string_sized_new(4096);
 		w->jentries = g_array_new(FALSE, FALSE, sizeof(struct dec_jentry));
@@ -285,6 +298,7 @@ void dec_walk_free(struct dec_walk *w)
 {
 	if (w->tree)
 		g_string_free(w->tree, TRUE);
+	vhu_line_cache_free(w->lines);
 	if (w->jfields) {
 		g_string_free(w->jfields, TRUE);
 		g_array_free(w->jentries, TRUE);

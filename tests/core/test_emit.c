@@ -3,6 +3,7 @@
 #include "test_emit.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vhu_fields.h"
@@ -79,7 +80,21 @@ static void summary(void *ctx, const char *text)
 		fprintf(t->out, "= %s\n", text);
 }
 
-const struct vhu_emitter test_emitter = { item, push, pop, note, summary };
+static struct vhu_line_cache *line_cache(void *ctx)
+{
+	struct test_emit *t = ctx;
+
+	return t->lines;
+}
+
+const struct vhu_emitter test_emitter = {
+	.item = item,
+	.push = push,
+	.pop = pop,
+	.note = note,
+	.summary = summary,
+	.line_cache = line_cache,
+};
 
 void test_emit_reset(struct test_emit *t, FILE *out)
 {
@@ -113,5 +128,25 @@ int test_walk_shortcuts(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 			differ++;
 		}
 	}
+	return differ;
+}
+
+int test_walk_cached(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+		     struct vhu_line_cache *c, const char *want, size_t want_len)
+{
+	struct test_emit t;
+	char *got = NULL;
+	size_t got_len = 0;
+	FILE *f = open_memstream(&got, &got_len);
+	int differ;
+
+	test_emit_reset(&t, f);
+	t.lines = c;
+	vhu_walk_message(m, mi, NULL, &test_emitter, &t);
+	fclose(f);
+	differ = got_len != want_len || memcmp(got, want, want_len) != 0;
+	if (differ)
+		fprintf(stderr, "with the line cache:\n%s\nwithout:\n%.*s\n", got, (int)want_len, want);
+	free(got);
 	return differ;
 }

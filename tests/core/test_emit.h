@@ -21,6 +21,7 @@ struct test_emit {
 	int etts[VHU_ETT__COUNT];	/* subtrees opened, by kind */
 	int errors;		/* unbalanced pops, bad field ids, long texts */
 	char summary[1024];	/* more than a summary may hold: an overlong one shows */
+	struct vhu_line_cache *lines;	/* given to the walker, or NULL */
 };
 
 extern const struct vhu_emitter test_emitter;
@@ -34,6 +35,11 @@ struct vhu_msg_info;
  * Returns the number of differences, each told on stderr. */
 int test_walk_shortcuts(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 			const struct test_emit *full);
+/* Walks m with the line cache c (holding lines of earlier walks) and
+ * compares what it writes with want, the output of a walk without one.
+ * Returns 1 if they differ, told on stderr. */
+int test_walk_cached(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+		     struct vhu_line_cache *c, const char *want, size_t want_len);
 
 #define CHECK(cond)                                                               \
 	do {                                                                      \

@@ -21,6 +21,7 @@
 #include "samples.h"
 #include "test_emit.h"
 #include "vhu_le.h"
+#include "vhu_line_cache.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
 #include "vhu_walk.h"
@@ -29,6 +30,8 @@ static int failures;
 static FILE *out;
 static bool malformed_corpus;	/* notes of protocol errors are expected */
 static int etts_opened[VHU_ETT__COUNT];
+/* lines of every message walked so far, as a decoder's context keeps them */
+static struct vhu_line_cache *lines;
 
 /* Subtrees the golden messages do not open, and why. */
 static const int etts_elsewhere[] = {
@@ -45,13 +48,19 @@ static const int bad_notes[] = {
 static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
 	struct test_emit t;
-	size_t i;
+	char *text = NULL;
+	size_t i, len = 0;
+	FILE *one = open_memstream(&text, &len);
 
 	(void)ctx;
 	fprintf(out, "# frame %llu conn %llx channel %u sender %u\n", (unsigned long long)mi->frame,
 		(unsigned long long)mi->conn_id, mi->channel, mi->sender);
-	test_emit_reset(&t, out);
+	test_emit_reset(&t, one);
 	vhu_walk_message(m, mi, NULL, &test_emitter, &t);
+	fclose(one);
+	fwrite(text, 1, len, out);
+	CHECK(test_walk_cached(m, mi, lines, text, len) == 0);
+	free(text);
 	CHECK(t.errors == 0);
 	CHECK(t.depth == 0);
 	CHECK(t.nodes >= 5);
@@ -209,6 +218,7 @@ int main(int argc, char **argv)
 	uint32_t id;
 
 	vhu_fields_init();
+	lines = vhu_line_cache_new();
 	out = open_memstream(&got, &got_len);
 	f.s = vhu_session_new(NULL, &cbs, NULL);
 	feed_event(&f, 0, 0, VHU_EV_PROCESS_START, 100, 0, "qemu-system-x86", "qemu-system-x86_64 -device vhost-user-blk-pci");
@@ -239,6 +249,7 @@ int main(int argc, char **argv)
 		return 2;
 	free(got);
 	free(state);
+	vhu_line_cache_free(lines);
 	printf("%s: %d failures\n", argv[0], failures);
 	return failures ? 1 : 0;
 }
