@@ -29,26 +29,33 @@ static void tree_line_growing(GString *s, int depth, const char *text, size_t le
 	dec_put_c(s, '\n');
 }
 
+/* The indentation of the deepest lines written in place (a tree is rarely
+ * deeper than 4), copied whole whatever the depth: a loop of four spaces
+ * a level was a visible share of a line. */
+#define INDENT_MAX_DEPTH 8
+static const char indent[] = "                                ";
+
 /* One line of the tree: ~35 a message, so it is written in place when
- * the string has room for all of it, as it nearly always has. */
+ * the string has room for all of it and the indentation's copy, as it
+ * nearly always has. */
 static inline void tree_line(GString *s, int depth, const char *text, size_t len, bool generated)
 {
 	size_t need;
 	char *p;
-	int i;
 
+	_Static_assert(sizeof(indent) - 1 == 4 * INDENT_MAX_DEPTH, "the deepest indentation");
 	if (!text)
 		text = "";
 	if (!len)	/* not measured by the walker */
 		len = strlen(text);
 	need = (size_t)depth * 4 + len + (generated ? 3 : 1);
-	if (s->len + need >= s->allocated_len) {
+	if (depth > INDENT_MAX_DEPTH || s->len + need + sizeof(indent) >= s->allocated_len) {
 		tree_line_growing(s, depth, text, len, generated);
 		return;
 	}
 	p = s->str + s->len;
-	for (i = 0; i < depth; i++, p += 4)
-		memcpy(p, "    ", 4);
+	memcpy(p, indent, sizeof(indent) - 1);
+	p += 4 * depth;
 	if (generated)
 		*p++ = '[';
 	memcpy(p, text, len);
