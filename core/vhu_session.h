@@ -62,7 +62,9 @@ struct vhu_msg {
 };
 
 /* What the session knows about a message.  The plugin keeps it field by
- * field (ctx_of() in plugin/vhu-ws-capture.c): a new field goes there too. */
+ * field (ctx_of() in plugin/vhu-ws-capture.c): a new field goes there too.
+ * The session sets each field before is_reply for every message and
+ * clears the rest: a field it does not always set goes after is_reply. */
 struct vhu_msg_info {
 	uint64_t frame;		/* frame that completed the message */
 	uint32_t index;		/* its index among the messages completed in that frame */
