@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* \summary: a context's recently formatted integer lines, by field and value */
+/* \summary: a context's recently formatted lines, by field and value or key */
 #include "vhu_line_cache.h"
 #include "vhu_format.h"
 
@@ -42,20 +42,27 @@ static struct slot *slot_of(struct vhu_line_cache *c, int id, uint64_t v)
 	return &c->slot[h >> (64 - SLOTS_LOG2)];
 }
 
-/* A line not in the cache: formatted, and kept in s when it fits.  Out of
- * line, so that a line found costs no more than the compare. */
+/* Keeps line in s, when it fits a slot. */
+static void keep(struct slot *s, int id, uint64_t v, const char *line, size_t len)
+{
+	if (len && len <= LINE_MAX) {
+		s->value = v;
+		s->field = id;
+		s->len = (uint8_t)len;
+		memcpy(s->text, line, len);
+		s->text[len] = 0;
+	}
+}
+
+/* A line not in the cache: formatted, and kept in s.  Out of line, so
+ * that a line found costs no more than the compare. */
 static __attribute__((noinline)) size_t format_into(struct slot *s, int id, uint64_t v,
 						     char *out, size_t cap, const char **line)
 {
 	size_t len = vhu_format_uint_id(out, cap, id, v);
 
 	*line = out;
-	if (len && len <= LINE_MAX) {
-		s->value = v;
-		s->field = id;
-		s->len = (uint8_t)len;
-		memcpy(s->text, out, len + 1);
-	}
+	keep(s, id, v, out, len);
 	return len;
 }
 
@@ -69,4 +76,21 @@ size_t vhu_line_cache_uint(struct vhu_line_cache *c, int id, uint64_t v, char *o
 		return s->len;
 	}
 	return format_into(s, id, v, out, cap, line);
+}
+
+size_t vhu_line_cache_find(struct vhu_line_cache *c, int id, uint64_t key, const char **line)
+{
+	struct slot *s = slot_of(c, id, key);
+
+	if (s->len && s->field == id && s->value == key) {
+		*line = s->text;
+		return s->len;
+	}
+	return 0;
+}
+
+void vhu_line_cache_keep(struct vhu_line_cache *c, int id, uint64_t key, const char *line,
+			 size_t len)
+{
+	keep(slot_of(c, id, key), id, key, line, len);
 }

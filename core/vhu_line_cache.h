@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vhu_line_cache.h - the lines of integer fields a context formatted
- * lately, by field and value.
+ * vhu_line_cache.h - the lines a context formatted lately, by field and
+ * value (integer fields) or key.
  *
  * A record tree repeats its lines from record to record (event, call,
  * process, connection, flags, channel, role), and a message tree those of
@@ -31,6 +31,15 @@ void vhu_line_cache_free(struct vhu_line_cache *c);
  * call); returns its length, 0 when id is no field. */
 size_t vhu_line_cache_uint(struct vhu_line_cache *c, int id, uint64_t v, char *out,
 			   size_t cap, const char **line);
+
+/* The lines of a field that depend on a number alone without being its
+ * value (a connection's text from its id), kept by that key: find gives
+ * the line kept for field id and key (its length, 0 and *line untouched
+ * when none is kept), keep remembers one (valid until the next call). A
+ * field's lines are kept by value or by key, never both. */
+size_t vhu_line_cache_find(struct vhu_line_cache *c, int id, uint64_t key, const char **line);
+void vhu_line_cache_keep(struct vhu_line_cache *c, int id, uint64_t key, const char *line,
+			 size_t len);
 
 #ifdef __cplusplus
 }

@@ -311,23 +311,34 @@ static inline void uint_node(struct walker *w, int field, uint32_t off, uint32_t
 		uint_node_add(w, field, off, len, v, ett, generated);
 }
 
+/* A string node whose line is made already (line_len 0: not measured). */
+static void string_node_line(struct walker *w, int field, uint32_t off, uint32_t len,
+			     const char *s, size_t slen, bool generated, const char *line,
+			     size_t line_len)
+{
+	struct vhu_node n;
+
+	node_init(&n, field, off, len);
+	n.text_len = line_len;
+	n.bytes = (const uint8_t *)s;
+	n.blen = (uint32_t)slen;
+	n.generated = generated;
+	n.text = line;
+	emit(w, &n, -1);
+}
+
 static void string_node(struct walker *w, int field, uint32_t off, uint32_t len,
 			const char *s, size_t slen, bool generated)
 {
 	char text[VHU_TEXT_MAX];
-	struct vhu_node n;
+	size_t text_len = 0;
 
 	if (w->no_tree || !vhu_field_get(field))
 		return;
 	text[0] = 0;
-	node_init(&n, field, off, len);
 	if (!w->no_text)
-		n.text_len = vhu_format_string_id(text, sizeof(text), field, s, slen);
-	n.bytes = (const uint8_t *)s;
-	n.blen = (uint32_t)slen;
-	n.generated = generated;
-	n.text = text;
-	emit(w, &n, -1);
+		text_len = vhu_format_string_id(text, sizeof(text), field, s, slen);
+	string_node_line(w, field, off, len, s, slen, generated, text, text_len);
 }
 
 static void bytes_node(struct walker *w, int field, uint32_t off, const uint8_t *p, uint32_t len)
@@ -1756,24 +1767,78 @@ static void note_seq(struct walker *w, const struct vhu_seq_check *k)
 		     k->seq, k->expected - 1);
 }
 
-/* "vhost-user capture record, <event>, <comm>[<pid>], conn <conn>, fd <fd>";
- * its length. */
-static size_t record_root(char *out, size_t cap, const struct vhu_rec_hdr *h,
-			  const char *comm, const char *conn)
+/* The record's connection, whose line depends on its id alone: from the
+ * emitter's cache when it keeps the line. */
+static void conn_node(struct walker *w, uint64_t conn_id, const char *conn, size_t conn_len)
 {
-	struct vhu_text t = { out, cap, 0 };
+	char text[VHU_TEXT_MAX];
+	const char *line;
+	size_t len;
 
-	vhu_text_str(&t, VHU_REC_PROTO_NAME ", ");
-	vhu_text_str(&t, vhu_event_name(h->event));
-	vhu_text_put(&t, ", ", 2);
-	vhu_text_str(&t, comm);
-	vhu_text_put(&t, "[", 1);
-	vhu_text_u64(&t, h->pid, 0, false);
-	vhu_text_put(&t, "], conn ", 8);
-	vhu_text_str(&t, conn);
-	vhu_text_put(&t, ", fd ", 5);
-	vhu_text_i64(&t, h->fd);
-	return vhu_text_end(&t);
+	if (!w->lines) {
+		string_node(w, VHU_F_REC_CONN, 16, 8, conn, conn_len, false);
+		return;
+	}
+	len = vhu_line_cache_find(w->lines, VHU_F_REC_CONN, conn_id, &line);
+	if (!len) {
+		len = vhu_format_string_id(text, sizeof(text), VHU_F_REC_CONN, conn, conn_len);
+		vhu_line_cache_keep(w->lines, VHU_F_REC_CONN, conn_id, text, len);
+		line = text;
+	}
+	string_node_line(w, VHU_F_REC_CONN, 16, 8, conn, conn_len, false, line, len);
+}
+
+/* v in decimal at p, as %u writes it; the end. */
+static char *put_dec(char *p, uint64_t v)
+{
+	unsigned n = vhu_dec_len(v);
+
+	return vhu_write_dec_back(p + n, v, n) + n;
+}
+
+/* What the first line of a record tree holds of the event's name (the
+ * names are a dozen characters) and of the escaped process name. */
+#define ROOT_EVENT_MAX 32
+#define ROOT_COMM_MAX (4 * 17)
+
+/* "vhost-user capture record, <event>, <comm>[<pid>], conn <conn>, fd <fd>"
+ * in out, comm escaped and conn a connection's text; its length.  Every
+ * piece is bounded, so the line is written in place without a check per
+ * piece: it is the first line of every record, and the bounded builder's
+ * calls were most of its cost. */
+static size_t record_root(char out[VHU_TEXT_MAX], const struct vhu_rec_hdr *h,
+			  const char *comm, size_t comm_len, const char *conn, size_t conn_len)
+{
+	static const char head[] = VHU_REC_PROTO_NAME ", ";
+	const char *ev = vhu_event_name(h->event);
+	size_t ev_len = strnlen(ev, ROOT_EVENT_MAX);
+	char *p = out;
+
+	/* the words, the names, a u32 and an i32 */
+	_Static_assert(sizeof(head) + ROOT_EVENT_MAX + ROOT_COMM_MAX + VHU_CONN_TEXT_MAX +
+		       sizeof(", [], conn , fd ") + 10 + 11 <= VHU_TEXT_MAX,
+		       "a record's first line fits a line");
+	memcpy(p, head, sizeof(head) - 1);
+	p += sizeof(head) - 1;
+	memcpy(p, ev, ev_len);
+	p += ev_len;
+	memcpy(p, ", ", 2);
+	p += 2;
+	memcpy(p, comm, comm_len);
+	p += comm_len;
+	*p++ = '[';
+	p = put_dec(p, h->pid);
+	memcpy(p, "], conn ", 8);
+	p += 8;
+	memcpy(p, conn, conn_len);
+	p += conn_len;
+	memcpy(p, ", fd ", 5);
+	p += 5;
+	if (h->fd < 0)
+		*p++ = '-';
+	p = put_dec(p, h->fd < 0 ? 0 - (uint64_t)(int64_t)h->fd : (uint64_t)h->fd);
+	*p = 0;
+	return (size_t)(p - out);
 }
 
 /* no_text: every node with its value and an empty text (values_only). */
@@ -1784,7 +1849,8 @@ static void walk_record(const struct vhu_record *r, const char *comm,
 	const struct vhu_rec_hdr *h = &r->h;
 	struct walker w;
 	struct vhu_node n;
-	char text[VHU_TEXT_MAX], conn[VHU_CONN_TEXT_MAX], name[4 * 17], fdname[VHU_TEXT_MAX];
+	char text[VHU_TEXT_MAX], conn[VHU_CONN_TEXT_MAX], name[ROOT_COMM_MAX], fdname[VHU_TEXT_MAX];
+	size_t conn_len;
 	unsigned i;
 
 	walker_init(&w);
@@ -1793,12 +1859,15 @@ static void walk_record(const struct vhu_record *r, const char *comm,
 	w.no_text = no_text;
 	walker_lines(&w);
 	vhu_format_conn(conn, sizeof(conn), h->conn_id);
+	conn_len = strlen(conn);
 	text[0] = 0;
 	fdname[0] = 0;
 	node_init(&n, VHU_F_NONE, 0, h->hdr_len);
 	if (!no_text) {
-		vhu_escape(name, sizeof(name), comm && *comm ? comm : "?", VHU_TEXT_MAX);
-		n.text_len = record_root(text, sizeof(text), h, name, conn);
+		size_t name_len = vhu_escape(name, sizeof(name), comm && *comm ? comm : "?",
+					     VHU_TEXT_MAX);
+
+		n.text_len = record_root(text, h, name, name_len, conn, conn_len);
 	}
 	n.text = text;
 	emit(&w, &n, VHU_ETT_REC);
@@ -1809,7 +1878,7 @@ static void walk_record(const struct vhu_record *r, const char *comm,
 	rec_uint(&w, VHU_F_REC_TID, 12, 4, h->tid);
 	if (comm && *comm)
 		string_node(&w, VHU_F_REC_COMM, 0, 0, comm, strlen(comm), true);
-	string_node(&w, VHU_F_REC_CONN, 16, 8, conn, strlen(conn), false);
+	conn_node(&w, h->conn_id, conn, conn_len);
 	rec_uint(&w, VHU_F_REC_CONN_ID, 16, 8, h->conn_id);
 	rec_uint(&w, VHU_F_REC_FD, 24, 4, (uint64_t)(int64_t)h->fd);
 	uint_node(&w, VHU_F_REC_FLAGS, 28, 2, h->flags, VHU_ETT_REC_FLAGS, false);

@@ -21,6 +21,7 @@
 #include "feed.h"
 #include "samples.h"
 #include "test_emit.h"
+#include "vhu_line_cache.h"
 #include "vhu_proto.h"
 #include "vhu_walk.h"
 
@@ -114,8 +115,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vhu_options o = { 4096, 0 };
 	struct feeder f = { NULL, 0, 0, 0 };
 	size_t off = 0;
+	/* the lines of every record walked, as a decoder's context keeps them */
+	static struct vhu_line_cache *lines;
 
 	vhu_fields_init();
+	if (!lines && !(lines = vhu_line_cache_new()))
+		abort();
 	f.s = vhu_session_new(&o, &cbs, NULL);
 	feed_event(&f, 1, VHU_CHAN_MAIN, VHU_EV_CONNECT, 1, 0, "fuzz", "qemu -device virtio-net");
 	feed_event(&f, 2, VHU_CHAN_BACKEND, VHU_EV_ADOPT, 1, 1, NULL, NULL);
@@ -138,6 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				vhu_walk_record(&r, "", &k, &test_emitter, &t);
 				if (t.errors || t.depth)
 					abort(); /* unbalanced tree or bad node: a bug */
+				if (test_walk_record_cached(&r, "", &k, lines))
+					abort(); /* a line from the cache that is not the line */
 			}
 		} else {
 			uint32_t n = build_record(rec, sizeof(rec), 1 + (kind >> 1) % 3, (uint8_t)(1 + (kind >> 1) % 3),

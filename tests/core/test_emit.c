@@ -131,6 +131,16 @@ int test_walk_shortcuts(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	return differ;
 }
 
+/* 1 if got differs from want, both told on stderr. */
+static int differ(const char *got, size_t got_len, const char *want, size_t want_len)
+{
+	if (got_len == want_len && memcmp(got, want, want_len) == 0)
+		return 0;
+	fprintf(stderr, "with the line cache:\n%.*s\nwithout:\n%.*s\n", (int)got_len, got,
+		(int)want_len, want);
+	return 1;
+}
+
 int test_walk_cached(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		     struct vhu_line_cache *c, const char *want, size_t want_len)
 {
@@ -138,15 +148,35 @@ int test_walk_cached(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	char *got = NULL;
 	size_t got_len = 0;
 	FILE *f = open_memstream(&got, &got_len);
-	int differ;
+	int d;
 
 	test_emit_reset(&t, f);
 	t.lines = c;
 	vhu_walk_message(m, mi, NULL, &test_emitter, &t);
 	fclose(f);
-	differ = got_len != want_len || memcmp(got, want, want_len) != 0;
-	if (differ)
-		fprintf(stderr, "with the line cache:\n%s\nwithout:\n%.*s\n", got, (int)want_len, want);
+	d = differ(got, got_len, want, want_len);
 	free(got);
-	return differ;
+	return d;
+}
+
+int test_walk_record_cached(const struct vhu_record *r, const char *comm,
+			    const struct vhu_seq_check *seq, struct vhu_line_cache *c)
+{
+	struct test_emit t;
+	char *text[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 };
+	int i, d;
+
+	for (i = 0; i < 2; i++) {
+		FILE *f = open_memstream(&text[i], &len[i]);
+
+		test_emit_reset(&t, f);
+		t.lines = i ? c : NULL;
+		vhu_walk_record(r, comm, seq, &test_emitter, &t);
+		fclose(f);
+	}
+	d = differ(text[1], len[1], text[0], len[0]);
+	free(text[0]);
+	free(text[1]);
+	return d;
 }

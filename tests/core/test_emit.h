@@ -40,6 +40,11 @@ int test_walk_shortcuts(const struct vhu_msg *m, const struct vhu_msg_info *mi,
  * Returns 1 if they differ, told on stderr. */
 int test_walk_cached(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		     struct vhu_line_cache *c, const char *want, size_t want_len);
+/* The same for a capture record's tree: walked without a cache and with c. */
+struct vhu_record;
+struct vhu_seq_check;
+int test_walk_record_cached(const struct vhu_record *r, const char *comm,
+			    const struct vhu_seq_check *seq, struct vhu_line_cache *c);
 
 #define CHECK(cond)                                                               \
 	do {                                                                      \
