@@ -1606,28 +1606,63 @@ int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi
 	return expected_fds_by_layout(d, m, mi);
 }
 
-/* "vhost-user, NAME[ reply][ (channel)], <side> to <side>"; its length. */
-static size_t message_root(char *out, size_t cap, const char *name,
-			   const struct vhu_msg_info *mi)
-{
-	struct vhu_text t = { out, cap, 0 };
-	const char *tag = vhu_channel_tag(mi->channel);
+/*
+ * The first line of each tree is written in place: its pieces are names
+ * of the tables and numbers, each bounded, so the line needs no check per
+ * piece (the bounded builder's calls were most of its cost, for every
+ * message and every record).
+ */
 
-	vhu_text_str(&t, VHU_PROTO_NAME ", ");
-	vhu_text_str(&t, name ? name : "Unknown request");
+/* The most of a table's name a first line holds: the longest request
+ * name is 39 characters (every one is in the walk golden test's lines). */
+#define LINE_NAME_MAX 48
+
+static inline char *put_mem(char *p, const char *s, size_t len)
+{
+	memcpy(p, s, len);
+	return p + len;
+}
+
+#define put_lit(p, lit) put_mem((p), "" lit, sizeof(lit) - 1)
+
+static inline char *put_name(char *p, const char *name)
+{
+	return put_mem(p, name, strnlen(name, LINE_NAME_MAX));
+}
+
+/* v in decimal at p, as %u writes it; the end. */
+static char *put_dec(char *p, uint64_t v)
+{
+	unsigned n = vhu_dec_len(v);
+
+	return vhu_write_dec_back(p + n, v, n) + n;
+}
+
+/* "vhost-user, NAME[ reply][ (channel)], <side> to <side>"; its length. */
+static size_t message_root(char out[VHU_TEXT_MAX], const char *name, const struct vhu_msg_info *mi)
+{
+	const char *tag = vhu_channel_tag(mi->channel);
+	char *p = out;
+
+	_Static_assert(sizeof(VHU_PROTO_NAME ", ") + 4 * LINE_NAME_MAX +
+		       sizeof(" reply (), ") + sizeof(" to ") <= VHU_TEXT_MAX,
+		       "a message's first line fits a line");
+	p = put_lit(p, VHU_PROTO_NAME ", ");
+	p = put_name(p, name ? name : "Unknown request");
 	if (mi->is_reply)
-		vhu_text_put(&t, " reply", 6);
+		p = put_lit(p, " reply");
 	if (*tag) {
-		vhu_text_put(&t, " (", 2);
-		vhu_text_str(&t, tag);
-		vhu_text_put(&t, ")", 1);
+		p = put_lit(p, " (");
+		p = put_name(p, tag);
+		p = put_lit(p, ")");
 	}
-	vhu_text_put(&t, ", ", 2);
-	vhu_text_str(&t, vhu_side_name(mi->sender));
-	vhu_text_put(&t, " to ", 4);
-	vhu_text_str(&t, vhu_side_name(mi->sender == VHU_ROLE_BACKEND ? VHU_ROLE_FRONTEND
-								       : VHU_ROLE_BACKEND));
-	return vhu_text_end(&t);
+	p = put_lit(p, ", ");
+	p = put_name(p, vhu_side_name(mi->sender));
+	p = put_lit(p, " to ");
+	p = put_name(p, vhu_side_name(mi->sender == VHU_ROLE_BACKEND ? VHU_ROLE_FRONTEND
+								   : VHU_ROLE_BACKEND));
+	*p = 0;
+	return (size_t)(p - out);
 }
 
 /* The root item (no line to format without texts). */
@@ -1642,7 +1677,7 @@ static void walk_root(struct walker *w, const char *name)
 	root[0] = 0;
 	node_init(&n, VHU_F_NONE, 0, m->len);
 	if (!w->no_text && m->len >= VHU_HDR_SIZE)
-		n.text_len = message_root(root, sizeof(root), name, w->mi);
+		n.text_len = message_root(root, name, w->mi);
 	else if (!w->no_text)
 		vhu_snprintf(root, sizeof(root), "%s, incomplete header (%u bytes)", VHU_PROTO_NAME, m->len);
 	n.text = root;
@@ -1788,54 +1823,31 @@ static void conn_node(struct walker *w, uint64_t conn_id, const char *conn, size
 	string_node_line(w, VHU_F_REC_CONN, 16, 8, conn, conn_len, false, line, len);
 }
 
-/* v in decimal at p, as %u writes it; the end. */
-static char *put_dec(char *p, uint64_t v)
-{
-	unsigned n = vhu_dec_len(v);
-
-	return vhu_write_dec_back(p + n, v, n) + n;
-}
-
-/* What the first line of a record tree holds of the event's name (the
- * names are a dozen characters) and of the escaped process name. */
-#define ROOT_EVENT_MAX 32
+/* The escaped process name of a record's first line. */
 #define ROOT_COMM_MAX (4 * 17)
 
 /* "vhost-user capture record, <event>, <comm>[<pid>], conn <conn>, fd <fd>"
- * in out, comm escaped and conn a connection's text; its length.  Every
- * piece is bounded, so the line is written in place without a check per
- * piece: it is the first line of every record, and the bounded builder's
- * calls were most of its cost. */
+ * in out, comm escaped and conn a connection's text; its length. */
 static size_t record_root(char out[VHU_TEXT_MAX], const struct vhu_rec_hdr *h,
 			  const char *comm, size_t comm_len, const char *conn, size_t conn_len)
 {
-	static const char head[] = VHU_REC_PROTO_NAME ", ";
-	const char *ev = vhu_event_name(h->event);
-	size_t ev_len = strnlen(ev, ROOT_EVENT_MAX);
 	char *p = out;
 
 	/* the words, the names, a u32 and an i32 */
-	_Static_assert(sizeof(head) + ROOT_EVENT_MAX + ROOT_COMM_MAX + VHU_CONN_TEXT_MAX +
-		       sizeof(", [], conn , fd ") + 10 + 11 <= VHU_TEXT_MAX,
+	_Static_assert(sizeof(VHU_REC_PROTO_NAME ", ") + LINE_NAME_MAX + ROOT_COMM_MAX +
+		       VHU_CONN_TEXT_MAX + sizeof(", [], conn , fd ") + 10 + 11 <= VHU_TEXT_MAX,
 		       "a record's first line fits a line");
-	memcpy(p, head, sizeof(head) - 1);
-	p += sizeof(head) - 1;
-	memcpy(p, ev, ev_len);
-	p += ev_len;
-	memcpy(p, ", ", 2);
-	p += 2;
-	memcpy(p, comm, comm_len);
-	p += comm_len;
-	*p++ = '[';
+	p = put_lit(p, VHU_REC_PROTO_NAME ", ");
+	p = put_name(p, vhu_event_name(h->event));
+	p = put_lit(p, ", ");
+	p = put_mem(p, comm, comm_len);
+	p = put_lit(p, "[");
 	p = put_dec(p, h->pid);
-	memcpy(p, "], conn ", 8);
-	p += 8;
-	memcpy(p, conn, conn_len);
-	p += conn_len;
-	memcpy(p, ", fd ", 5);
-	p += 5;
+	p = put_lit(p, "], conn ");
+	p = put_mem(p, conn, conn_len);
+	p = put_lit(p, ", fd ");
 	if (h->fd < 0)
-		*p++ = '-';
+		p = put_lit(p, "-");
 	p = put_dec(p, h->fd < 0 ? 0 - (uint64_t)(int64_t)h->fd : (uint64_t)h->fd);
 	*p = 0;
 	return (size_t)(p - out);
