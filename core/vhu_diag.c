@@ -236,7 +236,7 @@ static void judge_fds(struct judge *j)
 		    short_name(j));
 	if (!j->d || j->m->status != VHU_MSG_OK)
 		return;
-	want = vhu_walk_expected_fds(j->m, j->mi);
+	want = vhu_walk_expected_fds(j->m, j->mi, j->d);
 	if (want >= 0 && (uint32_t)want != j->m->nfds)
 		add(j, VHU_RULE_FD_COUNT, 0, "%s%s carries %u fds, %d expected", short_name(j),
 		    j->mi->is_reply ? " reply" : "", j->m->nfds, want);
@@ -766,8 +766,8 @@ static void judge_main_reply(struct judge *j, uint64_t req_arg)
 }
 
 void vhu_diag_message(struct vhu_diag_conn *dc, const struct vhu_msg *m,
-		      const struct vhu_msg_info *mi, uint64_t req_arg,
-		      struct vhu_findings *out)
+		      const struct vhu_msg_info *mi, const struct vhu_msg_desc *d,
+		      uint64_t req_arg, struct vhu_findings *out)
 {
 	struct judge j;
 
@@ -779,7 +779,7 @@ void vhu_diag_message(struct vhu_diag_conn *dc, const struct vhu_msg *m,
 	j.dc = dc;
 	j.m = m;
 	j.mi = mi;
-	j.d = vhu_msg_lookup(mi->channel, m->request);
+	j.d = d;
 	j.out = out;
 	if (m->len > VHU_HDR_SIZE) {
 		j.pl = m->bytes + VHU_HDR_SIZE;

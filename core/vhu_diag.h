@@ -146,11 +146,13 @@ struct vhu_findings {
 
 /* Runs the rules on one message.  dc: the state of the main connection the
  * message is read against (NULL if none could be had); mi has the
- * negotiated state before the message and the request a reply pairs with.
- * req_arg: for a reply, the first u64 of its request's payload. */
+ * negotiated state before the message and the request a reply pairs with;
+ * d: the message's row, vhu_msg_lookup(mi->channel, m->request), which the
+ * caller has looked up already.  req_arg: for a reply, the first u64 of
+ * its request's payload. */
 void vhu_diag_message(struct vhu_diag_conn *dc, const struct vhu_msg *m,
-		      const struct vhu_msg_info *mi, uint64_t req_arg,
-		      struct vhu_findings *out);
+		      const struct vhu_msg_info *mi, const struct vhu_msg_desc *d,
+		      uint64_t req_arg, struct vhu_findings *out);
 
 /* Why a request is known never to be answered. */
 enum vhu_unanswered_why {

@@ -649,7 +649,8 @@ static void on_message(void *arg, const struct vhu_msg *m)
 	}
 	if (header && c->channel == VHU_CHAN_MAIN && !c->diag)
 		c->diag = vhu_diag_conn_new(s->paths, c->path_key);
-	vhu_diag_message(c->channel == VHU_CHAN_MAIN ? c->diag : NULL, m, &mi, req_arg, &s->findings);
+	vhu_diag_message(c->channel == VHU_CHAN_MAIN ? c->diag : NULL, m, &mi, d, req_arg,
+			 &s->findings);
 	mi.findings = s->findings.f;
 	mi.nfindings = (uint8_t)s->findings.n;
 	if (header && m->status == VHU_MSG_OK && !m->big_endian)

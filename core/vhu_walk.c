@@ -1590,14 +1590,10 @@ static int expected_fds_by_layout(const struct vhu_msg_desc *d, const struct vhu
 	return expected_fds(d, pick_layout(d, m, mi, w.plen), &w);
 }
 
-int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi)
+int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+			  const struct vhu_msg_desc *d)
 {
-	const struct vhu_msg_desc *d;
-
-	if (m->len < VHU_HDR_SIZE || m->status == VHU_MSG_OVERSIZE)
-		return -1;
-	d = vhu_msg_lookup(mi->channel, m->request);
-	if (!d)
+	if (m->len < VHU_HDR_SIZE || m->status == VHU_MSG_OVERSIZE || !d)
 		return -1;
 	/* A row that carries no fd expects none in any layout: the rules ask
 	 * for every message, and most are such (no walker to set up) */

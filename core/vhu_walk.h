@@ -42,8 +42,10 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		      const struct vhu_walk_opts *o, const struct vhu_emitter *e, void *ctx);
 
 /* How many fds the message should carry, given its layout in this state,
- * or -1 if any count is fine (the rules' fd-count). */
-int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi);
+ * or -1 if any count is fine (the rules' fd-count).  d: the message's row,
+ * vhu_msg_lookup(mi->channel, m->request), as the caller has it. */
+int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+			  const struct vhu_msg_desc *d);
 
 /* Draws the capture record's metadata subtree ("vhost-user capture
  * record" root).  comm: process name or ""; seq: how its number follows

@@ -239,7 +239,7 @@ static void test_no_fd_rows(void)
 				for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 					m.size = sizes[k];
 					m.len = VHU_HDR_SIZE + sizes[k];
-					CHECKF(vhu_walk_expected_fds(&m, &mi) == 0, "%s variant %u size %u",
+					CHECKF(vhu_walk_expected_fds(&m, &mi, d) == 0, "%s variant %u size %u",
 					       d->name, variant, sizes[k]);
 				}
 			}
