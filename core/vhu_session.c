@@ -176,6 +176,11 @@ const char *vhu_session_comm(const struct vhu_session *s, uint32_t pid)
 	return p ? p->comm : "";
 }
 
+uint32_t vhu_session_procs_gen(const struct vhu_session *s)
+{
+	return s->proc_gen;
+}
+
 /* Guesses the device type from a command line: the front-end names its
  * vhost-user device, back-ends are usually known by their program name. */
 static uint8_t device_from_cmdline(const uint8_t *cmd, uint32_t len)

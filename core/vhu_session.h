@@ -170,6 +170,10 @@ void vhu_session_finish(struct vhu_session *s);
 
 /* Process name for a pid (from process-start records), "" if unknown. */
 const char *vhu_session_comm(const struct vhu_session *s, uint32_t pid);
+/* Changes whenever an answer of vhu_session_comm() may change or move (a
+ * process started, or a process entry was added): a reader may keep the
+ * answers while it stays the same. */
+uint32_t vhu_session_procs_gen(const struct vhu_session *s);
 
 /* Negotiated state of a connection, for statistics. */
 struct vhu_conn_summary {
