@@ -61,6 +61,13 @@ static void chunked_reserve(struct chunked *c, uint32_t n)
 		c->len = n;
 }
 
+/* A process name as the session gave it, and interned. */
+struct name_seen {
+	uint32_t pid;
+	const char *src;	/* vhu_session_comm()'s answer */
+	const char *name;	/* interned */
+};
+
 static struct {
 	struct vhu_session *s;
 	struct chunked frames;	/* frame number -> struct vhu_ws_frame */
@@ -77,6 +84,8 @@ static struct {
 	GArray *rec_ends;	/* recs index -> its ends index */
 	GStringChunk *strings;	/* interned names and endpoints */
 	const char *recent[8];	/* names interned last, the latest first */
+	struct name_seen names[8];	/* the session's process names, interned */
+	uint32_t nnames, names_gen;	/* valid while vhu_session_procs_gen says so */
 	GHashTable *endpoints;	/* (pid, role) -> struct endpoint_cache */
 	GHashTable *open;	/* stream id -> id of its split message in progress */
 	GHashTable *npieces;	/* id of a split message in progress -> its pieces so far */
@@ -112,6 +121,47 @@ static const char *intern(const char *s)
 		cap.recent[k] = cap.recent[k - 1];
 	cap.recent[0] = found;
 	return found;
+}
+
+/* The names of the processes of a record and its peer are asked for
+ * every record and every message: the session's answers are kept, with
+ * their interned copies, until its process table changes (a process
+ * started or a new one came), so that neither the table nor the
+ * interning is asked again. */
+static const struct name_seen *name_seen(uint32_t pid)
+{
+	uint32_t gen = vhu_session_procs_gen(cap.s);
+	struct name_seen *n;
+	unsigned k;
+
+	if (gen != cap.names_gen) {
+		cap.names_gen = gen;
+		cap.nnames = 0;
+	}
+	for (k = 0; k < cap.nnames; k++)
+		if (cap.names[k].pid == pid)
+			return &cap.names[k];
+	n = cap.nnames < G_N_ELEMENTS(cap.names) ? &cap.names[cap.nnames++] :
+						  &cap.names[pid % G_N_ELEMENTS(cap.names)];
+	n->pid = pid;
+	n->src = vhu_session_comm(cap.s, pid);
+	n->name = intern(n->src);
+	return n;
+}
+
+/* The interned name of process pid. */
+static const char *comm_of(uint32_t pid)
+{
+	return name_seen(pid)->name;
+}
+
+/* The interned name of a message's process: the session's own answer
+ * for its pid, unless the text is another one. */
+static const char *msg_comm(const struct vhu_msg_info *mi)
+{
+	const struct name_seen *n = name_seen(mi->pid);
+
+	return n->src == mi->comm ? n->name : intern(mi->comm);
 }
 
 static struct vhu_ws_frame *frame_slot(uint32_t num)
@@ -282,7 +332,7 @@ static uint32_t ctx_of(const struct vhu_msg_info *mi)
 	memset(&c, 0, sizeof(c));
 	c.mi.conn_id = mi->conn_id;
 	c.mi.pid = mi->pid;
-	c.mi.comm = intern(mi->comm);
+	c.mi.comm = msg_comm(mi);
 	c.mi.event = mi->event;
 	c.mi.channel = mi->channel;
 	c.mi.sender = mi->sender;
@@ -301,7 +351,7 @@ static uint32_t ctx_of(const struct vhu_msg_info *mi)
 	c.mi.matched = mi->matched;
 	c.mi.request_before_capture = mi->request_before_capture;
 	c.peer_pid = peer_pid(mi->conn_id);
-	c.peer_comm = c.peer_pid ? intern(vhu_session_comm(cap.s, c.peer_pid)) : "";
+	c.peer_comm = c.peer_pid ? comm_of(c.peer_pid) : "";
 
 	i = vhu_ws_intern_hinted(&cap.ctxs, &c, sizeof(c), owner_hint(mi->conn_id, mi->pid, mi->event));
 	if (i == cap.ctx_ends->len) {
@@ -636,6 +686,8 @@ void vhu_ws_capture_init(void)
 	vhu_ws_interned_init(&cap.recs);
 	cap.rec_ends = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	cap.peer_known = false;
+	cap.nnames = 0;
+	cap.names_gen = 0;	/* the session's start from 1 */
 	cap.late = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	cap.peers = wmem_map_new(wmem_file_scope(), g_int64_hash, g_int64_equal);
 	cap.strings = g_string_chunk_new(4096);
@@ -741,8 +793,8 @@ static uint32_t record_ends(const struct vhu_record *r)
 	k.conn_id = r->h.conn_id;
 	k.pid = r->h.pid;
 	k.peer_pid = peer_pid(r->h.conn_id);
-	k.comm = intern(vhu_session_comm(cap.s, r->h.pid));
-	k.peer_comm = k.peer_pid ? intern(vhu_session_comm(cap.s, k.peer_pid)) : "";
+	k.comm = comm_of(r->h.pid);
+	k.peer_comm = k.peer_pid ? comm_of(k.peer_pid) : "";
 	k.role = r->h.role;
 	k.event = r->h.event == VHU_EV_PROCESS_START || r->h.event == VHU_EV_DATA_RECV ?
 		  r->h.event : VHU_EV_DATA_SENT;
