@@ -146,20 +146,31 @@ static unsigned hint_slot(uint64_t hint)
 	return (unsigned)((hint * 0x9e3779b97f4a7c15u) >> 56) % VHU_WS_HINT_SLOTS;
 }
 
+/* Whether index i holds the n bytes at p. */
+static bool holds(const struct vhu_ws_interned *t, uint32_t i, const void *p, size_t n)
+{
+	/* store() put the bytes right after their key */
+	const struct blob *b = (const struct blob *)g_ptr_array_index(t->all, i) - 1;
+
+	return b->n == n && memcmp(b->p, p, n) == 0;
+}
+
 uint32_t vhu_ws_intern_hinted(struct vhu_ws_interned *t, const void *p, size_t n, uint64_t hint)
 {
-	uint32_t *slot = &t->hinted[hint_slot(hint)];
+	uint32_t *ways = t->hinted[hint_slot(hint)];
 	uint32_t i;
 
-	if (*slot) {
-		/* store() put the bytes right after their key */
-		const struct blob *b = (const struct blob *)g_ptr_array_index(t->all, *slot - 1) - 1;
-
-		if (b->n == n && memcmp(b->p, p, n) == 0)
-			return *slot - 1;
+	if (ways[0] && holds(t, ways[0] - 1, p, n))
+		return ways[0] - 1;
+	if (ways[1] && holds(t, ways[1] - 1, p, n)) {
+		i = ways[1];
+		ways[1] = ways[0];
+		ways[0] = i;
+		return i - 1;
 	}
 	i = vhu_ws_intern(t, p, n);
-	*slot = i + 1;
+	ways[1] = ways[0];
+	ways[0] = i + 1;
 	return i;
 }
 

@@ -178,18 +178,20 @@ struct vhu_ws_interned {
 	uint32_t recent[8];	/* indexes returned last, the latest first
 				 * (UINT32_MAX: none) */
 	size_t recent_n[8];	/* and their lengths */
-	uint32_t hinted[VHU_WS_HINT_SLOTS];	/* 1 + index returned last for a
-						 * hint of this slot (0: none) */
+	uint32_t hinted[VHU_WS_HINT_SLOTS][2];	/* 1 + the indexes returned last
+						 * for a hint of this slot, the
+						 * latest first (0: none) */
 };
 
 void vhu_ws_interned_init(struct vhu_ws_interned *t);
 void vhu_ws_interned_free(struct vhu_ws_interned *t);
 /* The index of the n bytes at p, stored on first sight. */
 uint32_t vhu_ws_intern(struct vhu_ws_interned *t, const void *p, size_t n);
-/* The same, first compared with the value returned last for the same
- * hint (what the value belongs to, such as its connection): a value that
- * stays the same for its owner while many owners take turns costs one
- * compare. */
+/* The same, first compared with the two values returned last for the
+ * same hint (what the value belongs to, such as its connection): a value
+ * that stays the same for its owner, or alternates with one other (a
+ * request's context and a reply's), while many owners take turns costs
+ * one or two compares. */
 uint32_t vhu_ws_intern_hinted(struct vhu_ws_interned *t, const void *p, size_t n, uint64_t hint);
 const void *vhu_ws_interned_at(const struct vhu_ws_interned *t, uint32_t i);
 
