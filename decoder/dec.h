@@ -157,6 +157,35 @@ static inline void dec_commit(GString *s, char *end)
 char *dec_write_u64(char *p, uint64_t v, unsigned width, char pad);
 char *dec_write_nsec(char *p, uint32_t ns);
 
+/*
+ * A number that mostly counts up by one (the frame number of a line) kept
+ * as text: the next number is the last one's digits incremented in place,
+ * a few instructions where writing it anew divides for every two digits.
+ * The digits are right-aligned in text, spaces before them.
+ */
+struct dec_counter {
+	uint64_t v;
+	unsigned len;		/* digits; 0 before the first number */
+	char text[DEC_U64_TEXT_MAX + 8];
+};
+/* Makes c hold v (counting up, or written anew for any other value). */
+void dec_counter_set(struct dec_counter *c, uint64_t v);
+
+/* c's number right-aligned in width (<= 8) columns, as dec_write_u64
+ * with ' ' writes it; returns the end.  Inline for a constant width: a
+ * copy of that size is a move or two, not a call. */
+static inline char *dec_write_counter(char *p, const struct dec_counter *c, unsigned width)
+{
+	const char *end = c->text + sizeof(c->text);
+
+	if (c->len <= width) {
+		memcpy(p, end - width, width);
+		return p + width;
+	}
+	memcpy(p, end - c->len, c->len);
+	return p + c->len;
+}
+
 void dec_append_u64(GString *s, uint64_t v);
 void dec_append_u64_width(GString *s, uint64_t v, unsigned width, char pad);
 void dec_append_padded(GString *s, const char *str, unsigned width);

@@ -130,18 +130,29 @@ static void line_conn_columns(GString *s, bool has_conn, uint64_t conn, unsigned
 #define LINE_START_MAX (COLOR_MAX + DEC_U64_TEXT_MAX + 1 + 1 + DEC_U64_TEXT_MAX + 1 + 9 + \
 			COLOR_MAX + 1 + CONN_COLUMNS_MAX)
 
-static void line_start(GString *s, const struct dec_colors *c, uint64_t frame,
-		       int64_t rel_ns, bool has_conn, uint64_t conn, unsigned channel)
-{
-	const struct conn_columns *cc = conn_columns(has_conn, conn, channel);
-	char *p = dec_reserve(s, LINE_START_MAX);
+/* Frames count up by one, and a frame's messages share its number. */
+static struct dec_counter frame_text;
 
+/* frame and time, in colour: where every line starts */
+static char *write_frame_time(char *p, const struct dec_colors *c, uint64_t frame,
+			      int64_t rel_ns)
+{
+	dec_counter_set(&frame_text, frame);
 	p = write_color(p, c->dim);
-	p = dec_write_u64(p, frame, 7, ' ');
+	p = dec_write_counter(p, &frame_text, 7);
 	*p++ = ' ';
 	p = write_rel_time(p, rel_ns);
 	p = write_color(p, c->off);
 	*p++ = ' ';
+	return p;
+}
+
+static void line_start(GString *s, const struct dec_colors *c, uint64_t frame,
+		       int64_t rel_ns, bool has_conn, uint64_t conn, unsigned channel)
+{
+	const struct conn_columns *cc = conn_columns(has_conn, conn, channel);
+	char *p = write_frame_time(dec_reserve(s, LINE_START_MAX), c, frame, rel_ns);
+
 	if (cc->valid) {
 		memcpy(p, cc->text, cc->len);
 		dec_commit(s, p + cc->len);
@@ -175,16 +186,11 @@ static struct text direction_text(unsigned sender)
 #define COMM_MAX (4 * 17)
 #define LINE_SENDER_MAX (COLOR_MAX + 32 + COLOR_MAX + 1 + COMM_MAX + 1 + DEC_U64_TEXT_MAX + 3)
 
-void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
-		      const struct vhu_msg *m, const struct vhu_msg_info *mi,
-		      const struct dec_walk *w)
+static char *write_sender_columns(char *p, const struct dec_colors *c,
+				  const struct vhu_msg_info *mi)
 {
 	struct text dir = direction_text(mi->sender);
-	char *p;
 
-	(void)m;
-	line_start(s, c, mi->frame, rel_ns, true, mi->conn_id, mi->channel);
-	p = dec_reserve(s, LINE_SENDER_MAX);
 	p = write_color(p, mi->sender == VHU_ROLE_BACKEND ? c->be : c->fe);
 	memcpy(p, dir.str, dir.len);
 	p = write_color(p + dir.len, c->off);
@@ -193,7 +199,88 @@ void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
 	*p++ = '[';
 	p = dec_write_u64(p, mi->pid, 0, ' ');
 	memcpy(p, "]  ", 3);
-	dec_commit(s, p + 3);
+	return p + 3;
+}
+
+/*
+ * All the columns after the time are the same for every message one
+ * process sends on one connection: they are kept per connection, channel
+ * and sender, and written again from there while the pid and the process
+ * name are the ones they were made from (a process that starts anew keeps
+ * its pid and changes its name in place, so the name is compared, not
+ * where it is).  Escaping the name and writing the pid were a tenth of a
+ * line.
+ */
+#define COMM_KEY_MAX 17
+#define MSG_COLUMNS_MAX (CONN_COLUMNS_MAX + LINE_SENDER_MAX)
+#define MSG_CACHE_SIZE 16
+
+struct msg_columns {
+	const struct dec_colors *c;
+	uint64_t conn;
+	uint32_t pid;
+	uint8_t channel, sender;
+	uint16_t len;		/* 0: empty */
+	char comm[COMM_KEY_MAX];
+	char text[MSG_COLUMNS_MAX];
+};
+
+static struct msg_columns msg_cache[MSG_CACHE_SIZE];
+
+static bool msg_columns_match(const struct msg_columns *e, const struct dec_colors *c,
+			      const struct vhu_msg_info *mi, const char *comm)
+{
+	return e->len && e->conn == mi->conn_id && e->pid == mi->pid &&
+	       e->channel == mi->channel && e->sender == mi->sender && e->c == c &&
+	       !strcmp(e->comm, comm);
+}
+
+/* The columns of mi from the table, or NULL when they cannot be kept
+ * there (a name too long to keep, columns that did not fit the table). */
+static const struct msg_columns *msg_columns(const struct dec_colors *c,
+					     const struct vhu_msg_info *mi)
+{
+	const char *comm = mi->comm ? mi->comm : "";
+	struct msg_columns *e = &msg_cache[(mi->conn_id ^ mi->conn_id >> 32 ^ mi->channel ^
+					    (uint64_t)mi->sender << 3) % MSG_CACHE_SIZE];
+	const struct conn_columns *cc;
+	size_t clen;
+
+	if (msg_columns_match(e, c, mi, comm))
+		return e;
+	clen = strlen(comm);
+	cc = conn_columns(true, mi->conn_id, mi->channel);
+	if (clen >= sizeof(e->comm) || !cc->valid)
+		return NULL;
+	e->c = c;
+	e->conn = mi->conn_id;
+	e->pid = mi->pid;
+	e->channel = mi->channel;
+	e->sender = mi->sender;
+	memcpy(e->comm, comm, clen + 1);
+	memcpy(e->text, cc->text, cc->len);
+	e->len = (uint16_t)(write_sender_columns(e->text + cc->len, c, mi) - e->text);
+	return e;
+}
+
+void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
+		      const struct vhu_msg *m, const struct vhu_msg_info *mi,
+		      const struct dec_walk *w)
+{
+	const struct msg_columns *e = msg_columns(c, mi);
+	char *p;
+
+	(void)m;
+	if (e) {
+		p = write_frame_time(dec_reserve(s, LINE_START_MAX + MSG_COLUMNS_MAX), c,
+				     mi->frame, rel_ns);
+		memcpy(p, e->text, e->len);
+		p += e->len;
+	} else {
+		line_start(s, c, mi->frame, rel_ns, true, mi->conn_id, mi->channel);
+		p = write_sender_columns(dec_reserve(s, LINE_SENDER_MAX), c, mi);
+	}
+	dec_commit(s, p);
 	dec_put_str(s, w->summary);
 	if (w->malformed[0])
 		dec_appendf(s, "  %s[MALFORMED: %s]%s", c->bad, w->malformed, c->off);

@@ -71,6 +71,30 @@ char *dec_write_nsec(char *p, uint32_t ns)
 	return p + 9;
 }
 
+void dec_counter_set(struct dec_counter *c, uint64_t v)
+{
+	char *end = c->text + sizeof(c->text), *d = end - 1;
+
+	if (c->len && v == c->v)
+		return;
+	if (c->len && v - 1 == c->v && v) {
+		while (*d == '9')
+			*d-- = '0';
+		if (*d == ' ') {	/* 9..9 + 1: one digit more */
+			*d = '1';
+			c->len++;
+		} else {
+			(*d)++;
+		}
+		c->v = v;
+		return;
+	}
+	c->v = v;
+	c->len = vhu_dec_len(v);
+	memset(c->text, ' ', sizeof(c->text) - c->len);
+	vhu_write_dec_back(end, v, c->len);
+}
+
 void dec_append_u64(GString *s, uint64_t v)
 {
 	dec_append_u64_width(s, v, 0, ' ');

@@ -1,5 +1,5 @@
-/* test_units.c - unit tests of the decoder's JSON, option and stats helpers
- * and of the --diff alignment. */
+/* test_units.c - unit tests of the decoder's JSON, option and stats helpers,
+ * of its line's kept columns and of the --diff alignment. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,6 +186,80 @@ static void test_align(void)
 	g_free(y);
 }
 
+/* The frame number counted up in place is the number written anew: at
+ * every carry, repeated, and after jumps either way. */
+static void check_counter(struct dec_counter *c, uint64_t v)
+{
+	char want[DEC_U64_TEXT_MAX + 9], got[DEC_U64_TEXT_MAX + 9];
+
+	dec_counter_set(c, v);
+	*dec_write_u64(want, v, 7, ' ') = 0;
+	*dec_write_counter(got, c, 7) = 0;
+	if (strcmp(want, got)) {
+		fprintf(stderr, "counter at %" G_GUINT64_FORMAT ": \"%s\", not \"%s\"\n", v, got, want);
+		failures++;
+	}
+}
+
+static void test_counter(void)
+{
+	static const uint64_t starts[] = { 0, 1, 95, 9999990, 99999995, 999999999999999990ull,
+					   9999999999999999990ull, UINT64_MAX - 12 };
+	struct dec_counter c = { 0 };
+	size_t i;
+	uint64_t v;
+
+	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		for (v = starts[i]; v - starts[i] < 12; v++) {
+			check_counter(&c, v);
+			check_counter(&c, v);	/* another message of the frame */
+		}
+	}
+	check_counter(&c, 5);
+	check_counter(&c, 100000);
+	check_counter(&c, 3);
+	check_counter(&c, 0);
+	check_counter(&c, 1);
+}
+
+/* A message's columns written again from the line's table follow the
+ * process: a new name in the same place, another pid, the other sender. */
+static void test_line_columns(void)
+{
+	char comm[17] = "qemu-kvm";
+	struct vhu_msg m = { 0 };
+	struct vhu_msg_info mi = { 0 };
+	struct dec_walk w;
+	GString *a = g_string_new(""), *b = g_string_new("");
+
+	dec_walk_init(&w, false, false);
+	g_strlcpy(w.summary, "GET_FEATURES", sizeof(w.summary));
+	mi.frame = 9;
+	mi.conn_id = UINT64_C(4242) << 32 | 1;
+	mi.pid = 4242;
+	mi.comm = comm;
+	mi.channel = VHU_CHAN_MAIN;
+	mi.sender = VHU_ROLE_FRONTEND;
+	dec_line_message(a, dec_colors(false), 1500, &m, &mi, &w);
+	CHECK(!strcmp(a->str, "      9 0.000001500 4242.1      main    "
+		      "front-end\u2192back-end qemu-kvm[4242]  GET_FEATURES\n"));
+	dec_line_message(b, dec_colors(false), 1500, &m, &mi, &w);
+	CHECK(!strcmp(a->str, b->str));
+	strcpy(comm, "vhost-user-blk");
+	dec_line_message(b, dec_colors(false), 1500, &m, &mi, &w);
+	CHECK(strstr(b->str, " vhost-user-blk[4242]  GET_FEATURES\n"));
+	mi.pid = 77;
+	mi.comm = "";
+	dec_line_message(b, dec_colors(false), 1500, &m, &mi, &w);
+	CHECK(strstr(b->str, " ?[77]  GET_FEATURES\n"));
+	mi.sender = VHU_ROLE_BACKEND;
+	dec_line_message(b, dec_colors(true), 1500, &m, &mi, &w);
+	CHECK(strstr(b->str, "\033[36mback-end\u2192front-end\033[0m ?[77]  GET_FEATURES\n"));
+	dec_walk_free(&w);
+	g_string_free(a, TRUE);
+	g_string_free(b, TRUE);
+}
+
 int main(void)
 {
 	vhu_fields_init();
@@ -194,6 +268,8 @@ int main(void)
 	test_requests();
 	test_median();
 	test_device();
+	test_counter();
+	test_line_columns();
 	test_align();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
