@@ -143,14 +143,35 @@ static void take_finding(struct dec_run *r, const struct vhu_finding *f)
 	put_text(r);
 }
 
+/*
+ * -V: the walker appends its lines straight to the string they end up in
+ * (a message's to the frame's messages, a record's to the output), where
+ * they were copied there from its own string: half a kilobyte of copying
+ * a message.  Its reset empties its tree, so the tree is pointed at out
+ * only after it; its own string is given back after the walk (the walker
+ * frees it, and keeps its lines' cache only with a tree of its own).
+ * Returns the walker's own string.
+ */
+static GString *walk_reset_into(struct dec_run *r, GString *out)
+{
+	GString *own = r->w.tree;
+
+	dec_walk_reset(&r->w);
+	if (out)
+		r->w.tree = out;
+	return own;
+}
+
 static void show_message(struct dec_run *r, const struct vhu_msg *m,
 			 const struct vhu_msg_info *mi)
 {
+	bool tree = r->o->format == DEC_FMT_TREE && !r->silent;
+	GString *own = walk_reset_into(r, tree ? r->msgs : NULL);
 	char what[96];
 	unsigned i;
 
-	dec_walk_reset(&r->w);
 	vhu_walk_message(m, mi, &r->wopts, &dec_emitter, &r->w);
+	r->w.tree = own;
 	if (!r->w.malformed[0] && m->status == VHU_MSG_TRUNCATED)
 		g_strlcpy(r->w.malformed, "message truncated", sizeof(r->w.malformed));
 	if (!r->w.malformed[0] && m->status == VHU_MSG_OVERSIZE)
@@ -182,8 +203,7 @@ static void show_message(struct dec_run *r, const struct vhu_msg *m,
 		dec_json_message(r->text, rel_time(r, mi->ts_ns), m, mi, &r->w);
 		put_text(r);
 		break;
-	case DEC_FMT_TREE:
-		g_string_append_len(r->msgs, r->w.tree->str, r->w.tree->len);
+	case DEC_FMT_TREE:	/* the tree is in r->msgs already */
 		break;
 	}
 }
@@ -356,13 +376,14 @@ static void put_frame_tree(struct dec_run *r, bool good, enum vhu_rec_status st,
 	if (r->silent || !(r->frame_wanted || r->msgs->len))
 		return;
 	if (r->o->record_tree) {
-		dec_walk_reset(&r->w);
+		GString *own = walk_reset_into(r, r->text);
+
 		if (good)
 			vhu_walk_record(&r->rec, record_comm(r), &r->rec_seq, &dec_emitter,
 					&r->w);
 		else
 			vhu_walk_bad_record(st, len, &dec_emitter, &r->w);
-		g_string_append_len(r->text, r->w.tree->str, r->w.tree->len);
+		r->w.tree = own;
 	}
 	g_string_append_len(r->text, r->msgs->str, r->msgs->len);
 	g_string_append_c(r->text, '\n');
