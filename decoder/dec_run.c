@@ -273,20 +273,23 @@ static void *on_message(void *ctx, const struct vhu_msg *m, const struct vhu_msg
 
 	/* messages flushed by vhu_session_finish() come with the last frame
 	 * of their connection */
-	info = *mi;
 	if (r->pass == 1) {
 		uint64_t none = 0;
 
 		g_array_append_val(r->links, none);
 		if (r->finishing)
-			keep_leftover(r, k, m, &info);
+			keep_leftover(r, k, m, mi);
 		return GSIZE_TO_POINTER(k + 1);
 	}
 	if (r->finishing && r->leftovers)
 		return NULL;	/* shown in its frame already */
-	apply_link(r, k, &info);
-	if (dec_filter_message(&r->o->filter, m, &info))
-		show_message(r, m, &info);
+	if (r->links) {		/* -2: a copy, with what the first pass learnt */
+		info = *mi;
+		apply_link(r, k, &info);
+		mi = &info;
+	}
+	if (!r->filtering || dec_filter_message(&r->o->filter, m, mi))
+		show_message(r, m, mi);
 	return NULL;
 }
 
@@ -435,7 +438,8 @@ static void handle_packet(struct dec_run *r, const struct pcap_pkthdr *ph, const
 		r->first_ts = ts_ns;
 		r->have_first = true;
 	}
-	g_string_truncate(r->msgs, 0);
+	if (r->msgs->len)	/* -V only: a call a record otherwise */
+		g_string_truncate(r->msgs, 0);
 	r->frame_wanted = !r->filtering;
 	off = vhu_exp_pdu_skip(data, ph->caplen, &ours);
 	if (off < 0) {
