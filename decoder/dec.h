@@ -11,6 +11,7 @@
 
 #include "vhu_diag.h"
 #include "vhu_emit.h"
+#include "vhu_format.h"
 #include "vhu_proto.h"
 #include "vhu_session.h"
 #include "vhu_walk.h"
@@ -150,12 +151,20 @@ static inline void dec_commit(GString *s, char *end)
 }
 
 /* dec_write_u64: v in decimal, after pad up to width columns; returns the
- * end.  It writes at most the larger of width and DEC_U64_TEXT_MAX bytes.
- * dec_write_nsec: the nine digits of a nanosecond count below 10^9. */
+ * end.  It writes at most the larger of width and DEC_U64_TEXT_MAX bytes. */
 #define DEC_U64_TEXT_MAX 20
 #define DEC_U64_WIDTH_MAX 64
 char *dec_write_u64(char *p, uint64_t v, unsigned width, char pad);
-char *dec_write_nsec(char *p, uint32_t ns);
+
+/* The nine digits of a nanosecond count below 10^9, every line's: inline,
+ * in two halves of four and five digits split by one division, where the
+ * writer's loop runs once each (four times for nine digits). */
+static inline char *dec_write_nsec(char *p, uint32_t ns)
+{
+	vhu_write_dec_back(p + 4, ns / 100000, 4);
+	vhu_write_dec_back(p + 9, ns % 100000, 5);
+	return p + 9;
+}
 
 /*
  * A number that mostly counts up by one (the frame number of a line) kept
@@ -168,8 +177,16 @@ struct dec_counter {
 	unsigned len;		/* digits; 0 before the first number */
 	char text[DEC_U64_TEXT_MAX + 8];
 };
-/* Makes c hold v (counting up, or written anew for any other value). */
-void dec_counter_set(struct dec_counter *c, uint64_t v);
+/* Makes c hold v, another number than it holds: counting up, or written
+ * anew for any other value. */
+void dec_counter_move(struct dec_counter *c, uint64_t v);
+
+/* Makes c hold v; the same number again costs a comparison. */
+static inline void dec_counter_set(struct dec_counter *c, uint64_t v)
+{
+	if (v != c->v || !c->len)
+		dec_counter_move(c, v);
+}
 
 /* c's number right-aligned in width (<= 8) columns, as dec_write_u64
  * with ' ' writes it; returns the end.  Inline for a constant width: a

@@ -28,6 +28,10 @@ static char *write_color(char *p, const char *code)
 	return p;
 }
 
+/* The seconds of the lines' times stay the same for many lines and then
+ * count up by one. */
+static struct dec_counter seconds_text;
+
 /* Seconds since the first packet, with nanoseconds: "12.000345678". */
 static char *write_rel_time(char *p, int64_t rel_ns)
 {
@@ -35,7 +39,8 @@ static char *write_rel_time(char *p, int64_t rel_ns)
 
 	if (rel_ns < 0)
 		*p++ = '-';
-	p = dec_write_u64(p, v / 1000000000u, 0, ' ');
+	dec_counter_set(&seconds_text, v / 1000000000u);
+	p = dec_write_counter(p, &seconds_text, 1);
 	*p++ = '.';
 	return dec_write_nsec(p, (uint32_t)(v % 1000000000u));
 }

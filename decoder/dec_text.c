@@ -61,22 +61,10 @@ char *dec_write_u64(char *p, uint64_t v, unsigned width, char pad)
 	return p + n;
 }
 
-/* In two halves of four and five digits, split by one division: the
- * writer's loop then runs once for each, against four times for nine
- * digits (55 instructions a line, against 65). */
-char *dec_write_nsec(char *p, uint32_t ns)
-{
-	vhu_write_dec_back(p + 4, ns / 100000, 4);
-	vhu_write_dec_back(p + 9, ns % 100000, 5);
-	return p + 9;
-}
-
-void dec_counter_set(struct dec_counter *c, uint64_t v)
+void dec_counter_move(struct dec_counter *c, uint64_t v)
 {
 	char *end = c->text + sizeof(c->text), *d = end - 1;
 
-	if (c->len && v == c->v)
-		return;
 	if (c->len && v - 1 == c->v && v) {
 		while (*d == '9')
 			*d-- = '0';
