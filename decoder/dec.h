@@ -181,11 +181,20 @@ struct dec_counter {
  * anew for any other value. */
 void dec_counter_move(struct dec_counter *c, uint64_t v);
 
-/* Makes c hold v; the same number again costs a comparison. */
+/* Makes c hold v; the same number again, or the next one without a
+ * carry, cost a few instructions inline. */
 static inline void dec_counter_set(struct dec_counter *c, uint64_t v)
 {
-	if (v != c->v || !c->len)
-		dec_counter_move(c, v);
+	char *last = &c->text[sizeof(c->text) - 1];
+
+	if (v == c->v && c->len)
+		return;
+	if (v - 1 == c->v && v && c->len && *last != '9') {
+		(*last)++;
+		c->v = v;
+		return;
+	}
+	dec_counter_move(c, v);
 }
 
 /* c's number right-aligned in width (<= 8) columns, as dec_write_u64

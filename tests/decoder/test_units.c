@@ -215,6 +215,8 @@ static void test_counter(void)
 			check_counter(&c, v);	/* another message of the frame */
 		}
 	}
+	check_counter(&c, UINT64_MAX);
+	check_counter(&c, 0);	/* not one more than UINT64_MAX */
 	check_counter(&c, 5);
 	check_counter(&c, 100000);
 	check_counter(&c, 3);
