@@ -379,6 +379,10 @@ static const struct vhu_fdinfo *fds_of(const struct vhu_fdinfo *fds, uint32_t n)
 	return vhu_ws_interned_at(&cap.fdsets, vhu_ws_intern(&cap.fdsets, tmp, n * sizeof(*tmp)));
 }
 
+/* A finding is kept as it is drawn (its rule and text, with the request
+ * it is about): its frames and connection, which no later pass reads
+ * from a kept message, are left out, so that the same finding on every
+ * round of a session is stored once instead of once a message. */
 static const struct vhu_finding *findings_of(const struct vhu_finding *f, uint32_t n)
 {
 	struct vhu_finding *tmp = g_new0(struct vhu_finding, n);
@@ -389,9 +393,6 @@ static const struct vhu_finding *findings_of(const struct vhu_finding *f, uint32
 		tmp[i].rule = f[i].rule;
 		tmp[i].channel = f[i].channel;
 		tmp[i].request = f[i].request;
-		tmp[i].frame = f[i].frame;
-		tmp[i].related_frame = f[i].related_frame;
-		tmp[i].conn_id = f[i].conn_id;
 		memcpy(tmp[i].text, f[i].text, strnlen(f[i].text, sizeof(tmp[i].text) - 1));
 	}
 	kept = vhu_ws_interned_at(&cap.findings, vhu_ws_intern(&cap.findings, tmp, n * sizeof(*tmp)));

@@ -107,7 +107,8 @@ struct vhu_ws_ctx {
  * than one record.  Interned as well (the same fds come round after round). */
 struct vhu_ws_extra {
 	const struct vhu_fdinfo *fds;	/* interned array of nfd_info */
-	const struct vhu_finding *findings;	/* interned array of nfindings */
+	const struct vhu_finding *findings;	/* interned array of nfindings, without
+					 * their frames (findings_of) */
 	const uint8_t *copy;	/* VHU_WS_COPIED: the bytes */
 	uint64_t frames_back;	/* from its first byte's frame to its own (not the
 				 * frame itself: messages of many rounds share it) */
