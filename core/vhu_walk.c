@@ -243,26 +243,72 @@ static void text_node(struct walker *w, int field, uint32_t off, uint32_t len, i
 	emit(w, &n, ett);
 }
 
-/* The subtree line of a passed fd: "<what><fd>: <kind> <name>". */
+/*
+ * The first line of each tree and the fd lines are written in place: their
+ * pieces are names of the tables and numbers, each bounded, so a line
+ * needs no check per piece (the bounded builder's calls were most of its
+ * cost, for every message and every record).
+ */
+
+/* The most of a table's name a first line holds: the longest request
+ * name is 39 characters (every one is in the walk golden test's lines). */
+#define LINE_NAME_MAX 48
+
+static inline char *put_mem(char *p, const char *s, size_t len)
+{
+	memcpy(p, s, len);
+	return p + len;
+}
+
+#define put_lit(p, lit) put_mem((p), "" lit, sizeof(lit) - 1)
+
+static inline char *put_name(char *p, const char *name)
+{
+	return put_mem(p, name, strnlen(name, LINE_NAME_MAX));
+}
+
+/* v in decimal at p, as %u writes it; the end. */
+static char *put_dec(char *p, uint64_t v)
+{
+	unsigned n = vhu_dec_len(v);
+
+	return vhu_write_dec_back(p + n, v, n) + n;
+}
+
+/* v in decimal at p, as %d writes it; the end. */
+static char *put_int(char *p, int32_t v)
+{
+	if (v < 0)
+		*p++ = '-';
+	return put_dec(p, v < 0 ? 0 - (uint64_t)(int64_t)v : (uint64_t)v);
+}
+
+/* The subtree line of a passed fd: "<what><fd>: <kind> <name>", the name
+ * (escaped, name_len bytes) cut where a line ends. */
 static void fd_node(struct walker *w, int field, const char *what, int fd, unsigned kind,
-		    const char *name)
+		    const char *name, size_t name_len)
 {
 	char text[VHU_TEXT_MAX];
-	struct vhu_text t = { text, sizeof(text), 0 };
 	struct vhu_node n;
+	char *p = text;
+	size_t room;
 
 	if (w->no_tree)
 		return;
 	node_init(&n, field, 0, 0);
 	text[0] = 0;
 	if (!w->no_text) {
-		vhu_text_str(&t, what);
-		vhu_text_i64(&t, fd);
-		vhu_text_put(&t, ": ", 2);
-		vhu_text_str(&t, vhu_fd_kind_name(kind));
-		vhu_text_put(&t, " ", 1);
-		vhu_text_str(&t, name);
-		n.text_len = vhu_text_end(&t);
+		_Static_assert(2 * LINE_NAME_MAX + 11 + sizeof(":  ") < VHU_TEXT_MAX,
+			       "an fd line's words fit a line");
+		p = put_name(p, what);
+		p = put_int(p, fd);
+		p = put_lit(p, ": ");
+		p = put_name(p, vhu_fd_kind_name(kind));
+		p = put_lit(p, " ");
+		room = (size_t)(text + sizeof(text) - 1 - p);
+		p = put_mem(p, name, name_len < room ? name_len : room);
+		*p = 0;
+		n.text_len = (size_t)(p - text);
 	}
 	n.text = text;
 	emit(w, &n, field == VHU_F_FD ? VHU_ETT_FD : VHU_ETT_REC_FD);
@@ -1424,9 +1470,9 @@ static int expected_fds(const struct vhu_msg_desc *d, enum vhu_layout l, struct 
 static void fd_subtree(struct walker *w, const struct vhu_fdinfo *fd)
 {
 	char name[4 * VHU_FD_NAME_MAX];
+	size_t name_len = vhu_escape(name, sizeof(name), fd->name, sizeof(fd->name));
 
-	vhu_escape(name, sizeof(name), fd->name, sizeof(fd->name));
-	fd_node(w, VHU_F_FD, "fd ", fd->fd, fd->kind, name);
+	fd_node(w, VHU_F_FD, "fd ", fd->fd, fd->kind, name, name_len);
 	uint_node(w, VHU_F_FD_KIND, 0, 0, fd->kind, -1, true);
 	string_node(w, VHU_F_FD_NAME, 0, 0, fd->name, strlen(fd->name), true);
 	uint_node(w, VHU_F_FD_INO, 0, 0, fd->ino, -1, true);
@@ -1600,38 +1646,6 @@ int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi
 	if ((mi->is_reply ? d->reply_fds : d->req_fds) == VHU_FDS_NONE)
 		return 0;
 	return expected_fds_by_layout(d, m, mi);
-}
-
-/*
- * The first line of each tree is written in place: its pieces are names
- * of the tables and numbers, each bounded, so the line needs no check per
- * piece (the bounded builder's calls were most of its cost, for every
- * message and every record).
- */
-
-/* The most of a table's name a first line holds: the longest request
- * name is 39 characters (every one is in the walk golden test's lines). */
-#define LINE_NAME_MAX 48
-
-static inline char *put_mem(char *p, const char *s, size_t len)
-{
-	memcpy(p, s, len);
-	return p + len;
-}
-
-#define put_lit(p, lit) put_mem((p), "" lit, sizeof(lit) - 1)
-
-static inline char *put_name(char *p, const char *name)
-{
-	return put_mem(p, name, strnlen(name, LINE_NAME_MAX));
-}
-
-/* v in decimal at p, as %u writes it; the end. */
-static char *put_dec(char *p, uint64_t v)
-{
-	unsigned n = vhu_dec_len(v);
-
-	return vhu_write_dec_back(p + n, v, n) + n;
 }
 
 /* "vhost-user, NAME[ reply][ (channel)], <side> to <side>"; its length. */
@@ -1842,9 +1856,7 @@ static size_t record_root(char out[VHU_TEXT_MAX], const struct vhu_rec_hdr *h,
 	p = put_lit(p, "], conn ");
 	p = put_mem(p, conn, conn_len);
 	p = put_lit(p, ", fd ");
-	if (h->fd < 0)
-		p = put_lit(p, "-");
-	p = put_dec(p, h->fd < 0 ? 0 - (uint64_t)(int64_t)h->fd : (uint64_t)h->fd);
+	p = put_int(p, h->fd);
 	*p = 0;
 	return (size_t)(p - out);
 }
@@ -1909,10 +1921,11 @@ static void walk_record(const struct vhu_record *r, const char *comm,
 		rec_uint(&w, VHU_F_REC_SEQ, 0, 0, r->seq);
 	for (i = 0; i < r->nfd_items; i++) {
 		const struct vhu_rec_fd *fd = &r->fds[i];
+		size_t fdname_len = 0;
 
 		if (!no_text)
-			vhu_escape(fdname, sizeof(fdname), fd->name, fd->name_len);
-		fd_node(&w, VHU_F_REC_FDINFO, "Passed fd ", fd->fd, fd->kind, fdname);
+			fdname_len = vhu_escape(fdname, sizeof(fdname), fd->name, fd->name_len);
+		fd_node(&w, VHU_F_REC_FDINFO, "Passed fd ", fd->fd, fd->kind, fdname, fdname_len);
 		rec_uint(&w, VHU_F_REC_FD_NUM, 0, 0, (uint64_t)(int64_t)fd->fd);
 		rec_uint(&w, VHU_F_REC_FD_KIND, 0, 0, fd->kind);
 		string_node(&w, VHU_F_REC_FD_NAME, 0, 0, fd->name, fd->name_len, false);
