@@ -279,29 +279,34 @@ const char *vhu_rec_status_str(enum vhu_rec_status s)
 
 /* ---- exported-PDU prefix -------------------------------------------- */
 
+/* The tags before a record with a direction, up to the direction's value:
+ * vhu_exp_pdu_write() writes them from here, and vhu_exp_pdu_skip() takes
+ * them at once (the same in every record the shim writes). */
+#define NAME_PADDED ((sizeof(VHU_REC_DISSECTOR_NAME) + 3) & ~(size_t)3)
+static const struct {
+	uint8_t name_tag[4];
+	char name[NAME_PADDED];
+	uint8_t dir_tag[4];
+} shim_tags = {
+	{ 0, VHU_EXP_PDU_TAG_DISSECTOR_NAME, 0, NAME_PADDED },
+	VHU_REC_DISSECTOR_NAME,
+	{ 0, VHU_EXP_PDU_TAG_P2P_DIRECTION, 0, 4 },
+};
+_Static_assert(sizeof(shim_tags) == 8 + NAME_PADDED, "shim_tags is the bytes of the tags");
+#define SHIM_DIR_VALUE 4	/* bytes of the direction's value */
+#define SHIM_TAGS_LEN (sizeof(shim_tags) + SHIM_DIR_VALUE + 4)	/* with the end tag */
+
 size_t vhu_exp_pdu_write(uint8_t *out, int p2p_dir)
 {
-	static const char name[] = VHU_REC_DISSECTOR_NAME;
-	size_t nlen = sizeof(name) - 1;
-	size_t padded = (nlen + 4u) & ~(size_t)3u; /* keeps at least one NUL */
-	size_t n = 0;
+	size_t n = sizeof(shim_tags.name_tag) + sizeof(shim_tags.name);
 
-	out[n++] = 0;
-	out[n++] = VHU_EXP_PDU_TAG_DISSECTOR_NAME;
-	out[n++] = (uint8_t)(padded >> 8);
-	out[n++] = (uint8_t)padded;
-	memset(out + n, 0, padded);
-	memcpy(out + n, name, nlen);
-	n += padded;
+	memcpy(out, &shim_tags, n);
 	if (p2p_dir >= 0) {
-		out[n++] = 0;
-		out[n++] = VHU_EXP_PDU_TAG_P2P_DIRECTION;
-		out[n++] = 0;
-		out[n++] = 4;
-		out[n++] = 0;
-		out[n++] = 0;
-		out[n++] = 0;
-		out[n++] = (uint8_t)p2p_dir;
+		memcpy(out + n, shim_tags.dir_tag, sizeof(shim_tags.dir_tag));
+		n += sizeof(shim_tags.dir_tag);
+		memset(out + n, 0, SHIM_DIR_VALUE - 1);
+		out[n + SHIM_DIR_VALUE - 1] = (uint8_t)p2p_dir;
+		n += SHIM_DIR_VALUE;
 	}
 	memset(out + n, 0, 4); /* end of tags */
 	return n + 4;
@@ -335,22 +340,6 @@ long vhu_exp_pdu_walk(const uint8_t *buf, size_t len, int *is_ours)
 		off += tlen;
 	}
 }
-
-/* The tags vhu_exp_pdu_write() puts before a record with a direction, up
- * to the direction's value: the same in every record the shim writes. */
-#define NAME_PADDED ((sizeof(VHU_REC_DISSECTOR_NAME) + 3) & ~(size_t)3)
-static const struct {
-	uint8_t name_tag[4];
-	char name[NAME_PADDED];
-	uint8_t dir_tag[4];
-} shim_tags = {
-	{ 0, VHU_EXP_PDU_TAG_DISSECTOR_NAME, 0, NAME_PADDED },
-	VHU_REC_DISSECTOR_NAME,
-	{ 0, VHU_EXP_PDU_TAG_P2P_DIRECTION, 0, 4 },
-};
-_Static_assert(sizeof(shim_tags) == 8 + NAME_PADDED, "shim_tags is the bytes of the tags");
-#define SHIM_DIR_VALUE 4	/* bytes of the direction's value */
-#define SHIM_TAGS_LEN (sizeof(shim_tags) + SHIM_DIR_VALUE + 4)	/* with the end tag */
 
 long vhu_exp_pdu_skip(const uint8_t *buf, size_t len, int *is_ours)
 {
