@@ -153,11 +153,6 @@ static inline void put_dec(struct vhu_text *o, uint64_t v)
 	o->n += len;
 }
 
-static void put_signed(struct vhu_text *o, int64_t v)
-{
-	put_num(o, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, v < 0, 10, false, 0, false);
-}
-
 static void put_str(struct vhu_text *o, const char *s)
 {
 	put(o, s, strlen(s));
@@ -248,14 +243,6 @@ void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 			out[n++] = ' ';
 	}
 	out[n] = 0;
-}
-
-size_t vhu_format_u64(char *out, size_t cap, uint64_t v, unsigned width, bool zero)
-{
-	struct vhu_text o = { out, cap, 0 };
-
-	put_num(&o, v, false, 10, false, width, zero);
-	return put_end(&o);
 }
 
 void vhu_format_conn(char *out, size_t cap, uint64_t conn)
@@ -430,11 +417,6 @@ void vhu_text_u64(struct vhu_text *t, uint64_t v, unsigned width, bool zero)
 		put_num(t, v, false, 10, false, width, zero);
 	else
 		put_dec(t, v);
-}
-
-void vhu_text_i64(struct vhu_text *t, int64_t v)
-{
-	put_signed(t, v);
 }
 
 size_t vhu_text_end(struct vhu_text *t)

@@ -45,9 +45,6 @@ size_t vhu_format_string_id(char *out, size_t cap, int id, const char *s, size_t
 /* ".... .1.." style pattern of the bits of mask in value, width bits. */
 void vhu_format_bitpattern(char *out, size_t cap, uint64_t mask, uint64_t value,
 			   unsigned width);
-/* v in decimal, right-aligned in width columns (at most 64), padded with
- * zeros or spaces ("%09lu", "%7lu"); returns the length, as snprintf. */
-size_t vhu_format_u64(char *out, size_t cap, uint64_t v, unsigned width, bool zero);
 /*
  * Decimal numbers are written two digits at a time, from the last: the
  * digits of n (0..99) are at vhu_dec_pairs + 2 * n (200 digits, then the
@@ -122,7 +119,6 @@ void vhu_text_str(struct vhu_text *t, const char *s);
 /* v in decimal, right-aligned in width columns (0: as long as it is),
  * padded with zeros or spaces */
 void vhu_text_u64(struct vhu_text *t, uint64_t v, unsigned width, bool zero);
-void vhu_text_i64(struct vhu_text *t, int64_t v);
 size_t vhu_text_end(struct vhu_text *t);
 
 /*

@@ -118,21 +118,17 @@ static const char *sum_end(struct walker *w)
 	return w->sum;
 }
 
-/* v in decimal, as %u / PRIu64 writes it: in place when the longest
- * number fits, else copied and cut as every piece. */
+/* v in decimal, as %u / PRIu64 writes it: its 20 digits at most fit a
+ * piece's room, so they are written in place. */
 static void sum_dec(struct walker *w, uint64_t v)
 {
-	char buf[20];
 	unsigned n = vhu_dec_len(v);
 
-	if (w->slen + sizeof(buf) < sizeof(w->sum)) {
-		vhu_write_dec_back(w->sum + w->slen + n, v, n);
-		w->slen += n;
-		w->sum[w->slen] = 0;
+	_Static_assert(20 <= SUM_PIECE_MAX, "a number is a piece");
+	if (w->slen >= SUM_MAX)
 		return;
-	}
-	vhu_write_dec_back(buf + n, v, n);
-	sum_mem(w, buf, n);
+	w->slen += n;
+	vhu_write_dec_back(w->sum + w->slen, v, n);
 }
 
 /* v in lower-case hex without a prefix, as %x / PRIx64 writes it: its 16
