@@ -224,6 +224,36 @@ static void test_counter(void)
 	check_counter(&c, 1);
 }
 
+/* The nanoseconds written a word at a time are printf's "%09u": at every
+ * digit's edges and across the range. */
+static void check_nsec(uint32_t ns)
+{
+	char want[16], got[16];
+
+	snprintf(want, sizeof(want), "%09u", ns);
+	*dec_write_nsec(got, ns) = 0;
+	if (strcmp(want, got)) {
+		fprintf(stderr, "nanoseconds %u: \"%s\", not \"%s\"\n", ns, got, want);
+		failures++;
+	}
+}
+
+static void test_nsec(void)
+{
+	uint32_t p, d, v;
+
+	for (p = 1; p <= 100000000; p *= 10)
+		for (d = 1; d <= 9; d++)
+			for (v = d * p - 2; v != d * p + 2; v++)
+				if (v < 1000000000)
+					check_nsec(v);
+	for (v = 0; v < 1000000000; v += 9973)
+		check_nsec(v);
+	for (v = 0; v < 10000; v++)
+		check_nsec(v * 100001);
+	check_nsec(999999999);
+}
+
 /* A message's columns written again from the line's table follow the
  * process: a new name in the same place, another pid, the other sender. */
 static void test_line_columns(void)
@@ -271,6 +301,7 @@ int main(void)
 	test_median();
 	test_device();
 	test_counter();
+	test_nsec();
 	test_line_columns();
 	test_align();
 	if (failures)
