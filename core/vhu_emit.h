@@ -11,6 +11,7 @@
 #ifndef VHU_EMIT_H
 #define VHU_EMIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vhu_fields.h"
@@ -86,8 +87,10 @@ struct vhu_emitter {
 	/* an expert note on the item added last at the current level (or on the
 	 * open subtree's item if nothing was added in it yet) */
 	void (*note)(void *ctx, int note_id, const char *text);
-	/* the one-line summary of the message (Info column / default output) */
-	void (*summary)(void *ctx, const char *text);
+	/* the one-line summary of the message (Info column / default output),
+	 * NUL-terminated, and its length: the walker knows it, and measuring
+	 * it again was a visible share of a one-line output's line */
+	void (*summary)(void *ctx, const char *text, size_t len);
 	/* optional: the context's cache of formatted lines (vhu_line_cache.h),
 	 * which the walker then takes lines from, or NULL */
 	struct vhu_line_cache *(*line_cache)(void *ctx);

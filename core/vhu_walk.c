@@ -109,13 +109,14 @@ SUM_INLINE void sum_str(struct walker *w, const char *str)
 	sum_mem(w, str, strlen(str));
 }
 
-/* The summary, cut at SUM_MAX and terminated. */
-static const char *sum_end(struct walker *w)
+/* The summary, cut at SUM_MAX and terminated, handed to the emitter with
+ * its length. */
+static void sum_end(struct walker *w)
 {
 	if (w->slen > SUM_MAX)
 		w->slen = SUM_MAX;
 	w->sum[w->slen] = 0;
-	return w->sum;
+	w->e->summary(w->ctx, w->sum, w->slen);
 }
 
 /* v in decimal, as %u / PRIu64 writes it: its 20 digits at most fit a
@@ -1743,7 +1744,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		bytes_node(&w, VHU_F_TRAILING, 0, m->bytes, m->len);
 		note(&w, VHU_N_TRUNCATED, "Only %u of 12 header bytes were captured", m->len);
 		pop(&w);
-		e->summary(ctx, sum_end(&w));
+		sum_end(&w);
 		return;
 	}
 
@@ -1785,7 +1786,7 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	pop(&w);
 
 	sum_latency(&w);
-	e->summary(ctx, sum_end(&w));
+	sum_end(&w);
 }
 
 /* ---- capture records ------------------------------------------------------- */
@@ -1995,7 +1996,7 @@ void vhu_walk_bad_record(enum vhu_rec_status st, uint32_t len,
 	note(&w, VHU_N_BAD_RECORD, "Malformed capture record: %s", why);
 	pop(&w);
 	vhu_snprintf(text, sizeof(text), "[malformed capture record: %s]", why);
-	e->summary(ctx, text);
+	e->summary(ctx, text, strlen(text));
 }
 
 void vhu_record_summary(const struct vhu_record *r, const char *comm, char *buf, size_t cap)

@@ -93,6 +93,7 @@ struct dec_walk {
 	int depth;
 	bool added[DEC_MAX_DEPTH + 1];	/* an item was added at this depth */
 	char summary[2 * VHU_TEXT_MAX];
+	size_t summary_len;	/* strlen(summary), as the walker handed it on */
 	char malformed[VHU_TEXT_MAX];	/* first malformed-group note, or "" */
 };
 

@@ -111,10 +111,11 @@ static void no_note(void *ctx, int note_id, const char *text)
 	(void)text;
 }
 
-static void no_summary(void *ctx, const char *text)
+static void no_summary(void *ctx, const char *text, size_t len)
 {
 	(void)ctx;
 	(void)text;
+	(void)len;
 }
 
 static const struct vhu_emitter hash_emitter = {

@@ -220,8 +220,7 @@ static void json_note(struct dec_walk *w, const struct vhu_note_desc *d, const c
 	dec_put_c(s, '}');
 }
 
-/* strlcpy without measuring all of src: summaries are copied once per
- * message, and only what fits is wanted. */
+/* strlcpy without measuring all of src: only what fits is wanted. */
 static void copy_text(char *dst, size_t cap, const char *src)
 {
 	size_t n = strnlen(src, cap - 1);
@@ -247,11 +246,16 @@ static void emit_note(void *ctx, int note_id, const char *text)
 		copy_text(w->malformed, sizeof(w->malformed), text);
 }
 
-static void emit_summary(void *ctx, const char *text)
+/* The summary with its length, so that the line copies it unmeasured. */
+static void emit_summary(void *ctx, const char *text, size_t len)
 {
 	struct dec_walk *w = ctx;
 
-	copy_text(w->summary, sizeof(w->summary), text ? text : "");
+	if (len > sizeof(w->summary) - 1)
+		len = sizeof(w->summary) - 1;
+	memcpy(w->summary, text, len);
+	w->summary[len] = 0;
+	w->summary_len = len;
 }
 
 /* A tree's lines repeat from record to record and from message to
@@ -298,6 +302,7 @@ void dec_walk_reset(struct dec_walk *w)
 	w->depth = 0;
 	w->added[0] = false;
 	w->summary[0] = 0;
+	w->summary_len = 0;
 	w->malformed[0] = 0;
 }
 

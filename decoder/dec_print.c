@@ -286,7 +286,7 @@ void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
 		p = write_sender_columns(dec_reserve(s, LINE_SENDER_MAX), c, mi);
 	}
 	dec_commit(s, p);
-	dec_put_str(s, w->summary);
+	dec_put(s, w->summary, w->summary_len);
 	if (w->malformed[0])
 		dec_appendf(s, "  %s[MALFORMED: %s]%s", c->bad, w->malformed, c->off);
 	dec_put_c(s, '\n');

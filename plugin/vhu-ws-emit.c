@@ -276,10 +276,11 @@ static void emit_note(void *ctx, int note_id, const char *text)
 
 /* The summary goes straight to the Info column (messages completed in the
  * same record are separated there). */
-static void emit_summary(void *ctx, const char *text)
+static void emit_summary(void *ctx, const char *text, size_t len)
 {
 	struct vhu_ws_emit *e = ctx;
 
+	(void)len;	/* Wireshark's column measures its own */
 	vhu_ws_info_append(e->info, e->pinfo, VHU_WS_INFO_SEP, text);
 }
 

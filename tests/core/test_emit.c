@@ -71,10 +71,12 @@ static void note(void *ctx, int id, const char *text)
 		fprintf(t->out, "%*s! %s: %s\n", t->depth * 2, "", d->abbrev, text);
 }
 
-static void summary(void *ctx, const char *text)
+static void summary(void *ctx, const char *text, size_t len)
 {
 	struct test_emit *t = ctx;
 
+	if (len != strlen(text))
+		t->errors++;	/* the length handed on is the text's */
 	snprintf(t->summary, sizeof(t->summary), "%s", text);
 	if (t->out)
 		fprintf(t->out, "= %s\n", text);

@@ -265,7 +265,7 @@ static void test_line_columns(void)
 	GString *a = g_string_new(""), *b = g_string_new("");
 
 	dec_walk_init(&w, false, false);
-	g_strlcpy(w.summary, "GET_FEATURES", sizeof(w.summary));
+	dec_emitter.summary(&w, "GET_FEATURES", strlen("GET_FEATURES"));
 	mi.frame = 9;
 	mi.conn_id = UINT64_C(4242) << 32 | 1;
 	mi.pid = 4242;
