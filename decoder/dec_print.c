@@ -29,8 +29,12 @@ static char *write_color(char *p, const char *code)
 }
 
 /* The seconds of the lines' times stay the same for many lines and then
- * count up by one. */
+ * count up by one: they are kept as text, with the time their second
+ * starts at, so that a time within the same second takes its nanoseconds
+ * by a subtraction, without dividing by 10^9 (the span is 0 before the
+ * first time). */
 static struct dec_counter seconds_text;
+static uint64_t second_start, second_span;
 
 /* Seconds since the first packet, with nanoseconds: "12.000345678". */
 static char *write_rel_time(char *p, int64_t rel_ns)
@@ -39,10 +43,14 @@ static char *write_rel_time(char *p, int64_t rel_ns)
 
 	if (rel_ns < 0)
 		*p++ = '-';
-	dec_counter_set(&seconds_text, v / 1000000000u);
+	if (v - second_start >= second_span) {
+		dec_counter_set(&seconds_text, v / 1000000000u);
+		second_start = v - v % 1000000000u;
+		second_span = 1000000000u;
+	}
 	p = dec_write_counter(p, &seconds_text, 1);
 	*p++ = '.';
-	return dec_write_nsec(p, (uint32_t)(v % 1000000000u));
+	return dec_write_nsec(p, (uint32_t)(v - second_start));
 }
 
 /*
@@ -268,6 +276,21 @@ static const struct msg_columns *msg_columns(const struct dec_colors *c,
 	return e;
 }
 
+/* The kept columns at p, which has room for MSG_COLUMNS_MAX bytes.  Most
+ * are shorter than COLUMNS_COPY: a copy of that constant size is a few
+ * moves inline, where a copy of their length is a call. */
+#define COLUMNS_COPY 64
+_Static_assert(COLUMNS_COPY <= MSG_COLUMNS_MAX, "the copy stays in the columns' room");
+
+static char *copy_columns(char *p, const struct msg_columns *e)
+{
+	if (e->len <= COLUMNS_COPY)
+		memcpy(p, e->text, COLUMNS_COPY);
+	else
+		memcpy(p, e->text, e->len);
+	return p + e->len;
+}
+
 void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
 		      const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		      const struct dec_walk *w)
@@ -279,8 +302,7 @@ void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
 	if (e) {
 		p = write_frame_time(dec_reserve(s, LINE_START_MAX + MSG_COLUMNS_MAX), c,
 				     mi->frame, rel_ns);
-		memcpy(p, e->text, e->len);
-		p += e->len;
+		p = copy_columns(p, e);
 	} else {
 		line_start(s, c, mi->frame, rel_ns, true, mi->conn_id, mi->channel);
 		p = write_sender_columns(dec_reserve(s, LINE_SENDER_MAX), c, mi);

@@ -254,6 +254,39 @@ static void test_nsec(void)
 	check_nsec(999999999);
 }
 
+/* The line's time, its nanoseconds taken within the second it wrote
+ * last or divided out anew, is printf's: within a second, across one,
+ * backwards, before the first packet and far from it. */
+static void test_line_time(void)
+{
+	static const int64_t times[] = { 0, 1, 999999999, 1000000000, 1000000001, 1999999999,
+					 2500000000, 1500000000, 1000000000, 999999999, -1,
+					 -999999999, -1000000000, -2500000001, 123456789012345678,
+					 123456789999999999, 123456790000000000, 7 };
+	struct vhu_msg m = { 0 };
+	struct vhu_msg_info mi = { 0 };
+	struct dec_walk w;
+	GString *s = g_string_new("");
+	size_t i;
+
+	dec_walk_init(&w, false, false);
+	mi.frame = 1;
+	mi.comm = "qemu";
+	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		int64_t t = times[i];
+		uint64_t v = t < 0 ? -(uint64_t)t : (uint64_t)t;
+		char want[64], got[64] = "";
+
+		snprintf(want, sizeof(want), "%s%" G_GUINT64_FORMAT ".%09u", t < 0 ? "-" : "",
+			 v / 1000000000u, (unsigned)(v % 1000000000u));
+		g_string_truncate(s, 0);
+		dec_line_message(s, dec_colors(false), t, &m, &mi, &w);
+		CHECK(sscanf(s->str, "%*s %63s", got) == 1 && !strcmp(got, want));
+	}
+	dec_walk_free(&w);
+	g_string_free(s, TRUE);
+}
+
 /* A message's columns written again from the line's table follow the
  * process: a new name in the same place, another pid, the other sender. */
 static void test_line_columns(void)
@@ -302,6 +335,7 @@ int main(void)
 	test_device();
 	test_counter();
 	test_nsec();
+	test_line_time();
 	test_line_columns();
 	test_align();
 	if (failures)
