@@ -252,6 +252,11 @@ struct vhu_record {
  * point into buf.  Returns VHU_REC_OK or the reason the record is bad. */
 enum vhu_rec_status vhu_rec_parse(const uint8_t *buf, size_t len,
 				  struct vhu_record *r);
+/* vhu_rec_parse() walking every record's items, where vhu_rec_parse()
+ * takes a record of one DATA item (the shim's for a message) at once; the
+ * same result, for the tests that compare the two. */
+enum vhu_rec_status vhu_rec_parse_walk(const uint8_t *buf, size_t len,
+				       struct vhu_record *r);
 const char *vhu_rec_status_str(enum vhu_rec_status s);
 
 /* Exported-PDU prefix.  Writes the dissector-name and direction tags plus

@@ -272,6 +272,101 @@ static void test_exp_pdu_fast(void)
 	}
 }
 
+/* Both parses of one record, compared: the status, and every field but
+ * the fds past those found (neither parse touches them). */
+static void compare_parses(const uint8_t *rec, size_t len, const char *what, size_t at)
+{
+	static struct vhu_record a, b;
+	enum vhu_rec_status sa = vhu_rec_parse(rec, len, &a);
+	enum vhu_rec_status sb = vhu_rec_parse_walk(rec, len, &b);
+	size_t tail = offsetof(struct vhu_record, path);
+
+	CHECKF(sa == sb && memcmp(&a, &b, offsetof(struct vhu_record, fds)) == 0 &&
+	       a.nfd_items <= VHU_REC_MAX_FDS &&
+	       memcmp(a.fds, b.fds, a.nfd_items * sizeof(a.fds[0])) == 0 &&
+	       memcmp((char *)&a + tail, (char *)&b + tail, sizeof(a) - tail) == 0,
+	       "record of %zu bytes, %s %zu: status %d and %d, or fields differ", len, what, at,
+	       sa, sb);
+}
+
+/* One record with every byte changed, and cut at every length. */
+static void check_record_parses(uint8_t *rec, size_t len)
+{
+	static const uint8_t values[] = { 0, 1, VHU_IT_DATA, 40, 0xff };
+	size_t i, v;
+
+	compare_parses(rec, len, "as it is", 0);
+	for (i = 0; i < len; i++) {
+		uint8_t saved = rec[i];
+
+		for (v = 0; v < sizeof(values); v++) {
+			rec[i] = values[v];
+			compare_parses(rec, len, "byte", i);
+		}
+		rec[i] = saved;
+	}
+	for (i = 0; i < len; i++)
+		compare_parses(rec, i, "cut at", i);
+}
+
+/* The records of a capture the shim wrote (little-endian pcapng): every
+ * enhanced packet block's record after its exported-PDU tags.  Returns
+ * how many. */
+static unsigned check_capture_parses(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t n = 0, off = 0;
+	unsigned records = 0;
+	long size;
+
+	CHECKF(f != NULL, "%s: cannot open", path);
+	if (!f)
+		return 0;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0) {
+		buf = malloc((size_t)size);
+		rewind(f);
+		if (buf)
+			n = fread(buf, 1, (size_t)size, f);
+	}
+	fclose(f);
+	while (buf && n - off >= 12) {
+		uint32_t type = vhu_get_le32(buf + off), blen = vhu_get_le32(buf + off + 4);
+
+		if (blen < 12 || blen > n - off)
+			break;
+		if (type == VHU_PCAPNG_EPB_TYPE && blen >= VHU_PCAPNG_EPB_HEAD) {
+			uint32_t caplen = vhu_get_le32(buf + off + 20);
+			uint8_t *pkt = buf + off + VHU_PCAPNG_EPB_HEAD;
+			long tags = caplen <= blen - VHU_PCAPNG_EPB_HEAD ?
+				    vhu_exp_pdu_skip(pkt, caplen, NULL) : -1;
+
+			if (tags >= 0) {
+				check_record_parses(pkt + tags, caplen - (size_t)tags);
+				records++;
+			}
+		}
+		off += blen;
+	}
+	CHECKF(buf && off == n, "%s: blocks end at %zu of %zu bytes", path, off, n);
+	free(buf);
+	return records;
+}
+
+/* vhu_rec_parse() takes a record of one DATA item at once and walks the
+ * items of any other: on the real captures' records, with every byte
+ * changed and every length cut, it gives what walking every record's
+ * items gives. */
+static void test_parse_fast(int ncaptures, char **captures)
+{
+	unsigned records = 0;
+	int i;
+
+	for (i = 0; i < ncaptures; i++)
+		records += check_capture_parses(captures[i]);
+	CHECKF(!ncaptures || records > 0, "no records in %d captures", ncaptures);
+}
+
 static void test_pcapng(void)
 {
 	uint8_t hdr[VHU_PCAPNG_HEADER_MAX], head[VHU_PCAPNG_EPB_HEAD], tail[VHU_PCAPNG_EPB_TAIL_MAX];
@@ -390,7 +485,7 @@ static void test_seq(void)
 	      VHU_REC_BAD_ITEM);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	test_round_trip();
 	test_seq();
@@ -398,6 +493,7 @@ int main(void)
 	test_exp_pdu();
 	test_exp_pdu_fast();
 	test_pcapng();
+	test_parse_fast(argc - 1, argv + 1);
 	printf("test_record: %d failures\n", failures);
 	return failures ? 1 : 0;
 }
