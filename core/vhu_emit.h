@@ -17,6 +17,7 @@
 #include "vhu_fields.h"
 
 struct vhu_line_cache;
+struct vhu_sum_cache;
 
 #ifdef __cplusplus
 extern "C" {
@@ -94,6 +95,9 @@ struct vhu_emitter {
 	/* optional: the context's cache of formatted lines (vhu_line_cache.h),
 	 * which the walker then takes lines from, or NULL */
 	struct vhu_line_cache *(*line_cache)(void *ctx);
+	/* optional: the context's cache of summaries (vhu_sum_cache.h), which
+	 * a summary-only walk then takes them from, or NULL */
+	struct vhu_sum_cache *(*summary_cache)(void *ctx);
 };
 
 #ifdef __cplusplus

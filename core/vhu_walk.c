@@ -13,6 +13,7 @@
 #include "vhu_line_cache.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
+#include "vhu_sum_cache.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -44,6 +45,7 @@ struct walker {
 	bool no_tree;		/* summary_only: nodes are neither formatted nor emitted */
 	bool no_text;		/* values_only: nodes are emitted with an empty text */
 	struct vhu_line_cache *lines;	/* the emitter's, or NULL */
+	unsigned notes;		/* placed by note(): a summary is kept only without */
 	size_t slen;		/* may pass SUM_MAX by a piece: see sum_mem() */
 	char sum[SUM_MAX + 1 + SUM_PIECE_MAX];	/* last: walker_init() leaves it uncleared */
 };
@@ -204,6 +206,7 @@ static void note(struct walker *w, int id, const char *fmt, ...)
 	va_start(ap, fmt);
 	vhu_vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	w->notes++;
 	w->e->note(w->ctx, id, text);
 }
 
@@ -1476,6 +1479,10 @@ static void fd_subtree(struct walker *w, const struct vhu_fdinfo *fd)
 	pop(w);
 }
 
+/* The fds a summary names by kind; more are "...". */
+#define SUM_FD_KINDS 4
+_Static_assert(SUM_FD_KINDS <= 4, "sum_key() keeps their kinds in the key's upper half");
+
 static void walk_fds(struct walker *w)
 {
 	const struct vhu_msg *m = w->m;
@@ -1491,7 +1498,7 @@ static void walk_fds(struct walker *w)
 
 		if (!w->no_tree)
 			fd_subtree(w, fd);
-		if (i < 4) {
+		if (i < SUM_FD_KINDS) {
 			if (i)
 				sum_str(w, ",");
 			sum_str(w, vhu_fd_kind_name(fd->kind));
@@ -1500,7 +1507,7 @@ static void walk_fds(struct walker *w)
 	if (shown < m->nfds)
 		note(w, VHU_N_FDS_UNDESCRIBED, "%u fds came with the message, %u are described",
 		     m->nfds, shown);
-	sum_str(w, m->nfds > 4 ? ",...)" : ")");
+	sum_str(w, m->nfds > SUM_FD_KINDS ? ",...)" : ")");
 	pop(w);
 }
 
@@ -1691,14 +1698,150 @@ static void walk_root(struct walker *w, const char *name)
 	emit(w, &n, VHU_ETT_ROOT);
 }
 
+/* The bytes skipped before the message, told. */
+static void note_skipped(struct walker *w)
+{
+	const struct vhu_msg *m = w->m;
+
+	if (m->skipped && m->started_inside)
+		note(w, VHU_N_MIDSTREAM,
+		     "Capture started inside a message: its last %u bytes were skipped", m->skipped);
+	else if (m->skipped)
+		note(w, VHU_N_RESYNC, "%u bytes before this message were skipped to find a header", m->skipped);
+}
+
+/* A message cut inside its header: its bytes, and what is missing. */
+static void walk_short_message(struct walker *w)
+{
+	const struct vhu_msg *m = w->m;
+
+	sum_add(w, "[%u bytes, incomplete header]", m->len);
+	walk_root(w, NULL);
+	note_skipped(w);
+	bytes_node(w, VHU_F_TRAILING, 0, m->bytes, m->len);
+	note(w, VHU_N_TRUNCATED, "Only %u of 12 header bytes were captured", m->len);
+	pop(w);
+	sum_end(w);
+}
+
+/* What a message's bytes and state decide (d: its row, or NULL): the
+ * summary's name, marks, payload and fds, the header's, payload's and
+ * fds' nodes and their notes; the rest of the walk (links, findings,
+ * latency) follows from the session. */
+static void walk_body(struct walker *w, const struct vhu_msg_desc *d,
+		      const struct vhu_walk_opts *o)
+{
+	const struct vhu_msg *m = w->m;
+	const struct vhu_msg_info *mi = w->mi;
+	bool decodable;
+
+	if (d)
+		sum_str(w, d->summary_name);
+	else
+		sum_add(w, "UNKNOWN(%u)", m->request);
+	if (mi->is_reply)
+		sum_str(w, " reply");
+	if (mi->channel != VHU_CHAN_GPU && (m->flags & VHU_FLAG_NEED_REPLY))
+		sum_str(w, " [NEED_REPLY]");
+
+	walk_root(w, d ? d->name : NULL);
+	note_skipped(w);
+	walk_header(w, d);
+	decodable = m->status != VHU_MSG_OVERSIZE && !m->big_endian;
+	if (m->big_endian)
+		note(w, VHU_N_BIG_ENDIAN, "Recorded on a big-endian host: the payload is in big-endian "
+		     "byte order and is not decoded");
+	if (d && decodable) {
+		enum vhu_layout l = pick_layout(d, m, mi, w->plen);
+		long want;
+
+		walk_layout(w, l);
+		want = vhu_layout_size(l, mi);
+		if (m->status == VHU_MSG_OK && !vhu_layout_size_ok(l, mi, m->size)) {
+			if (want >= 0)
+				note(w, VHU_N_BAD_SIZE, "Payload size %u, expected %ld", m->size, want);
+			else
+				note(w, VHU_N_BAD_SIZE, "Payload size %u does not fit the layout", m->size);
+		}
+		/* bytes beyond what the layout read */
+		if (want >= 0 && w->plen > (uint32_t)want)
+			pl_bytes(w, VHU_F_TRAILING, (uint32_t)want, w->plen - (uint32_t)want);
+	} else if ((decodable || m->big_endian) && w->plen) {
+		pl_bytes(w, VHU_F_PAYLOAD, 0, w->plen);
+	}
+	if (o && o->show_payload && d && decodable && w->plen)
+		bytes_node(w, VHU_F_PAYLOAD, VHU_HDR_SIZE, w->pl, w->plen);
+
+	if (m->status == VHU_MSG_TRUNCATED)
+		note(w, VHU_N_TRUNCATED, "%u of %u payload bytes were captured", w->plen, m->size);
+
+	walk_fds(w);
+}
+
+/* The emitter's summary cache when this walk's body may come from it: a
+ * summary only, of a message whose body its bytes and key decide and
+ * small enough to be kept.  What else would be noted (skipped bytes, a
+ * cut, an oversize or big-endian payload) is not in them: those walk. */
+static struct vhu_sum_cache *walker_sums(const struct walker *w, const struct vhu_msg_desc *d)
+{
+	const struct vhu_msg *m = w->m;
+
+	if (!w->no_tree || !w->e->summary_cache || !d || m->status != VHU_MSG_OK ||
+	    m->skipped || m->big_endian || m->len > VHU_SUM_CACHE_MSG_MAX ||
+	    m->nfds > 0xffff || m->nfd_info > 0xffff)
+		return NULL;
+	return w->e->summary_cache(w->ctx);
+}
+
+/* Every field of the state that walk_body() reads (pick_layout(), the
+ * layouts' packed_ring(), xen_regions() and device bits), and the fds
+ * walk_fds() names.  A layout that reads another field adds it here. */
+static void sum_key(const struct walker *w, struct vhu_sum_key *k)
+{
+	const struct vhu_msg *m = w->m;
+	const struct vhu_msg_info *mi = w->mi;
+	uint32_t i;
+
+	k->features = mi->features;
+	k->pfeatures = mi->pfeatures;
+	k->state = (uint64_t)mi->channel | (uint64_t)mi->is_reply << 8 |
+		   (uint64_t)mi->reply_is_ack << 16 | (uint64_t)mi->matched << 24 |
+		   (uint64_t)mi->postcopy << 32 | (uint64_t)mi->features_set << 40 |
+		   (uint64_t)mi->pfeatures_set << 48 | (uint64_t)mi->device << 56;
+	/* the counts (walker_sums() takes none above 16 bits) and a byte a kind */
+	k->fds = m->nfds | m->nfd_info << 16;
+	for (i = 0; i < m->nfd_info && i < SUM_FD_KINDS; i++)
+		k->fds |= (uint64_t)m->fds[i].kind << (32 + 8 * i);
+}
+
+/* walk_body(), or its summary as the emitter's cache kept it from a walk
+ * of the same bytes in the same state (one that placed no note). */
+static void walk_body_cached(struct walker *w, const struct vhu_msg_desc *d,
+			     const struct vhu_walk_opts *o)
+{
+	struct vhu_sum_cache *c = walker_sums(w, d);
+	struct vhu_sum_key k;
+	uint64_t hash;
+
+	_Static_assert(VHU_SUM_CACHE_TEXT_MAX <= SUM_MAX, "a kept summary is copied whole");
+	if (!c) {
+		walk_body(w, d, o);
+		return;
+	}
+	sum_key(w, &k);
+	w->slen = vhu_sum_cache_find(c, &k, w->m->bytes, w->m->len, &hash, w->sum);
+	if (w->slen)
+		return;
+	walk_body(w, d, o);
+	if (!w->notes)
+		vhu_sum_cache_keep(c, &k, w->m->bytes, w->m->len, hash, w->sum, w->slen);
+}
+
 void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		      const struct vhu_walk_opts *o, const struct vhu_emitter *e, void *ctx)
 {
 	struct walker w;
 	const struct vhu_msg_desc *d;
-	enum vhu_layout l = VHU_L_NONE;
-	const char *name;
-	bool decodable;
 
 	walker_init(&w);
 	w.e = e;
@@ -1709,79 +1852,23 @@ void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 	w.no_tree = o && o->summary_only;
 	w.no_text = o && o->values_only;
 	walker_lines(&w);
+	if (m->len < VHU_HDR_SIZE) {
+		walk_short_message(&w);
+		return;
+	}
 	if (m->len > VHU_HDR_SIZE) {
 		w.pl = m->bytes + VHU_HDR_SIZE;
 		w.plen = m->len - VHU_HDR_SIZE;
 		if (w.plen > m->size)
 			w.plen = m->size;
 	}
+	d = vhu_msg_lookup(mi->channel, m->request);
 
-	d = m->len >= VHU_HDR_SIZE ? vhu_msg_lookup(mi->channel, m->request) : NULL;
-	name = d ? d->name : NULL;
-
-	/* the summary: name, marks */
-	if (m->len < VHU_HDR_SIZE)
-		sum_add(&w, "[%u bytes, incomplete header]", m->len);
-	else if (d)
-		sum_str(&w, d->summary_name);
-	else
-		sum_add(&w, "UNKNOWN(%u)", m->request);
-	if (m->len >= VHU_HDR_SIZE) {
-		if (mi->is_reply)
-			sum_str(&w, " reply");
-		if (mi->channel != VHU_CHAN_GPU && (m->flags & VHU_FLAG_NEED_REPLY))
-			sum_str(&w, " [NEED_REPLY]");
-	}
-
-	walk_root(&w, name);
-
-	if (m->skipped && m->started_inside)
-		note(&w, VHU_N_MIDSTREAM,
-		     "Capture started inside a message: its last %u bytes were skipped", m->skipped);
-	else if (m->skipped)
-		note(&w, VHU_N_RESYNC, "%u bytes before this message were skipped to find a header", m->skipped);
-	if (m->len < VHU_HDR_SIZE) {
-		bytes_node(&w, VHU_F_TRAILING, 0, m->bytes, m->len);
-		note(&w, VHU_N_TRUNCATED, "Only %u of 12 header bytes were captured", m->len);
-		pop(&w);
-		sum_end(&w);
-		return;
-	}
-
-	walk_header(&w, d);
-	decodable = m->status != VHU_MSG_OVERSIZE && !m->big_endian;
-	if (m->big_endian)
-		note(&w, VHU_N_BIG_ENDIAN, "Recorded on a big-endian host: the payload is in big-endian "
-		     "byte order and is not decoded");
-	if (d && decodable) {
-		long want;
-
-		l = pick_layout(d, m, mi, w.plen);
-		walk_layout(&w, l);
-		want = vhu_layout_size(l, mi);
-		if (m->status == VHU_MSG_OK && !vhu_layout_size_ok(l, mi, m->size)) {
-			if (want >= 0)
-				note(&w, VHU_N_BAD_SIZE, "Payload size %u, expected %ld", m->size, want);
-			else
-				note(&w, VHU_N_BAD_SIZE, "Payload size %u does not fit the layout", m->size);
-		}
-		/* bytes beyond what the layout read */
-		if (want >= 0 && w.plen > (uint32_t)want)
-			pl_bytes(&w, VHU_F_TRAILING, (uint32_t)want, w.plen - (uint32_t)want);
-	} else if ((decodable || m->big_endian) && w.plen) {
-		pl_bytes(&w, VHU_F_PAYLOAD, 0, w.plen);
-	}
-	if (o && o->show_payload && d && decodable && w.plen)
-		bytes_node(&w, VHU_F_PAYLOAD, VHU_HDR_SIZE, w.pl, w.plen);
-
-	if (m->status == VHU_MSG_TRUNCATED)
-		note(&w, VHU_N_TRUNCATED, "%u of %u payload bytes were captured", w.plen, m->size);
-
-	walk_fds(&w);
+	walk_body_cached(&w, d, o);
 	walk_links(&w);
 	if (mi->is_reply && !mi->matched && mi->request_before_capture)
 		note(&w, VHU_N_MIDSTREAM, "Reply to %s, whose request came before the capture started",
-		     name ? name : "an unknown request");
+		     d ? d->name : "an unknown request");
 	walk_findings(&w);
 	pop(&w);
 

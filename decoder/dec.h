@@ -90,6 +90,7 @@ struct dec_walk {
 	GArray *jentries;	/* struct dec_jentry, with jfields */
 	GString *jnotes;	/* JSON "notes" array body, with jfields */
 	struct vhu_line_cache *lines;	/* the tree's lines, kept from walk to walk */
+	struct vhu_sum_cache *sums;	/* one-line summaries, kept from walk to walk */
 	int depth;
 	bool added[DEC_MAX_DEPTH + 1];	/* an item was added at this depth */
 	char summary[2 * VHU_TEXT_MAX];

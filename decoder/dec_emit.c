@@ -4,6 +4,7 @@
 #include "dec.h"
 #include "vhu_format.h"
 #include "vhu_line_cache.h"
+#include "vhu_sum_cache.h"
 
 /*
  * The walker hands us every node with its final text.  For -V we print
@@ -267,6 +268,15 @@ static struct vhu_line_cache *emit_line_cache(void *ctx)
 	return w->lines;
 }
 
+/* One-line output repeats a message's summary for every message alike:
+ * a summary-only walk takes it from here once made. */
+static struct vhu_sum_cache *emit_summary_cache(void *ctx)
+{
+	struct dec_walk *w = ctx;
+
+	return w->sums;
+}
+
 const struct vhu_emitter dec_emitter = {
 	.item = emit_item,
 	.push = emit_push,
@@ -274,6 +284,7 @@ const struct vhu_emitter dec_emitter = {
 	.note = emit_note,
 	.summary = emit_summary,
 	.line_cache = emit_line_cache,
+	.summary_cache = emit_summary_cache,
 };
 
 void dec_walk_init(struct dec_walk *w, bool tree, bool json)
@@ -283,6 +294,8 @@ void dec_walk_init(struct dec_walk *w, bool tree, bool json)
 		w->tree = g_string_sized_new(4096);
 		w->lines = vhu_line_cache_new();
 	}
+	if (!tree && !json)
+		w->sums = vhu_sum_cache_new();	/* a walk for the summary alone */
 	if (json) {
 		w->jfields = g_string_sized_new(4096);
 		w->jentries = g_array_new(FALSE, FALSE, sizeof(struct dec_jentry));
@@ -311,6 +324,7 @@ void dec_walk_free(struct dec_walk *w)
 	if (w->tree)
 		g_string_free(w->tree, TRUE);
 	vhu_line_cache_free(w->lines);
+	vhu_sum_cache_free(w->sums);
 	if (w->jfields) {
 		g_string_free(w->jfields, TRUE);
 		g_array_free(w->jentries, TRUE);

@@ -22,6 +22,7 @@
 #include "samples.h"
 #include "test_emit.h"
 #include "vhu_line_cache.h"
+#include "vhu_sum_cache.h"
 #include "vhu_proto.h"
 #include "vhu_walk.h"
 
@@ -42,6 +43,10 @@ static void check_finding(const struct vhu_finding *f, uint64_t frame)
 	    memchr(f->text, 0, sizeof(f->text)) == NULL || !f->text[0])
 		abort();
 }
+
+/* the summaries of every message walked, as a decoder's one-line output
+ * keeps them */
+static struct vhu_sum_cache *sums;
 
 static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
@@ -65,6 +70,8 @@ static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_inf
 		abort(); /* unbalanced tree or bad node: a bug */
 	if (test_walk_shortcuts(m, mi, &t))
 		abort(); /* a walk without tree or texts told another summary */
+	if (test_walk_summary_cached(m, mi, sums))
+		abort(); /* a kept summary is not the one the walk makes */
 	for (i = 0; i < mi->nfindings; i++)
 		check_finding(&mi->findings[i], mi->frame);
 	return (void *)(uintptr_t)mi->frame;
@@ -120,6 +127,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	vhu_fields_init();
 	if (!lines && !(lines = vhu_line_cache_new()))
+		abort();
+	if (!sums && !(sums = vhu_sum_cache_new()))
 		abort();
 	f.s = vhu_session_new(&o, &cbs, NULL);
 	feed_event(&f, 1, VHU_CHAN_MAIN, VHU_EV_CONNECT, 1, 0, "fuzz", "qemu -device virtio-net");

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vhu_features.h"
 #include "vhu_fields.h"
+#include "vhu_proto.h"
 #include "vhu_walk.h"
 
 static void line(struct test_emit *t, const struct vhu_node *n, char kind)
@@ -89,6 +91,13 @@ static struct vhu_line_cache *line_cache(void *ctx)
 	return t->lines;
 }
 
+static struct vhu_sum_cache *summary_cache(void *ctx)
+{
+	struct test_emit *t = ctx;
+
+	return t->sums;
+}
+
 const struct vhu_emitter test_emitter = {
 	.item = item,
 	.push = push,
@@ -96,6 +105,7 @@ const struct vhu_emitter test_emitter = {
 	.note = note,
 	.summary = summary,
 	.line_cache = line_cache,
+	.summary_cache = summary_cache,
 };
 
 void test_emit_reset(struct test_emit *t, FILE *out)
@@ -129,6 +139,113 @@ int test_walk_shortcuts(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 				full->summary);
 			differ++;
 		}
+	}
+	return differ;
+}
+
+/* Differences between a summary-only walk of m in state mi with the
+ * summary cache c and one without. */
+static int summary_cached_once(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+			       struct vhu_sum_cache *c)
+{
+	static const struct vhu_walk_opts summary_only = { .summary_only = true };
+	struct test_emit want, got;
+	int differ = 0, walk;
+
+	test_emit_reset(&want, NULL);
+	vhu_walk_message(m, mi, &summary_only, &test_emitter, &want);
+	for (walk = 0; walk < 2; walk++) {
+		test_emit_reset(&got, NULL);
+		got.sums = c;
+		vhu_walk_message(m, mi, &summary_only, &test_emitter, &got);
+		if (strcmp(got.summary, want.summary) != 0) {
+			fprintf(stderr, "with the summary cache (walk %d): \"%s\", without: \"%s\"\n",
+				walk, got.summary, want.summary);
+			differ++;
+		}
+		if (memcmp(got.notes, want.notes, sizeof(got.notes)) != 0 || got.errors) {
+			fprintf(stderr, "with the summary cache (walk %d): other notes than without (%s)\n",
+				walk, want.summary);
+			differ++;
+		}
+	}
+	return differ;
+}
+
+int test_walk_summary_cached(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+			     struct vhu_sum_cache *c)
+{
+	return summary_cached_once(m, mi, c);
+}
+
+/* m in state s, right after m in its own state mi: the cache then holds
+ * mi's summary, which s's walk must not be handed. */
+static int summary_cached_after(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+				const struct vhu_msg *other, const struct vhu_msg_info *s,
+				struct vhu_sum_cache *c)
+{
+	return summary_cached_once(m, mi, c) + summary_cached_once(other, s, c);
+}
+
+/* The fields of the state a layout is picked and read with, flipped as
+ * the bits of combination say (some matter only together: a request's
+ * postcopy acknowledgement). */
+static void flip_state(struct vhu_msg_info *s, unsigned combination)
+{
+	if (combination & 1)
+		s->is_reply = !s->is_reply;
+	if (combination & 2)
+		s->matched = !s->matched;
+	if (combination & 4)
+		s->reply_is_ack = !s->reply_is_ack;
+	if (combination & 8)
+		s->postcopy = !s->postcopy;
+	if (combination & 16) {
+		s->features_set = true;
+		s->features ^= VHU_BIT(VHU_VIRTIO_F_RING_PACKED);
+	}
+	if (combination & 32) {
+		s->pfeatures_set = true;
+		s->pfeatures ^= VHU_BIT(VHU_PF_XEN_MMAP);
+	}
+}
+
+int test_walk_summary_states(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+			     struct vhu_sum_cache *c)
+{
+	struct vhu_msg_info s, negotiated = *mi;
+	int differ = 0;
+	unsigned combination;
+
+	for (combination = 0; combination < 64; combination++) {
+		s = *mi;
+		flip_state(&s, combination);
+		differ += summary_cached_after(m, mi, m, &s, c);
+	}
+	/* the same features, negotiated or not */
+	negotiated.features |= VHU_BIT(VHU_VIRTIO_F_RING_PACKED);
+	negotiated.pfeatures |= VHU_BIT(VHU_PF_XEN_MMAP);
+	s = negotiated;
+	s.features_set = !s.features_set;
+	differ += summary_cached_after(m, &negotiated, m, &s, c);
+	s = negotiated;
+	s.pfeatures_set = !s.pfeatures_set;
+	differ += summary_cached_after(m, &negotiated, m, &s, c);
+	s = *mi;
+	s.device = (uint8_t)((s.device + 1) % VHU_DEV__COUNT);
+	differ += summary_cached_after(m, mi, m, &s, c);
+	s = *mi;
+	s.channel = (uint8_t)((s.channel + 1) % (VHU_CHAN_GPU + 1));
+	differ += summary_cached_after(m, mi, m, &s, c);
+	/* and the kind of its first fd */
+	if (m->nfd_info && m->nfd_info <= VHU_MSG_MAX_FDS) {
+		struct vhu_fdinfo fds[VHU_MSG_MAX_FDS];
+		struct vhu_msg other = *m;
+
+		memcpy(fds, m->fds, m->nfd_info * sizeof(fds[0]));
+		fds[0].kind = (uint8_t)(fds[0].kind + 1);
+		other.fds = fds;
+		differ += summary_cached_after(m, mi, &other, mi, c);
 	}
 	return differ;
 }

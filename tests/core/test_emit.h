@@ -22,6 +22,7 @@ struct test_emit {
 	int errors;		/* unbalanced pops, bad field ids, long texts */
 	char summary[1024];	/* more than a summary may hold: an overlong one shows */
 	struct vhu_line_cache *lines;	/* given to the walker, or NULL */
+	struct vhu_sum_cache *sums;	/* given to the walker, or NULL */
 };
 
 extern const struct vhu_emitter test_emitter;
@@ -40,6 +41,19 @@ int test_walk_shortcuts(const struct vhu_msg *m, const struct vhu_msg_info *mi,
  * Returns 1 if they differ, told on stderr. */
 int test_walk_cached(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		     struct vhu_line_cache *c, const char *want, size_t want_len);
+/* Walks m summary-only without a summary cache, then twice with c (which
+ * holds the summaries of earlier walks: the first may keep this one, the
+ * second find it); the summaries and notes must be the uncached walk's.
+ * Returns the number of differences, told on stderr. */
+struct vhu_sum_cache;
+int test_walk_summary_cached(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+			     struct vhu_sum_cache *c);
+/* The same in states changed from mi a field at a time and together, each
+ * walked right after m in mi (a key that missed a field the summary
+ * depends on would hand mi's summary to the other state), and with
+ * another kind of fd. */
+int test_walk_summary_states(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+			     struct vhu_sum_cache *c);
 /* The same for a capture record's tree: walked without a cache and with c. */
 struct vhu_record;
 struct vhu_seq_check;

@@ -22,6 +22,7 @@
 #include "test_emit.h"
 #include "vhu_le.h"
 #include "vhu_line_cache.h"
+#include "vhu_sum_cache.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
 #include "vhu_walk.h"
@@ -32,6 +33,8 @@ static bool malformed_corpus;	/* notes of protocol errors are expected */
 static int etts_opened[VHU_ETT__COUNT];
 /* lines of every message walked so far, as a decoder's context keeps them */
 static struct vhu_line_cache *lines;
+/* and summaries, as its one-line output keeps them */
+static struct vhu_sum_cache *sums;
 
 /* Subtrees the golden messages do not open, and why. */
 static const int etts_elsewhere[] = {
@@ -66,6 +69,7 @@ static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_inf
 	CHECK(t.nodes >= 5);
 	CHECK(t.summary[0] != 0);
 	CHECK(test_walk_shortcuts(m, mi, &t) == 0);
+	CHECK(test_walk_summary_states(m, mi, sums) == 0);
 	for (i = 0; i < VHU_ETT__COUNT; i++)
 		etts_opened[i] += t.etts[i];
 	for (i = 0; !malformed_corpus && i < sizeof(bad_notes) / sizeof(bad_notes[0]); i++) {
@@ -219,6 +223,7 @@ int main(int argc, char **argv)
 
 	vhu_fields_init();
 	lines = vhu_line_cache_new();
+	sums = vhu_sum_cache_new();
 	out = open_memstream(&got, &got_len);
 	f.s = vhu_session_new(NULL, &cbs, NULL);
 	feed_event(&f, 0, 0, VHU_EV_PROCESS_START, 100, 0, "qemu-system-x86", "qemu-system-x86_64 -device vhost-user-blk-pci");
@@ -250,6 +255,7 @@ int main(int argc, char **argv)
 	free(got);
 	free(state);
 	vhu_line_cache_free(lines);
+	vhu_sum_cache_free(sums);
 	printf("%s: %d failures\n", argv[0], failures);
 	return failures ? 1 : 0;
 }
