@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,24 +38,76 @@ struct vhu_sum_key {
 	uint64_t fds;		/* the fds' counts and the kinds a summary names */
 };
 
-struct vhu_sum_cache;
+/* Room for the different messages of a few devices' rings and tables;
+ * a message that maps to a slot in use replaces what it holds. */
+#define VHU_SUM_CACHE_SLOTS_LOG2 8
+
+/* The layout is here so that a lookup is inlined where the walker takes
+ * summaries (a call was a fifth of a found summary's cost); only
+ * vhu_sum_cache.c writes it. */
+struct vhu_sum_slot {
+	uint64_t hash;
+	struct vhu_sum_key key;
+	uint32_t len;		/* the message's bytes */
+	uint32_t text_len;	/* 0: empty (a summary is never empty) */
+	uint8_t msg[VHU_SUM_CACHE_MSG_MAX];
+	char text[VHU_SUM_CACHE_TEXT_MAX];
+};
+
+struct vhu_sum_cache {
+	struct vhu_sum_slot slot[1u << VHU_SUM_CACHE_SLOTS_LOG2];
+};
 
 struct vhu_sum_cache *vhu_sum_cache_new(void);
 void vhu_sum_cache_free(struct vhu_sum_cache *c);
 
-/* The summary kept for the message's len bytes (its header and payload:
- * len from 12 to VHU_SUM_CACHE_MSG_MAX) with key k: copied to out, which has room for
- * VHU_SUM_CACHE_TEXT_MAX bytes (the copy is of that many: a fixed size is
- * a few moves), and its length returned; 0 when none is kept.  *hash is
- * set for vhu_sum_cache_keep(). */
-size_t vhu_sum_cache_find(struct vhu_sum_cache *c, const struct vhu_sum_key *k,
-			  const uint8_t *msg, uint32_t len, uint64_t *hash, char *out);
-/* Keeps text (text_len bytes) as the summary of the message that
- * vhu_sum_cache_find() did not find under hash; one that does not fit is
- * not kept. */
-void vhu_sum_cache_keep(struct vhu_sum_cache *c, const struct vhu_sum_key *k,
-			const uint8_t *msg, uint32_t len, uint64_t hash, const char *text,
-			size_t text_len);
+#define VHU_SUM_CACHE_MIX 0x9e3779b97f4a7c15ull
+
+/* The hash of a message of len bytes (its header and payload: len from 12
+ * to VHU_SUM_CACHE_MSG_MAX) with key k: its header (request, flags,
+ * size), its payload's first eight bytes and the state's small fields,
+ * what tells most messages apart (a ring's index, an address, an IOTLB's
+ * iova).  Messages alike in them share a slot, which costs only walks:
+ * the whole message is compared. */
+static inline uint64_t vhu_sum_cache_hash(const struct vhu_sum_key *k, const uint8_t *msg,
+					  uint32_t len)
+{
+	uint64_t head, first = 0;
+	uint32_t size;
+
+	memcpy(&head, msg, 8);
+	memcpy(&size, msg + 8, 4);
+	if (len >= 20)
+		memcpy(&first, msg + 12, 8);
+	return ((head * VHU_SUM_CACHE_MIX ^ first ^ k->state) * VHU_SUM_CACHE_MIX ^
+		((uint64_t)len << 32 | size)) * VHU_SUM_CACHE_MIX;
+}
+
+static inline struct vhu_sum_slot *vhu_sum_cache_slot(struct vhu_sum_cache *c, uint64_t hash)
+{
+	return &c->slot[hash >> (64 - VHU_SUM_CACHE_SLOTS_LOG2)];
+}
+
+/* The summary slot s keeps for the message's len bytes with key k under
+ * hash: copied to out, which has room for VHU_SUM_CACHE_TEXT_MAX bytes (the
+ * copy is of that many: a fixed size is a few moves), and its length
+ * returned; 0 when s keeps another. */
+static inline size_t vhu_sum_slot_take(const struct vhu_sum_slot *s, uint64_t hash,
+				       const struct vhu_sum_key *k, const uint8_t *msg,
+				       uint32_t len, char *out)
+{
+	if (!s->text_len || s->hash != hash || s->len != len ||
+	    s->key.features != k->features || s->key.pfeatures != k->pfeatures ||
+	    s->key.state != k->state || s->key.fds != k->fds || memcmp(s->msg, msg, len) != 0)
+		return 0;
+	memcpy(out, s->text, VHU_SUM_CACHE_TEXT_MAX);
+	return s->text_len;
+}
+
+/* Keeps text (text_len bytes) in s as the summary of the message whose
+ * hash picked s; one that does not fit is not kept. */
+void vhu_sum_slot_keep(struct vhu_sum_slot *s, uint64_t hash, const struct vhu_sum_key *k,
+		       const uint8_t *msg, uint32_t len, const char *text, size_t text_len);
 
 #ifdef __cplusplus
 }

@@ -1679,8 +1679,9 @@ static size_t message_root(char out[VHU_TEXT_MAX], const char *name, const struc
 	return (size_t)(p - out);
 }
 
-/* The root item (no line to format without texts). */
-static void walk_root(struct walker *w, const char *name)
+/* The root item (no line to format without texts).  Inline: a call of
+ * its own for every message cost -V more than the copy of it. */
+static inline void walk_root(struct walker *w, const char *name)
 {
 	const struct vhu_msg *m = w->m;
 	char root[VHU_TEXT_MAX];
@@ -1698,8 +1699,8 @@ static void walk_root(struct walker *w, const char *name)
 	emit(w, &n, VHU_ETT_ROOT);
 }
 
-/* The bytes skipped before the message, told. */
-static void note_skipped(struct walker *w)
+/* The bytes skipped before the message, told (inline, as walk_root()). */
+static inline void note_skipped(struct walker *w)
 {
 	const struct vhu_msg *m = w->m;
 
@@ -1820,21 +1821,23 @@ static void walk_body_cached(struct walker *w, const struct vhu_msg_desc *d,
 			     const struct vhu_walk_opts *o)
 {
 	struct vhu_sum_cache *c = walker_sums(w, d);
+	const struct vhu_msg *m = w->m;
+	struct vhu_sum_slot *s = NULL;
 	struct vhu_sum_key k;
-	uint64_t hash;
+	uint64_t hash = 0;
 
 	_Static_assert(VHU_SUM_CACHE_TEXT_MAX <= SUM_MAX, "a kept summary is copied whole");
-	if (!c) {
-		walk_body(w, d, o);
-		return;
+	if (c) {
+		sum_key(w, &k);
+		hash = vhu_sum_cache_hash(&k, m->bytes, m->len);
+		s = vhu_sum_cache_slot(c, hash);
+		w->slen = vhu_sum_slot_take(s, hash, &k, m->bytes, m->len, w->sum);
+		if (w->slen)
+			return;
 	}
-	sum_key(w, &k);
-	w->slen = vhu_sum_cache_find(c, &k, w->m->bytes, w->m->len, &hash, w->sum);
-	if (w->slen)
-		return;
-	walk_body(w, d, o);
-	if (!w->notes)
-		vhu_sum_cache_keep(c, &k, w->m->bytes, w->m->len, hash, w->sum, w->slen);
+	walk_body(w, d, o);	/* one call: inlined, as the walk was */
+	if (s && !w->notes)
+		vhu_sum_slot_keep(s, hash, &k, m->bytes, m->len, w->sum, w->slen);
 }
 
 void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
