@@ -214,6 +214,7 @@ int test_walk_summary_states(const struct vhu_msg *m, const struct vhu_msg_info 
 			     struct vhu_sum_cache *c)
 {
 	struct vhu_msg_info s, negotiated = *mi;
+	struct vhu_msg other;
 	int differ = 0;
 	unsigned combination;
 
@@ -237,11 +238,20 @@ int test_walk_summary_states(const struct vhu_msg *m, const struct vhu_msg_info 
 	s = *mi;
 	s.channel = (uint8_t)((s.channel + 1) % (VHU_CHAN_GPU + 1));
 	differ += summary_cached_after(m, mi, m, &s, c);
+	/* one fd more than came, one fewer described */
+	other = *m;
+	other.nfds++;
+	differ += summary_cached_after(m, mi, &other, mi, c);
+	if (m->nfd_info) {
+		other = *m;
+		other.nfd_info--;
+		differ += summary_cached_after(m, mi, &other, mi, c);
+	}
 	/* and the kind of its first fd */
 	if (m->nfd_info && m->nfd_info <= VHU_MSG_MAX_FDS) {
 		struct vhu_fdinfo fds[VHU_MSG_MAX_FDS];
-		struct vhu_msg other = *m;
 
+		other = *m;
 		memcpy(fds, m->fds, m->nfd_info * sizeof(fds[0]));
 		fds[0].kind = (uint8_t)(fds[0].kind + 1);
 		other.fds = fds;

@@ -51,7 +51,7 @@ int test_walk_summary_cached(const struct vhu_msg *m, const struct vhu_msg_info 
 /* The same in states changed from mi a field at a time and together, each
  * walked right after m in mi (a key that missed a field the summary
  * depends on would hand mi's summary to the other state), and with
- * another kind of fd. */
+ * another count of fds or kind of fd. */
 int test_walk_summary_states(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 			     struct vhu_sum_cache *c);
 /* The same for a capture record's tree: walked without a cache and with c. */
