@@ -198,22 +198,18 @@ struct dec_input *dec_input_open(const char *path)
 	return in;
 }
 
-/* The next record read here: 1, -2 at the end of the file, 0 to leave
- * the block at in->off to libpcap. */
-static int own_next(struct dec_input *in, struct pcap_pkthdr **ph, const u_char **data)
+/* The record of the block at in->pos, whole in in->buf, of len bytes: 1,
+ * or 0 to leave the block to libpcap. */
+static inline int take_block(struct dec_input *in, uint32_t len, struct pcap_pkthdr **ph,
+			     const u_char **data)
 {
-	const uint8_t *b;
-	uint32_t len, caplen;
+	const uint8_t *b = in->buf + in->pos;
+	uint32_t caplen;
 	uint64_t t;
 
-	if (!have(in, BLOCK_HDR))
-		return in->pos == in->end && !in->read_failed ? -2 : 0;
-	b = in->buf + in->pos;
-	len = get32(b + 4);
 	if (get32(b) != BT_EPB || len < BLOCK_HDR + EPB_FIXED + BLOCK_TRAILER || len % 4 ||
-	    len > BLOCK_MAX || !have(in, len))
+	    len > BLOCK_MAX)
 		return 0;
-	b = in->buf + in->pos;
 	caplen = get32(b + 20);
 	if (get32(b + len - BLOCK_TRAILER) != len || get32(b + 8) != 0 ||
 	    caplen > in->snapshot || caplen > len - (BLOCK_HDR + EPB_FIXED + BLOCK_TRAILER))
@@ -231,7 +227,30 @@ static int own_next(struct dec_input *in, struct pcap_pkthdr **ph, const u_char 
 	return 1;
 }
 
-int dec_input_next(struct dec_input *in, struct pcap_pkthdr **ph, const u_char **data)
+/* The next record read here: 1, -2 at the end of the file, 0 to leave
+ * the block at in->off to libpcap.  A block of a kind libpcap is left is
+ * not read further. */
+static int own_next(struct dec_input *in, struct pcap_pkthdr **ph, const u_char **data)
+{
+	const uint8_t *b;
+	uint32_t len;
+
+	if (!have(in, BLOCK_HDR))
+		return in->pos == in->end && !in->read_failed ? -2 : 0;
+	b = in->buf + in->pos;
+	len = get32(b + 4);
+	if (get32(b) != BT_EPB || len < BLOCK_HDR + EPB_FIXED + BLOCK_TRAILER || len % 4 ||
+	    len > BLOCK_MAX || !have(in, len))
+		return 0;
+	return take_block(in, len, ph, data);
+}
+
+/* Anything but a block whole in the buffer: read on, or hand over to
+ * libpcap at the block at in->off when the reading here stops.  Out of
+ * line: the blocks taken from the buffer do not pay for the registers
+ * and stack of its calls. */
+static __attribute__((noinline)) int next_slow(struct dec_input *in, struct pcap_pkthdr **ph,
+					       const u_char **data)
 {
 	if (in->own) {
 		int rc = own_next(in, ph, data);
@@ -245,6 +264,15 @@ int dec_input_next(struct dec_input *in, struct pcap_pkthdr **ph, const u_char *
 		}
 	}
 	return pcap_next_ex(in->p, ph, data);
+}
+
+int dec_input_next(struct dec_input *in, struct pcap_pkthdr **ph, const u_char **data)
+{
+	if (in->own && in->end - in->pos >= BLOCK_HDR &&
+	    get32(in->buf + in->pos + 4) <= in->end - in->pos &&
+	    take_block(in, get32(in->buf + in->pos + 4), ph, data))
+		return 1;
+	return next_slow(in, ph, data);
 }
 
 const char *dec_input_error(struct dec_input *in)
