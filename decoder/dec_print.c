@@ -28,6 +28,11 @@ static char *write_color(char *p, const char *code)
 	return p;
 }
 
+/* The pieces of every line's start are inline where they are used: as
+ * calls, each saved and restored registers for every line (gcc left them
+ * out of line). */
+#define LINE_INLINE static inline __attribute__((always_inline))
+
 /* The seconds of the lines' times stay the same for many lines and then
  * count up by one: they are kept as text, with the time their second
  * starts at, so that a time within the same second takes its nanoseconds
@@ -37,7 +42,7 @@ static struct dec_counter seconds_text;
 static uint64_t second_start, second_span;
 
 /* Seconds since the first packet, with nanoseconds: "12.000345678". */
-static char *write_rel_time(char *p, int64_t rel_ns)
+LINE_INLINE char *write_rel_time(char *p, int64_t rel_ns)
 {
 	uint64_t v = rel_ns < 0 ? (uint64_t)-rel_ns : (uint64_t)rel_ns;
 
@@ -147,8 +152,8 @@ static void line_conn_columns(GString *s, bool has_conn, uint64_t conn, unsigned
 static struct dec_counter frame_text;
 
 /* frame and time, in colour: where every line starts */
-static char *write_frame_time(char *p, const struct dec_colors *c, uint64_t frame,
-			      int64_t rel_ns)
+LINE_INLINE char *write_frame_time(char *p, const struct dec_colors *c, uint64_t frame,
+				   int64_t rel_ns)
 {
 	dec_counter_set(&frame_text, frame);
 	p = write_color(p, c->dim);
@@ -276,19 +281,22 @@ static const struct msg_columns *msg_columns(const struct dec_colors *c,
 	return e;
 }
 
-/* The kept columns at p, which has room for MSG_COLUMNS_MAX bytes.  Most
- * are shorter than COLUMNS_COPY: a copy of that constant size is a few
- * moves inline, where a copy of their length is a call. */
-#define COLUMNS_COPY 64
-_Static_assert(COLUMNS_COPY <= MSG_COLUMNS_MAX, "the copy stays in the columns' room");
+/* Copies n bytes from src to p, which has room for the larger of n and
+ * SHORT_COPY bytes, and src as many to read; returns the end.  Most of a
+ * line's pieces are shorter than SHORT_COPY: a copy of that constant size
+ * is a few moves inline, where a copy of their length is a call. */
+#define SHORT_COPY 64
+_Static_assert(SHORT_COPY <= MSG_COLUMNS_MAX, "a short copy stays in the columns' room");
+_Static_assert(SHORT_COPY <= sizeof(((struct dec_walk *)0)->summary),
+	       "a short copy stays in the summary's room");
 
-static char *copy_columns(char *p, const struct msg_columns *e)
+static char *copy_short(char *p, const char *src, size_t n)
 {
-	if (e->len <= COLUMNS_COPY)
-		memcpy(p, e->text, COLUMNS_COPY);
+	if (n <= SHORT_COPY)
+		memcpy(p, src, SHORT_COPY);
 	else
-		memcpy(p, e->text, e->len);
-	return p + e->len;
+		memcpy(p, src, n);
+	return p + n;
 }
 
 void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
@@ -296,21 +304,29 @@ void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
 		      const struct dec_walk *w)
 {
 	const struct msg_columns *e = msg_columns(c, mi);
+	size_t slen = w->summary_len;
 	char *p;
 
 	(void)m;
-	if (e) {
-		p = write_frame_time(dec_reserve(s, LINE_START_MAX + MSG_COLUMNS_MAX), c,
-				     mi->frame, rel_ns);
-		p = copy_columns(p, e);
+	if (e) {	/* the whole line in place, room reserved once */
+		p = write_frame_time(dec_reserve(s, LINE_START_MAX + MSG_COLUMNS_MAX +
+						    MAX(slen, SHORT_COPY) + 1),
+				     c, mi->frame, rel_ns);
+		p = copy_short(p, e->text, e->len);
+		p = copy_short(p, w->summary, slen);
 	} else {
 		line_start(s, c, mi->frame, rel_ns, true, mi->conn_id, mi->channel);
-		p = write_sender_columns(dec_reserve(s, LINE_SENDER_MAX), c, mi);
+		p = write_sender_columns(dec_reserve(s, LINE_SENDER_MAX + slen + 1), c, mi);
+		memcpy(p, w->summary, slen);
+		p += slen;
+	}
+	if (!w->malformed[0]) {
+		*p++ = '\n';
+		dec_commit(s, p);
+		return;
 	}
 	dec_commit(s, p);
-	dec_put(s, w->summary, w->summary_len);
-	if (w->malformed[0])
-		dec_appendf(s, "  %s[MALFORMED: %s]%s", c->bad, w->malformed, c->off);
+	dec_appendf(s, "  %s[MALFORMED: %s]%s", c->bad, w->malformed, c->off);
 	dec_put_c(s, '\n');
 }
 

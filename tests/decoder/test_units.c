@@ -320,6 +320,22 @@ static void test_line_columns(void)
 	mi.sender = VHU_ROLE_BACKEND;
 	dec_line_message(b, dec_colors(true), 1500, &m, &mi, &w);
 	CHECK(strstr(b->str, "\033[36mback-end\u2192front-end\033[0m ?[77]  GET_FEATURES\n"));
+	/* a name too long for the table: the line is written piece by piece,
+	 * as it is with a malformed note */
+	mi.comm = "a-name-longer-than-the-table-keeps";
+	g_string_truncate(a, 0);
+	dec_line_message(a, dec_colors(false), 1500, &m, &mi, &w);
+	CHECK(!strcmp(a->str, "      9 0.000001500 4242.1      main    "
+		      "back-end\u2192front-end a-name-longer-than-the-table-keeps[77]  GET_FEATURES\n"));
+	g_strlcpy(w.malformed, "payload too short", sizeof(w.malformed));
+	g_string_truncate(b, 0);
+	dec_line_message(b, dec_colors(false), 1500, &m, &mi, &w);
+	CHECK(g_str_has_suffix(b->str, "  GET_FEATURES  [MALFORMED: payload too short]\n") &&
+	      !strncmp(a->str, b->str, a->len - 1));
+	mi.comm = "qemu";
+	g_string_truncate(a, 0);
+	dec_line_message(a, dec_colors(false), 1500, &m, &mi, &w);
+	CHECK(g_str_has_suffix(a->str, " qemu[77]  GET_FEATURES  [MALFORMED: payload too short]\n"));
 	dec_walk_free(&w);
 	g_string_free(a, TRUE);
 	g_string_free(b, TRUE);
