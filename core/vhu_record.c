@@ -132,6 +132,18 @@ static enum vhu_rec_status parse_fd(const uint8_t *v, uint32_t len,
 	return VHU_REC_OK;
 }
 
+/* Where the fields of the fixed header that struct vhu_rec_hdr holds in
+ * the record's own layout begin: a little-endian reader copies them as
+ * they are, a dozen loads and stores in two moves. */
+#define HDR_TAIL 8
+#define AT(field, off) (offsetof(struct vhu_rec_hdr, field) == (off))
+_Static_assert(AT(pid, HDR_TAIL) && AT(tid, 12) && AT(conn_id, 16) && AT(fd, 24) &&
+	       AT(flags, 28) && AT(channel, 30) && AT(role, 31) && AT(byte_order, 32) &&
+	       AT(nfds, 33) && AT(reserved, 34) && AT(orig_len, 36) &&
+	       sizeof(struct vhu_rec_hdr) == VHU_REC_HDR_LEN,
+	       "struct vhu_rec_hdr is laid out as the record from pid on");
+#undef AT
+
 /* The fixed header, and what the items set cleared. */
 static inline enum vhu_rec_status parse_header(const uint8_t *buf, size_t len,
 					      struct vhu_record *r)
@@ -166,6 +178,10 @@ static inline enum vhu_rec_status parse_header(const uint8_t *buf, size_t len,
 	if (len < h->hdr_len)
 		return VHU_REC_SHORT;
 	h->call = vhu_get_le16(buf + 6);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* pid to orig_len: the same bytes in the same places (HDR_TAIL) */
+	memcpy(&h->pid, buf + HDR_TAIL, VHU_REC_HDR_LEN - HDR_TAIL);
+#else
 	h->pid = vhu_get_le32(buf + 8);
 	h->tid = vhu_get_le32(buf + 12);
 	h->conn_id = vhu_get_le64(buf + 16);
@@ -175,7 +191,9 @@ static inline enum vhu_rec_status parse_header(const uint8_t *buf, size_t len,
 	h->role = buf[31];
 	h->byte_order = buf[32];
 	h->nfds = buf[33];
+	h->reserved = vhu_get_le16(buf + 34);
 	h->orig_len = vhu_get_le32(buf + 36);
+#endif
 	return VHU_REC_OK;
 }
 

@@ -158,6 +158,8 @@ enum vhu_origin {
  *  31  u8  role            32  u8  byte_order (0 little, 1 big)
  *  33  u8  nfds            34  u16 reserved
  *  36  u32 orig_len (bytes the call really moved)
+ * From pid on, the struct below is laid out as the record is (the reader
+ * copies those bytes at once on a little-endian machine).
  */
 struct vhu_rec_hdr {
 	uint8_t version;
@@ -173,6 +175,7 @@ struct vhu_rec_hdr {
 	uint8_t role;
 	uint8_t byte_order;
 	uint8_t nfds;
+	uint16_t reserved;	/* as read (written 0) */
 	uint32_t orig_len;
 };
 
