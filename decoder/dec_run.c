@@ -265,22 +265,30 @@ static void show_leftovers(struct dec_run *r)
 	}
 }
 
+/* -2's first pass: room for the links of message k, its cookie.
+ * Messages flushed by vhu_session_finish() come with the last frame of
+ * their connection.  Out of line: the output pass does not pay for the
+ * registers of its calls. */
+static __attribute__((noinline)) void *collect_links(struct dec_run *r, uint64_t k,
+						     const struct vhu_msg *m,
+						     const struct vhu_msg_info *mi)
+{
+	uint64_t none = 0;
+
+	g_array_append_val(r->links, none);
+	if (r->finishing)
+		keep_leftover(r, k, m, mi);
+	return GSIZE_TO_POINTER(k + 1);
+}
+
 static void *on_message(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
 	struct dec_run *r = ctx;
 	uint64_t k = r->seq++;
 	struct vhu_msg_info info;
 
-	/* messages flushed by vhu_session_finish() come with the last frame
-	 * of their connection */
-	if (r->pass == 1) {
-		uint64_t none = 0;
-
-		g_array_append_val(r->links, none);
-		if (r->finishing)
-			keep_leftover(r, k, m, mi);
-		return GSIZE_TO_POINTER(k + 1);
-	}
+	if (r->pass == 1)
+		return collect_links(r, k, m, mi);
 	if (r->finishing && r->leftovers)
 		return NULL;	/* shown in its frame already */
 	if (r->links) {		/* -2: a copy, with what the first pass learnt */
