@@ -397,9 +397,9 @@ static int dissect_vhu_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 	for (i = 0; i < fr->nmsgs; i++)
 		dissect_message(tvb, pinfo, &info, tree, bytes, data_off, more, done, i,
 				vhu_ws_msg_at(fr->first_msg + i));
-	for (j = 0; more && more->late_msgs && j < more->late_msgs->len; j++)
+	for (j = 0; more && more->late_msgs && j < wmem_array_get_count(more->late_msgs); j++)
 		dissect_message(tvb, pinfo, &info, tree, bytes, data_off, more, done, i + j,
-				vhu_ws_msg_at(g_array_index(more->late_msgs, uint32_t, j)));
+				vhu_ws_msg_at(*(const uint32_t *)wmem_array_index(more->late_msgs, j)));
 	if (more && more->head_bytes && !fr->nmsgs && !more->late_msgs)
 		col_append_sep_fstr(pinfo->cinfo, COL_INFO, VHU_WS_INFO_SEP,
 				    "[%u bytes of a vhost-user message]", more->head_bytes);

@@ -72,10 +72,10 @@ static struct {
 	struct vhu_session *s;
 	struct chunked frames;	/* frame number -> struct vhu_ws_frame */
 	struct chunked msgs;	/* struct vhu_ws_msg, in the order they came */
-	GPtrArray *more;	/* struct vhu_ws_frame_more */
+	GPtrArray *more;	/* struct vhu_ws_frame_more (file scope) */
 	struct vhu_ws_interned ctxs, extras, fdsets, findings, ends;
 	GArray *ctx_ends;	/* ctx index -> its ends index */
-	GHashTable *late;	/* struct vhu_ws_msg * -> its no-reply finding */
+	GHashTable *late;	/* struct vhu_ws_msg * -> its no-reply finding (file scope) */
 	wmem_map_t *peers;	/* conn id -> peer pid (from peer credentials) */
 	uint64_t peer_conn;	/* the connection peer_pid() answered last */
 	uint32_t peer;		/* and its answer */
@@ -194,20 +194,10 @@ const struct vhu_ws_frame_more *vhu_ws_frame_more(const struct vhu_ws_frame *fr)
 static struct vhu_ws_frame_more *frame_more(struct vhu_ws_frame *fr)
 {
 	if (!fr->more) {
-		g_ptr_array_add(cap.more, g_new0(struct vhu_ws_frame_more, 1));
+		g_ptr_array_add(cap.more, wmem_new0(wmem_file_scope(), struct vhu_ws_frame_more));
 		fr->more = cap.more->len;
 	}
 	return g_ptr_array_index(cap.more, fr->more - 1);
-}
-
-static void more_free(gpointer p)
-{
-	struct vhu_ws_frame_more *more = p;
-
-	g_free(more->pieces);
-	if (more->late_msgs)
-		g_array_free(more->late_msgs, TRUE);
-	g_free(more);
 }
 
 const struct vhu_ws_msg *vhu_ws_msg_at(uint32_t i)
@@ -530,8 +520,8 @@ static void add_to_frame(uint32_t frame, uint32_t i)
 	}
 	more = frame_more(fr);
 	if (!more->late_msgs)
-		more->late_msgs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	g_array_append_val(more->late_msgs, i);
+		more->late_msgs = wmem_array_new(wmem_file_scope(), sizeof(uint32_t));
+	wmem_array_append_one(more->late_msgs, i);
 }
 
 static void *on_message(void *ctx _U_, const struct vhu_msg *m, const struct vhu_msg_info *mi)
@@ -583,7 +573,7 @@ static void on_finding(void *ctx _U_, void *cookie, const struct vhu_finding *f)
 
 	if (!req)
 		return;
-	g_hash_table_insert(cap.late, req, g_memdup2(f, sizeof(*f)));
+	g_hash_table_insert(cap.late, req, wmem_memdup(wmem_file_scope(), f, sizeof(*f)));
 	req->late = true;
 }
 
@@ -677,7 +667,7 @@ void vhu_ws_capture_init(void)
 	cap.s = vhu_session_new(&o, &session_cbs, NULL);
 	chunked_init(&cap.frames, sizeof(struct vhu_ws_frame));
 	chunked_init(&cap.msgs, sizeof(struct vhu_ws_msg));
-	cap.more = g_ptr_array_new_with_free_func(more_free);
+	cap.more = g_ptr_array_new();
 	vhu_ws_interned_init(&cap.ctxs);
 	vhu_ws_interned_init(&cap.extras);
 	vhu_ws_interned_init(&cap.fdsets);
@@ -689,7 +679,7 @@ void vhu_ws_capture_init(void)
 	cap.peer_known = false;
 	cap.nnames = 0;
 	cap.names_gen = 0;	/* the session's start from 1 */
-	cap.late = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	cap.late = g_hash_table_new(g_direct_hash, g_direct_equal);
 	cap.peers = wmem_map_new(wmem_file_scope(), g_int64_hash, g_int64_equal);
 	cap.strings = g_string_chunk_new(4096);
 	cap.endpoints = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
@@ -834,6 +824,7 @@ void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r)
 		more->head_bytes = cap.head_bytes;
 		more->npieces = cap.pieces->len;
 		more->pieces = cap.pieces->len ?
-			g_memdup2(cap.pieces->data, cap.pieces->len * sizeof(struct vhu_ws_piece)) : NULL;
+			wmem_memdup(wmem_file_scope(), cap.pieces->data,
+				    cap.pieces->len * sizeof(struct vhu_ws_piece)) : NULL;
 	}
 }

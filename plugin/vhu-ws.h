@@ -153,13 +153,17 @@ struct vhu_ws_frame {
 	uint32_t more;		/* 0, or 1 + index of its struct vhu_ws_frame_more */
 };
 
-/* What few frames have. */
+/* What few frames have.  It and what it points to are in the file
+ * scope's blocks, not one heap allocation each: they are kept until the
+ * capture is closed, and freeing them one by one then read every one of
+ * them back from memory (a cache miss each, across the whole capture). */
 struct vhu_ws_frame_more {
 	struct vhu_ws_piece *pieces;	/* pieces of split messages */
 	uint32_t npieces;
 	uint32_t head_bytes;	/* bytes of messages completed in later frames */
-	GArray *late_msgs;	/* indexes of messages the end of the capture
-				 * added to this frame, after the others */
+	wmem_array_t *late_msgs;	/* uint32_t indexes of messages the end of
+					 * the capture added to this frame, after
+					 * the others */
 	struct vhu_seq_check seq;	/* the record's number, when not the next one */
 };
 
