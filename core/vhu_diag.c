@@ -174,6 +174,8 @@ static void add(struct judge *j, enum vhu_rule_id rule, uint64_t related, const 
 	}
 	f = &j->out->f[j->out->n++];
 	finding_init(f, rule, j->mi->conn_id, j->mi->channel, j->m->request, j->mi->frame, related);
+	if (j->out->no_text)
+		return;
 	/* the core's formatter: the same text as vsnprintf's, without a
 	 * FILE set up per finding */
 	va_start(ap, fmt);

@@ -142,6 +142,7 @@ struct vhu_findings {
 	struct vhu_finding f[VHU_MAX_FINDINGS];
 	unsigned n;
 	unsigned dropped;	/* beyond VHU_MAX_FINDINGS */
+	bool no_text;		/* leave each finding's text empty */
 };
 
 /* Runs the rules on one message.  dc: the state of the main connection the

@@ -336,6 +336,7 @@ struct vhu_session *vhu_session_new(const struct vhu_options *opt,
 	s->cbs = *cbs;
 	s->ctx = ctx;
 	s->proc_gen = 1;
+	s->findings.no_text = s->opt.finding_ids_only;
 	s->paths = vhu_diag_paths_new();	/* without it, that one rule rests */
 	return s;
 }

@@ -113,6 +113,11 @@ struct vhu_options {
 	uint32_t max_payload;	/* one limit for every type; 0: each type's own
 				 * (vhu_msg_size_limit(), else VHU_DEFAULT_MAX_PAYLOAD) */
 	uint8_t device;		/* force a device type (VHU_DEV_UNKNOWN: infer) */
+	/* findings come with their rule, frames and request but an empty
+	 * text: for a reader that shows only the rule ids (formatting the
+	 * text was a twentieth of a one-line message on a capture where one
+	 * message in twelve has a finding) */
+	bool finding_ids_only;
 };
 
 struct vhu_session;

@@ -519,11 +519,15 @@ static bool input_is_live(const char *path)
 
 static void reset_pass(struct dec_run *r, int pass)
 {
+	struct vhu_options vo = r->o->vopt;
+
 	r->pass = pass;
 	r->seq = 0;
 	r->frame = 0;
 	r->have_first = false;
-	r->s = vhu_session_new(&r->o->vopt, &dec_cbs, r);
+	/* one line shows a finding's rule id, never its text */
+	vo.finding_ids_only = r->o->format == DEC_FMT_LINE && !r->o->check;
+	r->s = vhu_session_new(&vo, &dec_cbs, r);
 }
 
 /* One pass over the capture; false if it could not be opened. */

@@ -48,6 +48,132 @@ static void check_finding(const struct vhu_finding *f, uint64_t frame)
  * keeps them */
 static struct vhu_sum_cache *sums;
 
+/*
+ * A twin session takes every record too, first, with the other options a
+ * reader may choose (findings without their text, no pieces): each of its
+ * messages is kept here, and the session under test must deliver the same
+ * ones, field by field.
+ */
+struct seen {
+	struct vhu_msg m;
+	struct vhu_msg_info mi;
+	uint64_t bytes_hash;
+	struct vhu_fdinfo fds[VHU_MSG_MAX_FDS];
+	struct vhu_finding f[VHU_MAX_FINDINGS];
+};
+
+static struct {
+	struct seen *v;
+	size_t n, cap, next;
+} twin;
+
+static uint64_t hash_bytes(const uint8_t *p, uint32_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void *twin_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	struct seen *k;
+
+	(void)ctx;
+	if (twin.n == twin.cap) {
+		twin.cap = twin.cap ? twin.cap * 2 : 64;
+		twin.v = realloc(twin.v, twin.cap * sizeof(*twin.v));
+		if (!twin.v)
+			abort();
+	}
+	k = &twin.v[twin.n++];
+	k->m = *m;
+	k->mi = *mi;
+	k->bytes_hash = hash_bytes(m->bytes, m->len);
+	if (m->nfd_info > VHU_MSG_MAX_FDS || mi->nfindings > VHU_MAX_FINDINGS)
+		abort();
+	memcpy(k->fds, m->fds, m->nfd_info * sizeof(*m->fds));
+	memcpy(k->f, mi->findings, mi->nfindings * sizeof(*mi->findings));
+	return NULL;
+}
+
+static bool same_fd(const struct vhu_fdinfo *a, const struct vhu_fdinfo *b)
+{
+	return a->fd == b->fd && a->kind == b->kind && a->ino == b->ino && a->size == b->size &&
+	       !strcmp(a->name, b->name);
+}
+
+static bool same_msg(const struct vhu_msg *a, uint64_t a_hash, const struct vhu_fdinfo *a_fds,
+		     const struct vhu_msg *b)
+{
+	uint32_t i;
+
+	if (a->len != b->len || a->request != b->request || a->flags != b->flags ||
+	    a->size != b->size || a->status != b->status || a->nfds != b->nfds ||
+	    a->nfd_info != b->nfd_info || a->nrecords != b->nrecords ||
+	    a->in_record != b->in_record || a->rec_off != b->rec_off ||
+	    a->first_frame != b->first_frame || a->skipped != b->skipped ||
+	    a->started_inside != b->started_inside || a->limit != b->limit ||
+	    a->big_endian != b->big_endian || a_hash != hash_bytes(b->bytes, b->len))
+		return false;
+	for (i = 0; i < a->nfd_info; i++)
+		if (!same_fd(&a_fds[i], &b->fds[i]))
+			return false;
+	return true;
+}
+
+/* The same finding, told without its text (a) and with it (b). */
+static bool same_finding(const struct vhu_finding *a, const struct vhu_finding *b)
+{
+	return a->rule == b->rule && a->channel == b->channel && a->request == b->request &&
+	       a->frame == b->frame && a->related_frame == b->related_frame &&
+	       a->conn_id == b->conn_id && !a->text[0] && b->text[0];
+}
+
+static bool same_info(const struct vhu_msg_info *a, const struct vhu_finding *a_f,
+		      const struct vhu_msg_info *b)
+{
+	unsigned i;
+
+	if (a->frame != b->frame || a->index != b->index || a->ts_ns != b->ts_ns ||
+	    a->conn_id != b->conn_id || a->pid != b->pid || strcmp(a->comm, b->comm) ||
+	    a->event != b->event || a->channel != b->channel || a->sender != b->sender ||
+	    a->rec_flags != b->rec_flags || a->features != b->features ||
+	    a->pfeatures != b->pfeatures || a->offered_features != b->offered_features ||
+	    a->offered_pfeatures != b->offered_pfeatures || a->features_set != b->features_set ||
+	    a->pfeatures_set != b->pfeatures_set || a->pfeatures_unknown != b->pfeatures_unknown ||
+	    a->postcopy != b->postcopy || a->device != b->device || a->is_reply != b->is_reply ||
+	    a->reply_is_ack != b->reply_is_ack || a->matched != b->matched ||
+	    a->request_before_capture != b->request_before_capture ||
+	    a->request_frame != b->request_frame || a->latency_ns != b->latency_ns ||
+	    a->reply_frame != b->reply_frame || a->unanswered != b->unanswered ||
+	    a->nfindings != b->nfindings || a->late != b->late)
+		return false;
+	for (i = 0; i < a->nfindings; i++)
+		if (!same_finding(&a_f[i], &b->findings[i]))
+			return false;
+	return true;
+}
+
+/* The twin's next message is this one. */
+static void check_twin(const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	const struct seen *k = twin.next < twin.n ? &twin.v[twin.next++] : NULL;
+
+	if (!k || !same_msg(&k->m, k->bytes_hash, k->fds, m) || !same_info(&k->mi, k->f, mi))
+		abort();
+}
+
+/* Both sessions delivered the same number of messages so far. */
+static void twin_caught_up(void)
+{
+	if (twin.next != twin.n)
+		abort();
+	twin.n = twin.next = 0;
+}
+
 static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
 {
 	struct vhu_walk_opts o = { .show_payload = true };
@@ -74,6 +200,7 @@ static void *on_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_inf
 		abort(); /* a kept summary is not the one the walk makes */
 	for (i = 0; i < mi->nfindings; i++)
 		check_finding(&mi->findings[i], mi->frame);
+	check_twin(m, mi);
 	return (void *)(uintptr_t)mi->frame;
 }
 
@@ -119,8 +246,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct vhu_session_cbs cbs = { on_msg, on_reply, on_unanswered, on_piece, on_finding };
 	static struct vhu_record r;
 	static uint8_t rec[70000];
-	struct vhu_options o = { 4096, 0 };
-	struct feeder f = { NULL, 0, 0, 0 };
+	static const struct vhu_session_cbs twin_cbs = { twin_msg, NULL, NULL, NULL, NULL };
+	struct vhu_options o = { 4096, 0, false }, twin_o = { 4096, 0, true };
+	struct feeder f = { NULL, 0, 0, 0 }, t = { NULL, 0, 0, 0 };
 	size_t off = 0;
 	/* the lines of every record walked, as a decoder's context keeps them */
 	static struct vhu_line_cache *lines;
@@ -131,6 +259,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!sums && !(sums = vhu_sum_cache_new()))
 		abort();
 	f.s = vhu_session_new(&o, &cbs, NULL);
+	t.s = vhu_session_new(&twin_o, &twin_cbs, NULL);
+	feed_event(&t, 1, VHU_CHAN_MAIN, VHU_EV_CONNECT, 1, 0, "fuzz", "qemu -device virtio-net");
+	feed_event(&t, 2, VHU_CHAN_BACKEND, VHU_EV_ADOPT, 1, 1, NULL, NULL);
+	feed_event(&t, 3, VHU_CHAN_GPU, VHU_EV_ADOPT, 1, 1, NULL, NULL);
 	feed_event(&f, 1, VHU_CHAN_MAIN, VHU_EV_CONNECT, 1, 0, "fuzz", "qemu -device virtio-net");
 	feed_event(&f, 2, VHU_CHAN_BACKEND, VHU_EV_ADOPT, 1, 1, NULL, NULL);
 	feed_event(&f, 3, VHU_CHAN_GPU, VHU_EV_ADOPT, 1, 1, NULL, NULL);
@@ -143,14 +275,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = (uint16_t)(size - off);
 		if (kind & 1) {
 			if (vhu_rec_parse(data + off, len, &r) == VHU_REC_OK) {
-				struct test_emit t;
-				struct vhu_seq_check k;
+				struct test_emit te;
+				struct vhu_seq_check k, tk;
 
 				f.frame++;
+				tk = vhu_session_record(t.s, f.frame, f.frame * 1000, &r);
 				k = vhu_session_record(f.s, f.frame, f.frame * 1000, &r);
-				test_emit_reset(&t, NULL);
-				vhu_walk_record(&r, "", &k, &test_emitter, &t);
-				if (t.errors || t.depth)
+				twin_caught_up();
+				if (k.state != tk.state || k.seq != tk.seq || k.expected != tk.expected)
+					abort();
+				test_emit_reset(&te, NULL);
+				vhu_walk_record(&r, "", &k, &test_emitter, &te);
+				if (te.errors || te.depth)
 					abort(); /* unbalanced tree or bad node: a bug */
 				if (test_walk_record_cached(&r, "", &k, lines))
 					abort(); /* a line from the cache that is not the line */
@@ -164,11 +300,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (vhu_rec_parse(rec, n, &r) != VHU_REC_OK)
 				abort(); /* the writer must produce what the reader accepts */
 			f.frame++;
+			vhu_session_record(t.s, f.frame, f.frame * 1000, &r);
 			vhu_session_record(f.s, f.frame, f.frame * 1000, &r);
+			twin_caught_up();
 		}
 		off += len;
 	}
+	vhu_session_finish(t.s);
 	vhu_session_finish(f.s);
+	twin_caught_up();
+	vhu_session_free(t.s);
 	vhu_session_free(f.s);
 	if (last_piece.pending)
 		abort(); /* a completed message that never came */
