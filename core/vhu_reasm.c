@@ -4,6 +4,7 @@
 #include "vhu_le.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
+#include "vhu_size_limits.h"
 #include "vhu_walk.h"
 
 #include <stdlib.h>
@@ -24,27 +25,20 @@ void vhu_stream_free(struct vhu_stream *s)
 	s->fds = NULL;
 }
 
-uint32_t vhu_stream_limit(const struct vhu_stream *s, uint32_t request)
+/* vhu_stream_limit() inline: asked for every header a stream reads. */
+static inline uint32_t stream_limit(const struct vhu_stream *s, uint32_t request)
 {
 	uint32_t bound;
 
 	if (s->max_payload)
 		return s->max_payload;
-	bound = vhu_msg_size_limit(s->channel, request);
+	bound = vhu_size_limit(s->channel, request);
 	return bound ? bound : VHU_DEFAULT_MAX_PAYLOAD;
 }
 
-/* vhu_stream_limit() of a header just read: a stream mostly carries the
- * same few requests, and the last answer is kept with what it was asked
- * for (the request, on the stream's channel). */
-static uint32_t header_limit(struct vhu_stream *s, uint32_t request)
+uint32_t vhu_stream_limit(const struct vhu_stream *s, uint32_t request)
 {
-	if (!s->last_limit || s->last_request != request || s->last_channel != s->channel) {
-		s->last_limit = vhu_stream_limit(s, request);
-		s->last_request = request;
-		s->last_channel = s->channel;
-	}
-	return s->last_limit;
+	return stream_limit(s, request);
 }
 
 /* The header's three u32 in little-endian order, as the rest of the reader
@@ -291,7 +285,7 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 			uint8_t tmp[VHU_HDR_SIZE];
 			const uint8_t *le = le_header(s, data + off, avail, tmp);
 			uint32_t size = vhu_get_le32(le + 8);
-			uint32_t limit = header_limit(s, vhu_get_le32(le));
+			uint32_t limit = stream_limit(s, vhu_get_le32(le));
 
 			if (size > limit) {
 				if (piece)
@@ -328,7 +322,7 @@ void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, 
 				uint8_t tmp[VHU_HDR_SIZE];
 				const uint8_t *le = le_header(s, s->buf, VHU_HDR_SIZE, tmp);
 				uint32_t size = vhu_get_le32(le + 8);
-				uint32_t limit = header_limit(s, vhu_get_le32(le));
+				uint32_t limit = stream_limit(s, vhu_get_le32(le));
 
 				/* the piece that completes the header may also
 				 * end the message: say so (last), as for any

@@ -33,8 +33,6 @@ struct vhu_stream {
 	uint32_t have;
 	uint32_t need;		/* total length once the header is known, else 0 */
 	uint32_t limit;		/* its type's payload limit, with need */
-	uint32_t last_request, last_limit;	/* the last limit looked up (0: none) */
-	uint8_t last_channel;	/* ... on this channel */
 	uint32_t skip_left;	/* payload bytes of an oversize message still to pass */
 	uint64_t seq;		/* number of the message being assembled */
 	uint64_t first_frame;

@@ -13,6 +13,7 @@
 #include "vhu_line_cache.h"
 #include "vhu_msgs.h"
 #include "vhu_proto.h"
+#include "vhu_size_limits.h"
 #include "vhu_sum_cache.h"
 
 #include <inttypes.h>
@@ -1333,14 +1334,9 @@ static uint32_t row_size_limit(unsigned channel, uint32_t request)
 	return req > reply ? req : reply;
 }
 
-/* row_size_limit() of every channel and id, made once: the reassembler
- * asks for every header it reads.  Once made, a load of the flag says so
- * (pthread_once() alone would be a call a header). */
-_Static_assert((unsigned)VHU_BE_REQ_MAX <= (unsigned)VHU_FE_REQ_MAX &&
-	       (unsigned)VHU_GPU_REQ_MAX <= (unsigned)VHU_FE_REQ_MAX,
-	       "the main channel has the most ids");
-static uint32_t size_limits[VHU_CHAN_GPU + 1][VHU_FE_REQ_MAX + 1];
-static atomic_bool size_limits_made;
+/* row_size_limit() of every channel and id, made once (vhu_size_limits.h). */
+uint32_t vhu_size_limits[VHU_CHAN_GPU + 1][VHU_FE_REQ_MAX + 1];
+atomic_bool vhu_size_limits_made;
 static pthread_once_t size_limits_once = PTHREAD_ONCE_INIT;
 
 static void make_size_limits(void)
@@ -1350,27 +1346,20 @@ static void make_size_limits(void)
 
 	for (c = 0; c <= VHU_CHAN_GPU; c++)
 		for (id = 0; id <= VHU_FE_REQ_MAX; id++)
-			size_limits[c][id] = row_size_limit(c, id);
-	atomic_store_explicit(&size_limits_made, true, memory_order_release);
+			vhu_size_limits[c][id] = row_size_limit(c, id);
+	atomic_store_explicit(&vhu_size_limits_made, true, memory_order_release);
 }
 
-/* The first time: made, then read (a call apart, so that the reading
- * needs no stack). */
-static __attribute__((noinline, cold)) uint32_t first_size_limit(unsigned channel,
-								 uint32_t request)
+/* A call apart, so that the reading needs no stack. */
+__attribute__((noinline, cold)) uint32_t vhu_size_limit_first(unsigned channel, uint32_t request)
 {
 	pthread_once(&size_limits_once, make_size_limits);
-	return vhu_msg_size_limit(channel, request);
+	return vhu_size_limit(channel, request);
 }
 
 uint32_t vhu_msg_size_limit(unsigned channel, uint32_t request)
 {
-	if (request > VHU_FE_REQ_MAX)
-		return 0;	/* no row on any channel */
-	if (!atomic_load_explicit(&size_limits_made, memory_order_acquire))
-		return first_size_limit(channel, request);
-	/* an unknown channel is read as the main one, as by vhu_msg_lookup() */
-	return size_limits[channel <= VHU_CHAN_GPU ? channel : VHU_CHAN_MAIN][request];
+	return vhu_size_limit(channel, request);
 }
 
 bool vhu_layout_size_ok(enum vhu_layout l, const struct vhu_msg_info *mi, uint32_t plen)
