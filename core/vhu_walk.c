@@ -1421,34 +1421,34 @@ static enum vhu_layout pick_layout(const struct vhu_msg_desc *d, const struct vh
 }
 
 /* How many fds the message should carry, or -1 if any count is fine. */
-static int expected_fds(const struct vhu_msg_desc *d, enum vhu_layout l, struct walker *w)
+static int expected_fds(const struct vhu_msg_desc *d, enum vhu_layout l, const struct vhu_msg *m,
+			const struct vhu_msg_info *mi, const uint8_t *pl, uint32_t plen)
 {
-	enum vhu_fd_rule r = w->mi->is_reply ? d->reply_fds : d->req_fds;
-	const uint8_t *pl = w->pl;
+	enum vhu_fd_rule r = mi->is_reply ? d->reply_fds : d->req_fds;
 
 	/* a NEED_REPLY ack carries no fd; a reply that is a u64 by nature
 	 * follows its row (SHARED_OBJECT_LOOKUP's brings the dma-buf) */
-	if (l == VHU_L_ACK && (!w->mi->is_reply || d->reply != VHU_L_ACK))
+	if (l == VHU_L_ACK && (!mi->is_reply || d->reply != VHU_L_ACK))
 		return 0;
 	switch (r) {
 	case VHU_FDS_NONE: return 0;
 	case VHU_FDS_ONE: return 1;
 	case VHU_FDS_ONE_UNLESS_NOFD:
-		if (w->plen < 8)
+		if (plen < 8)
 			return -1;
 		return (vhu_get_le64(pl) & VHU_VRING_NOFD_MASK) ? 0 : 1;
 	case VHU_FDS_PER_REGION:
-		if (w->plen < 4)
+		if (plen < 4)
 			return -1;
 		return vhu_get_le32(pl) > 255 ? -1 : (int)vhu_get_le32(pl);
 	case VHU_FDS_ONE_WITH_LOG_SHMFD:
-		if (!w->mi->pfeatures_set)
+		if (!mi->pfeatures_set)
 			return -1;
-		return (w->mi->pfeatures & VHU_BIT(VHU_PF_LOG_SHMFD)) ? 1 : 0;
+		return (mi->pfeatures & VHU_BIT(VHU_PF_LOG_SHMFD)) ? 1 : 0;
 	case VHU_FDS_ZERO_OR_ONE:
-		if (l == VHU_L_DEVICE_STATE_REPLY && w->plen >= 8)
+		if (l == VHU_L_DEVICE_STATE_REPLY && plen >= 8)
 			return (vhu_get_le64(pl) & 0x100) ? 0 : 1;
-		return w->m->nfds <= 1 ? (int)w->m->nfds : 1;
+		return m->nfds <= 1 ? (int)m->nfds : 1;
 	case VHU_FDS_ANY: return -1;
 	}
 	return -1;
@@ -1612,21 +1612,21 @@ static void sum_latency(struct walker *w)
 	}
 }
 
-/* vhu_walk_expected_fds() of a message of row d, read with its layout. */
-static int expected_fds_by_layout(const struct vhu_msg_desc *d, const struct vhu_msg *m,
+/* vhu_walk_expected_fds() of a message of row d, read with its layout (no
+ * walker set up: clearing one was most of what this cost).  A call apart:
+ * inline, its registers would be saved for every message, most of which
+ * carry no fd. */
+static __attribute__((noinline)) int expected_fds_by_layout(const struct vhu_msg_desc *d, const struct vhu_msg *m,
 				  const struct vhu_msg_info *mi)
 {
-	struct walker w;
+	const uint8_t *pl = NULL;
+	uint32_t plen = 0;
 
-	walker_init(&w);
-	w.m = m;
-	w.mi = mi;
-	w.no_tree = true;
 	if (m->len > VHU_HDR_SIZE) {
-		w.pl = m->bytes + VHU_HDR_SIZE;
-		w.plen = m->len - VHU_HDR_SIZE < m->size ? m->len - VHU_HDR_SIZE : m->size;
+		pl = m->bytes + VHU_HDR_SIZE;
+		plen = m->len - VHU_HDR_SIZE < m->size ? m->len - VHU_HDR_SIZE : m->size;
 	}
-	return expected_fds(d, pick_layout(d, m, mi, w.plen), &w);
+	return expected_fds(d, pick_layout(d, m, mi, plen), m, mi, pl, plen);
 }
 
 int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi,
