@@ -250,19 +250,12 @@ static bool conn_grow(struct vhu_session *s)
 	return true;
 }
 
-/* conn_get() by the table; remembers what it gives. */
-static struct conn *conn_find(struct vhu_session *s, uint64_t id, bool create)
+/* A new connection of this id, in the table. */
+static __attribute__((noinline)) struct conn *conn_create(struct vhu_session *s, uint64_t id)
 {
 	struct conn *c;
 	uint32_t h;
 
-	if (s->conn_cap) {
-		for (h = conn_hash(id, s->conn_cap); s->conns[h]; h = (h + 1) & (s->conn_cap - 1))
-			if (s->conns[h]->id == id)
-				return s->last_conn = s->conns[h];
-	}
-	if (!create)
-		return NULL;
 	if ((s->nconns + 1) * 2 > s->conn_cap && !conn_grow(s))
 		return NULL;
 	c = calloc(1, sizeof(*c));
@@ -285,6 +278,21 @@ static struct conn *conn_find(struct vhu_session *s, uint64_t id, bool create)
 		}
 	}
 	return s->last_conn = c;
+}
+
+/* conn_get() by the table; remembers what it gives.  The creation is a
+ * call apart (a tail call): a lookup then saves no registers, which was
+ * half of what it cost. */
+static struct conn *conn_find(struct vhu_session *s, uint64_t id, bool create)
+{
+	uint32_t h;
+
+	if (s->conn_cap) {
+		for (h = conn_hash(id, s->conn_cap); s->conns[h]; h = (h + 1) & (s->conn_cap - 1))
+			if (s->conns[h]->id == id)
+				return s->last_conn = s->conns[h];
+	}
+	return create ? conn_create(s, id) : NULL;
 }
 
 /* The connection of this id; a new one if create.  The one found last is
