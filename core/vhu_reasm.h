@@ -28,6 +28,7 @@ struct vhu_stream {
 	uint8_t channel;	/* enum vhu_channel, for the per-type limits */
 	bool resync;		/* framing lost: looking for a header at record starts */
 	bool big_endian;	/* the records' byte order (vhu_rec_hdr.byte_order) */
+	bool general_only;	/* no record through feed_whole() (for the tests) */
 	uint8_t *buf;		/* message being assembled (header + payload) */
 	uint32_t cap;
 	uint32_t have;

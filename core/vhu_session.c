@@ -265,6 +265,7 @@ static __attribute__((noinline)) struct conn *conn_create(struct vhu_session *s,
 	c->channel = VHU_CHAN_MAIN;
 	vhu_stream_init(&c->st[0], s->opt.max_payload);
 	vhu_stream_init(&c->st[1], s->opt.max_payload);
+	c->st[0].general_only = c->st[1].general_only = s->opt.general_reassembly;
 	for (h = conn_hash(id, s->conn_cap); s->conns[h]; h = (h + 1) & (s->conn_cap - 1))
 		;
 	s->conns[h] = c;

@@ -118,6 +118,10 @@ struct vhu_options {
 	 * text was a twentieth of a one-line message on a capture where one
 	 * message in twelve has a finding) */
 	bool finding_ids_only;
+	/* every record through the reassembler's general loop, none through
+	 * its path for a record of one whole message: for the tests, which
+	 * compare the two */
+	bool general_reassembly;
 };
 
 struct vhu_session;

@@ -50,7 +50,9 @@ static struct vhu_sum_cache *sums;
 
 /*
  * A twin session takes every record too, first, with the other options a
- * reader may choose (findings without their text, no pieces): each of its
+ * reader may choose (findings without their text, no pieces) and every
+ * record through the reassembler's general loop (the session under test
+ * takes a record of one whole message by its own path): each of its
  * messages is kept here, and the session under test must deliver the same
  * ones, field by field.
  */
@@ -247,7 +249,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct vhu_record r;
 	static uint8_t rec[70000];
 	static const struct vhu_session_cbs twin_cbs = { twin_msg, NULL, NULL, NULL, NULL };
-	struct vhu_options o = { 4096, 0, false }, twin_o = { 4096, 0, true };
+	struct vhu_options o = { 4096, 0, false, false }, twin_o = { 4096, 0, true, true };
 	struct feeder f = { NULL, 0, 0, 0 }, t = { NULL, 0, 0, 0 };
 	size_t off = 0;
 	/* the lines of every record walked, as a decoder's context keeps them */

@@ -146,7 +146,7 @@ static const struct vhu_session_cbs cbs = { on_msg, NULL, on_unanswered, on_piec
 
 static struct feeder start(uint32_t max_payload)
 {
-	struct vhu_options o = { max_payload, 0, false };
+	struct vhu_options o = { max_payload, 0, false, false };
 	struct feeder f = { NULL, 0, 1000000, 0 };
 
 	memset(&got, 0, sizeof(got));
