@@ -336,9 +336,19 @@ static void judge_path_features(struct judge *j, bool protocol, uint64_t v)
 static void judge_features(struct judge *j)
 {
 	const struct vhu_msg_info *mi = j->mi;
-	uint64_t v = u64_at(j, 0), extra;
+	uint64_t v, extra;
 	uint32_t r = j->m->request;
 
+	switch (r) {
+	case VHU_GET_PROTOCOL_FEATURES:
+	case VHU_SET_PROTOCOL_FEATURES:
+	case VHU_SET_VRING_ENABLE:
+	case VHU_SET_FEATURES:
+		break;
+	default:
+		return;	/* the rules below are about these four only */
+	}
+	v = u64_at(j, 0);
 	if (r == VHU_GET_PROTOCOL_FEATURES || r == VHU_SET_PROTOCOL_FEATURES) {
 		/* "Only legal if feature bit VHOST_USER_F_PROTOCOL_FEATURES is
 		 * present in VHOST_USER_GET_FEATURES." */
