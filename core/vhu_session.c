@@ -537,7 +537,7 @@ static uint64_t payload_u64(const struct vhu_msg *m)
 
 static void update_state(struct conn *c, uint8_t channel, const struct vhu_msg *m, bool reply)
 {
-	uint64_t v = payload_u64(m);
+	/* read only for the four requests that keep it */
 	bool has_u64 = m->len >= VHU_HDR_SIZE + 8 && m->size >= 8 && m->status == VHU_MSG_OK;
 
 	if (channel != VHU_CHAN_MAIN)
@@ -545,23 +545,23 @@ static void update_state(struct conn *c, uint8_t channel, const struct vhu_msg *
 	switch (m->request) {
 	case VHU_SET_FEATURES:
 		if (!reply && has_u64) {
-			c->features = v;
+			c->features = payload_u64(m);
 			c->features_set = true;
 		}
 		break;
 	case VHU_GET_FEATURES:
 		if (reply && has_u64)
-			c->offered_features = v;
+			c->offered_features = payload_u64(m);
 		break;
 	case VHU_SET_PROTOCOL_FEATURES:
 		if (!reply && has_u64) {
-			c->pfeatures = v;
+			c->pfeatures = payload_u64(m);
 			c->pfeatures_set = true;
 		}
 		break;
 	case VHU_GET_PROTOCOL_FEATURES:
 		if (reply && has_u64)
-			c->offered_pfeatures = v;
+			c->offered_pfeatures = payload_u64(m);
 		break;
 	case VHU_POSTCOPY_LISTEN:
 		if (!reply)
