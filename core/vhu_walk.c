@@ -1612,12 +1612,10 @@ static void sum_latency(struct walker *w)
 	}
 }
 
-/* vhu_walk_expected_fds() of a message of row d, read with its layout (no
- * walker set up: clearing one was most of what this cost).  A call apart:
- * inline, its registers would be saved for every message, most of which
- * carry no fd. */
-static __attribute__((noinline)) int expected_fds_by_layout(const struct vhu_msg_desc *d, const struct vhu_msg *m,
-				  const struct vhu_msg_info *mi)
+/* Read with its layout, without a walker set up (clearing one was most of
+ * what this cost). */
+int vhu_walk_expected_fds_by_layout(const struct vhu_msg_desc *d, const struct vhu_msg *m,
+				    const struct vhu_msg_info *mi)
 {
 	const uint8_t *pl = NULL;
 	uint32_t plen = 0;
@@ -1627,18 +1625,6 @@ static __attribute__((noinline)) int expected_fds_by_layout(const struct vhu_msg
 		plen = m->len - VHU_HDR_SIZE < m->size ? m->len - VHU_HDR_SIZE : m->size;
 	}
 	return expected_fds(d, pick_layout(d, m, mi, plen), m, mi, pl, plen);
-}
-
-int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi,
-			  const struct vhu_msg_desc *d)
-{
-	if (m->len < VHU_HDR_SIZE || m->status == VHU_MSG_OVERSIZE || !d)
-		return -1;
-	/* A row that carries no fd expects none in any layout: the rules ask
-	 * for every message, and most are such (no walker to set up) */
-	if ((mi->is_reply ? d->reply_fds : d->req_fds) == VHU_FDS_NONE)
-		return 0;
-	return expected_fds_by_layout(d, m, mi);
 }
 
 /* "vhost-user, NAME[ reply][ (channel)], <side> to <side>"; its length. */

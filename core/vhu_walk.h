@@ -7,6 +7,7 @@
 
 #include "vhu_emit.h"
 #include "vhu_msgs.h"
+#include "vhu_proto.h"
 #include "vhu_record.h"
 #include "vhu_session.h"
 
@@ -41,11 +42,24 @@ uint32_t vhu_msg_size_limit(unsigned channel, uint32_t request);
 void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		      const struct vhu_walk_opts *o, const struct vhu_emitter *e, void *ctx);
 
+/* vhu_walk_expected_fds() of a message whose row side may carry fds. */
+int vhu_walk_expected_fds_by_layout(const struct vhu_msg_desc *d, const struct vhu_msg *m,
+				    const struct vhu_msg_info *mi);
+
 /* How many fds the message should carry, given its layout in this state,
  * or -1 if any count is fine (the rules' fd-count).  d: the message's row,
- * vhu_msg_lookup(mi->channel, m->request), as the caller has it. */
-int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi,
-			  const struct vhu_msg_desc *d);
+ * vhu_msg_lookup(mi->channel, m->request), as the caller has it.  Inline:
+ * the rules ask for every message, and most are answered by the row. */
+static inline int vhu_walk_expected_fds(const struct vhu_msg *m, const struct vhu_msg_info *mi,
+					const struct vhu_msg_desc *d)
+{
+	if (m->len < VHU_HDR_SIZE || m->status == VHU_MSG_OVERSIZE || !d)
+		return -1;
+	/* a row side that carries no fd expects none in any layout */
+	if ((mi->is_reply ? d->reply_fds : d->req_fds) == VHU_FDS_NONE)
+		return 0;
+	return vhu_walk_expected_fds_by_layout(d, m, mi);
+}
 
 /* Draws the capture record's metadata subtree ("vhost-user capture
  * record" root).  comm: process name or ""; seq: how its number follows
