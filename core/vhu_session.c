@@ -819,17 +819,15 @@ static struct vhu_seq_check seq_check(struct conn *c, const struct vhu_record *r
 	return k;
 }
 
-struct vhu_seq_check vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
-					const struct vhu_record *r)
+/* A record that carries no data: a process started, a connection opened or
+ * closed.  A call apart from the data records' path, which saves no
+ * registers for it. */
+static __attribute__((noinline)) void event_record(struct vhu_session *s, uint64_t frame,
+						  uint64_t ts_ns, const struct vhu_record *r)
 {
 	const struct vhu_rec_hdr *h = &r->h;
-	struct vhu_seq_check seq = { VHU_SEQ_NONE, r->seq, 0 };
-	struct origin o;
 	struct conn *c;
-	int dir;
 
-	enter_frame(s, frame);
-	s->last_ts = ts_ns;
 	switch (h->event) {
 	case VHU_EV_PROCESS_START: {
 		struct proc *p = proc_slot(s, h->pid, true);
@@ -842,14 +840,14 @@ struct vhu_seq_check vhu_session_record(struct vhu_session *s, uint64_t frame, u
 				p->device = device_from_cmdline(r->cmdline, r->cmdline_len);
 			s->proc_gen++;
 		}
-		return seq;
+		return;
 	}
 	case VHU_EV_CONNECT:
 	case VHU_EV_ACCEPT:
 	case VHU_EV_ADOPT:
 		c = conn_get(s, h->conn_id, true);
 		if (!c)
-			return seq;
+			return;
 		c->pid = h->pid;
 		if (h->channel != VHU_CHAN_UNKNOWN)
 			c->channel = h->channel;
@@ -863,17 +861,31 @@ struct vhu_seq_check vhu_session_record(struct vhu_session *s, uint64_t frame, u
 			c->path_key = vhu_diag_path_key(r->path, r->path_len, h->event == VHU_EV_CONNECT);
 		if (!c->device)
 			c->device = conn_device(s, h->pid, c->peer_pid);
-		return seq;
+		return;
 	case VHU_EV_CLOSE:
 		c = conn_get(s, h->conn_id, false);
 		if (c)
 			conn_end(s, c, frame, ts_ns, VHU_UNANSWERED_CLOSED, ts_ns);
-		return seq;
-	case VHU_EV_DATA_SENT:
-	case VHU_EV_DATA_RECV:
-		break;
+		return;
 	default:
-		return seq; /* unknown events are skipped (forward compatibility) */
+		return; /* unknown events are skipped (forward compatibility) */
+	}
+}
+
+struct vhu_seq_check vhu_session_record(struct vhu_session *s, uint64_t frame, uint64_t ts_ns,
+					const struct vhu_record *r)
+{
+	const struct vhu_rec_hdr *h = &r->h;
+	struct vhu_seq_check seq = { VHU_SEQ_NONE, r->seq, 0 };
+	struct origin o;
+	struct conn *c;
+	int dir;
+
+	enter_frame(s, frame);
+	s->last_ts = ts_ns;
+	if (h->event != VHU_EV_DATA_SENT && h->event != VHU_EV_DATA_RECV) {
+		event_record(s, frame, ts_ns, r);
+		return seq;
 	}
 
 	/* PEEKed bytes stay in the socket and will be read again: only their
