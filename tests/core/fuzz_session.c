@@ -96,8 +96,11 @@ static void *twin_msg(void *ctx, const struct vhu_msg *m, const struct vhu_msg_i
 	k->bytes_hash = hash_bytes(m->bytes, m->len);
 	if (m->nfd_info > VHU_MSG_MAX_FDS || mi->nfindings > VHU_MAX_FINDINGS)
 		abort();
-	memcpy(k->fds, m->fds, m->nfd_info * sizeof(*m->fds));
-	memcpy(k->f, mi->findings, mi->nfindings * sizeof(*mi->findings));
+	/* Both arrays may be NULL when empty; memcpy must not see them then. */
+	if (m->nfd_info)
+		memcpy(k->fds, m->fds, m->nfd_info * sizeof(*m->fds));
+	if (mi->nfindings)
+		memcpy(k->f, mi->findings, mi->nfindings * sizeof(*mi->findings));
 	return NULL;
 }
 
