@@ -265,9 +265,12 @@ struct dec_colors {
 const struct dec_colors *dec_colors(bool on);
 
 /* dec_print.c */
+/* names_gen: the session's vhu_session_procs_gen() as mi came out, which
+ * tells that the process name at mi->comm is the one it was; 0 has the
+ * name compared each time (mi->comm not into that session's names). */
 void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
-		      const struct vhu_msg *m, const struct vhu_msg_info *mi,
-		      const struct dec_walk *w);
+		      const struct vhu_msg_info *mi, const struct dec_walk *w,
+		      uint32_t names_gen);
 void dec_line_event(GString *s, const struct dec_colors *c, uint64_t frame, int64_t rel_ns,
 		    const struct vhu_record *r, const char *summary);
 void dec_line_bad(GString *s, const struct dec_colors *c, uint64_t frame, int64_t rel_ns,

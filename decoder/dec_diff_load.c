@@ -288,8 +288,9 @@ static void keep_text(struct loader *ld, const struct diff_conn *k, guint pos,
 	wo.summary_only = true;
 	vhu_walk_message(m, mi, &wo, &dec_emitter, &ld->w);
 	g_string_truncate(ld->line, 0);
-	dec_line_message(ld->line, ld->cfg->col, (int64_t)(mi->ts_ns - ld->c->first_ts), m, mi,
-			 &ld->w);
+	/* the names compared: the captures' sessions come one after the other */
+	dec_line_message(ld->line, ld->cfg->col, (int64_t)(mi->ts_ns - ld->c->first_ts), mi,
+			 &ld->w, 0);
 	t->line = g_strdup(ld->line->str);
 	t->summary = g_strdup(ld->w.summary);
 	if (show & DIFF_SHOW_FIELDS) {

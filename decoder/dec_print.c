@@ -224,10 +224,14 @@ static char *write_sender_columns(char *p, const struct dec_colors *c,
  * All the columns after the time are the same for every message one
  * process sends on one connection: they are kept per connection, channel
  * and sender, and written again from there while the pid and the process
- * name are the ones they were made from (a process that starts anew keeps
- * its pid and changes its name in place, so the name is compared, not
- * where it is).  Escaping the name and writing the pid were a tenth of a
- * line.
+ * name are the ones they were made from.  Escaping the name and writing
+ * the pid were a tenth of a line.
+ *
+ * A process that starts anew keeps its pid and changes its name in place,
+ * so where the name is does not tell that it is the same: the session's
+ * generation of its names does (dec_line_message's names_gen).  The same
+ * place in the same generation is the same name; anything else has the
+ * name compared (strcmp was about 22 instructions a line).
  */
 #define COMM_KEY_MAX 17
 #define MSG_COLUMNS_MAX (CONN_COLUMNS_MAX + LINE_SENDER_MAX)
@@ -239,24 +243,40 @@ struct msg_columns {
 	uint32_t pid;
 	uint8_t channel, sender;
 	uint16_t len;		/* 0: empty */
+	uint32_t names_gen;	/* comm_at's generation, 0: none */
+	const char *comm_at;	/* where the name was, the last time it was compared */
 	char comm[COMM_KEY_MAX];
 	char text[MSG_COLUMNS_MAX];
 };
 
 static struct msg_columns msg_cache[MSG_CACHE_SIZE];
 
-static bool msg_columns_match(const struct msg_columns *e, const struct dec_colors *c,
-			      const struct vhu_msg_info *mi, const char *comm)
+/* Whether e holds the name comm: at once when it is where it was in the
+ * same generation, else compared (and then kept as found there). */
+static bool msg_columns_same_name(struct msg_columns *e, const char *comm, uint32_t names_gen)
+{
+	if (e->comm_at == comm && e->names_gen == names_gen && names_gen)
+		return true;
+	if (strcmp(e->comm, comm))
+		return false;
+	e->comm_at = comm;
+	e->names_gen = names_gen;
+	return true;
+}
+
+static bool msg_columns_match(struct msg_columns *e, const struct dec_colors *c,
+			      const struct vhu_msg_info *mi, const char *comm,
+			      uint32_t names_gen)
 {
 	return e->len && e->conn == mi->conn_id && e->pid == mi->pid &&
 	       e->channel == mi->channel && e->sender == mi->sender && e->c == c &&
-	       !strcmp(e->comm, comm);
+	       msg_columns_same_name(e, comm, names_gen);
 }
 
 /* The columns of mi from the table, or NULL when they cannot be kept
  * there (a name too long to keep, columns that did not fit the table). */
 static const struct msg_columns *msg_columns(const struct dec_colors *c,
-					     const struct vhu_msg_info *mi)
+					     const struct vhu_msg_info *mi, uint32_t names_gen)
 {
 	const char *comm = mi->comm ? mi->comm : "";
 	struct msg_columns *e = &msg_cache[(mi->conn_id ^ mi->conn_id >> 32 ^ mi->channel ^
@@ -264,7 +284,7 @@ static const struct msg_columns *msg_columns(const struct dec_colors *c,
 	const struct conn_columns *cc;
 	size_t clen;
 
-	if (msg_columns_match(e, c, mi, comm))
+	if (msg_columns_match(e, c, mi, comm, names_gen))
 		return e;
 	clen = strlen(comm);
 	cc = conn_columns(true, mi->conn_id, mi->channel);
@@ -275,6 +295,8 @@ static const struct msg_columns *msg_columns(const struct dec_colors *c,
 	e->pid = mi->pid;
 	e->channel = mi->channel;
 	e->sender = mi->sender;
+	e->comm_at = comm;
+	e->names_gen = names_gen;
 	memcpy(e->comm, comm, clen + 1);
 	memcpy(e->text, cc->text, cc->len);
 	e->len = (uint16_t)(write_sender_columns(e->text + cc->len, c, mi) - e->text);
@@ -300,14 +322,13 @@ static char *copy_short(char *p, const char *src, size_t n)
 }
 
 void dec_line_message(GString *s, const struct dec_colors *c, int64_t rel_ns,
-		      const struct vhu_msg *m, const struct vhu_msg_info *mi,
-		      const struct dec_walk *w)
+		      const struct vhu_msg_info *mi, const struct dec_walk *w,
+		      uint32_t names_gen)
 {
-	const struct msg_columns *e = msg_columns(c, mi);
+	const struct msg_columns *e = msg_columns(c, mi, names_gen);
 	size_t slen = w->summary_len;
 	char *p;
 
-	(void)m;
 	if (e) {	/* the whole line in place, room reserved once */
 		p = write_frame_time(dec_reserve(s, LINE_START_MAX + MSG_COLUMNS_MAX +
 						    MAX(slen, SHORT_COPY) + 1),

@@ -196,7 +196,8 @@ static void show_message(struct dec_run *r, const struct vhu_msg *m,
 		return;
 	switch (r->o->format) {
 	case DEC_FMT_LINE:
-		dec_line_message(r->text, r->col, rel_time(r, mi->ts_ns), m, mi, &r->w);
+		dec_line_message(r->text, r->col, rel_time(r, mi->ts_ns), mi, &r->w,
+				 vhu_session_procs_gen(r->s));
 		put_text(r);
 		break;
 	case DEC_FMT_JSON:

@@ -263,7 +263,6 @@ static void test_line_time(void)
 					 2500000000, 1500000000, 1000000000, 999999999, -1,
 					 -999999999, -1000000000, -2500000001, 123456789012345678,
 					 123456789999999999, 123456790000000000, 7 };
-	struct vhu_msg m = { 0 };
 	struct vhu_msg_info mi = { 0 };
 	struct dec_walk w;
 	GString *s = g_string_new("");
@@ -280,7 +279,7 @@ static void test_line_time(void)
 		snprintf(want, sizeof(want), "%s%" G_GUINT64_FORMAT ".%09u", t < 0 ? "-" : "",
 			 v / 1000000000u, (unsigned)(v % 1000000000u));
 		g_string_truncate(s, 0);
-		dec_line_message(s, dec_colors(false), t, &m, &mi, &w);
+		dec_line_message(s, dec_colors(false), t, &mi, &w, 0);
 		CHECK(sscanf(s->str, "%*s %63s", got) == 1 && !strcmp(got, want));
 	}
 	dec_walk_free(&w);
@@ -288,11 +287,12 @@ static void test_line_time(void)
 }
 
 /* A message's columns written again from the line's table follow the
- * process: a new name in the same place, another pid, the other sender. */
+ * process: a new name in the same place (in a new generation of the
+ * session's names, or compared when there is none), the same name in
+ * another place, another pid, the other sender. */
 static void test_line_columns(void)
 {
-	char comm[17] = "qemu-kvm";
-	struct vhu_msg m = { 0 };
+	char comm[17] = "qemu-kvm", again[17] = "qemu-kvm";
 	struct vhu_msg_info mi = { 0 };
 	struct dec_walk w;
 	GString *a = g_string_new(""), *b = g_string_new("");
@@ -305,36 +305,48 @@ static void test_line_columns(void)
 	mi.comm = comm;
 	mi.channel = VHU_CHAN_MAIN;
 	mi.sender = VHU_ROLE_FRONTEND;
-	dec_line_message(a, dec_colors(false), 1500, &m, &mi, &w);
+	dec_line_message(a, dec_colors(false), 1500, &mi, &w, 1);
 	CHECK(!strcmp(a->str, "      9 0.000001500 4242.1      main    "
 		      "front-end\u2192back-end qemu-kvm[4242]  GET_FEATURES\n"));
-	dec_line_message(b, dec_colors(false), 1500, &m, &mi, &w);
+	/* the same place and generation, then the same name elsewhere */
+	dec_line_message(b, dec_colors(false), 1500, &mi, &w, 1);
 	CHECK(!strcmp(a->str, b->str));
-	strcpy(comm, "vhost-user-blk");
-	dec_line_message(b, dec_colors(false), 1500, &m, &mi, &w);
-	CHECK(strstr(b->str, " vhost-user-blk[4242]  GET_FEATURES\n"));
+	mi.comm = again;
+	g_string_truncate(b, 0);
+	dec_line_message(b, dec_colors(false), 1500, &mi, &w, 1);
+	CHECK(!strcmp(a->str, b->str));
+	strcpy(again, "vhost-user-blk");
+	dec_line_message(b, dec_colors(false), 1500, &mi, &w, 2);
+	CHECK(g_str_has_suffix(b->str, " vhost-user-blk[4242]  GET_FEATURES\n"));
+	strcpy(again, "qemu");
+	dec_line_message(b, dec_colors(false), 1500, &mi, &w, 0);
+	CHECK(g_str_has_suffix(b->str, " qemu[4242]  GET_FEATURES\n"));
+	strcpy(again, "qemu-kvm");
+	dec_line_message(b, dec_colors(false), 1500, &mi, &w, 0);
+	CHECK(g_str_has_suffix(b->str, "0.000001500 4242.1      main    "
+			       "front-end\u2192back-end qemu-kvm[4242]  GET_FEATURES\n"));
 	mi.pid = 77;
 	mi.comm = "";
-	dec_line_message(b, dec_colors(false), 1500, &m, &mi, &w);
+	dec_line_message(b, dec_colors(false), 1500, &mi, &w, 2);
 	CHECK(strstr(b->str, " ?[77]  GET_FEATURES\n"));
 	mi.sender = VHU_ROLE_BACKEND;
-	dec_line_message(b, dec_colors(true), 1500, &m, &mi, &w);
+	dec_line_message(b, dec_colors(true), 1500, &mi, &w, 2);
 	CHECK(strstr(b->str, "\033[36mback-end\u2192front-end\033[0m ?[77]  GET_FEATURES\n"));
 	/* a name too long for the table: the line is written piece by piece,
 	 * as it is with a malformed note */
 	mi.comm = "a-name-longer-than-the-table-keeps";
 	g_string_truncate(a, 0);
-	dec_line_message(a, dec_colors(false), 1500, &m, &mi, &w);
+	dec_line_message(a, dec_colors(false), 1500, &mi, &w, 2);
 	CHECK(!strcmp(a->str, "      9 0.000001500 4242.1      main    "
 		      "back-end\u2192front-end a-name-longer-than-the-table-keeps[77]  GET_FEATURES\n"));
 	g_strlcpy(w.malformed, "payload too short", sizeof(w.malformed));
 	g_string_truncate(b, 0);
-	dec_line_message(b, dec_colors(false), 1500, &m, &mi, &w);
+	dec_line_message(b, dec_colors(false), 1500, &mi, &w, 2);
 	CHECK(g_str_has_suffix(b->str, "  GET_FEATURES  [MALFORMED: payload too short]\n") &&
 	      !strncmp(a->str, b->str, a->len - 1));
 	mi.comm = "qemu";
 	g_string_truncate(a, 0);
-	dec_line_message(a, dec_colors(false), 1500, &m, &mi, &w);
+	dec_line_message(a, dec_colors(false), 1500, &mi, &w, 2);
 	CHECK(g_str_has_suffix(a->str, " qemu[77]  GET_FEATURES  [MALFORMED: payload too short]\n"));
 	dec_walk_free(&w);
 	g_string_free(a, TRUE);
