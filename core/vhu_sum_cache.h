@@ -89,16 +89,20 @@ static inline struct vhu_sum_slot *vhu_sum_cache_slot(struct vhu_sum_cache *c, u
 }
 
 /* The summary slot s keeps for the message's len bytes with key k under
- * hash: copied to out, which has room for VHU_SUM_CACHE_TEXT_MAX bytes (the
- * copy is of that many: a fixed size is a few moves), and its length
- * returned; 0 when s keeps another. */
+ * hash: copied to out, which has room for VHU_SUM_CACHE_TEXT_MAX bytes, and
+ * its length returned; 0 when s keeps another (the copy is of that many
+ * bytes: a fixed size is a few moves). */
 static inline size_t vhu_sum_slot_take(const struct vhu_sum_slot *s, uint64_t hash,
 				       const struct vhu_sum_key *k, const uint8_t *msg,
 				       uint32_t len, char *out)
 {
-	if (!s->text_len || s->hash != hash || s->len != len ||
-	    s->key.features != k->features || s->key.pfeatures != k->pfeatures ||
-	    s->key.state != k->state || s->key.fds != k->fds || memcmp(s->msg, msg, len) != 0)
+	/* expected to match (most summaries are found): without saying so, gcc
+	 * took the copy after nine checks for a rare path and made it short,
+	 * a string instruction */
+	if (__builtin_expect(!s->text_len || s->hash != hash || s->len != len ||
+			     s->key.features != k->features || s->key.pfeatures != k->pfeatures ||
+			     s->key.state != k->state || s->key.fds != k->fds ||
+			     memcmp(s->msg, msg, len) != 0, 0))
 		return 0;
 	memcpy(out, s->text, VHU_SUM_CACHE_TEXT_MAX);
 	return s->text_len;

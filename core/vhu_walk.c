@@ -1592,24 +1592,34 @@ static void walk_findings(struct walker *w)
 		walk_finding(w, mi->late);
 }
 
+/* " (reply to #N, M ns)" (or us, ms) after a matched reply's summary,
+ * written as one piece: a check and two numbers in place, where piece by
+ * piece it was five checks and two calls, on every reply. */
+#define SUM_LATENCY_MAX (sizeof(" (reply to #, ") - 1 + 2 * 20 + sizeof(" ns)") - 1)
+_Static_assert(SUM_LATENCY_MAX <= SUM_PIECE_MAX, "the reply's latency is a piece");
+
 static void sum_latency(struct walker *w)
 {
 	const struct vhu_msg_info *mi = w->mi;
 	uint64_t ns = mi->latency_ns;
+	char *p = w->sum + w->slen;
 
-	if (!mi->is_reply || !mi->matched)
+	if (!mi->is_reply || !mi->matched || w->slen >= SUM_MAX)
 		return;
-	sum_name_dec(w, " (reply to #", mi->request_frame);
+	p = put_lit(p, " (reply to #");
+	p = put_dec(p, mi->request_frame);
+	p = put_lit(p, ", ");
 	if (ns < 10000) {
-		sum_name_dec(w, ", ", ns);
-		sum_str(w, " ns)");
+		p = put_dec(p, ns);
+		p = put_lit(p, " ns)");
 	} else if (ns < 10000000) {
-		sum_name_dec(w, ", ", ns / 1000);
-		sum_str(w, " us)");
+		p = put_dec(p, ns / 1000);
+		p = put_lit(p, " us)");
 	} else {
-		sum_name_dec(w, ", ", ns / 1000000);
-		sum_str(w, " ms)");
+		p = put_dec(p, ns / 1000000);
+		p = put_lit(p, " ms)");
 	}
+	w->slen = (size_t)(p - w->sum);
 }
 
 /* Read with its layout, without a walker set up (clearing one was most of
@@ -1754,25 +1764,33 @@ static void walk_body(struct walker *w, const struct vhu_msg_desc *d,
 	walk_fds(w);
 }
 
-/* The emitter's summary cache when this walk's body may come from it: a
- * summary only, of a message whose body its bytes and key decide and
- * small enough to be kept.  What else would be noted (skipped bytes, a
- * cut, an oversize or big-endian payload) is not in them: those walk. */
-static struct vhu_sum_cache *walker_sums(const struct walker *w, const struct vhu_msg_desc *d)
-{
-	const struct vhu_msg *m = w->m;
+/* Where a summary-only walk's summary is kept in the emitter's cache: its
+ * slot (NULL without one), key and hash. */
+struct sum_place {
+	struct vhu_sum_slot *s;
+	struct vhu_sum_key k;
+	uint64_t hash;
+};
 
-	if (!w->no_tree || !w->e->summary_cache || !d || m->status != VHU_MSG_OK ||
-	    m->skipped || m->big_endian || m->len > VHU_SUM_CACHE_MSG_MAX ||
-	    m->nfds > 0xffff || m->nfd_info > 0xffff)
-		return NULL;
-	return w->e->summary_cache(w->ctx);
-}
+/* The state's small fields that walk_body() reads, and pfeatures_unknown
+ * between them, lie together in struct vhu_msg_info: the key takes them
+ * as one word (packing them a byte at a time was a fifth of a found
+ * summary's cost). */
+#define SUM_STATE_FIRST features_set
+_Static_assert(offsetof(struct vhu_msg_info, pfeatures_set) - offsetof(struct vhu_msg_info, SUM_STATE_FIRST) == 1 &&
+	       offsetof(struct vhu_msg_info, pfeatures_unknown) - offsetof(struct vhu_msg_info, SUM_STATE_FIRST) == 2 &&
+	       offsetof(struct vhu_msg_info, postcopy) - offsetof(struct vhu_msg_info, SUM_STATE_FIRST) == 3 &&
+	       offsetof(struct vhu_msg_info, device) - offsetof(struct vhu_msg_info, SUM_STATE_FIRST) == 4 &&
+	       offsetof(struct vhu_msg_info, is_reply) - offsetof(struct vhu_msg_info, SUM_STATE_FIRST) == 5 &&
+	       offsetof(struct vhu_msg_info, reply_is_ack) - offsetof(struct vhu_msg_info, SUM_STATE_FIRST) == 6 &&
+	       offsetof(struct vhu_msg_info, matched) - offsetof(struct vhu_msg_info, SUM_STATE_FIRST) == 7 &&
+	       sizeof(bool) == 1, "the state's small fields are eight bytes in a row");
 
 /* Every field of the state that walk_body() reads (pick_layout(), the
- * layouts' packed_ring(), xen_regions() and device bits), and the fds
- * walk_fds() names.  A layout that reads another field adds it here. */
-static void sum_key(const struct walker *w, struct vhu_sum_key *k)
+ * layouts' packed_ring(), xen_regions() and device bits, the channel),
+ * and the fds walk_fds() names.  A layout that reads another field adds
+ * it here. */
+static inline void sum_key(const struct walker *w, struct vhu_sum_key *k)
 {
 	const struct vhu_msg *m = w->m;
 	const struct vhu_msg_info *mi = w->mi;
@@ -1780,78 +1798,117 @@ static void sum_key(const struct walker *w, struct vhu_sum_key *k)
 
 	k->features = mi->features;
 	k->pfeatures = mi->pfeatures;
-	k->state = (uint64_t)mi->channel | (uint64_t)mi->is_reply << 8 |
-		   (uint64_t)mi->reply_is_ack << 16 | (uint64_t)mi->matched << 24 |
-		   (uint64_t)mi->postcopy << 32 | (uint64_t)mi->features_set << 40 |
-		   (uint64_t)mi->pfeatures_set << 48 | (uint64_t)mi->device << 56;
-	/* the counts (walker_sums() takes none above 16 bits) and a byte a kind */
-	k->fds = m->nfds | m->nfd_info << 16;
+	memcpy(&k->state, &mi->SUM_STATE_FIRST, sizeof(k->state));
+	/* the counts (sum_found() looks up none above 8 bits), the channel
+	 * and a byte a kind */
+	k->fds = m->nfds | m->nfd_info << 8 | (uint32_t)mi->channel << 16;
 	for (i = 0; i < m->nfd_info && i < SUM_FD_KINDS; i++)
 		k->fds |= (uint64_t)m->fds[i].kind << (32 + 8 * i);
 }
 
-/* walk_body(), or its summary as the emitter's cache kept it from a walk
- * of the same bytes in the same state (one that placed no note). */
-static void walk_body_cached(struct walker *w, const struct vhu_msg_desc *d,
-			     const struct vhu_walk_opts *o)
+/* A summary-only walk's body taken from the emitter's summary cache: true
+ * when found there (the summary in w->sum), else false, with p->s the
+ * slot to keep it in or NULL.  Only a message whose body its bytes and
+ * key decide is looked up: what else would be noted (skipped bytes, a
+ * cut, an oversize or big-endian payload) is not in them.  A message
+ * without a row is never kept, so one found has a row. */
+static inline bool sum_found(struct walker *w, struct sum_place *p)
 {
-	struct vhu_sum_cache *c = walker_sums(w, d);
 	const struct vhu_msg *m = w->m;
-	struct vhu_sum_slot *s = NULL;
-	struct vhu_sum_key k;
-	uint64_t hash = 0;
+	struct vhu_sum_cache *c;
 
 	_Static_assert(VHU_SUM_CACHE_TEXT_MAX <= SUM_MAX, "a kept summary is copied whole");
-	if (c) {
-		sum_key(w, &k);
-		hash = vhu_sum_cache_hash(&k, m->bytes, m->len);
-		s = vhu_sum_cache_slot(c, hash);
-		w->slen = vhu_sum_slot_take(s, hash, &k, m->bytes, m->len, w->sum);
-		if (w->slen)
-			return;
+	p->s = NULL;
+	/* the length from VHU_HDR_SIZE to VHU_SUM_CACHE_MSG_MAX: one compare */
+	if (!w->no_tree || !w->e->summary_cache || m->status != VHU_MSG_OK || m->skipped ||
+	    m->big_endian || m->len - VHU_HDR_SIZE > VHU_SUM_CACHE_MSG_MAX - VHU_HDR_SIZE ||
+	    (m->nfds | m->nfd_info) > 0xff || !(c = w->e->summary_cache(w->ctx)))
+		return false;
+	sum_key(w, &p->k);
+	p->hash = vhu_sum_cache_hash(&p->k, m->bytes, m->len);
+	p->s = vhu_sum_cache_slot(c, p->hash);
+	w->slen = vhu_sum_slot_take(p->s, p->hash, &p->k, m->bytes, m->len, w->sum);
+	return w->slen != 0;
+}
+
+/* Sets up what a walk of the message's bytes reads (a found summary
+ * reads none of it). */
+static void walker_message(struct walker *w, const struct vhu_walk_opts *o)
+{
+	const struct vhu_msg *m = w->m;
+
+	w->limit = o && o->max_payload ? o->max_payload : VHU_DEFAULT_MAX_PAYLOAD;
+	w->no_text = o && o->values_only;
+	walker_lines(w);
+	if (m->len > VHU_HDR_SIZE) {
+		w->pl = m->bytes + VHU_HDR_SIZE;
+		w->plen = m->len - VHU_HDR_SIZE;
+		if (w->plen > m->size)
+			w->plen = m->size;
 	}
+}
+
+/* What follows the body from the session: links, notes, findings, the
+ * reply's latency, and the summary handed on.  Inline in both of its
+ * places: a found summary's walk is little more than this. */
+static inline __attribute__((always_inline)) void walk_session(struct walker *w)
+{
+	const struct vhu_msg_info *mi = w->mi;
+
+	if (!w->no_tree)	/* links are nodes only */
+		walk_links(w);
+	if (mi->is_reply && !mi->matched && mi->request_before_capture) {
+		const struct vhu_msg_desc *d = vhu_msg_lookup(mi->channel, w->m->request);
+
+		note(w, VHU_N_MIDSTREAM, "Reply to %s, whose request came before the capture started",
+		     d ? d->name : "an unknown request");
+	}
+	if (mi->nfindings || mi->late)	/* checked here: most messages have none */
+		walk_findings(w);
+	pop(w);
+
+	if (mi->is_reply && mi->matched)
+		sum_latency(w);
+	sum_end(w);
+}
+
+/* The walk of the message's bytes, where no summary was found for it, to
+ * its end.  A call of its own: the walk of a found summary then saves
+ * none of the registers this needs. */
+static __attribute__((noinline)) void walk_bytes(struct walker *w, const struct vhu_walk_opts *o,
+						 const struct sum_place *p)
+{
+	const struct vhu_msg *m = w->m;
+	const struct vhu_msg_desc *d;
+
+	walker_message(w, o);
+	if (m->len < VHU_HDR_SIZE) {
+		walk_short_message(w);
+		return;
+	}
+	d = vhu_msg_lookup(w->mi->channel, m->request);
 	walk_body(w, d, o);	/* one call: inlined, as the walk was */
-	if (s && !w->notes)
-		vhu_sum_slot_keep(s, hash, &k, m->bytes, m->len, w->sum, w->slen);
+	if (p->s && d && !w->notes)
+		vhu_sum_slot_keep(p->s, p->hash, &p->k, m->bytes, m->len, w->sum, w->slen);
+	walk_session(w);
 }
 
 void vhu_walk_message(const struct vhu_msg *m, const struct vhu_msg_info *mi,
 		      const struct vhu_walk_opts *o, const struct vhu_emitter *e, void *ctx)
 {
 	struct walker w;
-	const struct vhu_msg_desc *d;
+	struct sum_place p;
 
 	walker_init(&w);
 	w.e = e;
 	w.ctx = ctx;
 	w.m = m;
 	w.mi = mi;
-	w.limit = o && o->max_payload ? o->max_payload : VHU_DEFAULT_MAX_PAYLOAD;
 	w.no_tree = o && o->summary_only;
-	w.no_text = o && o->values_only;
-	walker_lines(&w);
-	if (m->len < VHU_HDR_SIZE) {
-		walk_short_message(&w);
-		return;
-	}
-	if (m->len > VHU_HDR_SIZE) {
-		w.pl = m->bytes + VHU_HDR_SIZE;
-		w.plen = m->len - VHU_HDR_SIZE;
-		if (w.plen > m->size)
-			w.plen = m->size;
-	}
-	d = vhu_msg_lookup(mi->channel, m->request);
-
-	walk_body_cached(&w, d, o);
-	walk_links(&w);
-	if (mi->is_reply && !mi->matched && mi->request_before_capture)
-		note(&w, VHU_N_MIDSTREAM, "Reply to %s, whose request came before the capture started",
-		     d ? d->name : "an unknown request");
-	walk_findings(&w);
-	pop(&w);
-
-	sum_latency(&w);
-	sum_end(&w);
+	if (sum_found(&w, &p))
+		walk_session(&w);
+	else
+		walk_bytes(&w, o, &p);
 }
 
 /* ---- capture records ------------------------------------------------------- */
