@@ -61,6 +61,10 @@ struct dec_run {
 	GHashTable *late;	/* -2: message number -> its end-of-connection finding */
 	uint64_t messages;	/* shown in the output pass */
 	bool silent;		/* no per-message output: -q or --check */
+	/* each message's line and nothing else: one pass, no filter, no
+	 * statistics, not silent (the message callback and the record loop
+	 * taken for it ask none of these) */
+	bool lines_only;
 	int status;
 	bool flush_each;
 };
@@ -162,12 +166,33 @@ static GString *walk_reset_into(struct dec_run *r, GString *out)
 	return own;
 }
 
-static void show_message(struct dec_run *r, const struct vhu_msg *m,
-			 const struct vhu_msg_info *mi)
+/* A malformed message, said on stderr.  Out of line: the messages that
+ * are not pay for none of its registers and stack. */
+static __attribute__((noinline)) void report_malformed(struct dec_run *r, const struct vhu_msg *m,
+						       const struct vhu_msg_info *mi)
 {
-	bool tree = r->o->format == DEC_FMT_TREE && !r->silent;
-	GString *own = walk_reset_into(r, tree ? r->msgs : NULL);
+	const char *name = m->len >= VHU_HDR_SIZE ? vhu_msg_name(mi->channel, m->request) : NULL;
 	char what[96];
+
+	if (name)
+		snprintf(what, sizeof(what), "malformed message %s", name);
+	else if (m->len >= VHU_HDR_SIZE)
+		snprintf(what, sizeof(what), "malformed message (request %u)", m->request);
+	else
+		snprintf(what, sizeof(what), "malformed message");
+	report(r, mi->frame, what, r->w.malformed);
+}
+
+/* What every shown message goes through before its output: its walk
+ * (into the frame's messages with tree), what is malformed in it
+ * reported, its findings taken and it counted.  Inline in both callers
+ * with tree a constant. */
+static inline __attribute__((always_inline)) void take_message(struct dec_run *r,
+							      const struct vhu_msg *m,
+							      const struct vhu_msg_info *mi,
+							      bool tree)
+{
+	GString *own = walk_reset_into(r, tree ? r->msgs : NULL);
 	unsigned i;
 
 	vhu_walk_message(m, mi, &r->wopts, &dec_emitter, &r->w);
@@ -176,29 +201,31 @@ static void show_message(struct dec_run *r, const struct vhu_msg *m,
 		g_strlcpy(r->w.malformed, "message truncated", sizeof(r->w.malformed));
 	if (!r->w.malformed[0] && m->status == VHU_MSG_OVERSIZE)
 		g_strlcpy(r->w.malformed, "size field above the limit", sizeof(r->w.malformed));
-	if (r->w.malformed[0]) {
-		const char *name = m->len >= VHU_HDR_SIZE ? vhu_msg_name(mi->channel, m->request) : NULL;
-
-		if (name)
-			snprintf(what, sizeof(what), "malformed message %s", name);
-		else if (m->len >= VHU_HDR_SIZE)
-			snprintf(what, sizeof(what), "malformed message (request %u)", m->request);
-		else
-			snprintf(what, sizeof(what), "malformed message");
-		report(r, mi->frame, what, r->w.malformed);
-	}
+	if (r->w.malformed[0])
+		report_malformed(r, m, mi);
 	for (i = 0; mi->findings && i < mi->nfindings; i++)
 		take_finding(r, &mi->findings[i]);
 	r->messages++;
+}
+
+static void put_line_message(struct dec_run *r, const struct vhu_msg_info *mi)
+{
+	dec_line_message(r->text, r->col, rel_time(r, mi->ts_ns), mi, &r->w,
+			 vhu_session_procs_gen(r->s));
+	put_text(r);
+}
+
+static void show_message(struct dec_run *r, const struct vhu_msg *m,
+			 const struct vhu_msg_info *mi)
+{
+	take_message(r, m, mi, r->o->format == DEC_FMT_TREE && !r->silent);
 	if (r->stats)
 		dec_stats_message(r->stats, m, mi);
 	if (r->silent)
 		return;
 	switch (r->o->format) {
 	case DEC_FMT_LINE:
-		dec_line_message(r->text, r->col, rel_time(r, mi->ts_ns), mi, &r->w,
-				 vhu_session_procs_gen(r->s));
-		put_text(r);
+		put_line_message(r, mi);
 		break;
 	case DEC_FMT_JSON:
 		dec_json_message(r->text, rel_time(r, mi->ts_ns), m, mi, &r->w);
@@ -302,6 +329,22 @@ static void *on_message(void *ctx, const struct vhu_msg *m, const struct vhu_msg
 	return NULL;
 }
 
+/*
+ * The message callback of a run that only prints each message's line: one
+ * pass, no filter, no statistics, not quiet.  on_message asks all of
+ * these for every message (about 15 instructions a message): the run
+ * picks this callback once instead.
+ */
+static void *on_line_message(void *ctx, const struct vhu_msg *m, const struct vhu_msg_info *mi)
+{
+	struct dec_run *r = ctx;
+
+	r->seq++;
+	take_message(r, m, mi, false);
+	put_line_message(r, mi);
+	return NULL;
+}
+
 static void set_link(struct dec_run *r, void *cookie, uint64_t value)
 {
 	uint64_t k = GPOINTER_TO_SIZE(cookie);
@@ -339,6 +382,14 @@ static void on_finding(void *ctx, void *req_cookie, const struct vhu_finding *f)
 
 static const struct vhu_session_cbs dec_cbs = {
 	.message = on_message,
+	.reply_seen = on_reply_seen,
+	.unanswered = on_unanswered,
+	.finding = on_finding,
+};
+
+/* dec_cbs for a run of lines alone (dec_run.lines_only) */
+static const struct vhu_session_cbs dec_line_cbs = {
+	.message = on_line_message,
 	.reply_seen = on_reply_seen,
 	.unanswered = on_unanswered,
 	.finding = on_finding,
@@ -435,7 +486,12 @@ static void bad_record(struct dec_run *r, uint64_t ts_ns, enum vhu_rec_status st
 	put_text(r);
 }
 
-static void handle_packet(struct dec_run *r, const struct pcap_pkthdr *ph, const uint8_t *data)
+/* A record: lines_only (a constant, r->lines_only) leaves out what only
+ * -V, a filter or -2's first pass need.  Inline in the run's loop. */
+static inline __attribute__((always_inline)) void handle_packet(struct dec_run *r,
+								const struct pcap_pkthdr *ph,
+								const uint8_t *data,
+								bool lines_only)
 {
 	uint64_t ts_ns = (uint64_t)ph->ts.tv_sec * 1000000000u + (uint64_t)ph->ts.tv_usec;
 	enum vhu_rec_status st;
@@ -447,9 +503,11 @@ static void handle_packet(struct dec_run *r, const struct pcap_pkthdr *ph, const
 		r->first_ts = ts_ns;
 		r->have_first = true;
 	}
-	if (r->msgs->len)	/* -V only: a call a record otherwise */
-		g_string_truncate(r->msgs, 0);
-	r->frame_wanted = !r->filtering;
+	if (!lines_only) {
+		if (r->msgs->len)	/* -V only: a call a record otherwise */
+			g_string_truncate(r->msgs, 0);
+		r->frame_wanted = !r->filtering;
+	}
 	off = vhu_exp_pdu_skip(data, ph->caplen, &ours);
 	if (off < 0) {
 		bad_packet(r, ts_ns, "malformed exported-PDU tags");
@@ -467,12 +525,14 @@ static void handle_packet(struct dec_run *r, const struct pcap_pkthdr *ph, const
 	if (ph->caplen < ph->len)
 		report(r, r->frame, "packet cut by the capture", "caplen below the packet length");
 	r->rec_seq = vhu_session_record(r->s, r->frame, ts_ns, &r->rec);
-	if (r->pass != 2)
-		return;
-	show_leftovers(r);
+	if (!lines_only) {
+		if (r->pass != 2)
+			return;
+		show_leftovers(r);
+	}
 	if (!is_data_event(r->rec.h.event))
 		show_event(r, ts_ns);
-	if (r->o->format == DEC_FMT_TREE)
+	if (!lines_only && r->o->format == DEC_FMT_TREE)
 		put_frame_tree(r, true, VHU_REC_OK, 0);
 }
 
@@ -528,7 +588,7 @@ static void reset_pass(struct dec_run *r, int pass)
 	r->have_first = false;
 	/* one line shows a finding's rule id, never its text */
 	vo.finding_ids_only = r->o->format == DEC_FMT_LINE && !r->o->check;
-	r->s = vhu_session_new(&vo, &dec_cbs, r);
+	r->s = vhu_session_new(&vo, r->lines_only ? &dec_line_cbs : &dec_cbs, r);
 }
 
 /* One pass over the capture; false if it could not be opened. */
@@ -542,8 +602,12 @@ static bool run_pass(struct dec_run *r, int pass)
 	if (!in)
 		return false;
 	reset_pass(r, pass);
-	while ((rc = dec_input_next(in, &ph, &data)) == 1)
-		handle_packet(r, ph, data);
+	if (r->lines_only)
+		while ((rc = dec_input_next(in, &ph, &data)) == 1)
+			handle_packet(r, ph, data, true);
+	else
+		while ((rc = dec_input_next(in, &ph, &data)) == 1)
+			handle_packet(r, ph, data, false);
 	if (rc == PCAP_ERROR)
 		report(r, r->frame + 1, "capture file truncated or unreadable", dec_input_error(in));
 	dec_input_close(in);
@@ -589,6 +653,8 @@ int dec_run(const struct dec_opts *o)
 	r.silent = o->quiet || o->check;
 	r.filtering = filter_given(&o->filter);
 	r.flush_each = o->line_buffered || input_is_live(o->input);
+	r.lines_only = o->format == DEC_FMT_LINE && !o->two_pass && !r.filtering && !o->stats &&
+		       !r.silent;
 	r.text = g_string_sized_new(OUT_BLOCK + 8192);
 	r.msgs = g_string_sized_new(8192);
 	dec_walk_init(&r.w, o->format == DEC_FMT_TREE, o->format == DEC_FMT_JSON);
