@@ -303,11 +303,18 @@ struct pcap *dec_open_capture(const char *path);
 
 /* dec_input.c: the records of a capture, as pcap_next_ex gives them
  * (1, -2 at its end, PCAP_ERROR with dec_input_error). */
-struct pcap_pkthdr;
 struct dec_input;
+/* A record as the input hands it on, valid until the next one: its
+ * captured bytes, its length and its time in nanoseconds (seconds * 10^9
+ * + nanoseconds, as libpcap's nanosecond precision gives them). */
+struct dec_packet {
+	const unsigned char *data;
+	uint32_t caplen, len;
+	uint64_t ts_ns;
+};
 /* NULL after saying why on stderr, as dec_open_capture */
 struct dec_input *dec_input_open(const char *path);
-int dec_input_next(struct dec_input *in, struct pcap_pkthdr **ph, const unsigned char **data);
+int dec_input_next(struct dec_input *in, const struct dec_packet **pkt);
 const char *dec_input_error(struct dec_input *in);
 void dec_input_close(struct dec_input *in);
 

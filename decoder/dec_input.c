@@ -56,11 +56,15 @@ struct dec_input {
 	uint32_t snapshot;
 	/* interface 0: seconds = t / tsresol + tsoffset; nanoseconds = t % tsresol * scale */
 	uint64_t tsresol, tsoffset, scale;
+	/* tsresol is 10^9 (the shim's): the time is t + offset_ns, without
+	 * the division (a div a record, among the slowest instructions) */
+	bool ts_in_ns;
+	uint64_t offset_ns;
 	uint8_t *buf;
 	size_t cap, pos, end;	/* buf[pos, end) holds the file from off */
 	uint64_t off;
 	bool read_failed;
-	struct pcap_pkthdr hdr;
+	struct dec_packet pkt;
 	const char *error;	/* an error of ours, else libpcap's */
 };
 
@@ -141,6 +145,8 @@ static bool interface_times(struct dec_input *in, const uint8_t *b, uint32_t len
 	for (in->tsresol = 1; digits; digits--)
 		in->tsresol *= 10;
 	in->scale = 1000000000u / in->tsresol;
+	in->ts_in_ns = in->tsresol == 1000000000u;
+	in->offset_ns = in->tsoffset * 1000000000u;
 	return true;
 }
 
@@ -198,10 +204,20 @@ struct dec_input *dec_input_open(const char *path)
 	return in;
 }
 
+/* The time in nanoseconds of a block's time stamp t, as libpcap's
+ * seconds and nanoseconds for nanosecond precision make it (seconds *
+ * 10^9 + nanoseconds, modulo 2^64): for nanosecond time stamps that is t
+ * and the offset. */
+static inline uint64_t block_ts_ns(const struct dec_input *in, uint64_t t)
+{
+	if (in->ts_in_ns)
+		return t + in->offset_ns;
+	return (t / in->tsresol + in->tsoffset) * 1000000000u + t % in->tsresol * in->scale;
+}
+
 /* The record of the block at in->pos, whole in in->buf, of len bytes: 1,
  * or 0 to leave the block to libpcap. */
-static inline int take_block(struct dec_input *in, uint32_t len, struct pcap_pkthdr **ph,
-			     const u_char **data)
+static inline int take_block(struct dec_input *in, uint32_t len, const struct dec_packet **pkt)
 {
 	const uint8_t *b = in->buf + in->pos;
 	uint32_t caplen;
@@ -215,13 +231,11 @@ static inline int take_block(struct dec_input *in, uint32_t len, struct pcap_pkt
 	    caplen > in->snapshot || caplen > len - (BLOCK_HDR + EPB_FIXED + BLOCK_TRAILER))
 		return 0;
 	t = (uint64_t)get32(b + 12) << 32 | get32(b + 16);
-	/* as libpcap converts it for nanosecond precision */
-	in->hdr.ts.tv_sec = (time_t)(t / in->tsresol + in->tsoffset);
-	in->hdr.ts.tv_usec = (int)(t % in->tsresol * in->scale);
-	in->hdr.caplen = caplen;
-	in->hdr.len = get32(b + 24);
-	*ph = &in->hdr;
-	*data = b + BLOCK_HDR + EPB_FIXED;
+	in->pkt.ts_ns = block_ts_ns(in, t);
+	in->pkt.caplen = caplen;
+	in->pkt.len = get32(b + 24);
+	in->pkt.data = b + BLOCK_HDR + EPB_FIXED;
+	*pkt = &in->pkt;
 	in->pos += len;
 	in->off += len;
 	return 1;
@@ -230,7 +244,7 @@ static inline int take_block(struct dec_input *in, uint32_t len, struct pcap_pkt
 /* The next record read here: 1, -2 at the end of the file, 0 to leave
  * the block at in->off to libpcap.  A block of a kind libpcap is left is
  * not read further. */
-static int own_next(struct dec_input *in, struct pcap_pkthdr **ph, const u_char **data)
+static int own_next(struct dec_input *in, const struct dec_packet **pkt)
 {
 	const uint8_t *b;
 	uint32_t len;
@@ -242,18 +256,22 @@ static int own_next(struct dec_input *in, struct pcap_pkthdr **ph, const u_char 
 	if (get32(b) != BT_EPB || len < BLOCK_HDR + EPB_FIXED + BLOCK_TRAILER || len % 4 ||
 	    len > BLOCK_MAX || !have(in, len))
 		return 0;
-	return take_block(in, len, ph, data);
+	return take_block(in, len, pkt);
 }
 
 /* Anything but a block whole in the buffer: read on, or hand over to
  * libpcap at the block at in->off when the reading here stops.  Out of
  * line: the blocks taken from the buffer do not pay for the registers
  * and stack of its calls. */
-static __attribute__((noinline)) int next_slow(struct dec_input *in, struct pcap_pkthdr **ph,
-					       const u_char **data)
+static __attribute__((noinline)) int next_slow(struct dec_input *in,
+					       const struct dec_packet **pkt)
 {
+	struct pcap_pkthdr *ph;
+	const u_char *data;
+	int rc;
+
 	if (in->own) {
-		int rc = own_next(in, ph, data);
+		rc = own_next(in, pkt);
 
 		if (rc)
 			return rc;
@@ -263,16 +281,24 @@ static __attribute__((noinline)) int next_slow(struct dec_input *in, struct pcap
 			return PCAP_ERROR;
 		}
 	}
-	return pcap_next_ex(in->p, ph, data);
+	rc = pcap_next_ex(in->p, &ph, &data);
+	if (rc == 1) {
+		in->pkt.ts_ns = (uint64_t)ph->ts.tv_sec * 1000000000u + (uint64_t)ph->ts.tv_usec;
+		in->pkt.caplen = ph->caplen;
+		in->pkt.len = ph->len;
+		in->pkt.data = data;
+		*pkt = &in->pkt;
+	}
+	return rc;
 }
 
-int dec_input_next(struct dec_input *in, struct pcap_pkthdr **ph, const u_char **data)
+int dec_input_next(struct dec_input *in, const struct dec_packet **pkt)
 {
 	if (in->own && in->end - in->pos >= BLOCK_HDR &&
 	    get32(in->buf + in->pos + 4) <= in->end - in->pos &&
-	    take_block(in, get32(in->buf + in->pos + 4), ph, data))
+	    take_block(in, get32(in->buf + in->pos + 4), pkt))
 		return 1;
-	return next_slow(in, ph, data);
+	return next_slow(in, pkt);
 }
 
 const char *dec_input_error(struct dec_input *in)

@@ -489,11 +489,11 @@ static void bad_record(struct dec_run *r, uint64_t ts_ns, enum vhu_rec_status st
 /* A record: lines_only (a constant, r->lines_only) leaves out what only
  * -V, a filter or -2's first pass need.  Inline in the run's loop. */
 static inline __attribute__((always_inline)) void handle_packet(struct dec_run *r,
-								const struct pcap_pkthdr *ph,
-								const uint8_t *data,
+								const struct dec_packet *pk,
 								bool lines_only)
 {
-	uint64_t ts_ns = (uint64_t)ph->ts.tv_sec * 1000000000u + (uint64_t)ph->ts.tv_usec;
+	uint64_t ts_ns = pk->ts_ns;
+	const uint8_t *data = pk->data;
 	enum vhu_rec_status st;
 	int ours = 0;
 	long off;
@@ -508,7 +508,7 @@ static inline __attribute__((always_inline)) void handle_packet(struct dec_run *
 			g_string_truncate(r->msgs, 0);
 		r->frame_wanted = !r->filtering;
 	}
-	off = vhu_exp_pdu_skip(data, ph->caplen, &ours);
+	off = vhu_exp_pdu_skip(data, pk->caplen, &ours);
 	if (off < 0) {
 		bad_packet(r, ts_ns, "malformed exported-PDU tags");
 		return;
@@ -517,12 +517,12 @@ static inline __attribute__((always_inline)) void handle_packet(struct dec_run *
 		bad_packet(r, ts_ns, "exported PDU for another dissector");
 		return;
 	}
-	st = vhu_rec_parse(data + off, ph->caplen - (size_t)off, &r->rec);
+	st = vhu_rec_parse(data + off, pk->caplen - (size_t)off, &r->rec);
 	if (st != VHU_REC_OK) {
-		bad_record(r, ts_ns, st, ph->caplen - (uint32_t)off);
+		bad_record(r, ts_ns, st, pk->caplen - (uint32_t)off);
 		return;
 	}
-	if (ph->caplen < ph->len)
+	if (pk->caplen < pk->len)
 		report(r, r->frame, "packet cut by the capture", "caplen below the packet length");
 	r->rec_seq = vhu_session_record(r->s, r->frame, ts_ns, &r->rec);
 	if (!lines_only) {
@@ -594,8 +594,7 @@ static void reset_pass(struct dec_run *r, int pass)
 /* One pass over the capture; false if it could not be opened. */
 static bool run_pass(struct dec_run *r, int pass)
 {
-	struct pcap_pkthdr *ph;
-	const u_char *data;
+	const struct dec_packet *pk;
 	struct dec_input *in = dec_input_open(r->o->input);
 	int rc;
 
@@ -603,11 +602,11 @@ static bool run_pass(struct dec_run *r, int pass)
 		return false;
 	reset_pass(r, pass);
 	if (r->lines_only)
-		while ((rc = dec_input_next(in, &ph, &data)) == 1)
-			handle_packet(r, ph, data, true);
+		while ((rc = dec_input_next(in, &pk)) == 1)
+			handle_packet(r, pk, true);
 	else
-		while ((rc = dec_input_next(in, &ph, &data)) == 1)
-			handle_packet(r, ph, data, false);
+		while ((rc = dec_input_next(in, &pk)) == 1)
+			handle_packet(r, pk, false);
 	if (rc == PCAP_ERROR)
 		report(r, r->frame + 1, "capture file truncated or unreadable", dec_input_error(in));
 	dec_input_close(in);

@@ -3,10 +3,11 @@
 reads itself while they are plain enhanced packet blocks, decodes as the
 same bytes from standard input, which libpcap reads: stdout, stderr and
 exit status, one line and -V (-2 reads a file twice, not a pipe).  On
-the captures as they are (one larger than the reader's 256 KiB buffer)
-and with their blocks broken: cut anywhere (also at the buffer's edges),
-lengths, trailers, interface ids, captured lengths, block types, time
-stamps, bytes added.
+the captures as they are (one larger than the reader's 256 KiB buffer),
+with their interface's time stamps in other units and offset (the reader
+takes nanoseconds without dividing), and with their blocks broken: cut
+anywhere (also at the buffer's edges), lengths, trailers, interface ids,
+captured lengths, block types, time stamps, bytes added.
 
 usage: file_reader.py DECODER WORKDIR CAPTURE...
 """
@@ -18,6 +19,13 @@ import sys
 
 CHUNK = 256 * 1024
 MUTATIONS = 40          # per capture
+# (digits of the time stamps' unit, offset in seconds) of an interface;
+# the shim's is (9, 0)
+RETIMES = ((9, 1700000000), (6, 0), (6, -3), (3, 42))
+MODES = ([], ["-V"])
+# with JSON, which shows each record's own time (the lines and trees show
+# it from the first record's)
+TIMED_MODES = MODES + (["-T", "json"],)
 
 
 def blocks(data):
@@ -30,6 +38,29 @@ def blocks(data):
         out.append((off, btype, blen))
         off += blen
     return out
+
+
+def retime(data, digits, offset):
+    """data with its interface's time stamps in units of 10^-digits
+    seconds, offset by offset seconds (if_tsresol, if_tsoffset); its other
+    options kept."""
+    off, btype, blen = blocks(data)[1]
+    assert btype == 1
+    opts, i = [], off + 16
+    while i + 4 <= off + blen - 4:
+        code, olen = struct.unpack_from("<HH", data, i)
+        if code == 0:
+            break
+        if code not in (9, 14):
+            opts.append(data[i:i + 4 + (olen + 3) // 4 * 4])
+        i += 4 + (olen + 3) // 4 * 4
+    opts.append(struct.pack("<HHB3x", 9, 1, digits))
+    if offset:
+        opts.append(struct.pack("<HHq", 14, 8, offset))
+    body = data[off + 8:off + 16] + b"".join(opts) + struct.pack("<HH", 0, 0)
+    n = len(body) + 12
+    idb = struct.pack("<II", 1, n) + body + struct.pack("<I", n)
+    return data[:off] + idb + data[off + blen:]
 
 
 def mutate(data, rnd):
@@ -72,8 +103,8 @@ def decode(decoder, path, args, from_stdin):
     return p.returncode, p.stdout, p.stderr
 
 
-def agree(decoder, path, what):
-    for args in ([], ["-V"]):
+def agree(decoder, path, what, modes):
+    for args in modes:
         a = decode(decoder, path, args, False)
         b = decode(decoder, path, args, True)
         if a != b:
@@ -92,13 +123,15 @@ def main():
     for cap in sys.argv[3:]:
         with open(cap, "rb") as f:
             data = f.read()
-        ok &= agree(decoder, cap, cap)
+        ok &= agree(decoder, cap, cap, TIMED_MODES)
         cuts = [n for n in (CHUNK - 1, CHUNK, CHUNK + 5) if n < len(data)]
-        variants = [data[:n] for n in cuts] + [mutate(data, rnd) for _ in range(MUTATIONS)]
-        for i, v in enumerate(variants):
+        variants = [(data[:n], MODES) for n in cuts]
+        variants += [(mutate(data, rnd), MODES) for _ in range(MUTATIONS)]
+        variants += [(retime(data, d, o), TIMED_MODES) for d, o in RETIMES]
+        for i, (v, modes) in enumerate(variants):
             with open(path, "wb") as f:
                 f.write(v)
-            if not agree(decoder, path, "%s, variant %d" % (cap, i)):
+            if not agree(decoder, path, "%s, variant %d" % (cap, i), modes):
                 ok = False
                 os.replace(path, os.path.join(work, "failed-%d.pcapng" % i))
     return 0 if ok else 1
