@@ -67,8 +67,8 @@ static void reset_msg(struct vhu_stream *s)
 	s->seq++;
 }
 
-static void fill_header(const struct vhu_stream *s, struct vhu_msg *m, const uint8_t *b,
-			uint32_t len)
+static inline __attribute__((always_inline)) void
+fill_header(const struct vhu_stream *s, struct vhu_msg *m, const uint8_t *b, uint32_t len)
 {
 	uint8_t tmp[VHU_HDR_SIZE];
 
@@ -86,34 +86,43 @@ static void fill_header(const struct vhu_stream *s, struct vhu_msg *m, const uin
  * assembled from several records. */
 #define NOT_IN_RECORD UINT32_MAX
 
-/* limit: the message type's payload limit where the caller looked it up
- * already (twice per message was a visible share of the reassembler),
- * else 0.  Inline where it is used: as a call it was a fortieth of a
- * one-line message. */
+/* The message out of the stream's state: its bytes, what the stream knows
+ * of it (fds, records, bytes passed over before it).  limit: the message
+ * type's payload limit where the caller looked it up already (twice per
+ * message was a visible share of the reassembler), else 0. */
+static inline __attribute__((always_inline)) void
+msg_fill(struct vhu_stream *s, struct vhu_msg *m, const uint8_t *bytes, uint32_t len,
+	 enum vhu_msg_status st, uint32_t rec_off, uint32_t limit)
+{
+	memset(m, 0, sizeof(*m));
+	m->bytes = bytes;
+	m->len = len;
+	m->in_record = rec_off != NOT_IN_RECORD;
+	m->rec_off = m->in_record ? rec_off : 0;
+	fill_header(s, m, bytes, len);
+	if (len >= VHU_HDR_SIZE)
+		m->limit = limit ? limit : vhu_stream_limit(s, m->request);
+	m->status = st;
+	m->nfds = s->nfds;
+	m->nfd_info = s->nfd_info;
+	m->fds = s->fds;
+	m->nrecords = s->nrecords;
+	m->first_frame = s->first_frame;
+	m->skipped = s->skipped;
+	m->started_inside = s->started_inside;
+	s->skipped = 0;
+	s->started_inside = false;
+}
+
+/* Inline where it is used: as a call it was a fortieth of a one-line
+ * message. */
 static inline __attribute__((always_inline)) void
 deliver(struct vhu_stream *s, const uint8_t *bytes, uint32_t len, enum vhu_msg_status st,
 	uint32_t rec_off, uint32_t limit, vhu_stream_msg_fn fn, void *arg)
 {
 	struct vhu_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.bytes = bytes;
-	m.len = len;
-	m.in_record = rec_off != NOT_IN_RECORD;
-	m.rec_off = m.in_record ? rec_off : 0;
-	fill_header(s, &m, bytes, len);
-	if (len >= VHU_HDR_SIZE)
-		m.limit = limit ? limit : vhu_stream_limit(s, m.request);
-	m.status = st;
-	m.nfds = s->nfds;
-	m.nfd_info = s->nfd_info;
-	m.fds = s->fds;
-	m.nrecords = s->nrecords;
-	m.first_frame = s->first_frame;
-	m.skipped = s->skipped;
-	m.started_inside = s->started_inside;
-	s->skipped = 0;
-	s->started_inside = false;
+	msg_fill(s, &m, bytes, len, st, rec_off, limit);
 	fn(arg, &m);
 	reset_msg(s);
 }
@@ -247,19 +256,19 @@ static uint32_t seek_boundary(struct vhu_stream *s, const uint8_t *data, uint32_
 }
 
 /*
- * The common record, apart from the general loop (feed_any): one whole
+ * The common record, apart from the general loop (vhu_stream_feed): one whole
  * message and nothing else, on a stream with nothing buffered, passed over
- * or looked for.  What it does is what the loop does for such a record.
- * Returns false, having changed nothing, for any other record.
+ * or looked for.  What it does is what the loop does for such a record,
+ * but the message is handed back, not delivered.
  */
-static bool feed_whole(struct vhu_stream *s, uint64_t frame, const uint8_t *data, uint32_t len,
-		       const struct vhu_record *rec, vhu_stream_msg_fn msg, vhu_stream_piece_fn piece,
-		       void *arg)
+bool vhu_stream_whole(struct vhu_stream *s, uint64_t frame, const struct vhu_record *rec,
+		      vhu_stream_piece_fn piece, void *arg, struct vhu_msg *m)
 {
-	uint32_t size, limit;
+	const uint8_t *data = rec->data;
+	uint32_t len = rec->data_len, size, limit;
 
 	if (s->have || s->skip_left || s->resync || s->seeking || s->big_endian ||
-	    s->general_only || len < VHU_HDR_SIZE || (rec && (rec->h.flags & VHU_RF_MIDSTREAM)))
+	    s->general_only || len < VHU_HDR_SIZE || (rec->h.flags & VHU_RF_MIDSTREAM))
 		return false;
 	size = vhu_get_le32(data + 8);
 	limit = stream_limit(s, vhu_get_le32(data));
@@ -267,21 +276,21 @@ static bool feed_whole(struct vhu_stream *s, uint64_t frame, const uint8_t *data
 		return false;
 	s->first_frame = frame;
 	s->nrecords = 1;
-	if (rec && (rec->nfd_items || rec->h.nfds))	/* most records pass none */
+	if (rec->nfd_items || rec->h.nfds)	/* most records pass none */
 		take_fds(s, rec);
 	if (piece)
 		piece(arg, s->seq, 0, len, 0, true);
-	deliver(s, data, len, VHU_MSG_OK, 0, limit, msg, arg);
+	msg_fill(s, m, data, len, VHU_MSG_OK, 0, limit);
+	/* the fds stay where m points until the stream takes the next ones */
+	reset_msg(s);
 	return true;
 }
 
 /* Any record: pieces of messages, several messages, bytes passed over or
- * looked through.  A call apart, so that feed_whole() saves no registers
- * for it. */
-static __attribute__((noinline)) void feed_any(struct vhu_stream *s, uint64_t frame,
-					      const uint8_t *data, uint32_t len,
-					      const struct vhu_record *rec, vhu_stream_msg_fn msg,
-					      vhu_stream_piece_fn piece, void *arg)
+ * looked through. */
+void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, uint32_t len,
+		     const struct vhu_record *rec, vhu_stream_msg_fn msg, vhu_stream_piece_fn piece,
+		     void *arg)
 {
 	uint32_t off = 0;
 	bool fds_taken = false;
@@ -389,14 +398,6 @@ static __attribute__((noinline)) void feed_any(struct vhu_stream *s, uint64_t fr
 		if (s->have == s->need)
 			deliver(s, s->buf, s->have, VHU_MSG_OK, NOT_IN_RECORD, s->limit, msg, arg);
 	}
-}
-
-void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, uint32_t len,
-		     const struct vhu_record *rec, vhu_stream_msg_fn msg, vhu_stream_piece_fn piece,
-		     void *arg)
-{
-	if (!feed_whole(s, frame, data, len, rec, msg, piece, arg))
-		feed_any(s, frame, data, len, rec, msg, piece, arg);
 }
 
 void vhu_stream_flush(struct vhu_stream *s, vhu_stream_msg_fn msg, void *arg)

@@ -28,7 +28,7 @@ struct vhu_stream {
 	uint8_t channel;	/* enum vhu_channel, for the per-type limits */
 	bool resync;		/* framing lost: looking for a header at record starts */
 	bool big_endian;	/* the records' byte order (vhu_rec_hdr.byte_order) */
-	bool general_only;	/* no record through feed_whole() (for the tests) */
+	bool general_only;	/* vhu_stream_whole() takes no record (for the tests) */
 	uint8_t *buf;		/* message being assembled (header + payload) */
 	uint32_t cap;
 	uint32_t have;
@@ -54,6 +54,15 @@ void vhu_stream_init(struct vhu_stream *s, uint32_t max_payload);
 void vhu_stream_free(struct vhu_stream *s);
 /* The payload limit for a message of this id on the stream's channel. */
 uint32_t vhu_stream_limit(const struct vhu_stream *s, uint32_t request);
+/* A record that is one whole message and nothing else, on a stream with
+ * nothing in progress (most records): fills m with it, as the stream would
+ * deliver it, and returns true (piece, when not NULL, is called for it
+ * first).  Any other record: returns false having changed nothing, and
+ * goes to vhu_stream_feed().  The caller delivers m itself, so that it may
+ * call its message function directly (inlined), not through a pointer:
+ * m's fds stay valid until the stream is fed again. */
+bool vhu_stream_whole(struct vhu_stream *s, uint64_t frame, const struct vhu_record *rec,
+		      vhu_stream_piece_fn piece, void *arg, struct vhu_msg *m);
 /* Feeds the data of one record.  fds: the record's passed fds, attached to
  * the message that holds the record's first byte. */
 void vhu_stream_feed(struct vhu_stream *s, uint64_t frame, const uint8_t *data, uint32_t len,

@@ -382,25 +382,34 @@ static void drop_pending(struct vhu_session *s, struct conn *c, unsigned n, uint
 	}
 }
 
+/* Room for one more request in a full queue; false without memory.  A
+ * call apart: taken a few times a connection. */
+static __attribute__((noinline)) bool pending_grow(struct conn *c)
+{
+	unsigned i, ncap = c->qcap ? c->qcap * 2 : 4;
+	struct pending *n = malloc(ncap * sizeof(*n));
+
+	if (!n)
+		return false;
+	for (i = 0; i < c->qlen; i++)
+		n[i] = *pending_at(c, i);
+	free(c->q);
+	c->q = n;
+	c->qcap = ncap;
+	c->qhead = 0;
+	return true;
+}
+
 /* A free entry at the tail of the queue (the oldest is given up when
- * MAX_PENDING wait), or NULL without memory. */
-static struct pending *pending_push(struct vhu_session *s, struct conn *c)
+ * MAX_PENDING wait), or NULL without memory.  Inline: a request that
+ * waits for its answer takes one. */
+static inline __attribute__((always_inline)) struct pending *pending_push(struct vhu_session *s,
+									  struct conn *c)
 {
 	if (c->qlen == MAX_PENDING)
 		drop_pending(s, c, 1, 0, VHU_UNANSWERED_FLOOD, 0);
-	if (c->qlen == c->qcap) {
-		unsigned i, ncap = c->qcap ? c->qcap * 2 : 4;
-		struct pending *n = malloc(ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		for (i = 0; i < c->qlen; i++)
-			n[i] = *pending_at(c, i);
-		free(c->q);
-		c->q = n;
-		c->qcap = ncap;
-		c->qhead = 0;
-	}
+	if (c->qlen == c->qcap && !pending_grow(c))
+		return NULL;
 	c->qlen++;
 	return pending_at(c, c->qlen - 1);
 }
@@ -461,7 +470,8 @@ static uint8_t requester(uint8_t channel)
  * always right (vhost-user-gpu sends its UPDATEs with flags 0x5); it is
  * only the fallback for a connection whose role nobody recorded.
  */
-static uint8_t sender_of(const struct conn *c, uint8_t event, const struct vhu_msg *m)
+static inline __attribute__((always_inline)) uint8_t
+sender_of(const struct conn *c, uint8_t event, const struct vhu_msg *m)
 {
 	bool reply = m->len >= VHU_HDR_SIZE && (m->flags & VHU_FLAG_REPLY);
 
@@ -484,8 +494,9 @@ static const struct conn *state_conn(struct vhu_session *s, const struct conn *c
 }
 
 /* Does this request wait for an answer, and is the answer an ack? */
-static bool expects_reply(const struct conn *st, const struct vhu_msg_desc *d,
-			  const struct vhu_msg *m, bool *ack)
+static inline __attribute__((always_inline)) bool
+expects_reply(const struct conn *st, const struct vhu_msg_desc *d, const struct vhu_msg *m,
+	      bool *ack)
 {
 	bool need = (m->flags & VHU_FLAG_NEED_REPLY) != 0;
 
@@ -535,7 +546,8 @@ static uint64_t payload_u64(const struct vhu_msg *m)
 	return m->len >= VHU_HDR_SIZE + 8 && m->size >= 8 ? vhu_get_le64(m->bytes + VHU_HDR_SIZE) : 0;
 }
 
-static void update_state(struct conn *c, uint8_t channel, const struct vhu_msg *m, bool reply)
+static inline __attribute__((always_inline)) void
+update_state(struct conn *c, uint8_t channel, const struct vhu_msg *m, bool reply)
 {
 	/* read only for the four requests that keep it */
 	bool has_u64 = m->len >= VHU_HDR_SIZE + 8 && m->size >= 8 && m->status == VHU_MSG_OK;
@@ -594,9 +606,13 @@ static const char *conn_comm(struct vhu_session *s, struct conn *c, uint32_t pid
 	return c->comm;
 }
 
-static void on_message(void *arg, const struct vhu_msg *m)
+/* A message out of one of c's streams.  Inline in the data records' path,
+ * which delivers most messages without the reassembler calling back; the
+ * small helpers it uses are always inline too (in that large function the
+ * compiler made calls of them, which cost more than the call saved). */
+static inline __attribute__((always_inline)) void session_message(const struct origin *o,
+								  const struct vhu_msg *m)
 {
-	const struct origin *o = arg;
 	struct vhu_session *s = o->s;
 	struct conn *c = o->c;
 	const struct conn *st = state_conn(s, c);
@@ -646,8 +662,11 @@ static void on_message(void *arg, const struct vhu_msg *m)
 			if (i < c->qlen) {
 				struct pending *q;
 
-				/* answered out of order: never */
-				drop_pending(s, c, i, o->ts_ns, VHU_UNANSWERED_LATER, o->frame);
+				/* answered out of order: never (most replies
+				 * answer the oldest, and call nothing) */
+				if (i)
+					drop_pending(s, c, i, o->ts_ns, VHU_UNANSWERED_LATER,
+						     o->frame);
 				q = pending_at(c, 0);
 				req_arg = q->arg;
 				mi.matched = true;
@@ -694,6 +713,12 @@ static void on_message(void *arg, const struct vhu_msg *m)
 		q->required = reply_required(st, d, m, ack);
 		q->cookie = cookie;
 	}
+}
+
+/* session_message() for the reassembler's callback. */
+static void on_message(void *arg, const struct vhu_msg *m)
+{
+	session_message(arg, m);
 }
 
 static void on_piece(void *arg, uint64_t seq, uint32_t rec_off, uint32_t len, uint32_t msg_off, bool last)
@@ -913,10 +938,17 @@ struct vhu_seq_check vhu_session_record(struct vhu_session *s, uint64_t frame, u
 	o = record_origin(s, c, frame, ts_ns, h);
 	c->st[dir].channel = c->channel;
 	c->st[dir].big_endian = h->byte_order == 1;	/* 0 little, 1 big */
-	/* no pieces asked for: none passed on (a call a message) */
-	if (r->data_len)
-		vhu_stream_feed(&c->st[dir], frame, r->data, r->data_len, r, on_message,
-				s->cbs.piece ? on_piece : NULL, &o);
+	if (r->data_len) {
+		/* no pieces asked for: none passed on (a call a message) */
+		vhu_stream_piece_fn piece = s->cbs.piece ? on_piece : NULL;
+		struct vhu_msg m;
+
+		if (vhu_stream_whole(&c->st[dir], frame, r, piece, &o, &m))
+			session_message(&o, &m);
+		else
+			vhu_stream_feed(&c->st[dir], frame, r->data, r->data_len, r, on_message,
+					piece, &o);
+	}
 	/* A record cut by the shim leaves a hole: what was assembled so far
 	 * cannot be completed. */
 	if (h->flags & VHU_RF_CUT)
