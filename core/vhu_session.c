@@ -47,9 +47,11 @@ struct conn {
 	uint64_t link;
 	bool has_link;
 	uint32_t peer_pid;
-	uint64_t features, offered_features, pfeatures, offered_pfeatures;
-	bool features_set, pfeatures_set, postcopy;
-	uint8_t device;
+	/* the negotiated state and the device, in the fields a message's info
+	 * has for them (from features to device, NEG_FIRST to NEG_END; the
+	 * others unused): copied into each message in one go, not field by
+	 * field.  Its pfeatures_unknown is midstream && !pfeatures_set. */
+	struct vhu_msg_info neg;
 	uint64_t messages;
 	uint64_t last_frame, last_ts;	/* last record of this connection */
 	struct pending *q;	/* ring of qcap entries, allocated on demand */
@@ -118,6 +120,14 @@ struct origin {
 	uint8_t event;		/* VHU_EV_DATA_SENT or RECV: the stream's direction */
 	uint16_t rec_flags;
 };
+
+/* The fields of a message's info that its connection's state gives: from
+ * features to device, with nothing between them that the session sets
+ * otherwise. */
+#define NEG_FIRST offsetof(struct vhu_msg_info, features)
+#define NEG_END (offsetof(struct vhu_msg_info, device) + sizeof(((struct vhu_msg_info *)0)->device))
+_Static_assert(NEG_END == offsetof(struct vhu_msg_info, is_reply),
+	       "the negotiated state's fields end where is_reply starts");
 
 /* ---- processes ------------------------------------------------------------ */
 
@@ -484,7 +494,7 @@ sender_of(const struct conn *c, uint8_t event, const struct vhu_msg *m)
  * back-end channel or GPU socket, that of the main connection it came over. */
 static const struct conn *state_conn(struct vhu_session *s, const struct conn *c)
 {
-	if (c->has_link && !c->features_set && !c->pfeatures_set) {
+	if (c->has_link && !c->neg.features_set && !c->neg.pfeatures_set) {
 		const struct conn *m = conn_get(s, c->link, false);
 
 		if (m)
@@ -510,7 +520,7 @@ expects_reply(const struct conn *st, const struct vhu_msg_desc *d, const struct 
 	case VHU_R_NEVER:
 		return false;
 	case VHU_R_POSTCOPY:
-		if (st->postcopy) {
+		if (st->neg.postcopy) {
 			/* the u64 acknowledgement of the back-end's table */
 			if (d->req == VHU_L_MEM_TABLE && m->size == 8)
 				return false;
@@ -519,8 +529,8 @@ expects_reply(const struct conn *st, const struct vhu_msg_desc *d, const struct 
 		}
 		return need;
 	case VHU_R_LOG_SHMFD:
-		if ((st->pfeatures_set && (st->pfeatures & VHU_BIT(VHU_PF_LOG_SHMFD))) ||
-		    (!st->pfeatures_set && m->size == 16)) {
+		if ((st->neg.pfeatures_set && (st->neg.pfeatures & VHU_BIT(VHU_PF_LOG_SHMFD))) ||
+		    (!st->neg.pfeatures_set && m->size == 16)) {
 			*ack = false;
 			return true;
 		}
@@ -538,7 +548,8 @@ static bool reply_required(const struct conn *st, const struct vhu_msg_desc *d,
 {
 	bool by_flag = ack && (m->flags & VHU_FLAG_NEED_REPLY) && (!d || d->reply_rule != VHU_R_ALWAYS);
 
-	return !by_flag || (st->pfeatures_set && (st->pfeatures & VHU_BIT(VHU_PF_REPLY_ACK)));
+	return !by_flag ||
+	       (st->neg.pfeatures_set && (st->neg.pfeatures & VHU_BIT(VHU_PF_REPLY_ACK)));
 }
 
 static uint64_t payload_u64(const struct vhu_msg *m)
@@ -557,36 +568,37 @@ update_state(struct conn *c, uint8_t channel, const struct vhu_msg *m, bool repl
 	switch (m->request) {
 	case VHU_SET_FEATURES:
 		if (!reply && has_u64) {
-			c->features = payload_u64(m);
-			c->features_set = true;
+			c->neg.features = payload_u64(m);
+			c->neg.features_set = true;
 		}
 		break;
 	case VHU_GET_FEATURES:
 		if (reply && has_u64)
-			c->offered_features = payload_u64(m);
+			c->neg.offered_features = payload_u64(m);
 		break;
 	case VHU_SET_PROTOCOL_FEATURES:
 		if (!reply && has_u64) {
-			c->pfeatures = payload_u64(m);
-			c->pfeatures_set = true;
+			c->neg.pfeatures = payload_u64(m);
+			c->neg.pfeatures_set = true;
+			c->neg.pfeatures_unknown = false;
 		}
 		break;
 	case VHU_GET_PROTOCOL_FEATURES:
 		if (reply && has_u64)
-			c->offered_pfeatures = payload_u64(m);
+			c->neg.offered_pfeatures = payload_u64(m);
 		break;
 	case VHU_POSTCOPY_LISTEN:
 		if (!reply)
-			c->postcopy = true;
+			c->neg.postcopy = true;
 		break;
 	case VHU_POSTCOPY_END:
 		if (!reply)
-			c->postcopy = false;
+			c->neg.postcopy = false;
 		break;
 	case VHU_NET_SET_MTU:
 	case VHU_SEND_RARP:
-		if (c->device == VHU_DEV_UNKNOWN)
-			c->device = VHU_DEV_NET;
+		if (c->neg.device == VHU_DEV_UNKNOWN)
+			c->neg.device = VHU_DEV_NET;
 		break;
 	default:
 		break;
@@ -641,15 +653,13 @@ static inline __attribute__((always_inline)) void session_message(const struct o
 	mi.sender = sender_of(c, o->event, m);
 	mi.is_reply = header && mi.sender != requester(c->channel);
 
-	mi.features = st->features;
-	mi.pfeatures = st->pfeatures;
-	mi.offered_features = st->offered_features;
-	mi.offered_pfeatures = st->offered_pfeatures;
-	mi.features_set = st->features_set;
-	mi.pfeatures_set = st->pfeatures_set;
-	mi.pfeatures_unknown = (c->midstream || st->midstream) && !st->pfeatures_set;
-	mi.postcopy = st->postcopy;
-	mi.device = s->opt.device ? s->opt.device : st->device;
+	memcpy((char *)&mi + NEG_FIRST, (const char *)&st->neg + NEG_FIRST, NEG_END - NEG_FIRST);
+	/* unknown also when this connection (not the one it reads) was
+	 * recorded from its middle */
+	if (c != st && c->midstream && !st->neg.pfeatures_set)
+		mi.pfeatures_unknown = true;
+	if (s->opt.device)
+		mi.device = s->opt.device;
 
 	d = header ? vhu_msg_lookup(c->channel, m->request) : NULL;
 	if (header && m->status != VHU_MSG_OVERSIZE) {
@@ -884,8 +894,8 @@ static __attribute__((noinline)) void event_record(struct vhu_session *s, uint64
 			c->peer_pid = r->peer_pid;
 		if (h->event != VHU_EV_ADOPT)
 			c->path_key = vhu_diag_path_key(r->path, r->path_len, h->event == VHU_EV_CONNECT);
-		if (!c->device)
-			c->device = conn_device(s, h->pid, c->peer_pid);
+		if (!c->neg.device)
+			c->neg.device = conn_device(s, h->pid, c->peer_pid);
 		return;
 	case VHU_EV_CLOSE:
 		c = conn_get(s, h->conn_id, false);
@@ -924,13 +934,15 @@ struct vhu_seq_check vhu_session_record(struct vhu_session *s, uint64_t frame, u
 		c->pid = h->pid;
 	if (h->channel != VHU_CHAN_UNKNOWN)
 		c->channel = h->channel;
-	if (!c->device)
-		c->device = conn_device_cached(s, c, h->pid);
+	if (!c->neg.device)
+		c->neg.device = conn_device_cached(s, c, h->pid);
 	if (h->role != VHU_ROLE_UNKNOWN)
 		c->role = h->role;
 	dir = h->event == VHU_EV_DATA_RECV;
-	if (h->flags & VHU_RF_MIDSTREAM)
+	if (h->flags & VHU_RF_MIDSTREAM) {
 		c->midstream = true;
+		c->neg.pfeatures_unknown = !c->neg.pfeatures_set;
+	}
 	if (dir && (h->flags & VHU_RF_CTRUNC))
 		c->ctrunc = true;
 	c->last_frame = frame;
@@ -988,13 +1000,13 @@ void vhu_session_each_conn(const struct vhu_session *s,
 		sum.conn_id = c->id;
 		sum.pid = c->pid;
 		sum.channel = c->channel;
-		sum.device = c->device;
-		sum.features = c->features;
-		sum.offered_features = c->offered_features;
-		sum.pfeatures = c->pfeatures;
-		sum.offered_pfeatures = c->offered_pfeatures;
-		sum.features_set = c->features_set;
-		sum.pfeatures_set = c->pfeatures_set;
+		sum.device = c->neg.device;
+		sum.features = c->neg.features;
+		sum.offered_features = c->neg.offered_features;
+		sum.pfeatures = c->neg.pfeatures;
+		sum.offered_pfeatures = c->neg.offered_pfeatures;
+		sum.features_set = c->neg.features_set;
+		sum.pfeatures_set = c->neg.pfeatures_set;
 		sum.messages = c->messages;
 		fn(arg, &sum);
 		c = c->next_retired;
