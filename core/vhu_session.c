@@ -360,14 +360,16 @@ struct vhu_session *vhu_session_new(const struct vhu_options *opt,
 	return s;
 }
 
+/* qcap is a power of two (4, then doubled): an index wraps with a mask,
+ * not a division. */
 static struct pending *pending_at(const struct conn *c, unsigned i)
 {
-	return &c->q[(c->qhead + i) % c->qcap];
+	return &c->q[(c->qhead + i) & (c->qcap - 1)];
 }
 
 static void pending_pop(struct conn *c)
 {
-	c->qhead = (c->qhead + 1) % c->qcap;
+	c->qhead = (c->qhead + 1) & (c->qcap - 1);
 	c->qlen--;
 }
 
