@@ -25,6 +25,11 @@ extern "C" {
 
 #define VHU_TEXT_MAX 240 /* Wireshark's ITEM_LABEL_LENGTH */
 
+/* The walker hands a summary on in a buffer of at least this many bytes,
+ * so that an emitter may copy a shorter one with this fixed size: a few
+ * moves, where a copy of its length was a call. */
+#define VHU_SUMMARY_READ 128
+
 struct vhu_node {
 	int field;		/* enum vhu_field_id or generated bit field */
 	int ett;		/* subtree kind when pushed, else -1 */
@@ -90,7 +95,8 @@ struct vhu_emitter {
 	void (*note)(void *ctx, int note_id, const char *text);
 	/* the one-line summary of the message (Info column / default output),
 	 * NUL-terminated, and its length: the walker knows it, and measuring
-	 * it again was a visible share of a one-line output's line */
+	 * it again was a visible share of a one-line output's line.  Its first
+	 * VHU_SUMMARY_READ bytes may be read whatever its length. */
 	void (*summary)(void *ctx, const char *text, size_t len);
 	/* optional: the context's cache of formatted lines (vhu_line_cache.h),
 	 * which the walker then takes lines from, or NULL */

@@ -34,6 +34,7 @@
  */
 #define SUM_MAX 511
 #define SUM_PIECE_MAX 64
+_Static_assert(SUM_MAX + 1 + SUM_PIECE_MAX >= VHU_SUMMARY_READ, "the emitter may read so many");
 
 struct walker {
 	const struct vhu_emitter *e;

@@ -247,15 +247,24 @@ static void emit_note(void *ctx, int note_id, const char *text)
 		copy_text(w->malformed, sizeof(w->malformed), text);
 }
 
-/* The summary with its length, so that the line copies it unmeasured. */
+/* The summary with its length, so that the line copies it unmeasured.
+ * Most are shorter than VHU_SUMMARY_READ: copied with its NUL in a fixed
+ * size, half of it when that is enough. */
 static void emit_summary(void *ctx, const char *text, size_t len)
 {
 	struct dec_walk *w = ctx;
 
-	if (len > sizeof(w->summary) - 1)
-		len = sizeof(w->summary) - 1;
-	memcpy(w->summary, text, len);
-	w->summary[len] = 0;
+	_Static_assert(VHU_SUMMARY_READ <= sizeof(w->summary), "a fixed copy fits");
+	if (len < VHU_SUMMARY_READ / 2) {
+		memcpy(w->summary, text, VHU_SUMMARY_READ / 2);
+	} else if (len < VHU_SUMMARY_READ) {
+		memcpy(w->summary, text, VHU_SUMMARY_READ);
+	} else {
+		if (len > sizeof(w->summary) - 1)
+			len = sizeof(w->summary) - 1;
+		memcpy(w->summary, text, len);
+		w->summary[len] = 0;
+	}
 	w->summary_len = len;
 }
 

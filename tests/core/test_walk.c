@@ -210,6 +210,27 @@ static int compare_golden(const char *golden, const char *got, size_t got_len)
 	return 0;
 }
 
+/* The cache's compare of a message's bytes (three words up to 24 bytes,
+ * memcmp beyond) against memcmp: every length it takes, a byte changed
+ * at every place. */
+static void check_msg_same(void)
+{
+	uint8_t a[VHU_SUM_CACHE_MSG_MAX], b[VHU_SUM_CACHE_MSG_MAX];
+	uint32_t len, at, i;
+
+	for (i = 0; i < sizeof(a); i++)
+		a[i] = (uint8_t)(i * 7 + 1);
+	for (len = VHU_HDR_SIZE; len <= VHU_SUM_CACHE_MSG_MAX; len++) {
+		memcpy(b, a, len);
+		CHECK(vhu_sum_msg_same(a, b, len));
+		for (at = 0; at < len; at++) {
+			b[at] ^= 0x10;
+			CHECK(vhu_sum_msg_same(a, b, len) == (memcmp(a, b, len) == 0));
+			b[at] ^= 0x10;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct vhu_session_cbs cbs = { on_msg, NULL, NULL, NULL, NULL };
@@ -222,6 +243,7 @@ int main(int argc, char **argv)
 	uint32_t id;
 
 	vhu_fields_init();
+	check_msg_same();
 	lines = vhu_line_cache_new();
 	sums = vhu_sum_cache_new();
 	out = open_memstream(&got, &got_len);
