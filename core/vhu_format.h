@@ -95,6 +95,30 @@ static inline char *vhu_write_dec_back(char *end, uint64_t v, unsigned ndigits)
 	return start;
 }
 
+/* v in decimal from p, with as many digits as it has (as %u writes it);
+ * returns the end.  The loops run on the value, not on a place: a number
+ * without leading zeros ends when the value is below 100, one comparison
+ * a pair (vhu_write_dec_back()'s test of the place left cost more). */
+static inline char *vhu_write_dec(char *p, uint64_t v)
+{
+	char *end = p + vhu_dec_len(v), *q = end;
+	uint32_t v32;
+
+	for (; v >= 1000000000u; v /= 100) {
+		q -= 2;
+		memcpy(q, vhu_dec_pairs + 2 * (v % 100), 2);
+	}
+	for (v32 = (uint32_t)v; v32 >= 100; v32 /= 100) {
+		q -= 2;
+		memcpy(q, vhu_dec_pairs + 2 * (v32 % 100), 2);
+	}
+	if (v32 >= 10)
+		memcpy(q - 2, vhu_dec_pairs + 2 * v32, 2);
+	else
+		q[-1] = (char)('0' + v32);
+	return end;
+}
+
 /* A connection id as users see and type it: "<pid>.<n>", the recording
  * process and its connection counter. */
 #define VHU_CONN_TEXT_MAX 24

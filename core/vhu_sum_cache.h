@@ -111,21 +111,28 @@ static inline bool vhu_sum_msg_same(const uint8_t *a, const uint8_t *b, uint32_t
 
 /* The summary slot s keeps for the message's len bytes with key k under
  * hash: copied to out, which has room for VHU_SUM_CACHE_TEXT_MAX bytes, and
- * its length returned; 0 when s keeps another (the copy is of that many
- * bytes: a fixed size is a few moves). */
+ * its length returned; 0 when s keeps another.  The copy is of a fixed
+ * size, VHU_SUM_CACHE_TEXT_SHORT bytes or all of the room: a few moves. */
+#define VHU_SUM_CACHE_TEXT_SHORT 48
 static inline size_t vhu_sum_slot_take(const struct vhu_sum_slot *s, uint64_t hash,
 				       const struct vhu_sum_key *k, const uint8_t *msg,
 				       uint32_t len, char *out)
 {
+	/* the words compared at once, one branch (an empty slot's len is 0,
+	 * no message's) */
+	uint64_t differ = (s->hash ^ hash) | (s->len ^ len) |
+			  (s->key.features ^ k->features) | (s->key.pfeatures ^ k->pfeatures) |
+			  (s->key.state ^ k->state) | (s->key.fds ^ k->fds);
+
 	/* expected to match (most summaries are found): without saying so, gcc
-	 * took the copy after nine checks for a rare path and made it short,
-	 * a string instruction */
-	if (__builtin_expect(!s->text_len || s->hash != hash || s->len != len ||
-			     s->key.features != k->features || s->key.pfeatures != k->pfeatures ||
-			     s->key.state != k->state || s->key.fds != k->fds ||
-			     !vhu_sum_msg_same(s->msg, msg, len), 0))
+	 * took the copy for a rare path and made it short, a string
+	 * instruction */
+	if (__builtin_expect(differ || !vhu_sum_msg_same(s->msg, msg, len), 0))
 		return 0;
-	memcpy(out, s->text, VHU_SUM_CACHE_TEXT_MAX);
+	if (s->text_len < VHU_SUM_CACHE_TEXT_SHORT)
+		memcpy(out, s->text, VHU_SUM_CACHE_TEXT_SHORT);
+	else
+		memcpy(out, s->text, VHU_SUM_CACHE_TEXT_MAX);
 	return s->text_len;
 }
 

@@ -127,13 +127,10 @@ static void sum_end(struct walker *w)
  * piece's room, so they are written in place. */
 static void sum_dec(struct walker *w, uint64_t v)
 {
-	unsigned n = vhu_dec_len(v);
-
 	_Static_assert(20 <= SUM_PIECE_MAX, "a number is a piece");
 	if (w->slen >= SUM_MAX)
 		return;
-	w->slen += n;
-	vhu_write_dec_back(w->sum + w->slen, v, n);
+	w->slen = (size_t)(vhu_write_dec(w->sum + w->slen, v) - w->sum);
 }
 
 /* v in lower-case hex without a prefix, as %x / PRIx64 writes it: its 16
@@ -269,20 +266,12 @@ static inline char *put_name(char *p, const char *name)
 	return put_mem(p, name, strnlen(name, LINE_NAME_MAX));
 }
 
-/* v in decimal at p, as %u writes it; the end. */
-static char *put_dec(char *p, uint64_t v)
-{
-	unsigned n = vhu_dec_len(v);
-
-	return vhu_write_dec_back(p + n, v, n) + n;
-}
-
 /* v in decimal at p, as %d writes it; the end. */
 static char *put_int(char *p, int32_t v)
 {
 	if (v < 0)
 		*p++ = '-';
-	return put_dec(p, v < 0 ? 0 - (uint64_t)(int64_t)v : (uint64_t)v);
+	return vhu_write_dec(p, v < 0 ? 0 - (uint64_t)(int64_t)v : (uint64_t)v);
 }
 
 /* The subtree line of a passed fd: "<what><fd>: <kind> <name>", the name
@@ -1608,16 +1597,16 @@ static void sum_latency(struct walker *w)
 	if (!mi->is_reply || !mi->matched || w->slen >= SUM_MAX)
 		return;
 	p = put_lit(p, " (reply to #");
-	p = put_dec(p, mi->request_frame);
+	p = vhu_write_dec(p, mi->request_frame);
 	p = put_lit(p, ", ");
 	if (ns < 10000) {
-		p = put_dec(p, ns);
+		p = vhu_write_dec(p, ns);
 		p = put_lit(p, " ns)");
 	} else if (ns < 10000000) {
-		p = put_dec(p, ns / 1000);
+		p = vhu_write_dec(p, ns / 1000);
 		p = put_lit(p, " us)");
 	} else {
-		p = put_dec(p, ns / 1000000);
+		p = vhu_write_dec(p, ns / 1000000);
 		p = put_lit(p, " ms)");
 	}
 	w->slen = (size_t)(p - w->sum);
@@ -1972,7 +1961,7 @@ static size_t record_root(char out[VHU_TEXT_MAX], const struct vhu_rec_hdr *h,
 	p = put_lit(p, ", ");
 	p = put_mem(p, comm, comm_len);
 	p = put_lit(p, "[");
-	p = put_dec(p, h->pid);
+	p = vhu_write_dec(p, h->pid);
 	p = put_lit(p, "], conn ");
 	p = put_mem(p, conn, conn_len);
 	p = put_lit(p, ", fd ");

@@ -100,7 +100,7 @@ static void check_fields(void)
 		failures++;
 }
 
-/* The shared decimal writer against snprintf: every digit count, at its
+/* The shared decimal writers against snprintf: every digit count, at its
  * edges, exactly as long as the number and with leading zeros. */
 static void check_dec_writer(void)
 {
@@ -120,6 +120,14 @@ static void check_dec_writer(void)
 				failures++;
 				fprintf(stderr, "vhu_dec_len(%" PRIu64 ") = %u\n", v, n);
 				continue;
+			}
+			memset(got, 'W', sizeof(got));
+			got[n + 1] = 0;
+			checked++;
+			if (vhu_write_dec(got + 1, v) != got + 1 + n || memcmp(got + 1, want, n) ||
+			    got[0] != 'W' || got[n + 1]) {
+				failures++;
+				fprintf(stderr, "vhu_write_dec(%" PRIu64 "): \"%s\"\n", v, got);
 			}
 			for (width = n; width <= 20; width++) {
 				snprintf(want, sizeof(want), "%0*" PRIu64, (int)width, v);
