@@ -12,6 +12,7 @@
 
 #include "vhu_format.h"
 #include "vhu_proto.h"
+#include "vhu_sum_cache.h"
 
 struct vhu_ws_opts vhu_ws_opts = {
 	.max_payload = 0,
@@ -95,6 +96,7 @@ static struct {
 	bool finished;
 	GArray *pieces;		/* pieces of the record being fed (reused) */
 	uint32_t head_bytes;
+	struct vhu_sum_cache *sums;	/* summaries of messages alike, every pass */
 } cap;
 
 /* The same few names (processes, their endpoints) come with every record:
@@ -724,7 +726,17 @@ void vhu_ws_capture_cleanup(void)
 		g_hash_table_destroy(cap.whole);
 	if (cap.pieces)
 		g_array_free(cap.pieces, TRUE);
+	vhu_sum_cache_free(cap.sums);
 	memset(&cap, 0, sizeof(cap));
+}
+
+/* Made on first use: runs with trees (-V, filters) never use it.  Without
+ * memory for it (NULL) every summary is walked, as before. */
+struct vhu_sum_cache *vhu_ws_capture_sums(void)
+{
+	if (!cap.sums)
+		cap.sums = vhu_sum_cache_new();
+	return cap.sums;
 }
 
 void vhu_ws_capture_finish(void)

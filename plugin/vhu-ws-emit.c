@@ -92,6 +92,7 @@ void vhu_ws_emit_init(struct vhu_ws_emit *e, packet_info *pinfo, struct vhu_ws_i
 	e->pinfo = pinfo;
 	e->info = info;
 	e->tvb = tvb;
+	e->sums = NULL;
 	e->depth = 0;
 	e->flattened = 0;
 	e->lv[0].tree = tree;
@@ -284,10 +285,20 @@ static void emit_summary(void *ctx, const char *text, size_t len)
 	vhu_ws_info_append(e->info, e->pinfo, VHU_WS_INFO_SEP, text);
 }
 
+/* The walker takes it only for a walk without a tree (a summary from the
+ * cache places no items and no notes, as the walk it was kept from). */
+static struct vhu_sum_cache *emit_summary_cache(void *ctx)
+{
+	struct vhu_ws_emit *e = ctx;
+
+	return e->sums;
+}
+
 const struct vhu_emitter vhu_ws_emitter = {
 	.item = emit_item,
 	.push = emit_push,
 	.pop = emit_pop,
 	.note = emit_note,
 	.summary = emit_summary,
+	.summary_cache = emit_summary_cache,
 };

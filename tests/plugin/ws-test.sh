@@ -219,6 +219,27 @@ stats)
 	ws -2 -q -z expert -r "$work/errors.pcapng" | sed 's/ *$//' > "$work/out/expert.txt"
 	golden expert.txt "$work/out/expert.txt"
 	;;
+summaries)
+	# Without a tree (tshark -r) a message's summary may come from the
+	# capture's summary cache; a display filter makes a tree, and every
+	# summary is walked.  Both must print the same lines, also for the
+	# same messages over many rounds (the cache's hits).
+	"$VHU_GENCAP" channels "$work/channels.pcapng"
+	"$VHU_GENCAP" bulk "$work/bulk.pcapng" 20
+	chmod a+r "$work/channels.pcapng" "$work/bulk.pcapng"
+	for cap in handshake errors channels bulk; do
+		for two in "" -2; do
+			# shellcheck disable=SC2086 # no word or one
+			ws -n $two -r "$work/$cap.pcapng" > "$work/out/cached.txt"
+			# shellcheck disable=SC2086
+			ws -n $two -Y frame -r "$work/$cap.pcapng" > "$work/out/walked.txt"
+			[ -s "$work/out/cached.txt" ] || fail "$cap: no summaries"
+			diff -u "$work/out/walked.txt" "$work/out/cached.txt" ||
+				fail "$cap $two: summaries without a tree differ from those with one"
+		done
+		echo "ok: $cap: $(wc -l < "$work/out/cached.txt") summaries, the same with a tree"
+	done
+	;;
 prefs)
 	# show_payload adds the raw bytes; a lower max_payload marks big
 	# messages oversize (SET_MEM_TABLE's payload is 72 bytes)
