@@ -271,8 +271,6 @@ static void draw_message(packet_info *pinfo, struct vhu_ws_info *info, proto_tre
 	wo.summary_only = tree == NULL;
 	wo.values_only = tree && !PTREE_DATA(tree)->visible;
 	vhu_ws_emit_init(&e, pinfo, info, mt, tree);
-	if (wo.summary_only)
-		e.sums = vhu_ws_capture_sums();
 	/* expert infos name the protocol that is current when they are added */
 	saved_proto = pinfo->current_proto;
 	pinfo->current_proto = VHU_PROTO_SHORT;

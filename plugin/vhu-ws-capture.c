@@ -12,6 +12,7 @@
 
 #include "vhu_format.h"
 #include "vhu_proto.h"
+#include "vhu_line_cache.h"
 #include "vhu_sum_cache.h"
 
 struct vhu_ws_opts vhu_ws_opts = {
@@ -97,6 +98,7 @@ static struct {
 	GArray *pieces;		/* pieces of the record being fed (reused) */
 	uint32_t head_bytes;
 	struct vhu_sum_cache *sums;	/* summaries of messages alike, every pass */
+	struct vhu_line_cache *lines;	/* tree lines of fields and values alike */
 } cap;
 
 /* The same few names (processes, their endpoints) come with every record:
@@ -727,16 +729,24 @@ void vhu_ws_capture_cleanup(void)
 	if (cap.pieces)
 		g_array_free(cap.pieces, TRUE);
 	vhu_sum_cache_free(cap.sums);
+	vhu_line_cache_free(cap.lines);
 	memset(&cap, 0, sizeof(cap));
 }
 
-/* Made on first use: runs with trees (-V, filters) never use it.  Without
- * memory for it (NULL) every summary is walked, as before. */
+/* Made on first use: runs with trees (-V, filters) never use the first,
+ * one-pass summaries never the second. */
 struct vhu_sum_cache *vhu_ws_capture_sums(void)
 {
 	if (!cap.sums)
 		cap.sums = vhu_sum_cache_new();
 	return cap.sums;
+}
+
+struct vhu_line_cache *vhu_ws_capture_lines(void)
+{
+	if (!cap.lines)
+		cap.lines = vhu_line_cache_new();
+	return cap.lines;
 }
 
 void vhu_ws_capture_finish(void)

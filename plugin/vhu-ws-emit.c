@@ -92,7 +92,6 @@ void vhu_ws_emit_init(struct vhu_ws_emit *e, packet_info *pinfo, struct vhu_ws_i
 	e->pinfo = pinfo;
 	e->info = info;
 	e->tvb = tvb;
-	e->sums = NULL;
 	e->depth = 0;
 	e->flattened = 0;
 	e->lv[0].tree = tree;
@@ -285,13 +284,19 @@ static void emit_summary(void *ctx, const char *text, size_t len)
 	vhu_ws_info_append(e->info, e->pinfo, VHU_WS_INFO_SEP, text);
 }
 
-/* The walker takes it only for a walk without a tree (a summary from the
- * cache places no items and no notes, as the walk it was kept from). */
+/* The walker asks for it only for a walk without a tree (a summary from
+ * the cache places no items and no notes, as the walk it was kept from). */
 static struct vhu_sum_cache *emit_summary_cache(void *ctx)
 {
-	struct vhu_ws_emit *e = ctx;
+	(void)ctx;	/* one for the capture, whatever the packet */
+	return vhu_ws_capture_sums();
+}
 
-	return e->sums;
+/* The walker asks for it only where it formats lines (a visible tree). */
+static struct vhu_line_cache *emit_line_cache(void *ctx)
+{
+	(void)ctx;
+	return vhu_ws_capture_lines();
 }
 
 const struct vhu_emitter vhu_ws_emitter = {
@@ -300,5 +305,6 @@ const struct vhu_emitter vhu_ws_emitter = {
 	.pop = emit_pop,
 	.note = emit_note,
 	.summary = emit_summary,
+	.line_cache = emit_line_cache,
 	.summary_cache = emit_summary_cache,
 };

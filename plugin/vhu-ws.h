@@ -64,7 +64,6 @@ struct vhu_ws_emit {
 	packet_info *pinfo;
 	struct vhu_ws_info *info;	/* where summaries go (NULL: the column) */
 	tvbuff_t *tvb;		/* the message (or record) the offsets refer to */
-	struct vhu_sum_cache *sums;	/* given to a summary-only walk, or NULL */
 	int depth;
 	int flattened;		/* pushes past VHU_WS_MAX_DEPTH */
 	struct vhu_ws_level lv[VHU_WS_MAX_DEPTH];
@@ -213,11 +212,14 @@ void vhu_ws_capture_cleanup(void);
 void vhu_ws_capture_feed(packet_info *pinfo, const struct vhu_record *r);
 /* Second and later passes: reports what the end of the capture implies. */
 void vhu_ws_capture_finish(void);
-/* The capture's cache of one-line summaries (vhu_sum_cache.h), for walks
- * without a tree: a ring's setup or a ping-pong repeats the same messages,
+/* The capture's caches of one-line summaries (vhu_sum_cache.h), for walks
+ * without a tree, and of tree lines (vhu_line_cache.h), for walks that
+ * format them: a ring's setup or a ping-pong repeats the same messages,
  * and walking each for its summary was the largest part of a message's
- * cost in tshark's one-pass summary. */
+ * cost in tshark's one-pass summary.  Made on first use, freed with the
+ * capture; NULL without memory for them (then everything is walked). */
 struct vhu_sum_cache *vhu_ws_capture_sums(void);
+struct vhu_line_cache *vhu_ws_capture_lines(void);
 /* Frame data, or NULL if the first pass did not see this frame. */
 const struct vhu_ws_frame *vhu_ws_frame_get(uint32_t frame);
 const struct vhu_ws_ends *vhu_ws_frame_ends(const struct vhu_ws_frame *fr);
