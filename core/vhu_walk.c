@@ -2097,6 +2097,8 @@ void vhu_walk_bad_record(enum vhu_rec_status st, uint32_t len,
 	char text[VHU_TEXT_MAX];
 	const char *why = vhu_rec_status_str(st);
 
+	_Static_assert(VHU_TEXT_MAX >= VHU_SUMMARY_READ, "the emitter may read so many");
+
 	walker_init(&w);
 	w.e = e;
 	w.ctx = ctx;

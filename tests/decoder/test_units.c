@@ -296,9 +296,12 @@ static void test_line_columns(void)
 	struct vhu_msg_info mi = { 0 };
 	struct dec_walk w;
 	GString *a = g_string_new(""), *b = g_string_new("");
+	/* an emitter may read VHU_SUMMARY_READ bytes of a summary, as the
+	 * walker's buffer holds: a bare literal is too short */
+	char summary[VHU_SUMMARY_READ] = "GET_FEATURES";
 
 	dec_walk_init(&w, false, false);
-	dec_emitter.summary(&w, "GET_FEATURES", strlen("GET_FEATURES"));
+	dec_emitter.summary(&w, summary, strlen(summary));
 	mi.frame = 9;
 	mi.conn_id = UINT64_C(4242) << 32 | 1;
 	mi.pid = 4242;
