@@ -149,8 +149,7 @@ static inline void put_dec(struct vhu_text *o, uint64_t v)
 		put_num(o, v, false, 10, false, 0, false);
 		return;
 	}
-	vhu_write_dec_back(o->p + o->n + len, v, len);
-	o->n += len;
+	o->n = (size_t)(vhu_write_dec(o->p + o->n, v) - o->p);
 }
 
 static void put_str(struct vhu_text *o, const char *s)
@@ -277,16 +276,11 @@ static enum number_kind number_kind(const struct vhu_field *f)
 
 static inline char *write_u64(char *p, uint64_t v)
 {
-	unsigned len;
-
 	if (v < 10) {	/* most values of a tree: flags, counts, indexes */
 		*p = (char)('0' + v);
 		return p + 1;
 	}
-	len = vhu_dec_len(v);
-
-	vhu_write_dec_back(p + len, v, len);
-	return p + len;
+	return vhu_write_dec(p, v);
 }
 
 static inline char *write_i64(char *p, int64_t v)

@@ -109,11 +109,13 @@ static inline bool vhu_sum_msg_same(const uint8_t *a, const uint8_t *b, uint32_t
 	return !((a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2));
 }
 
+/* A kept summary shorter than this is copied in this many bytes. */
+#define VHU_SUM_CACHE_TEXT_SHORT 48
+
 /* The summary slot s keeps for the message's len bytes with key k under
  * hash: copied to out, which has room for VHU_SUM_CACHE_TEXT_MAX bytes, and
  * its length returned; 0 when s keeps another.  The copy is of a fixed
  * size, VHU_SUM_CACHE_TEXT_SHORT bytes or all of the room: a few moves. */
-#define VHU_SUM_CACHE_TEXT_SHORT 48
 static inline size_t vhu_sum_slot_take(const struct vhu_sum_slot *s, uint64_t hash,
 				       const struct vhu_sum_key *k, const uint8_t *msg,
 				       uint32_t len, char *out)
